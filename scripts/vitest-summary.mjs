@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Runs vitest with a JSON report and ends with the line CI reads: `N passed, N failed`.
+// Usage: node scripts/vitest-summary.mjs [vitest args...]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const report = join(mkdtempSync(join(tmpdir(), 'vitest-report-')), 'report.json');
+const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)];
+const run = spawnSync('npx', args, { stdio: 'inherit' });
+
+let passed = 0;
+let failed = 0;
+if (existsSync(report)) {
+  const r = JSON.parse(readFileSync(report, 'utf8'));
+  passed = r.numPassedTests ?? 0;
+  failed = (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0) - countSuitesWithFailedTests(r);
+}
+if (run.status !== 0 && failed === 0) failed = 1; // vitest itself failed (e.g. a file did not load)
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(run.status ?? 1);
+
+// A suite that failed only because its tests failed is already counted through those tests.
+function countSuitesWithFailedTests(r) {
+  return (r.testResults ?? []).filter(
+    (s) => s.status === 'failed' && (s.assertionResults ?? []).some((a) => a.status === 'failed'),
+  ).length;
+}
