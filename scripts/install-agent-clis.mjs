@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// Installs the pinned agent CLIs of agents/manifest.json into a cache outside the repo, once.
+// Usage: node scripts/install-agent-clis.mjs [claude codex ...]   (no names: all)
+// Prints, per agent, the directory to put on PATH. Idempotent: an installed version is kept.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const manifest = JSON.parse(readFileSync(join(root, 'agents/manifest.json'), 'utf8'));
+export const cacheDir = process.env.AGENT_CLI_CACHE ?? join(homedir(), '.cache/issue-agent/agent-clis');
+
+const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(manifest).filter((k) => !k.startsWith('$'));
+for (const name of names) {
+  const entry = manifest[name];
+  if (!entry) throw new Error(`unknown agent ${name}; known: ${Object.keys(manifest).join(', ')}`);
+  const dir = join(cacheDir, `${name}@${entry.version}`);
+  const done = join(dir, '.installed');
+  if (!existsSync(done)) {
+    mkdirSync(dir, { recursive: true });
+    const pkgs = [`${entry.package}@${entry.version}`];
+    if (entry.node) pkgs.push(`${entry.node.package}@${entry.node.version}`);
+    console.error(`installing ${pkgs.join(' ')} into ${dir} ...`);
+    execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--prefix', dir, ...pkgs], { stdio: 'inherit' });
+    writeFileSync(done, new Date().toISOString());
+  }
+  console.log(`${name}\t${join(dir, 'node_modules/.bin')}`);
+}

@@ -1,0 +1,64 @@
+/**
+ * One driver per agent CLI. A driver is pure: it builds the command line and files the
+ * CLI needs and turns the CLI's output into common events. Running it is the pipeline's job.
+ */
+
+export const AGENT_NAMES = ['claude', 'codex', 'amp', 'opencode', 'openclaw'] as const;
+export type AgentName = (typeof AGENT_NAMES)[number];
+
+export interface AgentInput {
+  /** Absolute path (in the sandbox) of the repository; the agent works there. */
+  cwd: string;
+  /** Absolute path (in the sandbox) of a file holding the prompt. The prompt never enters a command line. */
+  promptFile: string;
+  model?: string;
+  /** Session/thread id of an earlier run to continue. */
+  resumeSessionId?: string;
+  /** Absolute path (in the sandbox) of a directory the driver may use for its config files. */
+  stateDir: string;
+}
+
+/** A file the driver needs written into the sandbox before the command runs (e.g. a provider config). */
+export interface AgentFile {
+  path: string;
+  content: string;
+}
+
+export type AgentEvent =
+  | { kind: 'session'; sessionId: string }
+  | { kind: 'message'; text: string }
+  | { kind: 'tool'; name: string; description: string }
+  | { kind: 'usage'; inputTokens?: number; outputTokens?: number; costUsd?: number }
+  | { kind: 'error'; message: string }
+  | {
+      kind: 'result';
+      ok: boolean;
+      summary: string;
+      sessionId?: string;
+      costUsd?: number;
+      turns?: number;
+      inputTokens?: number;
+      outputTokens?: number;
+      /** Set when ok is false: the CLI's own words. */
+      error?: string;
+    };
+
+export interface AgentDriver {
+  readonly name: AgentName;
+  /** Default E2B template name (the repo config can override it). */
+  readonly template: string;
+  /** Each entry is one requirement; any one of its variable names satisfies it. */
+  readonly requiredEnv: ReadonlyArray<readonly string[]>;
+  /** App env variables passed into the agent's sandbox when set (keys, base URLs). Nothing else enters. */
+  readonly passEnv: readonly string[];
+  /** Extra env for the agent process (fixed flags such as IS_SANDBOX=1), given the passed-through env. */
+  env(input: AgentInput, passed: Record<string, string>): Record<string, string>;
+  /** Config files to write before running (hold no key values: keys stay in the environment). */
+  files(input: AgentInput, passed: Record<string, string>): AgentFile[];
+  /** The headless command line: auto-approve, JSON stream, model, resume. Every word quoted. */
+  command(input: AgentInput): string;
+  /** One line of the CLI's stdout to common events (non-JSON lines give none). */
+  parse(line: string): AgentEvent[];
+  /** Called once with the whole stdout after exit, for CLIs whose result is not a line event. */
+  finish?(stdout: string, exitCode: number): AgentEvent[];
+}

@@ -1,0 +1,139 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve, sep } from 'node:path';
+import {
+  CommandAbortedError,
+  CommandTimeoutError,
+  SandboxError,
+  type RunOptions,
+  type RunResult,
+  type Sandbox,
+  type SandboxProvider,
+  type SandboxSpec,
+} from './types.js';
+
+export interface LocalProviderOptions {
+  /** Directories put in front of PATH for every command (where agent CLIs are installed). */
+  pathPrefix?: string[];
+  /** Parent directory of the sandboxes; the OS temp dir by default. */
+  root?: string;
+}
+
+/**
+ * Development provider: a fresh temp directory on this host. It is NOT isolation: the agent
+ * runs as this user. Commands see only PATH, HOME (the sandbox dir), LANG and the env they
+ * are given; the app's own environment (keys, private key) never reaches them.
+ */
+export class LocalSandboxProvider implements SandboxProvider {
+  readonly name = 'local' as const;
+  constructor(private readonly options: LocalProviderOptions = {}) {}
+
+  async create(spec: SandboxSpec): Promise<Sandbox> {
+    const root = this.options.root ?? tmpdir();
+    let home: string;
+    try {
+      await mkdir(root, { recursive: true });
+      home = await mkdtemp(join(root, 'issue-agent-sandbox-'));
+    } catch (err) {
+      throw new SandboxError(`the local sandbox could not be created: ${(err as Error).message}`, false, { cause: err });
+    }
+    const path = [...(this.options.pathPrefix ?? []), process.env.PATH ?? '/usr/bin:/bin'].join(':');
+    return new LocalSandbox(home, { PATH: path, HOME: home, LANG: 'C.UTF-8', ...spec.envs }, spec.timeoutMs);
+  }
+}
+
+class LocalSandbox implements Sandbox {
+  readonly id: string;
+  private readonly running = new Set<ChildProcess>();
+  private killed = false;
+  private readonly lifetime: NodeJS.Timeout;
+
+  constructor(
+    readonly home: string,
+    private readonly baseEnv: Record<string, string>,
+    timeoutMs: number,
+  ) {
+    this.id = `local-${home.split(sep).pop()}`;
+    // Like a cloud sandbox, this one does not outlive its timeout.
+    this.lifetime = setTimeout(() => void this.kill(), timeoutMs);
+    this.lifetime.unref();
+  }
+
+  run(cmd: string, opts: RunOptions = {}): Promise<RunResult> {
+    if (this.killed) return Promise.reject(new SandboxError('the sandbox stopped unexpectedly'));
+    if (opts.signal?.aborted) return Promise.reject(new CommandAbortedError());
+    return new Promise((resolvePromise, reject) => {
+      const child = spawn('bash', ['-c', cmd], {
+        cwd: opts.cwd ? this.resolve(opts.cwd) : this.home,
+        env: { ...this.baseEnv, ...opts.env },
+        detached: true, // own process group, so kill() takes the whole tree
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      this.running.add(child);
+      let stdout = '';
+      let stderr = '';
+      let failure: Error | undefined;
+      child.stdout.setEncoding('utf8').on('data', (c: string) => {
+        stdout += c;
+        opts.onStdout?.(c);
+      });
+      child.stderr.setEncoding('utf8').on('data', (c: string) => {
+        stderr += c;
+        opts.onStderr?.(c);
+      });
+      const stop = (err: Error) => {
+        failure ??= err;
+        killGroup(child);
+      };
+      const timer = opts.timeoutMs ? setTimeout(() => stop(new CommandTimeoutError(opts.timeoutMs!)), opts.timeoutMs) : undefined;
+      const onAbort = () => stop(new CommandAbortedError());
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      child.on('error', (err) => (failure ??= err));
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        this.running.delete(child);
+        if (this.killed && !failure) failure = new SandboxError('the sandbox stopped unexpectedly');
+        if (failure) reject(failure);
+        else resolvePromise({ exitCode: code ?? (signal ? 128 : 1), stdout, stderr });
+      });
+    });
+  }
+
+  async readFile(path: string): Promise<Uint8Array> {
+    return new Uint8Array(await readFile(this.resolve(path)));
+  }
+
+  async writeFile(path: string, data: Uint8Array | string): Promise<void> {
+    const abs = this.resolve(path);
+    await mkdir(dirname(abs), { recursive: true });
+    await writeFile(abs, data);
+  }
+
+  async kill(): Promise<void> {
+    if (this.killed) return;
+    this.killed = true;
+    clearTimeout(this.lifetime);
+    for (const child of this.running) killGroup(child);
+    await rm(this.home, { recursive: true, force: true, maxRetries: 3 });
+  }
+
+  /** Paths are absolute inside the sandbox dir, or relative to it; nothing outside it. */
+  private resolve(path: string): string {
+    const abs = resolve(this.home, path);
+    if (abs !== this.home && !abs.startsWith(this.home + sep)) {
+      throw new SandboxError(`path outside the sandbox: ${path}`);
+    }
+    return abs;
+  }
+}
+
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The sandbox boundary. Everything the agent does happens behind this interface;
+ * the pipeline never touches the host's filesystem or processes directly.
+ */
+
+export interface SandboxSpec {
+  /** Template (E2B) the sandbox starts from, usually the agent's name. */
+  template: string;
+  /** Environment variables set for every process in the sandbox. */
+  envs?: Record<string, string>;
+  /** Tags that let us find the sandbox again (app, repo, issue, job id). */
+  metadata: Record<string, string>;
+  /** Lifetime of the sandbox; it is killed by the provider after this. */
+  timeoutMs: number;
+  /** Hosts/CIDRs the sandbox may reach; undefined means unrestricted. */
+  allowOut?: string[];
+}
+
+export interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Kill the command after this long. 0 means no limit of its own (the job's deadline applies through `signal`). */
+  timeoutMs?: number;
+  onStdout?(chunk: string): void;
+  onStderr?(chunk: string): void;
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Sandbox {
+  readonly id: string;
+  /** Absolute path of the sandbox user's home; the repository is cloned below it. */
+  readonly home: string;
+  /** Runs a shell command. A non-zero exit is a result, not an error; timeouts and aborts reject. */
+  run(cmd: string, opts?: RunOptions): Promise<RunResult>;
+  readFile(path: string): Promise<Uint8Array>;
+  writeFile(path: string, data: Uint8Array | string): Promise<void>;
+  kill(): Promise<void>;
+}
+
+export interface SandboxProvider {
+  readonly name: 'e2b' | 'local';
+  create(spec: SandboxSpec): Promise<Sandbox>;
+  connect?(id: string): Promise<Sandbox>;
+}
+
+/** An error whose message is written for the maintainer reading the status comment. */
+export class SandboxError extends Error {
+  constructor(
+    message: string,
+    /** True when trying again later may succeed (rate limits, capacity). */
+    readonly retryable = false,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'SandboxError';
+  }
+}
+
+export class CommandTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`command timed out after ${Math.round(timeoutMs / 1000)} s`);
+    this.name = 'CommandTimeoutError';
+  }
+}
+
+export class CommandAbortedError extends Error {
+  constructor() {
+    super('command aborted');
+    this.name = 'CommandAbortedError';
+  }
+}
