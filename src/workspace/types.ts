@@ -11,3 +11,21 @@ export interface BaseCommit {
   sha: string;
   treeSha: string;
 }
+
+/**
+ * A path the agent changed that is not taken out of the sandbox: its content is too large,
+ * it is a nested repository (gitlink), or it lies inside `.git/`. Validation rejects every one.
+ */
+export interface OmittedChange {
+  kind: 'omitted';
+  path: string;
+  reason: 'too-large' | 'gitlink' | 'git-internal';
+  /** Size in bytes, for too-large files. */
+  size?: number;
+}
+
+/**
+ * What collection reports. Only `validateChanges` turns it into committable `FileChange`s,
+ * so nothing unvalidated can reach the publisher by type.
+ */
+export type CollectedChange = FileChange | OmittedChange;
