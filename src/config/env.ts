@@ -1,0 +1,169 @@
+import { z } from 'zod';
+
+/**
+ * The app's environment, validated once at start. Probot reads its own variables
+ * (APP_ID, PRIVATE_KEY, ...) from process.env itself; we validate them too so a
+ * misconfigured deployment stops with one clear message instead of a stack trace later.
+ *
+ * Agent keys other than Anthropic's (OPENAI_API_KEY, CODEX_API_KEY, AMP_API_KEY, ...)
+ * are deliberately absent: each agent driver declares and reads its own.
+ */
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export const SANDBOX_PROVIDERS = ['e2b', 'local'] as const;
+
+export interface AppEnv {
+  /** Absent: Probot serves its app-registration page and the app handles no webhooks. */
+  appId?: string;
+  privateKey?: string;
+  privateKeyPath?: string;
+  webhookSecret?: string;
+  port: number;
+  host?: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  logFormat: (typeof LOG_FORMATS)[number];
+  gheHost?: string;
+  gheProtocol?: 'http' | 'https';
+  webhookPath: string;
+  sandboxProvider: (typeof SANDBOX_PROVIDERS)[number];
+  e2bApiKey?: string;
+  anthropicApiKey?: string;
+  anthropicBaseUrl?: string;
+  dataDir: string;
+  maxConcurrentJobs: number;
+}
+
+export interface EnvDoc {
+  name: string;
+  /** Human words: "no", "yes", or the condition under which it is required. */
+  required: string;
+  default: string | null;
+  description: string;
+}
+
+const WITH_APP_ID = 'with APP_ID';
+
+export const ENV_DOCS: readonly EnvDoc[] = [
+  { name: 'APP_ID', required: 'no', default: null, description: 'GitHub App id. Without it `npm start` serves Probot\'s page to register the app from `app.yml`.' },
+  { name: 'PRIVATE_KEY', required: `${WITH_APP_ID} (or PRIVATE_KEY_PATH)`, default: null, description: 'The GitHub App private key (PEM, or base64 of the PEM).' },
+  { name: 'PRIVATE_KEY_PATH', required: `${WITH_APP_ID} (or PRIVATE_KEY)`, default: null, description: 'Path to a file holding the GitHub App private key.' },
+  { name: 'WEBHOOK_SECRET', required: WITH_APP_ID, default: null, description: 'Secret GitHub signs webhooks with; unsigned or badly signed deliveries are rejected.' },
+  { name: 'PORT', required: 'no', default: '3000', description: 'HTTP port to listen on.' },
+  { name: 'HOST', required: 'no', default: null, description: 'Address to bind to (all interfaces when unset).' },
+  { name: 'LOG_LEVEL', required: 'no', default: 'info', description: `One of ${LOG_LEVELS.join(', ')}.` },
+  { name: 'LOG_FORMAT', required: 'no', default: 'json', description: `One of ${LOG_FORMATS.join(', ')}.` },
+  { name: 'GHE_HOST', required: 'no', default: null, description: 'GitHub Enterprise Server host name (e.g. `github.example.com`), without protocol or path.' },
+  { name: 'GHE_PROTOCOL', required: 'no', default: null, description: 'Protocol for GHE_HOST: http or https (Probot uses https when unset).' },
+  { name: 'WEBHOOK_PATH', required: 'no', default: '/api/github/webhooks', description: 'URL path GitHub delivers webhooks to.' },
+  { name: 'SANDBOX_PROVIDER', required: 'no', default: 'e2b', description: '`e2b` runs agents in E2B sandboxes. `local` runs them in a temp directory on this host, unisolated: development only.' },
+  { name: 'E2B_API_KEY', required: `${WITH_APP_ID} and SANDBOX_PROVIDER=e2b`, default: null, description: 'E2B API key.' },
+  { name: 'ANTHROPIC_API_KEY', required: 'no', default: null, description: 'Anthropic API key for the `claude` agent.' },
+  { name: 'ANTHROPIC_BASE_URL', required: 'no', default: null, description: 'Base URL of an Anthropic-compatible API (an LLM gateway), passed through to the agent.' },
+  { name: 'DATA_DIR', required: 'no', default: '.data', description: 'Directory for the app\'s own data (job database).' },
+  { name: 'MAX_CONCURRENT_JOBS', required: 'no', default: '4', description: 'How many agent runs may run at once; further jobs wait in the queue.' },
+];
+
+/** Message names every bad variable; values are never included since most are secrets. */
+export class EnvError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'EnvError';
+  }
+}
+
+// Every check carries its own message so zod's defaults (which could grow to echo input) never reach users.
+const optionalText = z.string().optional();
+const schema = z.object({
+  APP_ID: z.string().regex(/^\d+$/, { error: 'must be a number' }).optional(),
+  PRIVATE_KEY: optionalText,
+  PRIVATE_KEY_PATH: optionalText,
+  WEBHOOK_SECRET: optionalText,
+  PORT: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: 'must be between 1 and 65535' })
+    .max(65535, { error: 'must be between 1 and 65535' })
+    .default(3000),
+  HOST: optionalText,
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  LOG_FORMAT: z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(', ')}` }).default('json'),
+  GHE_HOST: z
+    .string()
+    .regex(/^[^/\s:]+(:\d+)?$/, { error: 'must be a host name without protocol or path, e.g. github.example.com' })
+    .optional(),
+  GHE_PROTOCOL: z.enum(['http', 'https'], { error: 'must be http or https' }).optional(),
+  WEBHOOK_PATH: z.string().startsWith('/', { error: 'must start with /' }).default('/api/github/webhooks'),
+  SANDBOX_PROVIDER: z
+    .enum(SANDBOX_PROVIDERS, { error: `must be one of ${SANDBOX_PROVIDERS.join(', ')}` })
+    .default('e2b'),
+  E2B_API_KEY: optionalText,
+  ANTHROPIC_API_KEY: optionalText,
+  ANTHROPIC_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  DATA_DIR: z.string().default('.data'),
+  MAX_CONCURRENT_JOBS: z.coerce
+    .number({ error: 'must be a positive whole number' })
+    .int({ error: 'must be a positive whole number' })
+    .positive({ error: 'must be a positive whole number' })
+    .default(4),
+});
+
+type SchemaKey = keyof z.input<typeof schema>;
+type RawEnv = Partial<Record<SchemaKey, string>>;
+
+/**
+ * Variables required only together with others. Checked outside the zod schema because
+ * zod skips object refinements once a field failed, and the message must list every problem.
+ */
+function missingTogether(env: RawEnv): string[] {
+  if (env.APP_ID === undefined) return []; // registration mode: Probot needs none of the rest
+  const problems: string[] = [];
+  if (env.PRIVATE_KEY === undefined && env.PRIVATE_KEY_PATH === undefined) {
+    problems.push('PRIVATE_KEY: PRIVATE_KEY or PRIVATE_KEY_PATH is required when APP_ID is set');
+  }
+  if (env.WEBHOOK_SECRET === undefined) problems.push('WEBHOOK_SECRET: is required when APP_ID is set');
+  if ((env.SANDBOX_PROVIDER ?? 'e2b') === 'e2b' && env.E2B_API_KEY === undefined) {
+    problems.push('E2B_API_KEY: is required when APP_ID is set and SANDBOX_PROVIDER is e2b');
+  }
+  return problems;
+}
+
+const KEYS = Object.keys(schema.shape) as SchemaKey[];
+
+/** Names the schema reads; exported so the docs table can be checked against it. */
+export const ENV_NAMES: readonly string[] = KEYS;
+
+export function loadEnv(raw: NodeJS.ProcessEnv = process.env): AppEnv {
+  // An empty variable (`FOO=` in a compose file) means unset, not "the empty string".
+  const picked: RawEnv = {};
+  for (const key of KEYS) {
+    const value = raw[key];
+    if (value !== undefined && value.trim() !== '') picked[key] = value;
+  }
+  const result = schema.safeParse(picked);
+  const problems = [
+    ...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)),
+    ...missingTogether(picked),
+  ];
+  if (!result.success || problems.length > 0) throw new EnvError([...new Set(problems)]);
+  const e = result.data;
+  return {
+    appId: e.APP_ID,
+    privateKey: e.PRIVATE_KEY,
+    privateKeyPath: e.PRIVATE_KEY_PATH,
+    webhookSecret: e.WEBHOOK_SECRET,
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    gheHost: e.GHE_HOST,
+    gheProtocol: e.GHE_PROTOCOL,
+    webhookPath: e.WEBHOOK_PATH,
+    sandboxProvider: e.SANDBOX_PROVIDER,
+    e2bApiKey: e.E2B_API_KEY,
+    anthropicApiKey: e.ANTHROPIC_API_KEY,
+    anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
+    dataDir: e.DATA_DIR,
+    maxConcurrentJobs: e.MAX_CONCURRENT_JOBS,
+  };
+}

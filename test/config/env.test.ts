@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { ENV_DOCS, ENV_NAMES, EnvError, loadEnv } from '../../src/config/env.js';
+
+const configured = {
+  APP_ID: '123',
+  PRIVATE_KEY: '-----BEGIN RSA PRIVATE KEY-----',
+  WEBHOOK_SECRET: 'whsec',
+  E2B_API_KEY: 'e2b_key',
+};
+
+function problemsOf(raw: NodeJS.ProcessEnv): string[] {
+  try {
+    loadEnv(raw);
+  } catch (error) {
+    if (error instanceof EnvError) return [...error.problems];
+    throw error;
+  }
+  throw new Error('expected loadEnv to throw');
+}
+
+describe('loadEnv', () => {
+  it('applies defaults when nothing is set (registration mode)', () => {
+    expect(loadEnv({})).toEqual({
+      port: 3000,
+      logLevel: 'info',
+      logFormat: 'json',
+      webhookPath: '/api/github/webhooks',
+      sandboxProvider: 'e2b',
+      dataDir: '.data',
+      maxConcurrentJobs: 4,
+    });
+  });
+
+  it('reads a full configuration', () => {
+    const env = loadEnv({
+      ...configured,
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      LOG_LEVEL: 'debug',
+      LOG_FORMAT: 'pretty',
+      GHE_HOST: 'github.example.com:8443',
+      GHE_PROTOCOL: 'http',
+      WEBHOOK_PATH: '/hooks',
+      ANTHROPIC_API_KEY: 'sk-ant',
+      ANTHROPIC_BASE_URL: 'https://gateway.example.com/anthropic',
+      DATA_DIR: '/var/lib/issue-agent',
+      MAX_CONCURRENT_JOBS: '2',
+      OPENAI_API_KEY: 'ignored: read by the codex driver',
+    });
+    expect(env).toMatchObject({
+      appId: '123',
+      privateKey: configured.PRIVATE_KEY,
+      webhookSecret: 'whsec',
+      e2bApiKey: 'e2b_key',
+      port: 8080,
+      host: '0.0.0.0',
+      logLevel: 'debug',
+      logFormat: 'pretty',
+      gheHost: 'github.example.com:8443',
+      gheProtocol: 'http',
+      webhookPath: '/hooks',
+      anthropicApiKey: 'sk-ant',
+      anthropicBaseUrl: 'https://gateway.example.com/anthropic',
+      dataDir: '/var/lib/issue-agent',
+      maxConcurrentJobs: 2,
+    });
+    expect(env).not.toHaveProperty('openaiApiKey');
+  });
+
+  it.each([
+    ['PRIVATE_KEY_PATH instead of PRIVATE_KEY', { ...configured, PRIVATE_KEY: undefined, PRIVATE_KEY_PATH: '/k.pem' }],
+    ['local provider without E2B_API_KEY', { ...configured, E2B_API_KEY: undefined, SANDBOX_PROVIDER: 'local' }],
+    ['empty values count as unset', { ...configured, HOST: '', PORT: '  ' }],
+  ])('accepts %s', (_name, raw) => {
+    expect(() => loadEnv(raw)).not.toThrow();
+  });
+
+  it.each([
+    ['PORT', 'abc', 'PORT: must be a whole number'],
+    ['PORT', '70000', 'PORT: must be between 1 and 65535'],
+    ['APP_ID', 'my-app', 'APP_ID: must be a number'],
+    ['LOG_LEVEL', 'verbose', 'LOG_LEVEL: must be one of trace, debug, info, warn, error, fatal'],
+    ['LOG_FORMAT', 'xml', 'LOG_FORMAT: must be one of json, pretty'],
+    ['GHE_HOST', 'https://github.example.com', 'GHE_HOST: must be a host name without protocol or path, e.g. github.example.com'],
+    ['GHE_PROTOCOL', 'ftp', 'GHE_PROTOCOL: must be http or https'],
+    ['WEBHOOK_PATH', 'hooks', 'WEBHOOK_PATH: must start with /'],
+    ['SANDBOX_PROVIDER', 'docker', 'SANDBOX_PROVIDER: must be one of e2b, local'],
+    ['ANTHROPIC_BASE_URL', 'not a url', 'ANTHROPIC_BASE_URL: must be an http(s) URL'],
+    ['ANTHROPIC_BASE_URL', 'file:///etc/passwd', 'ANTHROPIC_BASE_URL: must be an http(s) URL'],
+    ['MAX_CONCURRENT_JOBS', '0', 'MAX_CONCURRENT_JOBS: must be a positive whole number'],
+    ['MAX_CONCURRENT_JOBS', '1.5', 'MAX_CONCURRENT_JOBS: must be a positive whole number'],
+  ])('rejects %s=%j', (name, value, problem) => {
+    expect(problemsOf({ ...configured, [name]: value })).toEqual([problem]);
+  });
+
+  it.each([
+    ['PRIVATE_KEY', 'PRIVATE_KEY: PRIVATE_KEY or PRIVATE_KEY_PATH is required when APP_ID is set'],
+    ['WEBHOOK_SECRET', 'WEBHOOK_SECRET: is required when APP_ID is set'],
+    ['E2B_API_KEY', 'E2B_API_KEY: is required when APP_ID is set and SANDBOX_PROVIDER is e2b'],
+  ])('requires %s once APP_ID is set', (name, problem) => {
+    expect(problemsOf({ ...configured, [name]: undefined })).toEqual([problem]);
+  });
+
+  it('names every bad variable in one message and never a value', () => {
+    const secret = 'sk-ant-hunter2-value';
+    let message = '';
+    try {
+      loadEnv({ APP_ID: '1', PORT: secret, ANTHROPIC_BASE_URL: secret, LOG_LEVEL: secret, GHE_HOST: `https://${secret}` });
+    } catch (error) {
+      expect(error).toBeInstanceOf(EnvError);
+      message = (error as EnvError).message;
+    }
+    for (const name of ['PORT', 'ANTHROPIC_BASE_URL', 'LOG_LEVEL', 'GHE_HOST', 'PRIVATE_KEY', 'WEBHOOK_SECRET', 'E2B_API_KEY']) {
+      expect(message).toContain(`${name}:`);
+    }
+    expect(message).not.toContain('hunter2');
+  });
+});
+
+describe('ENV_DOCS', () => {
+  it('documents exactly the variables the schema reads', () => {
+    expect(ENV_DOCS.map((d) => d.name).sort()).toEqual([...ENV_NAMES].sort());
+  });
+
+  it('states the defaults loadEnv applies', () => {
+    const defaults = loadEnv({});
+    const byName: Record<string, unknown> = {
+      PORT: defaults.port,
+      LOG_LEVEL: defaults.logLevel,
+      LOG_FORMAT: defaults.logFormat,
+      WEBHOOK_PATH: defaults.webhookPath,
+      SANDBOX_PROVIDER: defaults.sandboxProvider,
+      DATA_DIR: defaults.dataDir,
+      MAX_CONCURRENT_JOBS: defaults.maxConcurrentJobs,
+    };
+    const documented = Object.fromEntries(ENV_DOCS.filter((d) => d.default !== null).map((d) => [d.name, d.default]));
+    expect(documented).toEqual(Object.fromEntries(Object.entries(byName).map(([k, v]) => [k, String(v)])));
+  });
+});
