@@ -1,0 +1,11 @@
+/** `agent/<issue-number>-<slug>`: readable, and stable for the same issue so reruns reuse it. */
+export function branchName(prefix: string, issueNumber: number, title: string): string {
+  const slug = title
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
+  return `${prefix}${issueNumber}${slug ? `-${slug}` : ''}`;
+}

@@ -1,0 +1,61 @@
+import type { AgentRunResult } from '../agents/run-result.js';
+import type { Job } from '../jobs/types.js';
+import type { FileChange } from '../workspace/types.js';
+import { formatDuration } from './status-text.js';
+
+export interface RunFacts {
+  result: AgentRunResult;
+  model?: string;
+  durationMs: number;
+  changes: FileChange[];
+}
+
+/** The pull request body: the agent's summary, the closing keyword, run facts, changed files. */
+export function pullRequestBody(job: Job, facts: RunFacts): string {
+  const r = facts.result;
+  const rows: [string, string][] = [
+    ['Agent', job.agent],
+    ['Model', facts.model ?? 'default'],
+    ['Duration', formatDuration(facts.durationMs)],
+    ['Turns', r.turns === undefined ? 'n/a' : String(r.turns)],
+    ['Cost', r.costUsd === undefined ? 'n/a' : `$${r.costUsd.toFixed(2)}`],
+  ];
+  const files = facts.changes.map((c) => `- \`${c.path}\`${c.kind === 'delete' ? ' (deleted)' : ''}`);
+  return [
+    r.summary.trim() || '_The agent gave no summary._',
+    '',
+    `Closes #${job.issue.number}`,
+    '',
+    `Requested by @${job.trigger.sender.login}.`,
+    '',
+    '| | |',
+    '|---|---|',
+    ...rows.map(([k, v]) => `| ${k} | ${v} |`),
+    '',
+    `<details><summary>Changed files (${files.length})</summary>`,
+    '',
+    ...files,
+    '',
+    '</details>',
+  ].join('\n');
+}
+
+/**
+ * The commit message. The trigger user is credited with a Co-authored-by trailer; the
+ * commit itself has no custom author so GitHub signs it as the app.
+ */
+export function commitMessage(job: Job, noreplyDomain: string): string {
+  const { login, id } = job.trigger.sender;
+  return [
+    `${job.issue.title} (#${job.issue.number})`,
+    '',
+    `Made by ${job.agent} through issue-agent for #${job.issue.number}.`,
+    '',
+    `Co-authored-by: ${login} <${id}+${login}@${noreplyDomain}>`,
+  ].join('\n');
+}
+
+/** GitHub's noreply domain; GitHub Enterprise Server uses its own host. */
+export function noreplyDomain(gheHost: string | undefined): string {
+  return gheHost ? `users.noreply.${gheHost}` : 'users.noreply.github.com';
+}

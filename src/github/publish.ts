@@ -1,0 +1,96 @@
+import type { BaseCommit, FileChange } from '../workspace/types.js';
+import { httpStatus, type GitHub } from './octokit.js';
+
+export interface PublishInput {
+  owner: string;
+  repo: string;
+  base: BaseCommit;
+  /** Branch the pull request goes into (the branch that was cloned). */
+  baseBranch: string;
+  changes: FileChange[];
+  branch: string;
+  commitMessage: string;
+  title: string;
+  body: string;
+  draft: boolean;
+  reviewer?: string;
+}
+
+export interface Published {
+  branch: string;
+  commitSha: string;
+  number: number;
+  url: string;
+}
+
+type TreeEntry = { path: string; mode: '100644' | '100755' | '120000'; type: 'blob'; sha?: string | null; content?: string };
+
+/**
+ * Commits the changes through the Git Data API and opens the pull request. No author or
+ * committer is set, so GitHub attributes the commit to the app and signs it (Verified).
+ */
+export async function publish(gh: GitHub, input: PublishInput): Promise<Published> {
+  const { owner, repo } = input;
+  const tree = await Promise.all(input.changes.map((c) => treeEntry(gh, owner, repo, c)));
+  const { data: newTree } = await gh.rest.git.createTree({ owner, repo, base_tree: input.base.treeSha, tree });
+  const { data: commit } = await gh.rest.git.createCommit({
+    owner,
+    repo,
+    message: input.commitMessage,
+    tree: newTree.sha,
+    parents: [input.base.sha],
+  });
+  const branch = await createBranch(gh, owner, repo, input.branch, commit.sha);
+  const { data: pr } = await gh.rest.pulls.create({
+    owner,
+    repo,
+    head: branch,
+    base: input.baseBranch,
+    title: input.title,
+    body: input.body,
+    draft: input.draft,
+  });
+  if (input.reviewer) {
+    // A failed review request (e.g. the user cannot review) must not lose the PR.
+    await gh.rest.pulls.requestReviewers({ owner, repo, pull_number: pr.number, reviewers: [input.reviewer] }).catch(() => undefined);
+  }
+  return { branch, commitSha: commit.sha, number: pr.number, url: pr.html_url };
+}
+
+async function treeEntry(gh: GitHub, owner: string, repo: string, change: FileChange): Promise<TreeEntry> {
+  if (change.kind === 'delete') return { path: change.path, mode: '100644', type: 'blob', sha: null };
+  const text = utf8(change.content);
+  if (text !== undefined) return { path: change.path, mode: change.mode, type: 'blob', content: text };
+  // Binary content cannot travel inline in a tree; it needs a blob of its own.
+  const { data: blob } = await gh.rest.git.createBlob({
+    owner,
+    repo,
+    content: Buffer.from(change.content).toString('base64'),
+    encoding: 'base64',
+  });
+  return { path: change.path, mode: change.mode, type: 'blob', sha: blob.sha };
+}
+
+/** Creates the branch; if the name is taken (an earlier run, a person), suffixes -2, -3, ... */
+async function createBranch(gh: GitHub, owner: string, repo: string, name: string, sha: string): Promise<string> {
+  for (let n = 1; n <= 20; n++) {
+    const candidate = n === 1 ? name : `${name}-${n}`;
+    try {
+      await gh.rest.git.createRef({ owner, repo, ref: `refs/heads/${candidate}`, sha });
+      return candidate;
+    } catch (err) {
+      if (httpStatus(err) !== 422) throw err;
+    }
+  }
+  throw new Error(`branches ${name} to ${name}-20 all exist already`);
+}
+
+/** The text of valid UTF-8 content without NUL bytes, else undefined (binary). */
+function utf8(bytes: Uint8Array): string | undefined {
+  if (bytes.includes(0)) return undefined;
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}

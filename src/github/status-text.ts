@@ -1,0 +1,50 @@
+import type { Outcome, Phase } from '../jobs/types.js';
+
+/** What the status comment shows; a pure view of the job's state. */
+export type StatusView =
+  | { phase: Phase; agent: string; queuedBehind?: number }
+  | { outcome: Outcome; agent: string; durationMs?: number };
+
+const PHASE_TEXT: Record<Phase, (agent: string) => string> = {
+  queued: () => '⏳ Queued',
+  starting: () => '🚀 Starting the sandbox',
+  cloning: () => '📥 Cloning the repository',
+  setup: () => '🔧 Running the setup commands',
+  running: (agent) => `🤖 Running ${agent}`,
+  committing: () => '📝 Committing the changes',
+};
+
+export function renderStatus(view: StatusView): string {
+  const header = `**issue-agent** · ${view.agent}`;
+  if ('phase' in view) {
+    const behind = view.queuedBehind ? ` behind ${view.queuedBehind} other run${view.queuedBehind > 1 ? 's' : ''}` : '';
+    return `${header}\n\n${PHASE_TEXT[view.phase](view.agent)}${behind}…`;
+  }
+  const took = view.durationMs === undefined ? '' : ` in ${formatDuration(view.durationMs)}`;
+  const o = view.outcome;
+  switch (o.kind) {
+    case 'pr':
+      return `${header}\n\n✅ Opened pull request #${o.number}${took}: ${o.url}`;
+    case 'no-changes':
+      return `${header}\n\n💬 Finished${took} without changing any files. The agent's answer:\n\n${quoteBlock(o.answer || '(no answer)')}`;
+    case 'failed':
+      return `${header}\n\n❌ Failed${took}: ${o.reason}`;
+    case 'cancelled':
+      return `${header}\n\n🛑 Cancelled by @${o.by}${took}.`;
+  }
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  return `${m} min ${s % 60} s`;
+}
+
+export function quoteBlock(text: string): string {
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => `> ${l}`)
+    .join('\n');
+}

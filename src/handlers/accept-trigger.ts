@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'probot';
+import { getDriver } from '../agents/index.js';
+import type { AgentName } from '../agents/types.js';
+import { formatConfigErrors, parseRepoConfig, type RepoConfig } from '../config/repo-config.js';
+import { getRole, meetsPermission } from '../github/permissions.js';
+import { renderStatus } from '../github/status-text.js';
+import { issueKey, type JobQueue } from '../jobs/queue.js';
+import type { Job } from '../jobs/types.js';
+import { helpText, unknownAgentText } from '../triggers/help.js';
+import type { Trigger } from '../triggers/types.js';
+import { acknowledge, reply } from './replies.js';
+
+type IssueContext = Context<'issues.labeled'> | Context<'issue_comment.created'>;
+
+export interface AcceptDeps {
+  queue: JobQueue;
+  agentEnv: Record<string, string | undefined>;
+  /** Users already told they may not trigger, per issue: the reply is sent once. */
+  deniedOnce: Set<string>;
+}
+
+/** Reads `.github/issue-agent.yml` (following `_extends`) and validates it. */
+export async function loadRepoConfig(context: IssueContext): Promise<ReturnType<typeof parseRepoConfig>> {
+  const raw = await context.config<Record<string, unknown>>('issue-agent.yml');
+  return parseRepoConfig(raw ?? {});
+}
+
+/**
+ * The webhook path for a message that may be a trigger: everything here is quick GitHub calls,
+ * never the agent. It validates, checks permission, acknowledges, enqueues and returns.
+ */
+export async function acceptTrigger(
+  context: IssueContext,
+  parse: (config: RepoConfig) => Trigger | null,
+  deps: AcceptDeps,
+): Promise<void> {
+  const sender = context.payload.sender;
+  // Config and the sender's role are independent: fetch both at once to answer fast.
+  const [loaded, role] = await Promise.all([
+    loadRepoConfig(context),
+    getRole(context.octokit, context.repo({ username: sender.login })),
+  ]);
+  if (!loaded.ok) {
+    // Only speak up if the message would have been a trigger under the defaults.
+    const defaults = parseRepoConfig({});
+    if (defaults.ok && parse(defaults.config)) await reply(context, formatConfigErrors(loaded.errors));
+    return;
+  }
+  const config = loaded.config;
+  const trigger = parse(config);
+  if (!trigger) return;
+
+  const log = context.log.child({ issue: context.payload.issue.number, sender: sender.login });
+  if (!meetsPermission(role, config.permission)) {
+    const key = `${context.payload.repository.full_name}#${context.payload.issue.number}:${sender.login}`.toLowerCase();
+    log.info({ role, required: config.permission }, 'trigger refused: permission');
+    if (!deps.deniedOnce.has(key)) {
+      deps.deniedOnce.add(key);
+      await reply(context, `@${sender.login} only people with \`${config.permission}\` access or higher can start issue-agent here.`);
+    }
+    return;
+  }
+
+  switch (trigger.kind) {
+    case 'help':
+      await reply(context, helpText(config, usableAgents(config, deps.agentEnv)));
+      return;
+    case 'unknown-agent':
+      await reply(context, unknownAgentText(trigger.name, usableAgents(config, deps.agentEnv)));
+      return;
+    case 'stop':
+      await stop(context, deps, sender.login);
+      return;
+    case 'run':
+      break;
+  }
+
+  const missing = missingEnv(trigger.agent, deps.agentEnv);
+  if (missing) {
+    await reply(context, `The agent \`${trigger.agent}\` cannot run: the app has no ${missing} set. Ask whoever runs this app to set it.`);
+    return;
+  }
+
+  const issue = context.payload.issue;
+  const repository = context.payload.repository;
+  const [, statusCommentId] = await Promise.all([
+    acknowledge(context),
+    reply(context, renderStatus({ phase: 'queued', agent: trigger.agent })),
+  ]);
+  const job: Job = {
+    id: randomUUID(),
+    deliveryId: context.id,
+    installationId: context.payload.installation!.id,
+    repo: {
+      owner: repository.owner.login,
+      name: repository.name,
+      defaultBranch: repository.default_branch,
+      cloneUrl: repository.clone_url,
+    },
+    issue: { number: issue.number, title: issue.title, body: issue.body ?? '', isPullRequest: Boolean(issue.pull_request) },
+    trigger: {
+      kind: context.name === 'issue_comment' ? 'comment' : 'label',
+      sender: { login: sender.login, id: sender.id },
+      instructions: trigger.instructions,
+      commentId: context.name === 'issue_comment' ? (context as Context<'issue_comment.created'>).payload.comment.id : undefined,
+    },
+    agent: trigger.agent,
+    model: trigger.model,
+    config,
+    statusCommentId,
+    createdAt: Date.now(),
+  };
+  const { ahead } = deps.queue.enqueue(job);
+  if (ahead > 0) {
+    await context.octokit.rest.issues.updateComment(
+      context.repo({ comment_id: statusCommentId, body: renderStatus({ phase: 'queued', agent: job.agent, queuedBehind: ahead }) }),
+    );
+  }
+  log.info({ job: job.id, agent: job.agent, ahead }, 'job queued');
+}
+
+async function stop(context: IssueContext, deps: AcceptDeps, by: string): Promise<void> {
+  const key = issueKey({
+    repo: { owner: context.payload.repository.owner.login, name: context.payload.repository.name } as Job['repo'],
+    issue: { number: context.payload.issue.number } as Job['issue'],
+  });
+  const cancelled = deps.queue.cancel(key, by);
+  if (!cancelled) {
+    await reply(context, 'Nothing to stop: no run is queued or running here.');
+    return;
+  }
+  await acknowledge(context);
+  if (!cancelled.wasRunning) {
+    // A running job reports its own cancellation when its signal aborts; a queued one never runs.
+    await context.octokit.rest.issues.updateComment(
+      context.repo({ comment_id: cancelled.job.statusCommentId, body: renderStatus({ outcome: { kind: 'cancelled', by }, agent: cancelled.job.agent }) }),
+    );
+  }
+}
+
+/** Agents the config allows and this installation has keys for. */
+export function usableAgents(config: RepoConfig, env: Record<string, string | undefined>): AgentName[] {
+  return config.agents.filter((a) => missingEnv(a, env) === undefined);
+}
+
+/** The variables an agent lacks, as text ("ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN"), or undefined. */
+export function missingEnv(agent: AgentName, env: Record<string, string | undefined>): string | undefined {
+  const driver = getDriver(agent);
+  if (!driver) return 'driver (this agent is not supported by this version of the app)';
+  const unmet = driver.requiredEnv.filter((anyOf) => !anyOf.some((name) => env[name]));
+  return unmet.length ? unmet.map((anyOf) => anyOf.map((n) => `\`${n}\``).join(' or ')).join(' and ') : undefined;
+}

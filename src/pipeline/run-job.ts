@@ -1,0 +1,139 @@
+import type { Logger } from 'pino';
+import { getDriver } from '../agents/index.js';
+import { runAgent } from '../agents/run-agent.js';
+import type { AgentEvent } from '../agents/types.js';
+import type { GitHub } from '../github/octokit.js';
+import { commitMessage, noreplyDomain, pullRequestBody } from '../github/pr-text.js';
+import { publish } from '../github/publish.js';
+import { branchName } from '../github/branch-name.js';
+import type { Job, Outcome, Phase } from '../jobs/types.js';
+import { command } from '../sandbox/shell.js';
+import type { Sandbox, SandboxProvider } from '../sandbox/types.js';
+import { redactor } from '../security/redactor.js';
+import { cloneRepository } from '../workspace/clone.js';
+import { collectChanges } from '../workspace/collect-changes.js';
+import { takeGitFingerprint } from '../workspace/git-fingerprint.js';
+import { validateChanges } from '../workspace/validate-changes.js';
+import { buildPrompt } from './prompt.js';
+import { describeFailure } from './failure.js';
+
+export interface PipelineDeps {
+  gh: GitHub;
+  /** Mints a token that can only read this one repository: the only credential that enters the sandbox. */
+  mintReadToken(): Promise<string>;
+  provider: SandboxProvider;
+  /** Where agent keys and base URLs come from; each driver takes only its own variables. */
+  agentEnv: Record<string, string | undefined>;
+  appId: string;
+  gheHost?: string;
+  log: Logger;
+  onPhase(phase: Phase): void;
+  onAgentEvent?(event: AgentEvent): void;
+  now?: () => number;
+}
+
+/** Sandbox paths, below the sandbox user's home. */
+const paths = (home: string) => ({
+  repo: `${home}/repo`,
+  work: `${home}/.issue-agent`,
+  prompt: `${home}/.issue-agent/prompt.md`,
+});
+
+/**
+ * Runs one job from sandbox to pull request. Every path out returns an Outcome; the sandbox
+ * is killed whatever happens. `signal` aborts the run (cancel, timeout, shutdown).
+ */
+export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal): Promise<Outcome> {
+  const driver = getDriver(job.agent);
+  if (!driver) return { kind: 'failed', reason: `the agent \`${job.agent}\` is not available on this installation` };
+  const now = deps.now ?? Date.now;
+  const started = now();
+  let sandbox: Sandbox | undefined;
+  try {
+    deps.onPhase('starting');
+    sandbox = await deps.provider.create({
+      template: job.config.templates[job.agent] ?? driver.template,
+      metadata: {
+        app: deps.appId,
+        installation: String(job.installationId),
+        repo: `${job.repo.owner}/${job.repo.name}`,
+        issue: String(job.issue.number),
+        job: job.id,
+      },
+      // The sandbox outlives the job's deadline by a margin so cleanup, not E2B, ends it.
+      timeoutMs: (job.config.timeoutMinutes + 5) * 60_000,
+      allowOut: job.config.network?.allowOut,
+    });
+    signal.throwIfAborted();
+    const p = paths(sandbox.home);
+
+    deps.onPhase('cloning');
+    const token = await deps.mintReadToken();
+    redactor.add(token);
+    const base = await cloneRepository(sandbox, {
+      cloneUrl: job.repo.cloneUrl,
+      branch: job.repo.defaultBranch,
+      token,
+      dir: p.repo,
+      signal,
+    });
+    const fingerprint = await takeGitFingerprint(sandbox, p.repo);
+
+    if (job.config.setup.length > 0) {
+      deps.onPhase('setup');
+      for (const cmd of job.config.setup) {
+        const r = await sandbox.run(cmd, { cwd: p.repo, signal, timeoutMs: 0 });
+        if (r.exitCode !== 0) {
+          return { kind: 'failed', reason: `the setup command \`${cmd}\` exited with code ${r.exitCode}:\n\n${tail(r.stderr || r.stdout)}` };
+        }
+      }
+    }
+
+    deps.onPhase('running');
+    await sandbox.run(command('mkdir', '-p', p.work), { signal });
+    await sandbox.writeFile(p.prompt, buildPrompt(job));
+    const model = job.model ?? job.config.model[job.agent];
+    const result = await runAgent(
+      sandbox,
+      driver,
+      { cwd: p.repo, promptFile: p.prompt, model, stateDir: p.work },
+      { env: definedOnly(deps.agentEnv), signal, onEvent: deps.onAgentEvent },
+    );
+    if (!result.ok) return { kind: 'failed', reason: `${job.agent} failed: ${result.error ?? 'unknown error'}` };
+
+    const changes = await collectChanges(sandbox, { dir: p.repo, base, fingerprint, maxFileSizeMB: job.config.maxFileSizeMB });
+    const verdict = validateChanges(changes, job.config);
+    if (!verdict.ok) return { kind: 'failed', reason: `the changes were rejected: ${verdict.reason}` };
+    if (changes.length === 0) return { kind: 'no-changes', answer: result.summary };
+
+    deps.onPhase('committing');
+    const pr = await publish(deps.gh, {
+      owner: job.repo.owner,
+      repo: job.repo.name,
+      base,
+      baseBranch: job.repo.defaultBranch,
+      changes,
+      branch: branchName(job.config.branchPrefix, job.issue.number, job.issue.title),
+      commitMessage: commitMessage(job, noreplyDomain(deps.gheHost)),
+      title: job.issue.title,
+      body: redactor.redact(pullRequestBody(job, { result, model, durationMs: now() - started, changes })),
+      draft: job.config.draft,
+      reviewer: job.trigger.sender.login,
+    });
+    return { kind: 'pr', number: pr.number, url: pr.url, branch: pr.branch, files: changes.map((c) => c.path) };
+  } catch (err) {
+    return describeFailure(err, signal, job);
+  } finally {
+    if (sandbox) {
+      await sandbox.kill().catch((err: unknown) => deps.log.error({ err, sandbox: sandbox?.id }, 'could not kill the sandbox'));
+    }
+  }
+}
+
+function tail(text: string, lines = 20): string {
+  return '```\n' + text.trimEnd().split('\n').slice(-lines).join('\n') + '\n```';
+}
+
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
