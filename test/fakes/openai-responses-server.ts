@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local stand-in for the OpenAI Responses API (`POST /v1/responses`, streaming SSE), so the
+ * real Codex CLI can run against a scripted model. It sends the event sequence of the real API
+ * (response.created, output_item.added, deltas, output_item.done, response.completed with
+ * usage) and OpenAI's error JSON.
+ *
+ * Codex 0.169 offers the model one `exec` custom tool (JavaScript that calls nested tools such
+ * as `tools.apply_patch(...)` and `tools.exec_command(...)`) instead of plain function tools, so
+ * a scripted file edit is a `custom_tool_call` to `exec`: see `codexApplyPatch`.
+ */
+
+export type ResponsesItem =
+  | { type: 'message'; text: string }
+  | { type: 'function_call'; name: string; arguments: string }
+  | { type: 'custom_tool_call'; name: string; input: string };
+
+/** One model turn: a final text, or output items (e.g. a tool call). */
+export type ResponsesTurn = string | ResponsesItem[];
+
+export interface FakeResponsesOptions {
+  /**
+   * The model turns. The turn answered is the number of tool results the request already
+   * holds, so client retries get the same answer (script at most one tool call per turn).
+   */
+  turns: ResponsesTurn[];
+  /** When set, requests whose Bearer token differs get a 401. */
+  apiKey?: string;
+}
+
+export interface FakeRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+export interface FakeResponses {
+  /** Base URL including `/v1`, as Codex's `base_url` and OPENAI_BASE_URL expect it. */
+  readonly url: string;
+  readonly requests: FakeRequest[];
+  /** The `POST /v1/responses` requests that were answered (not rejected). */
+  conversationRequests(): FakeRequest[];
+  close(): Promise<void>;
+}
+
+/** The `exec` call Codex 0.169's model makes to write a file: a JS cell running apply_patch. */
+export function codexApplyPatch(path: string, content: string): ResponsesItem {
+  const lines = content.replace(/\n$/, '').split('\n').map((l) => `+${l}`);
+  const patch = ['*** Begin Patch', `*** Add File: ${path}`, ...lines, '*** End Patch'].join('\n');
+  return { type: 'custom_tool_call', name: 'exec', input: `await tools.apply_patch(${JSON.stringify(patch)});\ntext("patched");` };
+}
+
+interface ResponsesBody {
+  model?: string;
+  stream?: boolean;
+  input?: Array<{ type?: string; role?: string }>;
+}
+
+type OutputItem =
+  | { type: 'message'; id: string; status: 'completed'; role: 'assistant'; content: Array<{ type: 'output_text'; text: string; annotations: [] }> }
+  | { type: 'function_call'; id: string; status: 'completed'; call_id: string; name: string; arguments: string }
+  | { type: 'custom_tool_call'; id: string; status: 'completed'; call_id: string; name: string; input: string };
+
+export async function startFakeResponses(options: FakeResponsesOptions): Promise<FakeResponses> {
+  const requests: FakeRequest[] = [];
+  const answered = new Set<FakeRequest>();
+  const server = createServer((req, res) => {
+    void readBody(req).then((raw) => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      const request: FakeRequest = { method: req.method ?? 'GET', path, headers: req.headers, body: parseJson(raw) };
+      requests.push(request);
+      if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
+        return sendError(res, 401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key');
+      }
+      if (req.method === 'POST' && path === '/v1/responses') {
+        const body = (request.body ?? {}) as ResponsesBody;
+        if (!Array.isArray(body.input)) return sendError(res, 400, "Missing required parameter: 'input'.", 'invalid_request_error', null);
+        answered.add(request);
+        const index = body.input.filter((i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output').length;
+        const items = toItems(options.turns[index] ?? 'Done.').map(toOutput);
+        return streamResponse(res, body.model ?? 'gpt-fake', items, estimateTokens(raw));
+      }
+      if (req.method === 'GET' && path === '/v1/models') return sendJson(res, 200, { object: 'list', data: [] });
+      sendError(res, 404, `${req.method} ${path} is not served by the fake`, 'invalid_request_error', 'not_found');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    conversationRequests: () => requests.filter((r) => answered.has(r)),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function toItems(turn: ResponsesTurn): ResponsesItem[] {
+  return typeof turn === 'string' ? [{ type: 'message', text: turn }] : turn;
+}
+
+function toOutput(item: ResponsesItem): OutputItem {
+  if (item.type === 'message') {
+    return { type: 'message', id: `msg_${id()}`, status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: item.text, annotations: [] }] };
+  }
+  if (item.type === 'function_call') return { ...item, id: `fc_${id()}`, status: 'completed', call_id: `call_${id()}` };
+  return { ...item, id: `ctc_${id()}`, status: 'completed', call_id: `call_${id()}` };
+}
+
+function streamResponse(res: ServerResponse, model: string, output: OutputItem[], inputTokens: number): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': `req_${id()}` });
+  let seq = 0;
+  const send = (type: string, data: Record<string, unknown>) =>
+    res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`);
+  const responseId = `resp_${id()}`;
+  const base = { id: responseId, object: 'response', created_at: Math.floor(Date.now() / 1000), model, output: [] as OutputItem[], error: null };
+  send('response.created', { response: { ...base, status: 'in_progress', usage: null } });
+  send('response.in_progress', { response: { ...base, status: 'in_progress', usage: null } });
+  output.forEach((item, output_index) => {
+    if (item.type === 'message') {
+      send('response.output_item.added', { output_index, item: { ...item, status: 'in_progress', content: [] } });
+      const text = item.content[0]?.text ?? '';
+      send('response.content_part.added', { item_id: item.id, output_index, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
+      for (const delta of halves(text)) {
+        send('response.output_text.delta', { item_id: item.id, output_index, content_index: 0, delta, logprobs: [] });
+      }
+      send('response.output_text.done', { item_id: item.id, output_index, content_index: 0, text, logprobs: [] });
+      send('response.content_part.done', { item_id: item.id, output_index, content_index: 0, part: { type: 'output_text', text, annotations: [] } });
+    } else if (item.type === 'function_call') {
+      send('response.output_item.added', { output_index, item: { ...item, status: 'in_progress', arguments: '' } });
+      for (const delta of halves(item.arguments)) send('response.function_call_arguments.delta', { item_id: item.id, output_index, delta });
+      send('response.function_call_arguments.done', { item_id: item.id, output_index, arguments: item.arguments });
+    } else {
+      send('response.output_item.added', { output_index, item: { ...item, status: 'in_progress', input: '' } });
+      for (const delta of halves(item.input)) send('response.custom_tool_call_input.delta', { item_id: item.id, output_index, delta });
+      send('response.custom_tool_call_input.done', { item_id: item.id, output_index, input: item.input });
+    }
+    send('response.output_item.done', { output_index, item });
+  });
+  const outputTokens = estimateTokens(JSON.stringify(output));
+  send('response.completed', {
+    response: {
+      ...base,
+      status: 'completed',
+      output,
+      usage: {
+        input_tokens: inputTokens,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens: outputTokens,
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: inputTokens + outputTokens,
+      },
+    },
+  });
+  res.end();
+}
+
+function sendError(res: ServerResponse, status: number, message: string, type: string, code: string | null): void {
+  sendJson(res, status, { error: { message, type, param: null, code } });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': `req_${id()}` });
+  res.end(JSON.stringify(body));
+}
+
+function halves(s: string): string[] {
+  const mid = Math.ceil(s.length / 2);
+  return s.length < 2 ? [s] : [s.slice(0, mid), s.slice(mid)];
+}
+
+/** Roughly four characters per token: deterministic, enough for usage assertions. */
+function estimateTokens(s: string): number {
+  return Math.max(1, Math.ceil(s.length / 4));
+}
+
+function id(): string {
+  return randomBytes(12).toString('hex');
+}
+
+function parseJson(raw: string): unknown {
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let data = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (data += c));
+    req.on('end', () => resolve(data));
+    req.on('error', () => resolve(data));
+  });
+}
