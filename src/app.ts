@@ -39,11 +39,11 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     },
     provider: deps.provider,
     agentEnv: deps.agentEnv,
-    appId: String(deps.env.APP_ID ?? ''),
-    gheHost: deps.env.GHE_HOST,
+    appId: deps.env.appId ?? '',
+    gheHost: deps.env.gheHost,
     log: deps.log,
   });
-  const queue = new JobQueue(worker, deps.env.MAX_CONCURRENT_JOBS);
+  const queue = new JobQueue(worker, deps.env.maxConcurrentJobs);
   const acceptDeps = { queue, agentEnv: deps.agentEnv, deniedOnce: new Set<string>() };
 
   const appFn: ApplicationFunction = (app) => {

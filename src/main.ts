@@ -21,8 +21,8 @@ async function main(): Promise<void> {
     throw err;
   }
   registerSecrets(process.env, redactor);
-  const log = createLogger({ level: env.LOG_LEVEL });
-  if (!env.APP_ID) {
+  const log = createLogger({ level: env.logLevel });
+  if (!env.appId) {
     log.info('APP_ID is not set: starting the GitHub App registration page (app.yml)');
     await run(() => undefined, { log });
     return;
@@ -33,11 +33,11 @@ async function main(): Promise<void> {
 }
 
 function createProvider(env: AppEnv, log: ReturnType<typeof createLogger>): SandboxProvider {
-  if (env.SANDBOX_PROVIDER === 'local') {
+  if (env.sandboxProvider === 'local') {
     log.warn('SANDBOX_PROVIDER=local: agents run UNISOLATED on this host, as this user. Use it for development only.');
     return new LocalSandboxProvider();
   }
-  return new E2BSandboxProvider({ apiKey: env.E2B_API_KEY! });
+  return new E2BSandboxProvider({ apiKey: env.e2bApiKey! });
 }
 
 main().catch((err: unknown) => {

@@ -3,6 +3,7 @@ import type { Context } from 'probot';
 import { getDriver } from '../agents/index.js';
 import type { AgentName } from '../agents/types.js';
 import { formatConfigErrors, parseRepoConfig, type RepoConfig } from '../config/repo-config.js';
+import { httpStatus } from '../github/octokit.js';
 import { getRole, meetsPermission } from '../github/permissions.js';
 import { renderStatus } from '../github/status-text.js';
 import { issueKey, type JobQueue } from '../jobs/queue.js';
@@ -22,7 +23,14 @@ export interface AcceptDeps {
 
 /** Reads `.github/issue-agent.yml` (following `_extends`) and validates it. */
 export async function loadRepoConfig(context: IssueContext): Promise<ReturnType<typeof parseRepoConfig>> {
-  const raw = await context.config<Record<string, unknown>>('issue-agent.yml');
+  let raw: Record<string, unknown> | null;
+  try {
+    raw = await context.config<Record<string, unknown>>('issue-agent.yml');
+  } catch (err) {
+    // The config plugin throws on YAML it cannot parse; that is the maintainer's to fix, not a crash.
+    if (httpStatus(err) !== undefined) throw err;
+    return { ok: false, errors: [`\`.github/issue-agent.yml\` could not be read: ${(err as Error).message}`] };
+  }
   return parseRepoConfig(raw ?? {});
 }
 

@@ -1,0 +1,47 @@
+import examples from '@octokit/webhooks-examples';
+
+type Example = Record<string, unknown> & {
+  action: string;
+  repository: { clone_url: string; default_branch: string; name: string; owner: { login: string } };
+  issue: { number: number; title: string; body: string | null; pull_request?: unknown };
+  sender: { login: string; id: number; type: string };
+};
+
+function example(event: string, action: string): Example {
+  const group = (examples as unknown as { name: string; examples: Example[] }[]).find((e) => e.name === event);
+  const found = group?.examples.find((e) => e.action === action);
+  if (!found) throw new Error(`no ${event}.${action} example`);
+  return structuredClone(found);
+}
+
+export interface PayloadOptions {
+  cloneUrl: string;
+  installationId?: number;
+  title?: string;
+  body?: string;
+  sender?: Partial<Example['sender']>;
+}
+
+function common(p: Example, o: PayloadOptions): Example {
+  // The examples lack `installation`; the clone URL points at a local git repo.
+  p.installation = { id: o.installationId ?? 1 };
+  p.repository.clone_url = o.cloneUrl;
+  if (o.title !== undefined) p.issue.title = o.title;
+  if (o.body !== undefined) p.issue.body = o.body;
+  Object.assign(p.sender, o.sender);
+  return p;
+}
+
+/** A real `issues.labeled` payload with the given label. */
+export function labeledPayload(label: string, o: PayloadOptions): Example {
+  const p = common(example('issues', 'labeled'), o);
+  (p.label as { name: string }).name = label;
+  return p;
+}
+
+/** A real `issue_comment.<action>` payload with the given comment body. */
+export function commentPayload(commentBody: string, o: PayloadOptions & { action?: 'created' | 'edited' | 'deleted' }): Example {
+  const p = common(example('issue_comment', o.action ?? 'created'), o);
+  (p.comment as { body: string }).body = commentBody;
+  return p;
+}
