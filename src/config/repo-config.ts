@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import { AGENT_NAMES } from '../agents/types.js';
+import { describeIssue, type KnownKeys } from './config-errors.js';
+import { inlineCode } from './markdown.js';
+
+/** Where the repository configuration lives (Probot's `context.config` reads it from `.github/`). */
+export const REPO_CONFIG_FILE = 'issue-agent.yml';
+export const REPO_CONFIG_PATH = `.github/${REPO_CONFIG_FILE}`;
+
+const agentName = z.enum(AGENT_NAMES);
+
+/**
+ * `.github/issue-agent.yml`. Every field is optional in the file; objects are strict so a
+ * misspelt key is reported instead of silently ignored. The descriptions end up in the
+ * committed JSON Schema (editor completion) and the README.
+ */
+export const repoConfigSchema = z
+  .strictObject({
+    agent: agentName
+      .default('claude')
+      .describe('Agent used when a trigger does not name one (the `agent` label, or `/agent` alone).'),
+    agents: z
+      .array(agentName)
+      .min(1)
+      .default([...AGENT_NAMES])
+      .describe('Agents that may be triggered in this repository. Others get a reply listing these.'),
+    label: z
+      .string()
+      .min(1)
+      .max(50)
+      .default('agent')
+      .describe('Label that starts a run with the default agent. `<label>:<agent>` (e.g. `agent:codex`) picks an agent.'),
+    command: z
+      .string()
+      .regex(/^\/\S+$/, { error: 'must be a single word starting with `/`' })
+      .default('/agent')
+      .describe('Comment command. The first line of a comment must start with it, e.g. `/agent codex fix the tests`.'),
+    permission: z
+      .enum(['write', 'maintain', 'admin'])
+      .default('write')
+      .describe('Lowest repository role allowed to start a run.'),
+    branchPrefix: z
+      .string()
+      .regex(/^(?!\/)(?!.*\.\.)[A-Za-z0-9._/-]*$/, {
+        error: 'may only contain letters, digits, `.`, `_`, `-` and `/`, and must not start with `/` or contain `..`',
+      })
+      .default('agent/')
+      .describe('Prefix of the branches the app pushes, followed by `<issue-number>-<slug>`.'),
+    draft: z.boolean().default(false).describe('Open pull requests as drafts.'),
+    setup: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Shell commands run in the repository inside the sandbox before the agent starts (e.g. `npm ci`).'),
+    instructions: z
+      .string()
+      .default('')
+      .describe('Extra instructions given to the agent on every run in this repository.'),
+    timeoutMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(1440)
+      .default(30)
+      .describe('Minutes a run may take (setup and agent together) before it is stopped.'),
+    maxFileSizeMB: z
+      .number()
+      .gt(0)
+      .max(100)
+      .default(10)
+      .describe('Largest file (in MB) the agent may create or change; a larger one fails the run.'),
+    allowWorkflowChanges: z
+      .boolean()
+      .default(false)
+      .describe('Allow changes under `.github/workflows/`. The app then also needs the `workflows` permission.'),
+    model: z
+      .partialRecord(agentName, z.string().min(1))
+      .default({})
+      .describe('Model per agent, e.g. `claude: claude-sonnet-4-5`. A `--model` in the command overrides it.'),
+    templates: z
+      .partialRecord(agentName, z.string().min(1))
+      .default({})
+      .describe('E2B sandbox template per agent, overriding the default (the agent\'s name).'),
+    network: z
+      .strictObject({
+        allowOut: z
+          .array(z.string().regex(/^\S+$/, { error: 'must be a host name, IP address or CIDR without spaces' }))
+          .describe('Hosts, IP addresses or CIDR ranges the sandbox may connect to; everything else is blocked.'),
+      })
+      .optional()
+      .describe('Restrict the sandbox\'s outgoing network. Absent: unrestricted.'),
+  })
+  .superRefine((config, ctx) => {
+    // An empty `agents` list is reported on its own; zod still runs this refinement then.
+    if (config.agents.length > 0 && !config.agents.includes(config.agent)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['agent'],
+        message: `${inlineCode(config.agent)} is not in \`agents\` (${config.agents.map((a) => inlineCode(a)).join(', ')})`,
+      });
+    }
+  })
+  .describe('Configuration of issue-agent for this repository.');
+
+export type RepoConfig = z.output<typeof repoConfigSchema>;
+export type RepoConfigInput = z.input<typeof repoConfigSchema>;
+export type Permission = RepoConfig['permission'];
+
+export type ParseResult = { ok: true; config: RepoConfig } | { ok: false; errors: string[] };
+
+/**
+ * Validates what Probot's `context.config` returned. Call it without defaults: Probot
+ * deep-merges defaults and would concatenate arrays such as `agents`.
+ */
+export function parseRepoConfig(raw: unknown): ParseResult {
+  // No file: null (or undefined). `_extends` is Probot's include mechanism, not ours.
+  let input = raw ?? {};
+  if (isPlainObject(input) && '_extends' in input) {
+    const { _extends: _ignored, ...rest } = input;
+    input = rest;
+  }
+  const result = repoConfigSchema.safeParse(input, { reportInput: true });
+  if (result.success) return { ok: true, config: result.data };
+  return { ok: false, errors: result.error.issues.flatMap((issue) => describeIssue(issue, knownKeysAt(issue.path))) };
+}
+
+/** Default configuration: what a repository without the file gets. */
+export function defaultRepoConfig(): RepoConfig {
+  return repoConfigSchema.parse({});
+}
+
+/** Markdown comment body for the issue when the file cannot be used. */
+export function formatConfigErrors(errors: readonly string[]): string {
+  return [
+    `The configuration file \`${REPO_CONFIG_PATH}\` is invalid, so no run was started.`,
+    '',
+    ...errors.map((error) => `- ${error}`),
+    '',
+    `Fix the file on the default branch (or the file it names in \`_extends\`), then add the label or comment again.`,
+  ].join('\n');
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// For "did you mean" on unknown keys: the keys valid at that path.
+function knownKeysAt(path: readonly PropertyKey[]): KnownKeys {
+  if (path.length === 1 && (path[0] === 'model' || path[0] === 'templates')) return { keys: AGENT_NAMES, noun: 'agent' };
+  if (path.length === 1 && path[0] === 'network') return { keys: ['allowOut'], noun: 'setting' };
+  return { keys: path.length === 0 ? Object.keys(repoConfigSchema.shape) : [], noun: 'setting' };
+}
+
