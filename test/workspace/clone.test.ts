@@ -1,0 +1,149 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cloneRepository, CloneError } from '../../src/workspace/clone.js';
+import { startGitHttpServer, type GitHttpServer } from './git-http-server.js';
+import { filesContaining, hostGit, makeSourceRepo, newSandbox, removeDir, type RecordingSandbox } from './helpers.js';
+
+const TOKEN = 'ghs_cloneTokenThatMustNotLeak0123456789';
+const HEADER = Buffer.from(`x-access-token:${TOKEN}`).toString('base64');
+
+let sandbox: RecordingSandbox | undefined;
+let server: GitHttpServer | undefined;
+const dirs: string[] = [];
+
+afterEach(async () => {
+  await sandbox?.kill();
+  await server?.close();
+  sandbox = undefined;
+  server = undefined;
+  dirs.splice(0).forEach(removeDir);
+});
+
+function source() {
+  const repo = makeSourceRepo({ 'README.md': 'one\n' });
+  dirs.push(repo.dir);
+  hostGit(repo.dir, 'commit', '-q', '--allow-empty', '-m', 'second');
+  hostGit(repo.dir, 'tag', 'v1');
+  hostGit(repo.dir, 'branch', 'other', 'HEAD~1');
+  return { ...repo, sha: hostGit(repo.dir, 'rev-parse', 'HEAD'), treeSha: hostGit(repo.dir, 'rev-parse', 'HEAD^{tree}') };
+}
+
+describe('cloneRepository', () => {
+  it('clones one branch shallowly, without tags, and returns its commit and tree', async () => {
+    const repo = source();
+    sandbox = await newSandbox();
+    const dir = `${sandbox.home}/repo`;
+
+    const base = await cloneRepository(sandbox, { cloneUrl: repo.url, branch: 'main', token: TOKEN, dir });
+
+    expect(base).toEqual({ sha: repo.sha, treeSha: repo.treeSha });
+    expect(hostGit(dir, 'rev-list', '--count', 'HEAD')).toBe('1');
+    expect(hostGit(dir, 'for-each-ref', '--format=%(refname)', 'refs/remotes')).not.toContain('other');
+    expect(hostGit(dir, 'for-each-ref', '--format=%(refname)', 'refs/remotes')).toContain('refs/remotes/origin/main');
+    expect(hostGit(dir, 'tag')).toBe('');
+    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('one\n');
+  });
+
+  it('clones another branch, and the whole history with depth 0', async () => {
+    const repo = source();
+    sandbox = await newSandbox();
+    const dir = `${sandbox.home}/repo`;
+
+    const base = await cloneRepository(sandbox, { cloneUrl: repo.url, branch: 'other', token: TOKEN, dir, depth: 0 });
+
+    expect(base.sha).toBe(hostGit(repo.dir, 'rev-parse', 'other'));
+    expect(hostGit(dir, 'rev-list', '--count', 'HEAD')).toBe('1');
+    const full = `${sandbox.home}/full`;
+    await cloneRepository(sandbox, { cloneUrl: repo.url, branch: 'main', token: TOKEN, dir: full, depth: 0 });
+    expect(hostGit(full, 'rev-list', '--count', 'HEAD')).toBe('2');
+  });
+
+  it('gives the token to the clone command only, through its environment', async () => {
+    const repo = source();
+    sandbox = await newSandbox();
+    const dir = `${sandbox.home}/repo`;
+
+    await cloneRepository(sandbox, { cloneUrl: repo.url, branch: 'main', token: TOKEN, dir });
+
+    for (const run of sandbox.runs) {
+      expect(run.cmd).not.toContain(TOKEN);
+      expect(run.cmd).not.toContain(HEADER);
+    }
+    const withToken = sandbox.runs.filter((r) => Object.values(r.env).some((v) => v.includes(HEADER) || v.includes(TOKEN)));
+    expect(withToken.map((r) => r.cmd)).toEqual([expect.stringMatching(/^git .* clone /)]);
+    expect(withToken[0]!.env).toMatchObject({
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'http.extraHeader',
+      GIT_CONFIG_VALUE_0: `Authorization: Basic ${HEADER}`,
+      GIT_TERMINAL_PROMPT: '0',
+    });
+    expect(readFileSync(join(dir, '.git/config'), 'utf8')).not.toContain(HEADER);
+    expect(filesContaining(sandbox.home, [TOKEN, HEADER])).toEqual([]);
+  });
+
+  it('authenticates over HTTP with the header, scoped to the clone host, and no process argument holds the token', async () => {
+    const repo = source();
+    server = await startGitHttpServer(join(repo.dir, '..'), TOKEN);
+    sandbox = await newSandbox();
+    const dir = `${sandbox.home}/repo`;
+    const cloneUrl = `${server.url}/${repo.dir.split('/').pop()}/.git`;
+
+    // Watch every process's argv while the clone runs: git-remote-http included.
+    const seen = new Set<string>();
+    const watch = setInterval(() => {
+      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+        try {
+          seen.add(readFileSync(`/proc/${pid}/cmdline`, 'latin1'));
+        } catch {
+          // exited meanwhile
+        }
+      }
+    }, 2);
+    try {
+      const base = await cloneRepository(sandbox, { cloneUrl, branch: 'main', token: TOKEN, dir });
+      expect(base.sha).toBe(repo.sha);
+    } finally {
+      clearInterval(watch);
+    }
+
+    expect(server.authorizations).toContain(`Basic ${HEADER}`);
+    const clone = sandbox.runs.find((r) => r.cmd.includes(' clone '))!;
+    expect(clone.env.GIT_CONFIG_KEY_0).toBe(`http.${server.url}/.extraHeader`);
+    expect([...seen].some((c) => c.includes('clone'))).toBe(true);
+    expect([...seen].filter((c) => c.includes(TOKEN) || c.includes(HEADER))).toEqual([]);
+    expect(hostGit(dir, 'config', '--get', 'remote.origin.url')).toBe(cloneUrl);
+    expect(filesContaining(sandbox.home, [TOKEN, HEADER])).toEqual([]);
+  });
+
+  it('fails with git\'s reason when the token is refused, without prompting', async () => {
+    const repo = source();
+    server = await startGitHttpServer(join(repo.dir, '..'), TOKEN);
+    sandbox = await newSandbox();
+    const cloneUrl = `${server.url}/${repo.dir.split('/').pop()}/.git`;
+
+    const cloning = cloneRepository(sandbox, { cloneUrl, branch: 'main', token: 'ghs_wrongToken000000000', dir: `${sandbox.home}/repo` });
+
+    await expect(cloning).rejects.toThrow(CloneError);
+    await expect(cloning).rejects.toThrow(/terminal prompts disabled|Authentication failed/);
+  });
+
+  it('fails with git\'s reason for a branch that does not exist', async () => {
+    const repo = source();
+    sandbox = await newSandbox();
+
+    const cloning = cloneRepository(sandbox, { cloneUrl: repo.url, branch: 'nope', token: TOKEN, dir: `${sandbox.home}/repo` });
+
+    await expect(cloning).rejects.toThrow(CloneError);
+    await expect(cloning).rejects.toThrow(/git clone of nope failed: .*nope.*not found/s);
+  });
+
+  it('refuses a URL with credentials in it before running anything', async () => {
+    sandbox = await newSandbox();
+
+    const cloning = cloneRepository(sandbox, { cloneUrl: 'https://x:y@github.com/o/r.git', branch: 'main', token: TOKEN, dir: `${sandbox.home}/repo` });
+
+    await expect(cloning).rejects.toThrow('the clone URL must not contain credentials');
+    expect(sandbox.runs).toEqual([]);
+  });
+});
