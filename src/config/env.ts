@@ -9,7 +9,8 @@ import { z } from 'zod';
  * are deliberately absent: each agent driver declares and reads its own.
  */
 
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+// `silent` is pino's and Probot accepts it; handy for tests.
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export const LOG_FORMATS = ['json', 'pretty'] as const;
 export const SANDBOX_PROVIDERS = ['e2b', 'local'] as const;
 

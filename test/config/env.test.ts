@@ -79,7 +79,7 @@ describe('loadEnv', () => {
     ['PORT', 'abc', 'PORT: must be a whole number'],
     ['PORT', '70000', 'PORT: must be between 1 and 65535'],
     ['APP_ID', 'my-app', 'APP_ID: must be a number'],
-    ['LOG_LEVEL', 'verbose', 'LOG_LEVEL: must be one of trace, debug, info, warn, error, fatal'],
+    ['LOG_LEVEL', 'verbose', 'LOG_LEVEL: must be one of trace, debug, info, warn, error, fatal, silent'],
     ['LOG_FORMAT', 'xml', 'LOG_FORMAT: must be one of json, pretty'],
     ['GHE_HOST', 'https://github.example.com', 'GHE_HOST: must be a host name without protocol or path, e.g. github.example.com'],
     ['GHE_PROTOCOL', 'ftp', 'GHE_PROTOCOL: must be http or https'],
@@ -105,7 +105,8 @@ describe('loadEnv', () => {
     const secret = 'sk-ant-hunter2-value';
     let message = '';
     try {
-      loadEnv({ APP_ID: '1', PORT: secret, ANTHROPIC_BASE_URL: secret, LOG_LEVEL: secret, GHE_HOST: `https://${secret}` });
+      const raw: Record<string, string> = { APP_ID: '1', PORT: secret, ANTHROPIC_BASE_URL: secret, LOG_LEVEL: secret };
+      loadEnv({ ...raw, GHE_HOST: `https://${secret}` });
     } catch (error) {
       expect(error).toBeInstanceOf(EnvError);
       message = (error as EnvError).message;
