@@ -1,0 +1,96 @@
+import nock from 'nock';
+import type { Probot } from 'probot';
+import { createApp, type IssueAgentApp } from '../../src/app.js';
+import { loadEnv } from '../../src/config/env.js';
+import { LocalSandboxProvider } from '../../src/sandbox/local.js';
+import type { SandboxProvider } from '../../src/sandbox/types.js';
+import { redactor } from '../../src/security/redactor.js';
+import { registerSecrets } from '../../src/security/secrets.js';
+import { fakeAgentBin, type FakeAgentScript } from '../helpers/fake-agent.js';
+import { accessTokenRoute, githubMock } from '../helpers/github-mock.js';
+import { captureLogger, privateKey, testProbot } from '../helpers/probot.js';
+
+export const OWNER = 'Codertocat';
+export const REPO = 'Hello-World';
+export const API_KEY = 'sk-ant-api03-theAnthropicKeyUnderTest-0000';
+export const R = `/repos/${OWNER}/${REPO}`;
+
+/** Stream lines as Claude Code prints them (shape recorded from the real CLI). */
+export function claudeLines(summary: string, opts: { isError?: boolean } = {}): string[] {
+  return [
+    JSON.stringify({ type: 'system', subtype: 'init', session_id: 'sess-123', cwd: '/repo', tools: ['Write'], model: 'claude-sonnet' }),
+    JSON.stringify({
+      type: 'assistant',
+      message: { content: [{ type: 'tool_use', id: 't1', name: 'Write', input: { file_path: 'src/pager.ts', content: 'x' } }], usage: { input_tokens: 10, output_tokens: 5 } },
+      session_id: 'sess-123',
+    }),
+    JSON.stringify({
+      type: 'result',
+      subtype: 'success',
+      is_error: opts.isError ?? false,
+      result: summary,
+      session_id: 'sess-123',
+      total_cost_usd: 0.0421,
+      num_turns: 3,
+      duration_ms: 1200,
+      usage: { input_tokens: 100, output_tokens: 50 },
+    }),
+  ];
+}
+
+export interface Harness {
+  probot: Probot;
+  app: IssueAgentApp;
+  logLines: string[];
+  agentBin: string;
+}
+
+/** The app as production wires it, with the local provider, a stand-in agent and a capturing logger. */
+export async function startApp(
+  script: FakeAgentScript,
+  options: { provider?: (agentBin: string) => SandboxProvider; env?: Record<string, string> } = {},
+): Promise<Harness> {
+  const { log, lines } = captureLogger();
+  const agentBin = fakeAgentBin('claude', script);
+  const agentEnv = { ANTHROPIC_API_KEY: API_KEY, ...options.env };
+  registerSecrets(agentEnv, redactor);
+  const env = loadEnv({ APP_ID: '1', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: 'test-secret', SANDBOX_PROVIDER: 'local' });
+  const provider = options.provider?.(agentBin) ?? new LocalSandboxProvider({ pathPrefix: [agentBin] });
+  const app = createApp({ env, provider, agentEnv, log });
+  const probot = testProbot(log);
+  await probot.load(app.appFn);
+  return { probot, app, logLines: lines, agentBin };
+}
+
+/** The GitHub conversation of a successful run: no config file, an admin sender, PR #42. */
+export function happyGitHub(overrides: Record<string, (body: unknown, path: string) => [number, unknown]> = {}) {
+  let comment = 1000;
+  return githubMock({
+    'POST /app/installations/1/access_tokens': accessTokenRoute(),
+    [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [404, { message: 'Not Found' }],
+    [`GET /repos/${OWNER}/.github/contents/.github%2Fissue-agent.yml`]: () => [404, { message: 'Not Found' }],
+    [`GET ${R}/collaborators/Codertocat/permission`]: () => [200, { permission: 'admin', role_name: 'admin', user: { login: 'Codertocat' } }],
+    [`POST ${R}/issues/1/reactions`]: () => [201, { id: 1, content: 'eyes' }],
+    [`POST ${R}/issues/comments/492700400/reactions`]: () => [201, { id: 1, content: 'eyes' }],
+    [`POST ${R}/issues/1/comments`]: () => [201, { id: ++comment }],
+    [`PATCH ${R}/issues/comments/1001`]: () => [200, { id: 1001 }],
+    [`POST ${R}/git/blobs`]: () => [201, { sha: 'blob-sha-1' }],
+    [`POST ${R}/git/trees`]: () => [201, { sha: 'new-tree-sha' }],
+    [`POST ${R}/git/commits`]: () => [201, { sha: 'new-commit-sha' }],
+    [`POST ${R}/git/refs`]: () => [201, { ref: 'refs/heads/x', object: { sha: 'new-commit-sha' } }],
+    [`POST ${R}/pulls`]: () => [201, { number: 42, html_url: `https://github.com/${OWNER}/${REPO}/pull/42` }],
+    [`POST ${R}/pulls/42/requested_reviewers`]: () => [201, {}],
+    ...overrides,
+  });
+}
+
+export function resetNock(): void {
+  nock.cleanAll();
+  nock.disableNetConnect();
+  nock.enableNetConnect('127.0.0.1');
+}
+
+/** Bodies of the status comment edits, in order. */
+export function statusEdits(gh: ReturnType<typeof githubMock>): string[] {
+  return gh.bodiesOf('PATCH', `${R}/issues/comments/1001`).map((b) => (b as { body: string }).body);
+}

@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { commentPayload, labeledPayload } from '../helpers/payloads.js';
+import { makeRemote } from '../helpers/git-remote.js';
+import { INSTALLATION_TOKEN, READ_TOKEN } from '../helpers/github-mock.js';
+import { API_KEY, claudeLines, happyGitHub, R, resetNock, startApp, statusEdits } from './harness.js';
+
+describe('label or comment to pull request, the whole flow', () => {
+  beforeEach(resetNock);
+  afterEach(resetNock);
+
+  it('labels an issue `agent` and ends with a PR whose commit holds the agent changes', async () => {
+    const remote = makeRemote({ 'README.md': '# Hello\n', 'src/pager.ts': 'export const last = (n: number) => n;\n' });
+    const h = await startApp({
+      writes: { 'src/pager.ts': 'export const last = (n: number) => n - 1;\n', 'docs/pager.md': 'Pages start at 1.\n' },
+      lines: claudeLines('Fixed the off-by-one in the pager.'),
+    });
+    const gh = happyGitHub();
+
+    await h.probot.receive({
+      id: 'delivery-1',
+      name: 'issues',
+      payload: labeledPayload('agent', { cloneUrl: remote.url, title: 'Pager skips the last page', body: 'The last page is never shown.' }) as never,
+    });
+    await h.app.queue.idle();
+
+    // Every call, as a set (the handler makes some in parallel) ...
+    expect([...gh.lines()].sort()).toEqual(
+      [
+        'POST /app/installations/1/access_tokens', // the app's installation token
+        `GET ${R}/contents/.github%2Fissue-agent.yml`,
+        'GET /repos/Codertocat/.github/contents/.github%2Fissue-agent.yml', // org-wide defaults
+        `GET ${R}/collaborators/Codertocat/permission`,
+        `POST ${R}/issues/1/reactions`,
+        `POST ${R}/issues/1/comments`,
+        ...Array(5).fill(`PATCH ${R}/issues/comments/1001`), // starting, cloning, running, committing, outcome
+        'POST /app/installations/1/access_tokens', // the read-only clone token
+        `POST ${R}/git/trees`,
+        `POST ${R}/git/commits`,
+        `POST ${R}/git/refs`,
+        `POST ${R}/pulls`,
+        `POST ${R}/pulls/42/requested_reviewers`,
+      ].sort(),
+    );
+    // ... and the publishing ones in order.
+    const publishing = gh.lines().filter((l) => /git\/|pulls/.test(l));
+    expect(publishing).toEqual([`POST ${R}/git/trees`, `POST ${R}/git/commits`, `POST ${R}/git/refs`, `POST ${R}/pulls`, `POST ${R}/pulls/42/requested_reviewers`]);
+
+    expect(gh.bodiesOf('POST', `${R}/issues/1/reactions`)).toEqual([{ content: 'eyes' }]);
+    expect(gh.bodiesOf('POST', '/app/installations/1/access_tokens')).toContainEqual({ repositories: ['Hello-World'], permissions: { contents: 'read' } });
+    expect(gh.bodiesOf('POST', `${R}/git/trees`)).toEqual([
+      {
+        base_tree: remote.tree,
+        tree: [
+          { path: 'docs/pager.md', mode: '100644', type: 'blob', content: 'Pages start at 1.\n' },
+          { path: 'src/pager.ts', mode: '100644', type: 'blob', content: 'export const last = (n: number) => n - 1;\n' },
+        ],
+      },
+    ]);
+    expect(gh.bodiesOf('POST', `${R}/git/commits`)).toEqual([
+      {
+        message:
+          'Pager skips the last page (#1)\n\nMade by claude through issue-agent for #1.\n\nCo-authored-by: Codertocat <21031067+Codertocat@users.noreply.github.com>',
+        tree: 'new-tree-sha',
+        parents: [remote.sha],
+      },
+    ]);
+    expect(gh.bodiesOf('POST', `${R}/git/refs`)).toEqual([{ ref: 'refs/heads/agent/1-pager-skips-the-last-page', sha: 'new-commit-sha' }]);
+    const [pr] = gh.bodiesOf('POST', `${R}/pulls`) as { title: string; head: string; base: string; draft: boolean; body: string }[];
+    expect(pr).toMatchObject({ title: 'Pager skips the last page', head: 'agent/1-pager-skips-the-last-page', base: 'master', draft: false });
+    expect(pr!.body).toContain('Fixed the off-by-one in the pager.');
+    expect(pr!.body).toContain('Closes #1');
+    expect(pr!.body).toMatch(/\| Agent \| claude \|/);
+    expect(pr!.body).toMatch(/\| Turns \| 3 \|/);
+    expect(pr!.body).toMatch(/\| Cost \| \$0\.04 \|/);
+    expect(pr!.body).toContain('`src/pager.ts`');
+    expect(gh.bodiesOf('POST', `${R}/pulls/42/requested_reviewers`)).toEqual([{ reviewers: ['Codertocat'] }]);
+
+    const edits = statusEdits(gh);
+    expect(edits.map((e) => e.split('\n').at(-1))).toEqual([
+      '🚀 Starting the sandbox…',
+      '📥 Cloning the repository…',
+      '🤖 Running claude…',
+      '📝 Committing the changes…',
+      expect.stringMatching(/^✅ Opened pull request #42 in \d+ s: https:\/\/github\.com\/Codertocat\/Hello-World\/pull\/42$/),
+    ]);
+
+    // The prompt reached the agent on stdin, not on its command line.
+    const record = join(h.agentBin, 'record');
+    const prompt = readFileSync(join(record, 'stdin'), 'utf8');
+    expect(prompt).toContain('Pager skips the last page');
+    expect(prompt).toContain('The last page is never shown.');
+    expect(readFileSync(join(record, 'argv'), 'utf8')).not.toContain('Pager');
+    // The agent got its key and no GitHub token of any kind.
+    const agentEnv = readFileSync(join(record, 'env'), 'utf8');
+    expect(agentEnv).toContain(`ANTHROPIC_API_KEY=${API_KEY}`);
+    expect(agentEnv).not.toContain(READ_TOKEN);
+    expect(agentEnv).not.toContain(INSTALLATION_TOKEN);
+    expect(agentEnv).toContain('IS_SANDBOX=1');
+  });
+
+  it('a `/agent <instructions>` comment runs with the instructions and reacts on the comment', async () => {
+    const remote = makeRemote({ 'a.txt': 'a\n' });
+    const h = await startApp({ writes: { 'a.txt': 'b\n' }, lines: claudeLines('Changed a to b.') });
+    const gh = happyGitHub();
+
+    await h.probot.receive({
+      id: 'delivery-2',
+      name: 'issue_comment',
+      payload: commentPayload('/agent fix the off-by-one in the pager\nand keep the API', { cloneUrl: remote.url }) as never,
+    });
+    await h.app.queue.idle();
+
+    expect(gh.bodiesOf('POST', `${R}/issues/comments/492700400/reactions`)).toEqual([{ content: 'eyes' }]);
+    expect(gh.bodiesOf('POST', `${R}/issues/1/reactions`)).toEqual([]);
+    expect(gh.lines()).toContain(`POST ${R}/pulls`);
+    const prompt = readFileSync(join(h.agentBin, 'record', 'stdin'), 'utf8');
+    expect(prompt).toContain('fix the off-by-one in the pager\nand keep the API');
+    expect(statusEdits(gh).at(-1)).toMatch(/Opened pull request #42/);
+  });
+});

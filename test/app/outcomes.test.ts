@@ -1,0 +1,195 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadEnv } from '../../src/config/env.js';
+import { LocalSandboxProvider } from '../../src/sandbox/local.js';
+import { SandboxError, type Sandbox, type SandboxProvider, type SandboxSpec } from '../../src/sandbox/types.js';
+import { makeRemote } from '../helpers/git-remote.js';
+import { commentPayload, labeledPayload } from '../helpers/payloads.js';
+import { claudeLines, happyGitHub, R, resetNock, startApp, statusEdits } from './harness.js';
+
+/** Wraps a provider to count live sandboxes: every run must end with none left. */
+function tracking(inner: SandboxProvider) {
+  const live = new Set<string>();
+  const provider: SandboxProvider = {
+    name: inner.name,
+    async create(spec: SandboxSpec): Promise<Sandbox> {
+      const sb = await inner.create(spec);
+      live.add(sb.id);
+      return {
+        id: sb.id,
+        home: sb.home,
+        run: (c, o) => sb.run(c, o),
+        readFile: (p) => sb.readFile(p),
+        writeFile: (p, d) => sb.writeFile(p, d),
+        kill: async () => {
+          live.delete(sb.id);
+          await sb.kill();
+        },
+      };
+    },
+  };
+  return { provider, live };
+}
+
+async function runLabel(script: Parameters<typeof startApp>[0], opts: Parameters<typeof startApp>[1] = {}, config?: string) {
+  const remote = makeRemote({ 'a.txt': 'a\n' });
+  let tracked: ReturnType<typeof tracking> | undefined;
+  const h = await startApp(script, {
+    provider: (bin) => (tracked = tracking(new LocalSandboxProvider({ pathPrefix: [bin] }))).provider,
+    ...opts,
+  });
+  const gh = happyGitHub(
+    config === undefined ? {} : { [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, config] },
+  );
+  await h.probot.receive({ id: 'd', name: 'issues', payload: labeledPayload('agent', { cloneUrl: remote.url }) as never });
+  await h.app.queue.idle();
+  return { gh, live: tracked!.live, h };
+}
+
+describe('every run ends in one final status, with the sandbox killed', () => {
+  beforeEach(resetNock);
+  afterEach(resetNock);
+
+  it('no changes: no PR, and the status quotes the agent answer', async () => {
+    const { gh, live } = await runLabel({ lines: claudeLines('The pager is already correct; nothing to change.') });
+    expect(gh.lines().filter((l) => /git\/|pulls/.test(l))).toEqual([]);
+    expect(statusEdits(gh).at(-1)).toMatch(/without changing any files.*\n\n> The pager is already correct; nothing to change\.$/s);
+    expect(live.size).toBe(0);
+  });
+
+  it('agent error (is_error with subtype success) fails the run with its message', async () => {
+    const { gh, live } = await runLabel({ writes: { 'a.txt': 'b\n' }, lines: claudeLines('Invalid API key · Please run /login', { isError: true }), exitCode: 1 });
+    expect(gh.lines()).not.toContain(`POST ${R}/pulls`);
+    expect(statusEdits(gh).at(-1)).toMatch(/❌ Failed in \d+ s: claude failed: Invalid API key · Please run \/login/);
+    expect(live.size).toBe(0);
+  });
+
+  it('agent timeout: stopped at the deadline, nothing committed', async () => {
+    const { gh, live } = await runLabel({ writes: { 'a.txt': 'b\n' }, sleep: 30 }, {}, 'timeoutMinutes: 0.02\n');
+    expect(gh.lines()).not.toContain(`POST ${R}/git/trees`);
+    expect(statusEdits(gh).at(-1)).toMatch(/❌ Failed in \d+ s: timed out after 0.02 minutes/);
+    expect(live.size).toBe(0);
+  });
+
+  it('sandbox creation failure ends as failed with the provider message', async () => {
+    const failing: SandboxProvider = {
+      name: 'e2b',
+      create: () => Promise.reject(new SandboxError('E2B rejected the API key: check E2B_API_KEY')),
+    };
+    const { gh } = await runLabel({}, { provider: () => failing });
+    expect(statusEdits(gh)).toEqual([expect.stringContaining('Starting the sandbox'), expect.stringMatching(/❌ Failed in \d+ s: E2B rejected the API key: check E2B_API_KEY$/)]);
+  });
+
+  it('a change under .git/ is rejected and not committed', async () => {
+    const { gh, live } = await runLabel({ writes: { '.git/hooks/pre-commit': '#!/bin/sh\nexit 0\n', 'a.txt': 'b\n' }, lines: claudeLines('done') });
+    expect(gh.lines()).not.toContain(`POST ${R}/git/trees`);
+    expect(statusEdits(gh).at(-1)).toMatch(/❌ Failed in \d+ s: the changes were rejected: .*\.git/);
+    expect(live.size).toBe(0);
+  });
+});
+
+describe('triggers that start no run', () => {
+  beforeEach(resetNock);
+  afterEach(resetNock);
+
+  async function noRun(payload: Record<string, unknown>, role = 'admin') {
+    const h = await startApp({ writes: { 'a.txt': 'b\n' } });
+    const gh = happyGitHub({
+      [`GET ${R}/collaborators/Codertocat/permission`]: () => [200, { permission: role === 'maintain' ? 'write' : role, role_name: role, user: { login: 'Codertocat' } }],
+    });
+    await h.probot.receive({ id: 'd', name: 'issue_comment', payload: payload as never });
+    await h.app.queue.idle();
+    expect(gh.lines()).not.toContain(`POST ${R}/git/trees`);
+    expect(h.app.queue.size).toEqual({ waiting: 0, running: 0 });
+    return gh;
+  }
+  const cloneUrl = makeRemote({ 'a.txt': 'a\n' }).url;
+
+  it('a read-only user gets one short reply, once per issue', async () => {
+    const h = await startApp({});
+    const gh = happyGitHub({
+      [`GET ${R}/collaborators/Codertocat/permission`]: () => [200, { permission: 'read', role_name: 'read', user: { login: 'Codertocat' } }],
+    });
+    for (const id of ['d1', 'd2']) {
+      await h.probot.receive({ id, name: 'issue_comment', payload: commentPayload('/agent do it', { cloneUrl }) as never });
+    }
+    expect(h.app.queue.size).toEqual({ waiting: 0, running: 0 });
+    const replies = gh.bodiesOf('POST', `${R}/issues/1/comments`) as { body: string }[];
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.body).toMatch(/only people with `write` access or higher/);
+    expect(gh.lines()).not.toContain(`POST ${R}/issues/comments/492700400/reactions`);
+  });
+
+  it('a Bot sender (this app included) is ignored without any API call', async () => {
+    const gh = await noRun(commentPayload('/agent do it', { cloneUrl, sender: { type: 'Bot', login: 'issue-agent[bot]' } }));
+    expect(gh.lines()).toEqual([]);
+  });
+
+  it('an edited comment is ignored', async () => {
+    const gh = await noRun(commentPayload('/agent do it', { cloneUrl, action: 'edited' }));
+    expect(gh.lines()).toEqual([]);
+  });
+
+  it('a command inside a code block or a quote is ignored', async () => {
+    for (const body of ['```\n/agent do it\n```', '> /agent do it', '    /agent do it', 'please\n/agent do it']) {
+      const gh = await noRun(commentPayload(body, { cloneUrl }));
+      expect(gh.lines().filter((l) => l.startsWith('POST'))).toEqual([]);
+      resetNock();
+    }
+  });
+
+  it('a maintain role passes `permission: maintain`, a write role does not', async () => {
+    expect(loadEnv).toBeDefined();
+    const h = await startApp({ writes: { 'a.txt': 'b\n' }, lines: claudeLines('ok') });
+    const gh = happyGitHub({
+      [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, 'permission: maintain\n'],
+      [`GET ${R}/collaborators/Codertocat/permission`]: () => [200, { permission: 'write', role_name: 'write', user: { login: 'Codertocat' } }],
+    });
+    await h.probot.receive({ id: 'd', name: 'issue_comment', payload: commentPayload('/agent go', { cloneUrl }) as never });
+    await h.app.queue.idle();
+    expect(gh.lines()).not.toContain(`POST ${R}/issues/comments/492700400/reactions`);
+    expect((gh.bodiesOf('POST', `${R}/issues/1/comments`)[0] as { body: string }).body).toMatch(/`maintain` access/);
+  });
+});
+
+describe('replies', () => {
+  beforeEach(resetNock);
+  afterEach(resetNock);
+  const cloneUrl = makeRemote({ 'a.txt': 'a\n' }).url;
+
+  it('an invalid config file gets a comment naming the field, and no run', async () => {
+    const h = await startApp({});
+    const gh = happyGitHub({ [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, 'timeoutMinutes: 5000\n'] });
+    await h.probot.receive({ id: 'd', name: 'issue_comment', payload: commentPayload('/agent go', { cloneUrl }) as never });
+    const [c] = gh.bodiesOf('POST', `${R}/issues/1/comments`) as { body: string }[];
+    expect(c!.body).toContain('timeoutMinutes');
+    expect(h.app.queue.size).toEqual({ waiting: 0, running: 0 });
+  });
+
+  it('`/agent help` lists usage and the usable agents', async () => {
+    const h = await startApp({});
+    const gh = happyGitHub();
+    await h.probot.receive({ id: 'd', name: 'issue_comment', payload: commentPayload('/agent help', { cloneUrl }) as never });
+    const [c] = gh.bodiesOf('POST', `${R}/issues/1/comments`) as { body: string }[];
+    expect(c!.body).toContain('/agent');
+    expect(c!.body).toContain('claude');
+  });
+
+  it('an unknown agent in a label gets a reply listing the allowed ones', async () => {
+    const h = await startApp({});
+    const gh = happyGitHub();
+    await h.probot.receive({ id: 'd', name: 'issues', payload: labeledPayload('agent:gpt9', { cloneUrl }) as never });
+    const [c] = gh.bodiesOf('POST', `${R}/issues/1/comments`) as { body: string }[];
+    expect(c!.body).toContain('gpt9');
+    expect(c!.body).toContain('claude');
+    expect(h.app.queue.size).toEqual({ waiting: 0, running: 0 });
+  });
+
+  it('a missing API key is named in the reply and no sandbox starts', async () => {
+    const h = await startApp({}, { env: { ANTHROPIC_API_KEY: '' } });
+    const gh = happyGitHub();
+    await h.probot.receive({ id: 'd', name: 'issue_comment', payload: commentPayload('/agent go', { cloneUrl }) as never });
+    const [c] = gh.bodiesOf('POST', `${R}/issues/1/comments`) as { body: string }[];
+    expect(c!.body).toContain('ANTHROPIC_API_KEY');
+    expect(h.app.queue.size).toEqual({ waiting: 0, running: 0 });
+  });
+});
