@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadEnv } from '../../src/config/env.js';
 import { LocalSandboxProvider } from '../../src/sandbox/local.js';
 import { SandboxError, type Sandbox, type SandboxProvider, type SandboxSpec } from '../../src/sandbox/types.js';
 import { makeRemote } from '../helpers/git-remote.js';
@@ -138,7 +137,6 @@ describe('triggers that start no run', () => {
   });
 
   it('a maintain role passes `permission: maintain`, a write role does not', async () => {
-    expect(loadEnv).toBeDefined();
     const h = await startApp({ writes: { 'a.txt': 'b\n' }, lines: claudeLines('ok') });
     const gh = happyGitHub({
       [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, 'permission: maintain\n'],

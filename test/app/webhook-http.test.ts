@@ -1,0 +1,87 @@
+import { createServer } from 'node:net';
+import { sign } from '@octokit/webhooks-methods';
+import { Probot, ProbotOctokit, Server } from 'probot';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { loadEnv } from '../../src/config/env.js';
+import { LocalSandboxProvider } from '../../src/sandbox/local.js';
+import { fakeAgentBin } from '../helpers/fake-agent.js';
+import { makeRemote } from '../helpers/git-remote.js';
+import { commentPayload } from '../helpers/payloads.js';
+import { captureLogger, privateKey } from '../helpers/probot.js';
+import { API_KEY, claudeLines, happyGitHub, R, resetNock, statusEdits } from './harness.js';
+
+const SECRET = 'webhook-secret-for-the-http-test';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('webhooks over real HTTP', () => {
+  let server: Server | undefined;
+  beforeEach(resetNock);
+  afterEach(async () => {
+    await server?.stop();
+    resetNock();
+  });
+
+  async function start(agentSleep: number) {
+    const { log } = captureLogger();
+    const bin = fakeAgentBin('claude', { writes: { 'a.txt': 'b\n' }, lines: claudeLines('done'), sleep: agentSleep });
+    const env = loadEnv({ APP_ID: '1', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, SANDBOX_PROVIDER: 'local' });
+    const app = createApp({ env, provider: new LocalSandboxProvider({ pathPrefix: [bin] }), agentEnv: { ANTHROPIC_API_KEY: API_KEY }, log });
+    const port = await freePort();
+    server = new Server({
+      host: '127.0.0.1',
+      port,
+      log,
+      Probot: Probot.defaults({
+        appId: 1,
+        privateKey,
+        secret: SECRET,
+        log,
+        Octokit: ProbotOctokit.defaults((o: Record<string, unknown> & { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o.throttle, enabled: false } })),
+      }),
+    });
+    await server.load(app.appFn);
+    await server.start();
+    return { app, url: `http://127.0.0.1:${port}/api/github/webhooks` };
+  }
+
+  async function deliver(url: string, body: string, signature: string | undefined) {
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': 'http-1' };
+    if (signature !== undefined) headers['x-hub-signature-256'] = signature;
+    const t0 = performance.now();
+    const res = await fetch(url, { method: 'POST', headers, body });
+    return { status: res.status, ms: performance.now() - t0 };
+  }
+
+  it('answers a signed delivery before the agent finishes, and the run completes afterwards', async () => {
+    const { app, url } = await start(2);
+    const gh = happyGitHub();
+    const body = JSON.stringify(commentPayload('/agent go', { cloneUrl: makeRemote({ 'a.txt': 'a\n' }).url }));
+    const res = await deliver(url, body, await sign(SECRET, body));
+    expect(res.status).toBe(200);
+    // The agent sleeps 2 s: an answer well under that proves the handler did not wait for it.
+    expect(res.ms).toBeLessThan(1000);
+    expect(app.queue.size.running).toBe(1);
+    await app.queue.idle();
+    expect(gh.lines()).toContain(`POST ${R}/pulls`);
+    expect(statusEdits(gh).at(-1)).toMatch(/Opened pull request #42/);
+  });
+
+  it('rejects a bad or missing signature with 400 and starts nothing', async () => {
+    const { app, url } = await start(0);
+    const gh = happyGitHub();
+    const body = JSON.stringify(commentPayload('/agent go', { cloneUrl: 'file:///nonexistent' }));
+    expect((await deliver(url, body, await sign('wrong-secret', body))).status).toBe(400);
+    expect((await deliver(url, body, undefined)).status).toBe(400);
+    expect(gh.lines()).toEqual([]);
+    expect(app.queue.size).toEqual({ waiting: 0, running: 0 });
+  });
+});
