@@ -1,0 +1,53 @@
+import type { AgentName } from '../agents/types.js';
+import { inlineCode } from '../config/markdown.js';
+import { REPO_CONFIG_PATH, type RepoConfig } from '../config/repo-config.js';
+
+type HelpConfig = Pick<RepoConfig, 'command' | 'label' | 'agent' | 'agents' | 'permission'>;
+
+/** Agents a trigger may name: allowed by the repository and runnable by this installation. */
+export function usableAgents(config: Pick<RepoConfig, 'agents'>, available: readonly AgentName[]): AgentName[] {
+  return config.agents.filter((agent) => available.includes(agent));
+}
+
+/** Reply to `/agent help`: every command and label form, with this repository's names. */
+export function helpText(config: HelpConfig, availableAgents: readonly AgentName[]): string {
+  const cmd = config.command;
+  const usable = usableAgents(config, availableAgents);
+  const example = usable.find((a) => a !== config.agent) ?? usable[0] ?? config.agent;
+  return [
+    '**Comment** with the command on the first line:',
+    '',
+    '| Comment | What it does |',
+    '| --- | --- |',
+    `| \`${cmd}\` | Run the default agent (${inlineCode(config.agent)}) on this issue |`,
+    `| \`${cmd} <instructions>\` | Run the default agent with extra instructions (they may continue on the next lines) |`,
+    `| \`${cmd} <agent> [instructions]\` | Run a specific agent, e.g. \`${cmd} ${example} add tests\` |`,
+    `| \`${cmd} [agent] --model <model> [instructions]\` | Choose the model too |`,
+    `| \`${cmd} stop\` | Stop the running job (\`${cmd} cancel\` works too) |`,
+    `| \`${cmd} help\` | Show this help |`,
+    '',
+    `On a pull request opened by the app, \`${cmd} ...\` continues the work on its branch.`,
+    '',
+    `**Label** the issue ${inlineCode(config.label)} to run the default agent, or ${inlineCode(`${config.label}:<agent>`)} (e.g. ${inlineCode(`${config.label}:${example}`)}) to pick one.`,
+    '',
+    agentsLine(config.agent, usable),
+    '',
+    `Runs can be started by users with the ${inlineCode(config.permission)} role or higher. Settings live in \`${REPO_CONFIG_PATH}\`.`,
+  ].join('\n');
+}
+
+function agentsLine(defaultAgent: AgentName, usable: readonly AgentName[]): string {
+  if (usable.length === 0) {
+    return '**Agents:** none can run here: the repository allows none that this installation has credentials for.';
+  }
+  const note = usable.includes(defaultAgent)
+    ? ''
+    : ` The default agent ${inlineCode(defaultAgent)} is not available on this installation.`;
+  return `**Agents:** ${usable.map((a) => inlineCode(a)).join(', ')}.${note}`;
+}
+
+/** Reply when a trigger names an agent that does not exist or is not allowed here. */
+export function unknownAgentText(name: string, allowed: readonly AgentName[]): string {
+  const list = allowed.length > 0 ? allowed.map((a) => inlineCode(a)).join(', ') : 'none';
+  return `${inlineCode(name)} is not an agent that can run in this repository. Agents you can use: ${list}.`;
+}
