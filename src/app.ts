@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AppEnv } from './config/env.js';
 import type { GitHub } from './github/octokit.js';
 import { JobQueue } from './jobs/queue.js';
+import { redactor } from './security/redactor.js';
 import { createWorker } from './jobs/worker.js';
 import type { SandboxProvider } from './sandbox/types.js';
 import { acceptTrigger } from './handlers/accept-trigger.js';
@@ -27,7 +28,13 @@ export interface IssueAgentApp {
 export function createApp(deps: AppDeps): IssueAgentApp {
   let probot: Probot | undefined;
   const worker = createWorker({
-    octokitFor: async (installationId) => (await probot!.auth(installationId)) as GitHub,
+    octokitFor: async (installationId) => {
+      const gh = (await probot!.auth(installationId)) as GitHub;
+      // Know the installation token so nothing the app writes can ever carry it.
+      const auth = (await gh.auth({ type: 'installation' })) as { token?: string };
+      redactor.add(auth.token);
+      return gh;
+    },
     mintReadToken: async (installationId, repo) => {
       const appClient = (await probot!.auth()) as GitHub;
       const { data } = await appClient.rest.apps.createInstallationAccessToken({
@@ -35,6 +42,7 @@ export function createApp(deps: AppDeps): IssueAgentApp {
         repositories: [repo],
         permissions: { contents: 'read' },
       });
+      redactor.add(data.token);
       return data.token;
     },
     provider: deps.provider,

@@ -3,6 +3,7 @@ import type { Job, Outcome } from '../jobs/types.js';
 import { httpStatus } from '../github/octokit.js';
 import { CommandTimeoutError, SandboxError } from '../sandbox/types.js';
 import { redactor } from '../security/redactor.js';
+import { CloneError } from '../workspace/clone.js';
 
 /**
  * Turns whatever stopped a run into the outcome a maintainer reads. The abort reason wins over
@@ -13,12 +14,14 @@ export function describeFailure(err: unknown, signal: AbortSignal, job: Job): Ou
     const reason = signal.reason as AbortReason | undefined;
     if (reason?.kind === 'cancelled') return { kind: 'cancelled', by: reason.by };
     if (reason?.kind === 'timeout') {
-      return { kind: 'failed', reason: `timed out after ${job.config.timeoutMinutes} minutes (\`timeoutMinutes\`); partial changes were not committed` };
+      const m = job.config.timeoutMinutes;
+      return { kind: 'failed', reason: `timed out after ${m} minute${m === 1 ? '' : 's'} (\`timeoutMinutes\`); partial changes were not committed` };
     }
     return { kind: 'failed', reason: 'the app shut down during the run; trigger it again' };
   }
   if (err instanceof SandboxError) return { kind: 'failed', reason: redactor.redact(err.message) };
   if (err instanceof CommandTimeoutError) return { kind: 'failed', reason: redactor.redact(err.message) };
+  if (err instanceof CloneError) return { kind: 'failed', reason: redactor.redact(`the repository could not be cloned: ${err.message}`) };
   const status = httpStatus(err);
   const message = err instanceof Error ? err.message : String(err);
   if (status !== undefined) return { kind: 'failed', reason: redactor.redact(`GitHub answered ${status}: ${message}`) };

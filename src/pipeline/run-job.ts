@@ -77,7 +77,7 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
       dir: p.repo,
       signal,
     });
-    const fingerprint = await takeGitFingerprint(sandbox, p.repo);
+    const fingerprint = await takeGitFingerprint(sandbox, p.repo, signal);
 
     if (job.config.setup.length > 0) {
       deps.onPhase('setup');
@@ -101,9 +101,10 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
     );
     if (!result.ok) return { kind: 'failed', reason: `${job.agent} failed: ${result.error ?? 'unknown error'}` };
 
-    const changes = await collectChanges(sandbox, { dir: p.repo, base, fingerprint, maxFileSizeMB: job.config.maxFileSizeMB });
-    const verdict = validateChanges(changes, job.config);
+    const collected = await collectChanges(sandbox, { dir: p.repo, base, fingerprint, maxFileSizeMB: job.config.maxFileSizeMB, signal });
+    const verdict = validateChanges(collected, job.config);
     if (!verdict.ok) return { kind: 'failed', reason: `the changes were rejected: ${verdict.reason}` };
+    const changes = verdict.changes;
     if (changes.length === 0) return { kind: 'no-changes', answer: result.summary };
 
     deps.onPhase('committing');

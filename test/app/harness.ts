@@ -2,6 +2,8 @@ import nock from 'nock';
 import type { Probot } from 'probot';
 import { createApp, type IssueAgentApp } from '../../src/app.js';
 import { loadEnv } from '../../src/config/env.js';
+import { parseRepoConfig } from '../../src/config/repo-config.js';
+import type { Job } from '../../src/jobs/types.js';
 import { LocalSandboxProvider } from '../../src/sandbox/local.js';
 import type { SandboxProvider } from '../../src/sandbox/types.js';
 import { redactor } from '../../src/security/redactor.js';
@@ -93,4 +95,23 @@ export function resetNock(): void {
 /** Bodies of the status comment edits, in order. */
 export function statusEdits(gh: ReturnType<typeof githubMock>): string[] {
   return gh.bodiesOf('PATCH', `${R}/issues/comments/1001`).map((b) => (b as { body: string }).body);
+}
+
+/** A job as the handler would have accepted it, for tests that enqueue directly. */
+export function makeJob(cloneUrl: string, overrides: Partial<Job> & { config?: Record<string, unknown> } = {}): Job {
+  const parsed = parseRepoConfig(overrides.config ?? {});
+  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+  return {
+    id: 'job-1',
+    deliveryId: 'delivery-x',
+    installationId: 1,
+    repo: { owner: OWNER, name: REPO, defaultBranch: 'master', cloneUrl },
+    issue: { number: 1, title: 'Fix it', body: 'Please.', isPullRequest: false },
+    trigger: { kind: 'label', sender: { login: 'Codertocat', id: 21031067 }, instructions: '' },
+    agent: 'claude',
+    statusCommentId: 1001,
+    createdAt: Date.now(),
+    ...overrides,
+    config: parsed.config,
+  };
 }

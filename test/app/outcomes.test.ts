@@ -3,7 +3,7 @@ import { LocalSandboxProvider } from '../../src/sandbox/local.js';
 import { SandboxError, type Sandbox, type SandboxProvider, type SandboxSpec } from '../../src/sandbox/types.js';
 import { makeRemote } from '../helpers/git-remote.js';
 import { commentPayload, labeledPayload } from '../helpers/payloads.js';
-import { claudeLines, happyGitHub, R, resetNock, startApp, statusEdits } from './harness.js';
+import { claudeLines, happyGitHub, makeJob, R, resetNock, startApp, statusEdits } from './harness.js';
 
 /** Wraps a provider to count live sandboxes: every run must end with none left. */
 function tracking(inner: SandboxProvider) {
@@ -63,10 +63,20 @@ describe('every run ends in one final status, with the sandbox killed', () => {
   });
 
   it('agent timeout: stopped at the deadline, nothing committed', async () => {
-    const { gh, live } = await runLabel({ writes: { 'a.txt': 'b\n' }, sleep: 30 }, {}, 'timeoutMinutes: 0.02\n');
+    const remote = makeRemote({ 'a.txt': 'a\n' });
+    let tracked: ReturnType<typeof tracking> | undefined;
+    const h = await startApp({ writes: { 'a.txt': 'b\n' }, sleep: 60 }, {
+      provider: (bin) => (tracked = tracking(new LocalSandboxProvider({ pathPrefix: [bin] }))).provider,
+    });
+    const gh = happyGitHub();
+    // The deadline counts from the trigger: a job accepted 57 s ago with a 1-minute limit has 3 s left.
+    h.app.queue.enqueue(makeJob(remote.url, { createdAt: Date.now() - 57_000, config: { timeoutMinutes: 1 } }));
+    const t0 = Date.now();
+    await h.app.queue.idle();
+    expect(Date.now() - t0).toBeLessThan(15_000);
     expect(gh.lines()).not.toContain(`POST ${R}/git/trees`);
-    expect(statusEdits(gh).at(-1)).toMatch(/❌ Failed in \d+ s: timed out after 0.02 minutes/);
-    expect(live.size).toBe(0);
+    expect(statusEdits(gh).at(-1)).toMatch(/❌ Failed in \d+ s: timed out after 1 minute \(`timeoutMinutes`\); partial changes were not committed/);
+    expect(tracked!.live.size).toBe(0);
   });
 
   it('sandbox creation failure ends as failed with the provider message', async () => {
