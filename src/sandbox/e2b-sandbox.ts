@@ -1,0 +1,184 @@
+import { CommandExitError, type CommandHandle, type Sandbox as SdkSandbox } from 'e2b';
+import { toSandboxError } from './e2b-errors.js';
+import { CommandAbortedError, CommandTimeoutError, SandboxError, type RunOptions, type RunResult, type Sandbox } from './types.js';
+
+export interface E2BSandboxOptions {
+  /** Timeout of each E2B API/envd request (not of commands). */
+  requestTimeoutMs: number;
+  /** How often a running command checks that the sandbox is still alive. */
+  healthCheckIntervalMs: number;
+  /** When the sandbox's own lifetime ends, if known: turns "stopped" into "reached its time limit". */
+  expiresAt?: number;
+}
+
+/** E2B's sandbox user; every template used here has it. */
+export const E2B_HOME = '/home/user';
+
+/** Exit statuses for commands envd reports as killed by a signal (exit code -1), as a shell reports them. */
+const SIGNAL_EXIT: Record<string, number> = { hangup: 129, interrupt: 130, killed: 137, terminated: 143 };
+
+/** One E2B sandbox behind our {@link Sandbox} interface. */
+export class E2BSandbox implements Sandbox {
+  readonly home = E2B_HOME;
+  private killed = false;
+  private gone = false;
+
+  constructor(
+    private readonly sdk: SdkSandbox,
+    private readonly options: E2BSandboxOptions,
+  ) {}
+
+  get id(): string {
+    return this.sdk.sandboxId;
+  }
+
+  async run(cmd: string, opts: RunOptions = {}): Promise<RunResult> {
+    if (this.killed || this.gone) throw this.stoppedError();
+    if (opts.signal?.aborted) throw new CommandAbortedError();
+
+    // Aborting before the start event arrives cancels the start request itself.
+    const starting = new AbortController();
+    const cancelStart = () => starting.abort();
+    opts.signal?.addEventListener('abort', cancelStart, { once: true });
+    let handle: CommandHandle;
+    try {
+      handle = await this.sdk.commands.run(cmd, {
+        background: true,
+        ...(opts.cwd !== undefined && { cwd: opts.cwd }),
+        ...(opts.env !== undefined && { envs: opts.env }),
+        ...(opts.onStdout && { onStdout: opts.onStdout }),
+        ...(opts.onStderr && { onStderr: opts.onStderr }),
+        // 0 = no SDK deadline. The SDK's default (60 s) would kill any agent; our own timer
+        // below and the job's abort signal decide when a command stops.
+        timeoutMs: 0,
+        requestTimeoutMs: this.options.requestTimeoutMs,
+        signal: starting.signal,
+      });
+    } catch (err) {
+      if (opts.signal?.aborted) throw new CommandAbortedError();
+      throw await this.failure(err, 'start the command');
+    } finally {
+      opts.signal?.removeEventListener('abort', cancelStart);
+    }
+    return this.wait(handle, opts);
+  }
+
+  async readFile(path: string): Promise<Uint8Array> {
+    if (this.killed || this.gone) throw this.stoppedError();
+    try {
+      return await this.sdk.files.read(path, { format: 'bytes', requestTimeoutMs: this.options.requestTimeoutMs });
+    } catch (err) {
+      throw await this.failure(err, `read ${path}`);
+    }
+  }
+
+  async writeFile(path: string, data: Uint8Array | string): Promise<void> {
+    if (this.killed || this.gone) throw this.stoppedError();
+    // A copy, so the SDK gets a plain ArrayBuffer holding exactly these bytes (not a view's whole buffer).
+    const body = typeof data === 'string' ? data : new Uint8Array(data).buffer;
+    try {
+      await this.sdk.files.write(path, body, { requestTimeoutMs: this.options.requestTimeoutMs });
+    } catch (err) {
+      throw await this.failure(err, `write ${path}`);
+    }
+  }
+
+  async kill(): Promise<void> {
+    if (this.killed) return;
+    this.killed = true;
+    try {
+      // false means E2B no longer knows it: already gone, which is what we wanted.
+      await this.sdk.kill({ requestTimeoutMs: this.options.requestTimeoutMs });
+    } catch (err) {
+      throw toSandboxError(err, { action: 'kill the sandbox' });
+    }
+  }
+
+  /** Waits for the command's end, its abort, its own timeout, or the sandbox's death. */
+  private wait(handle: CommandHandle, opts: RunOptions): Promise<RunResult> {
+    return new Promise<RunResult>((resolve, reject) => {
+      let settled = false;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        clearInterval(watchdog);
+        opts.signal?.removeEventListener('abort', onAbort);
+        outcome();
+      };
+      const stopWith = (error: Error) => {
+        if (settled) return;
+        void this.stopProcess(handle).finally(() => settle(() => reject(error)));
+      };
+      const onAbort = () => stopWith(new CommandAbortedError());
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      const timer = opts.timeoutMs ? setTimeout(() => stopWith(new CommandTimeoutError(opts.timeoutMs!)), opts.timeoutMs) : undefined;
+
+      // A sandbox can vanish without the stream breaking (a proxy keeping the connection up):
+      // without this check the run would wait for output that never comes.
+      let checking = false;
+      const watchdog = setInterval(() => {
+        if (checking || settled) return;
+        checking = true;
+        void this.isGone()
+          .then((gone) => {
+            if (!gone) return;
+            this.gone = true;
+            void handle.disconnect();
+            settle(() => reject(this.stoppedError()));
+          })
+          .finally(() => (checking = false));
+      }, this.options.healthCheckIntervalMs);
+
+      handle.wait().then(
+        (result) => settle(() => resolve({ exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr })),
+        async (err: unknown) => {
+          if (settled) return;
+          // A non-zero exit is a result, not an error.
+          if (err instanceof CommandExitError) {
+            settle(() => resolve({ exitCode: exitCodeOf(err), stdout: err.stdout, stderr: err.stderr }));
+            return;
+          }
+          const error = await this.failure(err, 'run the command');
+          settle(() => reject(error));
+        },
+      );
+    });
+  }
+
+  private async stopProcess(handle: CommandHandle): Promise<void> {
+    await this.sdk.commands.kill(handle.pid, { requestTimeoutMs: Math.min(this.options.requestTimeoutMs, 10_000) }).catch(() => false);
+    await handle.disconnect();
+  }
+
+  /** Maps an error, first asking E2B whether the sandbox is still there: a dead sandbox explains everything. */
+  private async failure(err: unknown, action: string): Promise<SandboxError> {
+    if (this.gone || (await this.isGone())) {
+      this.gone = true;
+      return this.stoppedError(err);
+    }
+    return toSandboxError(err, { action });
+  }
+
+  private async isGone(): Promise<boolean> {
+    try {
+      return !(await this.sdk.isRunning({ requestTimeoutMs: Math.min(this.options.requestTimeoutMs, 10_000) }));
+    } catch {
+      return false; // unknown: report the original error instead
+    }
+  }
+
+  private stoppedError(cause?: unknown): SandboxError {
+    const options = cause === undefined ? undefined : { cause };
+    if (this.options.expiresAt !== undefined && Date.now() >= this.options.expiresAt) {
+      return new SandboxError('the sandbox reached its time limit and was stopped', false, options);
+    }
+    return new SandboxError('the sandbox stopped unexpectedly', false, options);
+  }
+}
+
+function exitCodeOf(err: CommandExitError): number {
+  if (err.exitCode >= 0) return err.exitCode;
+  const signal = /signal: (\w+)/.exec(err.error ?? '')?.[1] ?? '';
+  return SIGNAL_EXIT[signal] ?? 128;
+}
