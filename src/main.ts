@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     throw err;
   }
   registerSecrets(process.env, redactor);
-  const log = createLogger({ level: env.logLevel });
+  const log = createLogger({ level: env.logLevel, format: env.logFormat });
   if (!env.appId) {
     log.info('APP_ID is not set: starting the GitHub App registration page (app.yml)');
     await run(() => undefined, { log });

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'probot';
 import { getDriver } from '../agents/index.js';
-import type { AgentName } from '../agents/types.js';
+import { AGENT_NAMES, type AgentName } from '../agents/types.js';
 import { formatConfigErrors, parseRepoConfig, type RepoConfig } from '../config/repo-config.js';
 import { httpStatus } from '../github/octokit.js';
 import { getRole, meetsPermission } from '../github/permissions.js';
 import { renderStatus } from '../github/status-text.js';
 import { issueKey, type JobQueue } from '../jobs/queue.js';
 import type { Job } from '../jobs/types.js';
-import { helpText, unknownAgentText } from '../triggers/help.js';
+import { helpText, unknownAgentText, usableAgents } from '../triggers/help.js';
 import type { Trigger } from '../triggers/types.js';
-import { acknowledge, reply } from './replies.js';
+import { acknowledge, editComment, reply, type Thread } from './replies.js';
+import type { GitHub } from '../github/octokit.js';
 
 type IssueContext = Context<'issues.labeled'> | Context<'issue_comment.created'>;
 
@@ -44,15 +45,22 @@ export async function acceptTrigger(
   deps: AcceptDeps,
 ): Promise<void> {
   const sender = context.payload.sender;
+  const gh = context.octokit as GitHub;
+  const thread: Thread = {
+    owner: context.payload.repository.owner.login,
+    repo: context.payload.repository.name,
+    issue_number: context.payload.issue.number,
+    commentId: 'comment' in context.payload ? context.payload.comment.id : undefined,
+  };
   // Config and the sender's role are independent: fetch both at once to answer fast.
   const [loaded, role] = await Promise.all([
     loadRepoConfig(context),
-    getRole(context.octokit, context.repo({ username: sender.login })),
+    getRole(gh, { owner: thread.owner, repo: thread.repo, username: sender.login }),
   ]);
   if (!loaded.ok) {
     // Only speak up if the message would have been a trigger under the defaults.
     const defaults = parseRepoConfig({});
-    if (defaults.ok && parse(defaults.config)) await reply(context, formatConfigErrors(loaded.errors));
+    if (defaults.ok && parse(defaults.config)) await reply(gh, thread, formatConfigErrors(loaded.errors));
     return;
   }
   const config = loaded.config;
@@ -65,20 +73,20 @@ export async function acceptTrigger(
     log.info({ role, required: config.permission }, 'trigger refused: permission');
     if (!deps.deniedOnce.has(key)) {
       deps.deniedOnce.add(key);
-      await reply(context, `@${sender.login} only people with \`${config.permission}\` access or higher can start issue-agent here.`);
+      await reply(gh, thread, `@${sender.login} only people with \`${config.permission}\` access or higher can start issue-agent here.`);
     }
     return;
   }
 
   switch (trigger.kind) {
     case 'help':
-      await reply(context, helpText(config, usableAgents(config, deps.agentEnv)));
+      await reply(gh, thread, helpText(config, availableAgents(deps.agentEnv)));
       return;
     case 'unknown-agent':
-      await reply(context, unknownAgentText(trigger.name, usableAgents(config, deps.agentEnv)));
+      await reply(gh, thread, unknownAgentText(trigger.name, usableAgents(config, availableAgents(deps.agentEnv))));
       return;
     case 'stop':
-      await stop(context, deps, sender.login);
+      await stop(gh, thread, deps, sender.login);
       return;
     case 'run':
       break;
@@ -86,15 +94,15 @@ export async function acceptTrigger(
 
   const missing = missingEnv(trigger.agent, deps.agentEnv);
   if (missing) {
-    await reply(context, `The agent \`${trigger.agent}\` cannot run: the app has no ${missing} set. Ask whoever runs this app to set it.`);
+    await reply(gh, thread, `The agent \`${trigger.agent}\` cannot run: the app has no ${missing} set. Ask whoever runs this app to set it.`);
     return;
   }
 
   const issue = context.payload.issue;
   const repository = context.payload.repository;
   const [, statusCommentId] = await Promise.all([
-    acknowledge(context),
-    reply(context, renderStatus({ phase: 'queued', agent: trigger.agent })),
+    acknowledge(gh, thread),
+    reply(gh, thread, renderStatus({ phase: 'queued', agent: trigger.agent })),
   ]);
   const job: Job = {
     id: randomUUID(),
@@ -108,10 +116,10 @@ export async function acceptTrigger(
     },
     issue: { number: issue.number, title: issue.title, body: issue.body ?? '', isPullRequest: Boolean(issue.pull_request) },
     trigger: {
-      kind: context.name === 'issue_comment' ? 'comment' : 'label',
+      kind: thread.commentId === undefined ? 'label' : 'comment',
       sender: { login: sender.login, id: sender.id },
       instructions: trigger.instructions,
-      commentId: context.name === 'issue_comment' ? (context as Context<'issue_comment.created'>).payload.comment.id : undefined,
+      commentId: thread.commentId,
     },
     agent: trigger.agent,
     model: trigger.model,
@@ -121,35 +129,27 @@ export async function acceptTrigger(
   };
   const { ahead } = deps.queue.enqueue(job);
   if (ahead > 0) {
-    await context.octokit.rest.issues.updateComment(
-      context.repo({ comment_id: statusCommentId, body: renderStatus({ phase: 'queued', agent: job.agent, queuedBehind: ahead }) }),
-    );
+    await editComment(gh, thread, statusCommentId, renderStatus({ phase: 'queued', agent: job.agent, queuedBehind: ahead }));
   }
   log.info({ job: job.id, agent: job.agent, ahead }, 'job queued');
 }
 
-async function stop(context: IssueContext, deps: AcceptDeps, by: string): Promise<void> {
-  const key = issueKey({
-    repo: { owner: context.payload.repository.owner.login, name: context.payload.repository.name } as Job['repo'],
-    issue: { number: context.payload.issue.number } as Job['issue'],
-  });
-  const cancelled = deps.queue.cancel(key, by);
+async function stop(gh: GitHub, thread: Thread, deps: AcceptDeps, by: string): Promise<void> {
+  const cancelled = deps.queue.cancel(issueKey({ repo: { owner: thread.owner, name: thread.repo }, issue: { number: thread.issue_number } }), by);
   if (!cancelled) {
-    await reply(context, 'Nothing to stop: no run is queued or running here.');
+    await reply(gh, thread, 'Nothing to stop: no run is queued or running here.');
     return;
   }
-  await acknowledge(context);
+  await acknowledge(gh, thread);
   if (!cancelled.wasRunning) {
     // A running job reports its own cancellation when its signal aborts; a queued one never runs.
-    await context.octokit.rest.issues.updateComment(
-      context.repo({ comment_id: cancelled.job.statusCommentId, body: renderStatus({ outcome: { kind: 'cancelled', by }, agent: cancelled.job.agent }) }),
-    );
+    await editComment(gh, thread, cancelled.job.statusCommentId, renderStatus({ outcome: { kind: 'cancelled', by }, agent: cancelled.job.agent }));
   }
 }
 
-/** Agents the config allows and this installation has keys for. */
-export function usableAgents(config: RepoConfig, env: Record<string, string | undefined>): AgentName[] {
-  return config.agents.filter((a) => missingEnv(a, env) === undefined);
+/** Agents this installation has a driver and keys for. */
+function availableAgents(env: Record<string, string | undefined>): AgentName[] {
+  return AGENT_NAMES.filter((a) => missingEnv(a, env) === undefined);
 }
 
 /** The variables an agent lacks, as text ("ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN"), or undefined. */

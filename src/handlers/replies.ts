@@ -1,20 +1,29 @@
-import type { Context } from 'probot';
+import type { GitHub } from '../github/octokit.js';
 import { redactor } from '../security/redactor.js';
 
-type IssueContext = Context<'issues.labeled'> | Context<'issue_comment.created'>;
+/** Where a trigger happened: the issue or pull request, and the comment if it was one. */
+export interface Thread {
+  owner: string;
+  repo: string;
+  issue_number: number;
+  commentId?: number;
+}
 
-/** Posts a comment on the triggering issue or pull request (redacted, like everything we write). */
-export async function reply(context: IssueContext, body: string): Promise<number> {
-  const { data } = await context.octokit.rest.issues.createComment(context.issue({ body: redactor.redact(body) }));
+/** Posts a comment on the issue or pull request (redacted, like everything we write). */
+export async function reply(gh: GitHub, t: Thread, body: string): Promise<number> {
+  const { data } = await gh.rest.issues.createComment({ owner: t.owner, repo: t.repo, issue_number: t.issue_number, body: redactor.redact(body) });
   return data.id;
 }
 
 /** 👀 on the comment that triggered, or on the issue for a label. */
-export async function acknowledge(context: IssueContext): Promise<void> {
-  if (context.name === 'issue_comment') {
-    const { payload } = context as Context<'issue_comment.created'>;
-    await context.octokit.rest.reactions.createForIssueComment(context.repo({ comment_id: payload.comment.id, content: 'eyes' as const }));
+export async function acknowledge(gh: GitHub, t: Thread): Promise<void> {
+  if (t.commentId !== undefined) {
+    await gh.rest.reactions.createForIssueComment({ owner: t.owner, repo: t.repo, comment_id: t.commentId, content: 'eyes' });
   } else {
-    await context.octokit.rest.reactions.createForIssue(context.issue({ content: 'eyes' as const }));
+    await gh.rest.reactions.createForIssue({ owner: t.owner, repo: t.repo, issue_number: t.issue_number, content: 'eyes' });
   }
+}
+
+export async function editComment(gh: GitHub, t: Thread, commentId: number, body: string): Promise<void> {
+  await gh.rest.issues.updateComment({ owner: t.owner, repo: t.repo, comment_id: commentId, body: redactor.redact(body) });
 }

@@ -3,6 +3,8 @@ import { redactor as defaultRedactor, type Redactor } from '../security/redactor
 
 export interface LoggerOptions {
   level?: string;
+  /** `pretty` for people reading a terminal; JSON lines otherwise. */
+  format?: 'json' | 'pretty';
   /** Where lines go; stdout by default (tests pass a stream to inspect them). */
   destination?: pino.DestinationStream;
   redactor?: Redactor;
@@ -45,6 +47,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         },
       },
     },
-    options.destination,
+    options.destination ?? (options.format === 'pretty' ? pino.transport({ target: 'pino-pretty' }) : undefined),
   );
 }
