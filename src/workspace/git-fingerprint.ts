@@ -30,10 +30,16 @@ describe() {
 }
 describe .git
 if [ -L .git ] || [ ! -d .git ]; then exit 0; fi
-for p in .git/config .git/config.worktree .git/commondir \
-  .git/objects/info/alternates .git/objects/info/http-alternates \
-  .git/hooks .git/hooks/** .git/info .git/info/** .git/modules .git/modules/** .git/worktrees .git/worktrees/**; do
-  [ "$p" = .git/info/refs ] || describe "$p"
+for p in .git/config .git/config.worktree .git/commondir .git/objects/info/alternates .git/objects/info/http-alternates; do
+  describe "$p"
+done
+for root in .git/hooks .git/info .git/modules .git/worktrees; do
+  describe "$root"
+  # Never walk through a symlink: it could point at / and make this walk the whole disk.
+  if [ -L "$root" ] || [ ! -d "$root" ]; then continue; fi
+  for p in "$root"/**; do
+    [ "$p" = .git/info/refs ] || describe "$p"
+  done
 done
 `;
 
@@ -50,8 +56,9 @@ export async function takeGitFingerprint(sandbox: Sandbox, dir: string, signal?:
   return entries;
 }
 
-/** Paths added, removed or changed between two fingerprints, sorted. */
+/** Paths added, removed or changed between two fingerprints, sorted; just `.git` if it was replaced. */
 export function fingerprintDiff(before: GitFingerprint, after: GitFingerprint): string[] {
+  if (before.get('.git') !== after.get('.git')) return ['.git'];
   const changed = new Set<string>();
   for (const [path, value] of before) if (after.get(path) !== value) changed.add(path);
   for (const path of after.keys()) if (!before.has(path)) changed.add(path);

@@ -38,7 +38,8 @@ export function parseCatFileBatch(bytes: Uint8Array): Map<string, Uint8Array> {
     const size = Number(match[3]);
     const start = eol + 1;
     if (start + size + 1 > bytes.length) throw new Error('truncated git cat-file output');
-    objects.set(match[1]!, bytes.slice(start, start + size));
+    // A copy, as a plain Uint8Array even when the input is a Buffer (whose slice() is a view).
+    objects.set(match[1]!, new Uint8Array(bytes.subarray(start, start + size)));
     pos = start + size + 1;
   }
   return objects;
