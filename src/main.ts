@@ -4,6 +4,7 @@ import { EnvError, loadEnv, type AppEnv } from './config/env.js';
 import { createLogger } from './log/logger.js';
 import { E2BSandboxProvider } from './sandbox/e2b.js';
 import { LocalSandboxProvider } from './sandbox/local.js';
+import { startOrphanSweeper } from './sandbox/orphans.js';
 import type { SandboxProvider } from './sandbox/types.js';
 import { registerSecrets } from './security/secrets.js';
 import { redactor } from './security/redactor.js';
@@ -27,17 +28,27 @@ async function main(): Promise<void> {
     await run(() => undefined, { log });
     return;
   }
-  const provider = createProvider(env, log);
-  const { appFn } = createApp({ env, provider, agentEnv: process.env, log });
-  await run(appFn, { log });
-}
-
-function createProvider(env: AppEnv, log: ReturnType<typeof createLogger>): SandboxProvider {
+  let provider: SandboxProvider;
+  let e2b: E2BSandboxProvider | undefined;
   if (env.sandboxProvider === 'local') {
     log.warn('SANDBOX_PROVIDER=local: agents run UNISOLATED on this host, as this user. Use it for development only.');
-    return new LocalSandboxProvider();
+    provider = new LocalSandboxProvider();
+  } else {
+    provider = e2b = new E2BSandboxProvider({ apiKey: env.e2bApiKey! });
   }
-  return new E2BSandboxProvider({ apiKey: env.e2bApiKey! });
+  const { appFn, queue } = createApp({ env, provider, agentEnv: process.env, log });
+  await run(appFn, { log });
+  if (e2b) {
+    // Sandboxes whose job is gone (a crash, a failed kill) are killed after a grace period.
+    startOrphanSweeper({
+      sandboxes: e2b,
+      appId: env.appId,
+      isJobActive: (jobId) => queue.isActive(jobId),
+      graceMs: 10 * 60_000,
+      onReport: (r) => r.killed.length && log.warn({ killed: r.killed }, 'killed orphaned sandboxes'),
+      onError: (err) => log.warn({ err }, 'orphan sweep failed'),
+    });
+  }
 }
 
 main().catch((err: unknown) => {

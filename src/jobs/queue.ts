@@ -6,7 +6,7 @@ export type AbortReason = { kind: 'cancelled'; by: string } | { kind: 'timeout' 
 export type RunJob = (job: Job, signal: AbortSignal) => Promise<void>;
 
 /** The key that allows one run at a time per issue or pull request. */
-export function issueKey(job: Pick<Job, 'repo' | 'issue'>): string {
+export function issueKey(job: { repo: Pick<Job['repo'], 'owner' | 'name'>; issue: Pick<Job['issue'], 'number'> }): string {
   return `${job.repo.owner}/${job.repo.name}#${job.issue.number}`.toLowerCase();
 }
 
@@ -48,6 +48,11 @@ export class JobQueue {
     const [job] = this.waiting.splice(i, 1);
     this.settleIdle();
     return job && { job, wasRunning: false };
+  }
+
+  /** Whether a job is waiting or running (the orphan sweeper asks before killing its sandbox). */
+  isActive(jobId: string): boolean {
+    return this.waiting.some((j) => j.id === jobId) || [...this.running.values()].some((r) => r.job.id === jobId);
   }
 
   get size(): { waiting: number; running: number } {

@@ -8,6 +8,7 @@ import { publish } from '../github/publish.js';
 import { branchName } from '../github/branch-name.js';
 import type { Job, Outcome, Phase } from '../jobs/types.js';
 import { command } from '../sandbox/shell.js';
+import { sandboxTags } from '../sandbox/orphans.js';
 import type { Sandbox, SandboxProvider } from '../sandbox/types.js';
 import { redactor } from '../security/redactor.js';
 import { cloneRepository } from '../workspace/clone.js';
@@ -53,13 +54,14 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
     deps.onPhase('starting');
     sandbox = await deps.provider.create({
       template: job.config.templates[job.agent] ?? driver.template,
-      metadata: {
-        app: deps.appId,
-        installation: String(job.installationId),
+      metadata: sandboxTags({
+        appId: deps.appId,
+        installationId: job.installationId,
         repo: `${job.repo.owner}/${job.repo.name}`,
-        issue: String(job.issue.number),
-        job: job.id,
-      },
+        issue: job.issue.number,
+        jobId: job.id,
+        agent: job.agent,
+      }),
       // The sandbox outlives the job's deadline by a margin so cleanup, not E2B, ends it.
       timeoutMs: (job.config.timeoutMinutes + 5) * 60_000,
       allowOut: job.config.network?.allowOut,

@@ -98,8 +98,9 @@ export function statusEdits(gh: ReturnType<typeof githubMock>): string[] {
 }
 
 /** A job as the handler would have accepted it, for tests that enqueue directly. */
-export function makeJob(cloneUrl: string, overrides: Partial<Job> & { config?: Record<string, unknown> } = {}): Job {
-  const parsed = parseRepoConfig(overrides.config ?? {});
+export function makeJob(cloneUrl: string, overrides: Partial<Omit<Job, 'config'>> & { config?: Record<string, unknown> } = {}): Job {
+  const { config, ...rest } = overrides;
+  const parsed = parseRepoConfig(config ?? {});
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   return {
     id: 'job-1',
@@ -111,7 +112,7 @@ export function makeJob(cloneUrl: string, overrides: Partial<Job> & { config?: R
     agent: 'claude',
     statusCommentId: 1001,
     createdAt: Date.now(),
-    ...overrides,
+    ...rest,
     config: parsed.config,
   };
 }
