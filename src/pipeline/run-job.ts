@@ -79,7 +79,6 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
       dir: p.repo,
       signal,
     });
-    const fingerprint = await takeGitFingerprint(sandbox, p.repo, signal);
 
     if (job.config.setup.length > 0) {
       deps.onPhase('setup');
@@ -90,6 +89,9 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
         }
       }
     }
+
+    // After setup: hook installers (husky, lefthook) legitimately write .git/ during `npm ci`.
+    const fingerprint = await takeGitFingerprint(sandbox, p.repo, signal);
 
     deps.onPhase('running');
     await sandbox.run(command('mkdir', '-p', p.work), { signal });
