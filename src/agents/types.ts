@@ -59,6 +59,9 @@ export interface AgentDriver {
   command(input: AgentInput): string;
   /** One line of the CLI's stdout to common events (non-JSON lines give none). */
   parse(line: string): AgentEvent[];
-  /** Called once with the whole stdout after exit, for CLIs whose result is not a line event. */
-  finish?(stdout: string, exitCode: number): AgentEvent[];
+  /**
+   * Called once with the whole output after exit, for CLIs whose result is not a line event.
+   * `stderr` is there because some CLIs (AMP) print their only error message there.
+   */
+  finish?(stdout: string, exitCode: number, stderr: string): AgentEvent[];
 }
