@@ -21,9 +21,20 @@ for (const name of names) {
   if (!existsSync(done)) {
     mkdirSync(dir, { recursive: true });
     const pkgs = [`${entry.package}@${entry.version}`];
-    if (entry.node) pkgs.push(`${entry.node.package}@${entry.node.version}`);
+    const bin = join(dir, 'node_modules/.bin');
+    let env = process.env;
+    if (entry.node) {
+      // A CLI that needs a newer Node than ours (OpenClaw) gets it from an npm package whose
+      // binary lands in the same .bin directory, so that directory on PATH selects it. Its own
+      // preinstall script already checks `node --version`: install Node first and put it on PATH.
+      const nodePkg = `${entry.node.package}@${entry.node.version}`;
+      console.error(`installing ${nodePkg} into ${dir} ...`);
+      execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--prefix', dir, nodePkg], { stdio: 'inherit' });
+      pkgs.push(nodePkg); // installed again with the CLI, or npm prunes it as extraneous
+      env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
+    }
     console.error(`installing ${pkgs.join(' ')} into ${dir} ...`);
-    execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--prefix', dir, ...pkgs], { stdio: 'inherit' });
+    execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--prefix', dir, ...pkgs], { stdio: 'inherit', env });
     writeFileSync(done, new Date().toISOString());
   }
   console.log(`${name}\t${join(dir, 'node_modules/.bin')}`);
