@@ -91,7 +91,8 @@ function isUnavailable(err: unknown): boolean {
 }
 
 function describe(err: unknown): string {
-  if (err instanceof E2BSdkError && err.statusCode !== undefined) return `HTTP ${err.statusCode}: ${firstLine(err.message)}`;
+  // The SDK's message already starts with the status ("500: ..."); say it once.
+  if (err instanceof E2BSdkError && err.statusCode !== undefined) return `HTTP ${err.statusCode}: ${firstLine(err.message).replace(/^\d{3}: /, '')}`;
   if (err instanceof Error) {
     if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'no answer in time';
     const cause = err.cause instanceof Error ? `: ${firstLine(err.cause.message)}` : '';

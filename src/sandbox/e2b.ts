@@ -66,9 +66,12 @@ export class E2BSandboxProvider implements SandboxProvider, SandboxLister {
       // E2B lets everything out unless denied; "only these hosts" is allow-list plus deny-all.
       ...(spec.allowOut !== undefined && { network: { allowOut: spec.allowOut, denyOut: [ALL_TRAFFIC] } }),
     };
+    let requestedAt = 0;
     const sdk = await withRetry(
       async () => {
         try {
+          // E2B's lifetime clock starts when it creates the sandbox, never before this.
+          requestedAt = Date.now();
           return await this.client.Sandbox.create(spec.template, opts);
         } catch (err) {
           throw toSandboxError(err, { action: 'create the sandbox', template: spec.template, ...(agent !== undefined && { agent }) });
@@ -78,7 +81,7 @@ export class E2BSandboxProvider implements SandboxProvider, SandboxLister {
       this.retry,
       this.options.retryHooks,
     );
-    return this.wrap(sdk, Date.now() + spec.timeoutMs);
+    return this.wrap(sdk, requestedAt + spec.timeoutMs);
   }
 
   /** Re-attaches to a running sandbox, e.g. after the app restarted. */
