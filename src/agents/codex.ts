@@ -1,0 +1,162 @@
+import { command, quote } from '../sandbox/shell.js';
+import { arr, num, obj, parseJsonObject, ranCommand, stderrTail, str, type JsonObject } from './parse-helpers.js';
+import type { AgentDriver, AgentEvent, AgentFile, AgentInput } from './types.js';
+
+/**
+ * OpenAI Codex CLI (`@openai/codex`), headless through `codex exec --json`.
+ *
+ * Facts this rests on (seen with 0.169, see AGENT-CLIS.md):
+ * - `codex exec` waits for "additional input from stdin" unless stdin is closed; we give it the
+ *   prompt file as stdin and `-` as the prompt, which also keeps the prompt off the command line.
+ * - It ignores OPENAI_BASE_URL. A gateway needs a custom provider in `CODEX_HOME/config.toml`
+ *   with `wire_api = "responses"` (Codex speaks only the Responses API); its `env_key` names the
+ *   variable holding the key, so the file holds no key.
+ * - Its built-in OpenAI provider reads CODEX_API_KEY and ignores OPENAI_API_KEY in `exec`.
+ * - `codex exec resume` has no `-C`: the resumed command runs from the repository instead.
+ */
+
+const CODEX_HOME = 'codex';
+/** Name of the generated gateway provider in config.toml. */
+const GATEWAY_PROVIDER = 'gateway';
+
+export const codexDriver: AgentDriver = {
+  name: 'codex',
+  template: 'codex',
+  requiredEnv: [['CODEX_API_KEY', 'OPENAI_API_KEY']],
+  passEnv: ['CODEX_API_KEY', 'OPENAI_API_KEY', 'OPENAI_BASE_URL'],
+
+  env(input, passed) {
+    const env: Record<string, string> = { CODEX_HOME: codexHome(input) };
+    // The built-in provider only reads CODEX_API_KEY; a key given as OPENAI_API_KEY still works.
+    if (!passed.OPENAI_BASE_URL && !passed.CODEX_API_KEY && passed.OPENAI_API_KEY) env.CODEX_API_KEY = passed.OPENAI_API_KEY;
+    return env;
+  },
+
+  files(input, passed): AgentFile[] {
+    return [{ path: `${codexHome(input)}/config.toml`, content: codexConfig(passed) }];
+  },
+
+  command(input) {
+    // Offline-friendly: no plugin sync, no analytics. Everything else stays Codex's default.
+    const flags = ['--json', '--dangerously-bypass-approvals-and-sandbox', '--skip-git-repo-check', '--disable', 'plugins', '-c', 'analytics.enabled=false'];
+    if (input.model) flags.push('-m', input.model);
+    if (input.resumeSessionId) {
+      return `cd ${quote(input.cwd)} && ${command('codex', 'exec', 'resume', ...flags, input.resumeSessionId, '-')} < ${quote(input.promptFile)}`;
+    }
+    return `${command('codex', 'exec', ...flags, '-C', input.cwd, '-')} < ${quote(input.promptFile)}`;
+  },
+
+  parse: parseCodexLine,
+
+  finish(stdout, exitCode, stderr) {
+    // A run that ended in turn.completed/turn.failed has said everything. Otherwise Codex died
+    // before or outside a turn (bad config, unknown flag): its reason is on stderr.
+    const ended = stdout.split('\n').some((l) => {
+      const t = str(parseJsonObject(l)?.type);
+      return t === 'turn.completed' || t === 'turn.failed';
+    });
+    if (ended) return [];
+    const reason = stderrTail(stderr) || `codex exited with code ${exitCode} before finishing a turn`;
+    return [{ kind: 'result', ok: false, summary: '', error: reason }];
+  },
+};
+
+function codexHome(input: AgentInput): string {
+  return `${input.stateDir}/${CODEX_HOME}`;
+}
+
+/** config.toml: a custom provider for a gateway, and nothing secret. */
+export function codexConfig(passed: Record<string, string>): string {
+  const lines = ['# Written by issue-agent for one run. Keys stay in the environment.'];
+  const baseUrl = passed.OPENAI_BASE_URL;
+  if (baseUrl) {
+    const envKey = passed.CODEX_API_KEY ? 'CODEX_API_KEY' : 'OPENAI_API_KEY';
+    lines.push(
+      `model_provider = ${tomlString(GATEWAY_PROVIDER)}`,
+      '',
+      `[model_providers.${GATEWAY_PROVIDER}]`,
+      `name = ${tomlString('LLM gateway (OPENAI_BASE_URL)')}`,
+      `base_url = ${tomlString(baseUrl.replace(/\/+$/, ''))}`,
+      `env_key = ${tomlString(envKey)}`,
+      `wire_api = ${tomlString('responses')}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A TOML basic string; JSON string escaping is a valid subset of it. */
+function tomlString(s: string): string {
+  return JSON.stringify(s);
+}
+
+/** One line of `codex exec --json` to common events. */
+export function parseCodexLine(line: string): AgentEvent[] {
+  const ev = parseJsonObject(line);
+  if (!ev) return [];
+  switch (str(ev.type)) {
+    case 'thread.started': {
+      const id = str(ev.thread_id);
+      return id ? [{ kind: 'session', sessionId: id }] : [];
+    }
+    case 'item.completed':
+      return itemEvents(obj(ev.item));
+    case 'turn.completed': {
+      const usage = obj(ev.usage);
+      const inputTokens = num(usage?.input_tokens);
+      const outputTokens = num(usage?.output_tokens);
+      // The summary is the last agent_message, which foldEvents already holds.
+      return [
+        { kind: 'usage', inputTokens, outputTokens },
+        { kind: 'result', ok: true, summary: '', inputTokens, outputTokens },
+      ];
+    }
+    case 'turn.failed': {
+      const message = str(obj(ev.error)?.message) ?? 'the Codex turn failed';
+      return [{ kind: 'result', ok: false, summary: '', error: message }];
+    }
+    case 'error': {
+      // Also used for "Reconnecting... n/5" while Codex retries; the turn's end decides the run.
+      const message = str(ev.message);
+      return message ? [{ kind: 'error', message }] : [];
+    }
+    default:
+      return [];
+  }
+}
+
+function itemEvents(item: JsonObject | undefined): AgentEvent[] {
+  if (!item) return [];
+  switch (str(item.type)) {
+    case 'agent_message': {
+      const text = str(item.text);
+      return text ? [{ kind: 'message', text }] : [];
+    }
+    case 'command_execution': {
+      const cmd = str(item.command) ?? '';
+      const exit = num(item.exit_code);
+      const failed = str(item.status) === 'failed' || (exit !== undefined && exit !== 0);
+      return [{ kind: 'tool', name: 'shell', description: `${ranCommand(cmd)}${failed ? ` (exit ${exit ?? '?'})` : ''}` }];
+    }
+    case 'file_change':
+      return arr(item.changes).flatMap((c) => {
+        const change = obj(c);
+        const path = str(change?.path);
+        if (!path) return [];
+        const verb = { add: 'created', delete: 'deleted', update: 'edited' }[str(change?.kind) ?? 'update'] ?? 'edited';
+        return [{ kind: 'tool' as const, name: 'apply_patch', description: `${verb} ${path}` }];
+      });
+    case 'mcp_tool_call': {
+      const name = [str(item.server), str(item.tool)].filter(Boolean).join('.');
+      return [{ kind: 'tool', name: 'mcp', description: `called ${name || 'an MCP tool'}` }];
+    }
+    case 'web_search':
+      return [{ kind: 'tool', name: 'web_search', description: `searched the web for "${str(item.query) ?? ''}"` }];
+    case 'error': {
+      const message = str(item.message);
+      return message ? [{ kind: 'error', message }] : [];
+    }
+    default:
+      // reasoning, todo_list: not worth a status line.
+      return [];
+  }
+}
