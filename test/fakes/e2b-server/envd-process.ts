@@ -102,11 +102,12 @@ function attach(sandbox: FakeSandbox, proc: FakeProcess, req: IncomingMessage, r
 
   const requested = Number(req.headers['connect-timeout-ms']);
   const deadlineMs = requested > 0 ? Math.min(requested, options.deadlineCapMs ?? requested) : undefined;
+  // envd runs the process under the request's deadline: when it passes the process is killed,
+  // whether or not the client (which enforces the same deadline) is still listening.
   const deadline =
     deadlineMs !== undefined
       ? setTimeout(() => {
-          cleanup();
-          // envd runs the process under the request's context: the deadline kills it.
+          detach();
           if (ownsProcess) proc.signal('SIGKILL');
           stream.end(new RpcError('deadline_exceeded', 'context deadline exceeded'));
         }, deadlineMs).unref()
@@ -115,17 +116,17 @@ function attach(sandbox: FakeSandbox, proc: FakeProcess, req: IncomingMessage, r
   const unsubscribe = proc.subscribe((event) => {
     stream.send({ event });
     if ('end' in event) {
-      cleanup();
+      detach();
+      clearTimeout(deadline);
       stream.end();
     }
   });
 
-  function cleanup(): void {
+  function detach(): void {
     unsubscribe();
     clearInterval(keepalive);
-    clearTimeout(deadline);
     sandbox.streams.delete(stream);
   }
   // A client that goes away detaches; the process keeps running (it can be re-attached with Connect).
-  res.on('close', cleanup);
+  res.on('close', detach);
 }
