@@ -1,0 +1,50 @@
+import type { Migration } from './migration.js';
+
+/**
+ * PostgreSQL schema: same columns as SQLite, with BIGINT times (ms since the epoch, set from
+ * the replicas' clocks like the SQLite backend, so both behave alike in tests) and JSONB.
+ * The partial unique index makes "one running job per issue" hold even if a claim raced.
+ */
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'jobs',
+    sql: `
+      CREATE TABLE jobs (
+        seq BIGSERIAL PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        dedupe_key TEXT NOT NULL UNIQUE,
+        delivery_id TEXT NOT NULL,
+        installation_id BIGINT NOT NULL,
+        repo_owner TEXT NOT NULL,
+        repo_name TEXT NOT NULL,
+        issue_number INTEGER NOT NULL,
+        issue_key TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'no_changes', 'failed', 'cancelled')),
+        job JSONB NOT NULL,
+        created_at BIGINT NOT NULL,
+        deadline_at BIGINT NOT NULL,
+        started_at BIGINT,
+        finished_at BIGINT,
+        lease_expires_at BIGINT,
+        worker_id TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        status_comment_id BIGINT,
+        sandbox_id TEXT,
+        session_id TEXT,
+        branch TEXT,
+        pr_number INTEGER,
+        outcome JSONB,
+        cost_usd DOUBLE PRECISION,
+        error TEXT,
+        cancel_requested_by TEXT,
+        CHECK (state <> 'running' OR (worker_id IS NOT NULL AND lease_expires_at IS NOT NULL))
+      );
+      CREATE UNIQUE INDEX jobs_one_running_per_issue ON jobs (issue_key) WHERE state = 'running';
+      CREATE INDEX jobs_state_seq ON jobs (state, seq);
+      CREATE INDEX jobs_issue_state ON jobs (issue_key, state);
+      CREATE INDEX jobs_installation_state ON jobs (installation_id, state);
+    `,
+  },
+];

@@ -1,0 +1,348 @@
+import pg from 'pg';
+import { issueKey } from '../queue.js';
+import type { Job, Outcome } from '../types.js';
+import { pendingMigrations } from './migration.js';
+import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+import { abandonedOutcome, deadlineOf, emptyByState, PATCH_COLUMNS, queuedTimeoutOutcome, rowToJob, stateForOutcome, type JobRow } from './row.js';
+import type {
+  CancelResult,
+  ClaimLimits,
+  Clock,
+  EnqueueResult,
+  FinishExtras,
+  JobPatch,
+  JobState,
+  JobStore,
+  ReclaimResult,
+  StoredJob,
+  StoreStats,
+} from './types.js';
+
+export interface PostgresStoreOptions {
+  connectionString: string;
+  now?: Clock;
+  /** Connections per replica; a worker needs one only for the few milliseconds of each call. */
+  maxConnections?: number;
+  /** Errors of idle pooled connections (server restart, network); the next query reconnects. */
+  onError?: (err: Error) => void;
+}
+
+/**
+ * Advisory lock keys (two int4 form): an arbitrary namespace shared by every replica, and one
+ * number per critical section. Nothing else in the database may use this namespace.
+ */
+const LOCK_NAMESPACE = 0x1a6e_7a9b;
+const CLAIM_LOCK = 1;
+const MIGRATE_LOCK = 2;
+
+type Queryable = pg.Pool | pg.PoolClient;
+
+/**
+ * PostgreSQL backend for several replicas.
+ *
+ * Claim locking: `FOR UPDATE SKIP LOCKED` alone keeps two workers off the same row, but not
+ * the limits: two replicas could each count 3 running jobs under a limit of 4, both claim, and
+ * end at 5; or each start a different queued job of the same issue. So a claim first takes one
+ * transaction-scoped advisory lock, which serializes claims (only claims: enqueue, heartbeat,
+ * finish and cancel never wait for it). Claims are rare (one per job run, ~1-2 ms each), so the
+ * serialization costs nothing that matters, and under READ COMMITTED every statement after the
+ * lock sees all claims committed before it. (REPEATABLE READ would not: its snapshot could
+ * predate the lock wait.) Other transitions only ever lower the running counts, so they cannot
+ * break a limit. The partial unique index on running jobs per issue is a second guard.
+ */
+export class PostgresJobStore implements JobStore {
+  readonly kind = 'postgres';
+  private readonly pool: pg.Pool;
+  private readonly now: Clock;
+
+  private constructor(pool: pg.Pool, now: Clock) {
+    this.pool = pool;
+    this.now = now;
+  }
+
+  static async open(options: PostgresStoreOptions): Promise<PostgresJobStore> {
+    const pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.maxConnections ?? 5,
+      application_name: 'issue-agent',
+    });
+    // Without a listener an idle connection's error (e.g. the server restarting) crashes the process.
+    pool.on('error', options.onError ?? (() => undefined));
+    const store = new PostgresJobStore(pool, options.now ?? Date.now);
+    try {
+      await store.tx((c) => migrate(c));
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
+    return store;
+  }
+
+  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    let broken = false;
+    try {
+      await c.query('BEGIN');
+      const result = await fn(c);
+      await c.query('COMMIT');
+      return result;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => {
+        broken = true; // do not return a connection in an unknown state to the pool
+      });
+      throw err;
+    } finally {
+      c.release(broken);
+    }
+  }
+
+  private async one(db: Queryable, sql: string, params: unknown[]): Promise<JobRow | undefined> {
+    const r = await db.query<JobRow>(sql, params);
+    return r.rows[0];
+  }
+
+  async enqueue(job: Job, dedupeKey: string): Promise<EnqueueResult> {
+    // ON CONFLICT waits for a concurrent insert of the same key to commit, then does nothing:
+    // the unique constraint, not a prior SELECT, is what makes a trigger create one row.
+    const inserted = await this.one(
+      this.pool,
+      `INSERT INTO jobs (id, dedupe_key, delivery_id, installation_id, repo_owner, repo_name, issue_number,
+         issue_key, agent, state, job, created_at, deadline_at, status_comment_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'queued', $10, $11, $12, $13)
+       ON CONFLICT (dedupe_key) DO NOTHING
+       RETURNING *`,
+      [
+        job.id,
+        dedupeKey,
+        job.deliveryId,
+        job.installationId,
+        job.repo.owner,
+        job.repo.name,
+        job.issue.number,
+        issueKey(job),
+        job.agent,
+        JSON.stringify(job),
+        job.createdAt,
+        deadlineOf(job),
+        job.statusCommentId,
+      ],
+    );
+    const row = inserted ?? (await this.one(this.pool, 'SELECT * FROM jobs WHERE dedupe_key = $1', [dedupeKey]));
+    if (!row) throw new Error(`job store: dedupe key ${dedupeKey} conflicted but no row was found`);
+    return { job: rowToJob(row), created: inserted !== undefined, ahead: await this.aheadOf(row) };
+  }
+
+  private async aheadOf(row: JobRow): Promise<number> {
+    if (row.state !== 'queued' && row.state !== 'running') return 0;
+    const r = await this.pool.query<{ n: string }>(
+      `SELECT COUNT(*) AS n FROM jobs
+       WHERE issue_key = $1 AND id <> $2
+         AND (state = 'running' OR (state = 'queued' AND seq < (SELECT seq FROM jobs WHERE id = $2)))`,
+      [row.issue_key, row.id],
+    );
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
+  async claim(workerId: string, leaseMs: number, limits: ClaimLimits): Promise<StoredJob | undefined> {
+    const now = this.now();
+    return this.tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, CLAIM_LOCK]);
+      // SKIP LOCKED: a queued row locked right now is being cancelled or expired; take the next.
+      const row = await this.one(
+        c,
+        `UPDATE jobs SET state = 'running', worker_id = $1, started_at = $2, lease_expires_at = $3, attempts = attempts + 1
+         WHERE id = (
+           SELECT j.id FROM jobs j
+           WHERE j.state = 'queued' AND j.deadline_at > $2
+             AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.issue_key = j.issue_key AND r.state = 'running')
+             AND (SELECT COUNT(*) FROM jobs r WHERE r.state = 'running') < $4
+             AND (SELECT COUNT(*) FROM jobs r WHERE r.state = 'running' AND r.installation_id = j.installation_id) < $5
+           ORDER BY j.seq
+           LIMIT 1
+           FOR UPDATE SKIP LOCKED
+         ) AND state = 'queued'
+         RETURNING *`,
+        [workerId, now, now + leaseMs, limits.global, limits.perInstallation],
+      );
+      return row && rowToJob(row);
+    });
+  }
+
+  async heartbeat(jobId: string, workerId: string, leaseMs: number): Promise<boolean> {
+    const r = await this.pool.query(`UPDATE jobs SET lease_expires_at = $3 WHERE id = $1 AND worker_id = $2 AND state = 'running'`, [
+      jobId,
+      workerId,
+      this.now() + leaseMs,
+    ]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async record(jobId: string, patch: JobPatch): Promise<boolean> {
+    const keys = (Object.keys(PATCH_COLUMNS) as (keyof JobPatch)[]).filter((k) => patch[k] !== undefined);
+    if (keys.length === 0) return (await this.get(jobId)) !== undefined;
+    // Column names come from the fixed PATCH_COLUMNS map; every value is a bound parameter.
+    const set = keys.map((k, i) => `${PATCH_COLUMNS[k]} = $${i + 2}`).join(', ');
+    const r = await this.pool.query(`UPDATE jobs SET ${set} WHERE id = $1`, [jobId, ...keys.map((k) => patch[k])]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async finish(jobId: string, workerId: string, outcome: Outcome, extras: FinishExtras = {}): Promise<boolean> {
+    const r = await this.pool.query(
+      `UPDATE jobs SET state = $3, outcome = $4, finished_at = $5, lease_expires_at = NULL,
+         pr_number = COALESCE($6, pr_number), branch = COALESCE($7, branch), cost_usd = COALESCE($8, cost_usd), error = $9
+       WHERE id = $1 AND worker_id = $2 AND state = 'running'`,
+      [
+        jobId,
+        workerId,
+        stateForOutcome(outcome),
+        JSON.stringify(outcome),
+        this.now(),
+        outcome.kind === 'pr' ? outcome.number : null,
+        outcome.kind === 'pr' ? outcome.branch : null,
+        extras.costUsd ?? null,
+        extras.error ?? (outcome.kind === 'failed' ? outcome.reason : null),
+      ],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async requestCancel(key: string, by: string): Promise<CancelResult | undefined> {
+    // Two conditional updates instead of read-then-write: a claim may start the queued job
+    // between them (the second then updates nothing), so try again and find it running.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const running = await this.one(
+        this.pool,
+        `UPDATE jobs SET cancel_requested_by = COALESCE(cancel_requested_by, $2)
+         WHERE issue_key = $1 AND state = 'running' RETURNING *`,
+        [key, by],
+      );
+      if (running) return { job: rowToJob(running), wasRunning: true };
+      const queued = await this.one(
+        this.pool,
+        `UPDATE jobs SET state = 'cancelled', cancel_requested_by = $2, outcome = $3, finished_at = $4
+         WHERE id = (SELECT id FROM jobs WHERE issue_key = $1 AND state = 'queued' ORDER BY seq LIMIT 1)
+           AND state = 'queued'
+         RETURNING *`,
+        [key, by, JSON.stringify({ kind: 'cancelled', by } satisfies Outcome), this.now()],
+      );
+      if (queued) return { job: rowToJob(queued), wasRunning: false };
+      const active = await this.pool.query(`SELECT 1 FROM jobs WHERE issue_key = $1 AND state IN ('queued', 'running') LIMIT 1`, [key]);
+      if (active.rowCount === 0) return undefined;
+    }
+    throw new Error(`job store: could not cancel ${key}: its jobs kept changing state`);
+  }
+
+  async cancelRequested(jobId: string): Promise<string | undefined> {
+    const r = await this.pool.query<{ by: string | null }>('SELECT cancel_requested_by AS by FROM jobs WHERE id = $1', [jobId]);
+    return r.rows[0]?.by ?? undefined;
+  }
+
+  async releaseForShutdown(jobId: string, workerId: string): Promise<boolean> {
+    // A graceful hand-back is not the job's fault: undo this claim's attempt so deploys do not
+    // push a job towards maxAttempts. Sandbox and session ids stay for the next worker.
+    const r = await this.pool.query(
+      `UPDATE jobs SET state = 'queued', worker_id = NULL, lease_expires_at = NULL, attempts = GREATEST(attempts - 1, 0)
+       WHERE id = $1 AND worker_id = $2 AND state = 'running'`,
+      [jobId, workerId],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async reclaimExpired(now: number, maxAttempts: number): Promise<ReclaimResult> {
+    return this.tx(async (c) => {
+      // SKIP LOCKED: another replica's sweeper has those rows, or their worker is heartbeating
+      // or finishing them right now (so they are not dead).
+      const expired = await c.query<JobRow>(
+        `SELECT * FROM jobs WHERE state = 'running' AND lease_expires_at <= $1 ORDER BY seq FOR UPDATE SKIP LOCKED`,
+        [now],
+      );
+      const result: ReclaimResult = { requeued: [], failed: [], cancelled: [] };
+      for (const row of expired.rows) {
+        const attempts = Number(row.attempts);
+        if (row.cancel_requested_by !== null) {
+          result.cancelled.push(await finalize(c, row.id, { kind: 'cancelled', by: row.cancel_requested_by }, now));
+        } else if (attempts >= maxAttempts) {
+          result.failed.push(await finalize(c, row.id, abandonedOutcome(attempts), now));
+        } else {
+          const r = await this.one(c, `UPDATE jobs SET state = 'queued', worker_id = NULL, lease_expires_at = NULL WHERE id = $1 RETURNING *`, [row.id]);
+          if (r) result.requeued.push(rowToJob(r));
+        }
+      }
+      return result;
+    });
+  }
+
+  async expireOverdue(now: number): Promise<StoredJob[]> {
+    return this.tx(async (c) => {
+      const overdue = await c.query<JobRow>(
+        `SELECT * FROM jobs WHERE state = 'queued' AND deadline_at <= $1 ORDER BY seq FOR UPDATE SKIP LOCKED`,
+        [now],
+      );
+      const out: StoredJob[] = [];
+      for (const row of overdue.rows) out.push(await finalize(c, row.id, queuedTimeoutOutcome(rowToJob(row).job), now));
+      return out;
+    });
+  }
+
+  async isActive(jobId: string): Promise<boolean> {
+    const r = await this.pool.query(`SELECT 1 FROM jobs WHERE id = $1 AND state IN ('queued', 'running')`, [jobId]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async get(jobId: string): Promise<StoredJob | undefined> {
+    const row = await this.one(this.pool, 'SELECT * FROM jobs WHERE id = $1', [jobId]);
+    return row && rowToJob(row);
+  }
+
+  async stats(now: number = this.now()): Promise<StoreStats> {
+    const counts = await this.pool.query<{ agent: string; state: JobState; n: string }>(
+      'SELECT agent, state, COUNT(*) AS n FROM jobs GROUP BY agent, state ORDER BY agent, state',
+    );
+    const oldest = await this.pool.query<{ t: string | null }>(`SELECT MIN(created_at) AS t FROM jobs WHERE state = 'queued'`);
+    const byState = emptyByState();
+    for (const r of counts.rows) byState[r.state] += Number(r.n);
+    const t = oldest.rows[0]?.t ?? null;
+    return {
+      byState,
+      byAgent: counts.rows.map((r) => ({ agent: r.agent, state: r.state, count: Number(r.n) })),
+      queueDepth: byState.queued,
+      running: byState.running,
+      oldestQueuedAgeMs: t === null ? 0 : Math.max(0, now - Number(t)),
+    };
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/** Final state without a lease check: for the sweepers, on a row their transaction has locked. */
+async function finalize(c: pg.PoolClient, id: string, outcome: Outcome, now: number): Promise<StoredJob> {
+  const r = await c.query<JobRow>(
+    `UPDATE jobs SET state = $2, outcome = $3, finished_at = $4, worker_id = NULL, lease_expires_at = NULL, error = $5
+     WHERE id = $1 RETURNING *`,
+    [id, stateForOutcome(outcome), JSON.stringify(outcome), now, outcome.kind === 'failed' ? outcome.reason : null],
+  );
+  const row = r.rows[0];
+  if (!row) throw new Error(`job store: job ${id} vanished while locked`);
+  return rowToJob(row);
+}
+
+/**
+ * Applies pending migrations in one transaction. The advisory lock comes first so replicas
+ * starting together neither race on CREATE TABLE nor apply a step twice; PostgreSQL's DDL is
+ * transactional, so a failed step leaves the schema as it was.
+ */
+async function migrate(c: pg.PoolClient): Promise<void> {
+  await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, MIGRATE_LOCK]);
+  await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+  const applied = await c.query<{ version: number }>('SELECT version FROM schema_migrations');
+  for (const m of pendingMigrations(POSTGRES_MIGRATIONS, applied.rows.map((r) => r.version))) {
+    await c.query(m.sql);
+    await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+  }
+}

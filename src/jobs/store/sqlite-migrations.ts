@@ -1,0 +1,50 @@
+import type { Migration } from './migration.js';
+
+/**
+ * SQLite schema. Times are milliseconds since the epoch (INTEGER), JSON is TEXT. `seq` gives
+ * arrival order, which is claim order; the partial unique index makes "one running job per
+ * issue" a property of the data, not only of the claim query.
+ */
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'jobs',
+    sql: `
+      CREATE TABLE jobs (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        dedupe_key TEXT NOT NULL UNIQUE,
+        delivery_id TEXT NOT NULL,
+        installation_id INTEGER NOT NULL,
+        repo_owner TEXT NOT NULL,
+        repo_name TEXT NOT NULL,
+        issue_number INTEGER NOT NULL,
+        issue_key TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'no_changes', 'failed', 'cancelled')),
+        job TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        deadline_at INTEGER NOT NULL,
+        started_at INTEGER,
+        finished_at INTEGER,
+        lease_expires_at INTEGER,
+        worker_id TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        status_comment_id INTEGER,
+        sandbox_id TEXT,
+        session_id TEXT,
+        branch TEXT,
+        pr_number INTEGER,
+        outcome TEXT,
+        cost_usd REAL,
+        error TEXT,
+        cancel_requested_by TEXT,
+        CHECK (state <> 'running' OR (worker_id IS NOT NULL AND lease_expires_at IS NOT NULL))
+      );
+      CREATE UNIQUE INDEX jobs_one_running_per_issue ON jobs (issue_key) WHERE state = 'running';
+      CREATE INDEX jobs_state_seq ON jobs (state, seq);
+      CREATE INDEX jobs_issue_state ON jobs (issue_key, state);
+      CREATE INDEX jobs_installation_state ON jobs (installation_id, state);
+    `,
+  },
+];

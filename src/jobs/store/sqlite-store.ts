@@ -1,0 +1,310 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { issueKey } from '../queue.js';
+import type { Job, Outcome } from '../types.js';
+import { pendingMigrations } from './migration.js';
+import { abandonedOutcome, deadlineOf, emptyByState, PATCH_COLUMNS, queuedTimeoutOutcome, rowToJob, stateForOutcome, type JobRow } from './row.js';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import type {
+  CancelResult,
+  ClaimLimits,
+  Clock,
+  EnqueueResult,
+  FinishExtras,
+  JobPatch,
+  JobState,
+  JobStore,
+  ReclaimResult,
+  StoredJob,
+  StoreStats,
+} from './types.js';
+
+export interface SqliteStoreOptions {
+  /** File path, or `:memory:` for a private store. */
+  path: string;
+  now?: Clock;
+  /** How long a statement waits for another process's write lock before failing. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * The embedded default: one file in DATA_DIR. Safe for several processes on one host (every
+ * write that reads-then-decides runs in `BEGIN IMMEDIATE`, which takes SQLite's single write
+ * lock up front, so the check and the update cannot interleave with another writer).
+ * better-sqlite3 is synchronous; the methods are async only to share the JobStore interface.
+ */
+export class SqliteJobStore implements JobStore {
+  readonly kind = 'sqlite';
+  private readonly db: Database.Database;
+  private readonly now: Clock;
+
+  private constructor(db: Database.Database, now: Clock) {
+    this.db = db;
+    this.now = now;
+  }
+
+  static open(options: SqliteStoreOptions): SqliteJobStore {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    const db = new Database(options.path);
+    try {
+      // WAL: readers (healthz, stats) never block the writer and a crash loses no committed job.
+      db.pragma('journal_mode = WAL');
+      // synchronous=NORMAL is crash-safe for the process in WAL mode; only an OS crash can drop the last commits.
+      db.pragma('synchronous = NORMAL');
+      db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+      migrate(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new SqliteJobStore(db, options.now ?? Date.now);
+  }
+
+  async enqueue(job: Job, dedupeKey: string): Promise<EnqueueResult> {
+    const key = issueKey(job);
+    return this.db
+      .transaction((): EnqueueResult => {
+        const inserted = this.db
+          .prepare(
+            `INSERT INTO jobs (id, dedupe_key, delivery_id, installation_id, repo_owner, repo_name, issue_number,
+               issue_key, agent, state, job, created_at, deadline_at, status_comment_id)
+             VALUES (@id, @dedupeKey, @deliveryId, @installationId, @owner, @name, @issueNumber,
+               @issueKey, @agent, 'queued', @job, @createdAt, @deadlineAt, @statusCommentId)
+             ON CONFLICT (dedupe_key) DO NOTHING
+             RETURNING *`,
+          )
+          .get({
+            id: job.id,
+            dedupeKey,
+            deliveryId: job.deliveryId,
+            installationId: job.installationId,
+            owner: job.repo.owner,
+            name: job.repo.name,
+            issueNumber: job.issue.number,
+            issueKey: key,
+            agent: job.agent,
+            job: JSON.stringify(job),
+            createdAt: job.createdAt,
+            deadlineAt: deadlineOf(job),
+            statusCommentId: job.statusCommentId,
+          }) as JobRow | undefined;
+        const row = inserted ?? (this.db.prepare('SELECT * FROM jobs WHERE dedupe_key = ?').get(dedupeKey) as JobRow);
+        return { job: rowToJob(row), created: inserted !== undefined, ahead: this.aheadOf(row) };
+      })
+      .immediate();
+  }
+
+  /** Running jobs of the issue plus queued ones that arrived earlier; 0 for a job no longer active. */
+  private aheadOf(row: JobRow): number {
+    if (row.state !== 'queued' && row.state !== 'running') return 0;
+    const r = this.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM jobs
+         WHERE issue_key = @issueKey AND id <> @id
+           AND (state = 'running' OR (state = 'queued' AND seq < (SELECT seq FROM jobs WHERE id = @id)))`,
+      )
+      .get({ issueKey: row.issue_key, id: row.id }) as { n: number };
+    return r.n;
+  }
+
+  async claim(workerId: string, leaseMs: number, limits: ClaimLimits): Promise<StoredJob | undefined> {
+    const now = this.now();
+    return this.db
+      .transaction((): StoredJob | undefined => {
+        const candidate = this.db
+          .prepare(
+            `SELECT j.id FROM jobs j
+             WHERE j.state = 'queued' AND j.deadline_at > @now
+               AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.issue_key = j.issue_key AND r.state = 'running')
+               AND (SELECT COUNT(*) FROM jobs r WHERE r.state = 'running') < @global
+               AND (SELECT COUNT(*) FROM jobs r WHERE r.state = 'running' AND r.installation_id = j.installation_id) < @perInstallation
+             ORDER BY j.seq
+             LIMIT 1`,
+          )
+          .get({ now, global: limits.global, perInstallation: limits.perInstallation }) as { id: string } | undefined;
+        if (!candidate) return undefined;
+        const row = this.db
+          .prepare(
+            `UPDATE jobs SET state = 'running', worker_id = @workerId, started_at = @now,
+               lease_expires_at = @lease, attempts = attempts + 1
+             WHERE id = @id AND state = 'queued'
+             RETURNING *`,
+          )
+          .get({ id: candidate.id, workerId, now, lease: now + leaseMs }) as JobRow | undefined;
+        return row && rowToJob(row);
+      })
+      .immediate();
+  }
+
+  async heartbeat(jobId: string, workerId: string, leaseMs: number): Promise<boolean> {
+    const r = this.db
+      .prepare(`UPDATE jobs SET lease_expires_at = @lease WHERE id = @id AND worker_id = @workerId AND state = 'running'`)
+      .run({ id: jobId, workerId, lease: this.now() + leaseMs });
+    return r.changes > 0;
+  }
+
+  async record(jobId: string, patch: JobPatch): Promise<boolean> {
+    const entries = (Object.keys(PATCH_COLUMNS) as (keyof JobPatch)[]).filter((k) => patch[k] !== undefined);
+    if (entries.length === 0) return (await this.get(jobId)) !== undefined;
+    // Column names come from the fixed PATCH_COLUMNS map; every value is a bound parameter.
+    const set = entries.map((k) => `${PATCH_COLUMNS[k]} = @${k}`).join(', ');
+    const params: Record<string, string | number> = { id: jobId };
+    for (const k of entries) params[k] = patch[k] as string | number;
+    return this.db.prepare(`UPDATE jobs SET ${set} WHERE id = @id`).run(params).changes > 0;
+  }
+
+  async finish(jobId: string, workerId: string, outcome: Outcome, extras: FinishExtras = {}): Promise<boolean> {
+    const r = this.db
+      .prepare(
+        `UPDATE jobs SET state = @state, outcome = @outcome, finished_at = @now, lease_expires_at = NULL,
+           pr_number = COALESCE(@prNumber, pr_number), branch = COALESCE(@branch, branch),
+           cost_usd = COALESCE(@costUsd, cost_usd), error = @error
+         WHERE id = @id AND worker_id = @workerId AND state = 'running'`,
+      )
+      .run({
+        id: jobId,
+        workerId,
+        state: stateForOutcome(outcome),
+        outcome: JSON.stringify(outcome),
+        now: this.now(),
+        prNumber: outcome.kind === 'pr' ? outcome.number : null,
+        branch: outcome.kind === 'pr' ? outcome.branch : null,
+        costUsd: extras.costUsd ?? null,
+        error: extras.error ?? (outcome.kind === 'failed' ? outcome.reason : null),
+      });
+    return r.changes > 0;
+  }
+
+  async requestCancel(key: string, by: string): Promise<CancelResult | undefined> {
+    const now = this.now();
+    return this.db
+      .transaction((): CancelResult | undefined => {
+        const running = this.db
+          .prepare(
+            `UPDATE jobs SET cancel_requested_by = COALESCE(cancel_requested_by, @by)
+             WHERE issue_key = @key AND state = 'running' RETURNING *`,
+          )
+          .get({ key, by }) as JobRow | undefined;
+        if (running) return { job: rowToJob(running), wasRunning: true };
+        const queued = this.db
+          .prepare(
+            `UPDATE jobs SET state = 'cancelled', cancel_requested_by = @by, outcome = @outcome, finished_at = @now
+             WHERE id = (SELECT id FROM jobs WHERE issue_key = @key AND state = 'queued' ORDER BY seq LIMIT 1)
+             RETURNING *`,
+          )
+          .get({ key, by, now, outcome: JSON.stringify({ kind: 'cancelled', by } satisfies Outcome) }) as JobRow | undefined;
+        return queued && { job: rowToJob(queued), wasRunning: false };
+      })
+      .immediate();
+  }
+
+  async cancelRequested(jobId: string): Promise<string | undefined> {
+    const r = this.db.prepare('SELECT cancel_requested_by AS by FROM jobs WHERE id = ?').get(jobId) as { by: string | null } | undefined;
+    return r?.by ?? undefined;
+  }
+
+  async releaseForShutdown(jobId: string, workerId: string): Promise<boolean> {
+    // A graceful hand-back is not the job's fault: undo this claim's attempt so deploys do not
+    // push a job towards maxAttempts. Sandbox and session ids stay for the next worker.
+    const r = this.db
+      .prepare(
+        `UPDATE jobs SET state = 'queued', worker_id = NULL, lease_expires_at = NULL, attempts = MAX(attempts - 1, 0)
+         WHERE id = @id AND worker_id = @workerId AND state = 'running'`,
+      )
+      .run({ id: jobId, workerId });
+    return r.changes > 0;
+  }
+
+  async reclaimExpired(now: number, maxAttempts: number): Promise<ReclaimResult> {
+    return this.db
+      .transaction((): ReclaimResult => {
+        const expired = this.db
+          .prepare(`SELECT * FROM jobs WHERE state = 'running' AND lease_expires_at <= ? ORDER BY seq`)
+          .all(now) as JobRow[];
+        const result: ReclaimResult = { requeued: [], failed: [], cancelled: [] };
+        for (const row of expired) {
+          const attempts = Number(row.attempts);
+          if (row.cancel_requested_by !== null) {
+            result.cancelled.push(this.finalize(row.id, { kind: 'cancelled', by: row.cancel_requested_by }, now));
+          } else if (attempts >= maxAttempts) {
+            result.failed.push(this.finalize(row.id, abandonedOutcome(attempts), now));
+          } else {
+            const r = this.db
+              .prepare(`UPDATE jobs SET state = 'queued', worker_id = NULL, lease_expires_at = NULL WHERE id = ? RETURNING *`)
+              .get(row.id) as JobRow;
+            result.requeued.push(rowToJob(r));
+          }
+        }
+        return result;
+      })
+      .immediate();
+  }
+
+  /** Final state without a lease check: for the sweeper, inside its transaction. */
+  private finalize(id: string, outcome: Outcome, now: number): StoredJob {
+    const row = this.db
+      .prepare(
+        `UPDATE jobs SET state = @state, outcome = @outcome, finished_at = @now, worker_id = NULL, lease_expires_at = NULL, error = @error
+         WHERE id = @id RETURNING *`,
+      )
+      .get({ id, state: stateForOutcome(outcome), outcome: JSON.stringify(outcome), now, error: outcome.kind === 'failed' ? outcome.reason : null }) as JobRow;
+    return rowToJob(row);
+  }
+
+  async expireOverdue(now: number): Promise<StoredJob[]> {
+    return this.db
+      .transaction((): StoredJob[] => {
+        const overdue = this.db.prepare(`SELECT * FROM jobs WHERE state = 'queued' AND deadline_at <= ? ORDER BY seq`).all(now) as JobRow[];
+        return overdue.map((row) => this.finalize(row.id, queuedTimeoutOutcome(rowToJob(row).job), now));
+      })
+      .immediate();
+  }
+
+  async isActive(jobId: string): Promise<boolean> {
+    return this.db.prepare(`SELECT 1 FROM jobs WHERE id = ? AND state IN ('queued', 'running')`).get(jobId) !== undefined;
+  }
+
+  async get(jobId: string): Promise<StoredJob | undefined> {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(jobId) as JobRow | undefined;
+    return row && rowToJob(row);
+  }
+
+  async stats(now: number = this.now()): Promise<StoreStats> {
+    const rows = this.db.prepare('SELECT agent, state, COUNT(*) AS n FROM jobs GROUP BY agent, state ORDER BY agent, state').all() as {
+      agent: string;
+      state: JobState;
+      n: number;
+    }[];
+    const oldest = this.db.prepare(`SELECT MIN(created_at) AS t FROM jobs WHERE state = 'queued'`).get() as { t: number | null };
+    const byState = emptyByState();
+    for (const r of rows) byState[r.state] += r.n;
+    return {
+      byState,
+      byAgent: rows.map((r) => ({ agent: r.agent, state: r.state, count: r.n })),
+      queueDepth: byState.queued,
+      running: byState.running,
+      oldestQueuedAgeMs: oldest.t === null ? 0 : Math.max(0, now - oldest.t),
+    };
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** Applies pending migrations under the write lock, so two processes opening at once migrate once. */
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    const applied = (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version);
+    for (const m of pendingMigrations(SQLITE_MIGRATIONS, applied)) {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+    }
+  }).immediate();
+}

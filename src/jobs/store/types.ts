@@ -1,0 +1,153 @@
+import type { Job, Outcome } from '../types.js';
+
+/**
+ * Life of a job row. `queued` and `running` are active; the other four are final and a row
+ * never leaves them (every accepted trigger ends in exactly one of them).
+ */
+export const JOB_STATES = ['queued', 'running', 'succeeded', 'no_changes', 'failed', 'cancelled'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export type FinalState = Exclude<JobState, 'queued' | 'running'>;
+
+/** A job as the store keeps it: the Job the handler built plus what happened to it since. */
+export interface StoredJob {
+  id: string;
+  /** What makes a trigger unique (delivery id + trigger); a second enqueue with it is a no-op. */
+  dedupeKey: string;
+  deliveryId: string;
+  installationId: number;
+  repoOwner: string;
+  repoName: string;
+  issueNumber: number;
+  /** `issueKey(job)` from queue.ts: one running job per key. */
+  issueKey: string;
+  agent: string;
+  state: JobState;
+  /** The Job exactly as enqueued. */
+  job: Job;
+  /** `job.createdAt`: when the trigger was accepted (ms since epoch). */
+  createdAt: number;
+  /** createdAt + timeoutMinutes: after this a queued job is failed instead of started. */
+  deadlineAt: number;
+  /** When the current (or last) attempt was claimed. */
+  startedAt?: number;
+  finishedAt?: number;
+  leaseExpiresAt?: number;
+  /** The worker that owns the lease while running. */
+  workerId?: string;
+  /** How many times a worker claimed it (a graceful shutdown hand-back does not count). */
+  attempts: number;
+  statusCommentId?: number;
+  /** Kept across requeues so the next worker can re-attach to a sandbox that is still alive. */
+  sandboxId?: string;
+  sessionId?: string;
+  branch?: string;
+  prNumber?: number;
+  outcome?: Outcome;
+  costUsd?: number;
+  error?: string;
+  /** Set on a running job by `/agent stop`: its worker aborts when it sees this. */
+  cancelRequestedBy?: string;
+}
+
+/** Fields a worker learns while running and records so a successor can pick up from them. */
+export interface JobPatch {
+  sandboxId?: string;
+  sessionId?: string;
+  branch?: string;
+  prNumber?: number;
+  statusCommentId?: number;
+  costUsd?: number;
+}
+
+export interface FinishExtras {
+  costUsd?: number;
+  /** Detail for operators (defaults to the reason of a `failed` outcome). */
+  error?: string;
+}
+
+export interface ClaimLimits {
+  /** Running jobs across every replica (`MAX_CONCURRENT_JOBS`). */
+  global: number;
+  /** Running jobs of one installation across every replica (`MAX_JOBS_PER_INSTALLATION`). */
+  perInstallation: number;
+}
+
+export interface EnqueueResult {
+  /** The stored job: for a duplicate trigger, the row created the first time (its id may differ from the Job passed in). */
+  job: StoredJob;
+  created: boolean;
+  /** Queued or running jobs of the same issue that run before this one. */
+  ahead: number;
+}
+
+export interface CancelResult {
+  job: StoredJob;
+  /** true: the job runs and its worker must abort; false: it was queued and is now cancelled. */
+  wasRunning: boolean;
+}
+
+export interface ReclaimResult {
+  /** Lease expired, back in the queue with sandbox and session ids kept. */
+  requeued: StoredJob[];
+  /** Lease expired for the `maxAttempts`-th time: failed with a clear reason. */
+  failed: StoredJob[];
+  /** Lease expired on a job whose cancel had been requested: cancelled now. */
+  cancelled: StoredJob[];
+}
+
+export interface StoreStats {
+  byState: Record<JobState, number>;
+  /** One entry per (agent, state) pair that has jobs, for the `jobs{agent,state}` gauge. */
+  byAgent: { agent: string; state: JobState; count: number }[];
+  queueDepth: number;
+  running: number;
+  /** Age of the oldest queued job, 0 when nothing waits. */
+  oldestQueuedAgeMs: number;
+}
+
+/**
+ * Durable job store shared by every replica. All operations are atomic; those that take a
+ * `workerId` succeed only for the worker that holds the job's lease, so a worker that lost
+ * its lease (it was too slow to heartbeat and another replica took the job over) cannot
+ * overwrite its successor's work.
+ */
+export interface JobStore {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Records a trigger once: the same dedupe key never creates a second row, across processes. */
+  enqueue(job: Job, dedupeKey: string): Promise<EnqueueResult>;
+  /**
+   * Takes the oldest queued job whose issue has nothing running, if the global and
+   * per-installation running limits allow, and leases it to `workerId` for `leaseMs`.
+   * Jobs past their deadline are left for `expireOverdue`.
+   */
+  claim(workerId: string, leaseMs: number, limits: ClaimLimits): Promise<StoredJob | undefined>;
+  /** Extends the lease; false when this worker no longer owns the running job (stop working on it). */
+  heartbeat(jobId: string, workerId: string, leaseMs: number): Promise<boolean>;
+  /** Stores what the worker learned (sandbox id, session id, branch, PR number, ...). False if no such job. */
+  record(jobId: string, patch: JobPatch): Promise<boolean>;
+  /** Sets the final state from the outcome, once: false if already final or leased to someone else. */
+  finish(jobId: string, workerId: string, outcome: Outcome, extras?: FinishExtras): Promise<boolean>;
+  /**
+   * `/agent stop`: a running job of the issue gets `cancelRequestedBy` (its worker aborts it);
+   * otherwise the oldest queued one is cancelled at once. Undefined when the issue has no active job.
+   */
+  requestCancel(issueKey: string, by: string): Promise<CancelResult | undefined>;
+  /** Who asked to cancel this job, if anyone: workers poll this (with their heartbeat). */
+  cancelRequested(jobId: string): Promise<string | undefined>;
+  /** Graceful shutdown: the running job goes back to the queue for another replica. */
+  releaseForShutdown(jobId: string, workerId: string): Promise<boolean>;
+  /** Running jobs whose lease expired before `now`: requeued, or failed after `maxAttempts` claims. */
+  reclaimExpired(now: number, maxAttempts: number): Promise<ReclaimResult>;
+  /** Queued jobs past their deadline become failed with a timeout outcome; returns them. */
+  expireOverdue(now: number): Promise<StoredJob[]>;
+  /** Whether the job is queued or running (the orphan sweeper asks before killing its sandbox). */
+  isActive(jobId: string): Promise<boolean>;
+  get(jobId: string): Promise<StoredJob | undefined>;
+  stats(now?: number): Promise<StoreStats>;
+  /** Resolves when the store answers a trivial query; rejects otherwise (for /healthz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A clock the store uses for lease and start times; tests pass their own. */
+export type Clock = () => number;
