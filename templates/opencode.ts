@@ -1,0 +1,4 @@
+import { issueAgentTemplate } from './base.js';
+
+/** OpenCode (`opencode`), from E2B's official `opencode` template. */
+export const template = issueAgentTemplate('opencode');
