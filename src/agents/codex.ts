@@ -132,7 +132,7 @@ function itemEvents(item: JsonObject | undefined): AgentEvent[] {
       return text ? [{ kind: 'message', text }] : [];
     }
     case 'command_execution': {
-      const cmd = str(item.command) ?? '';
+      const cmd = unwrapShell(str(item.command) ?? '');
       const exit = num(item.exit_code);
       const failed = str(item.status) === 'failed' || (exit !== undefined && exit !== 0);
       return [{ kind: 'tool', name: 'shell', description: `${ranCommand(cmd)}${failed ? ` (exit ${exit ?? '?'})` : ''}` }];
@@ -159,4 +159,14 @@ function itemEvents(item: JsonObject | undefined): AgentEvent[] {
       // reasoning, todo_list: not worth a status line.
       return [];
   }
+}
+
+/** Codex reports commands as `/bin/bash -lc '<cmd>'`: the status line wants `<cmd>`. */
+export function unwrapShell(cmd: string): string {
+  const m = /^(?:\S*\/)?(?:ba|z)?sh -l?c (.*)$/s.exec(cmd.trim());
+  if (!m?.[1]) return cmd;
+  const arg = m[1];
+  if (arg.startsWith("'") && arg.endsWith("'") && arg.length >= 2) return arg.slice(1, -1).replace(/'\\''/g, "'");
+  if (arg.startsWith('"') && arg.endsWith('"') && arg.length >= 2) return arg.slice(1, -1).replace(/\\(["\\$`])/g, '$1');
+  return arg;
 }

@@ -8,9 +8,7 @@ import type { AddressInfo } from 'node:net';
  * (response.created, output_item.added, deltas, output_item.done, response.completed with
  * usage) and OpenAI's error JSON.
  *
- * Codex 0.169 offers the model one `exec` custom tool (JavaScript that calls nested tools such
- * as `tools.apply_patch(...)` and `tools.exec_command(...)`) instead of plain function tools, so
- * a scripted file edit is a `custom_tool_call` to `exec`: see `codexApplyPatch`.
+ * Codex's tool surface depends on the model name: see `codexWrite` and `codexShell`.
  */
 
 export type ResponsesItem =
@@ -18,8 +16,11 @@ export type ResponsesItem =
   | { type: 'function_call'; name: string; arguments: string }
   | { type: 'custom_tool_call'; name: string; input: string };
 
-/** One model turn: a final text, or output items (e.g. a tool call). */
-export type ResponsesTurn = string | ResponsesItem[];
+/**
+ * One model turn: a final text, output items (e.g. a tool call), or a function that picks the
+ * items from the request, as a model does from the tools it was offered.
+ */
+export type ResponsesTurn = string | ResponsesItem[] | ((request: ResponsesBody) => ResponsesItem[]);
 
 export interface FakeResponsesOptions {
   /**
@@ -47,17 +48,43 @@ export interface FakeResponses {
   close(): Promise<void>;
 }
 
-/** The `exec` call Codex 0.169's model makes to write a file: a JS cell running apply_patch. */
-export function codexApplyPatch(path: string, content: string): ResponsesItem {
-  const lines = content.replace(/\n$/, '').split('\n').map((l) => `+${l}`);
-  const patch = ['*** Begin Patch', `*** Add File: ${path}`, ...lines, '*** End Patch'].join('\n');
-  return { type: 'custom_tool_call', name: 'exec', input: `await tools.apply_patch(${JSON.stringify(patch)});\ntext("patched");` };
-}
-
-interface ResponsesBody {
+export interface ResponsesBody {
   model?: string;
   stream?: boolean;
-  input?: Array<{ type?: string; role?: string }>;
+  tools?: Array<{ type?: string; name?: string }>;
+  input?: Array<{ type?: string; role?: string; tools?: Array<{ type?: string; name?: string; tools?: Array<{ type?: string; name?: string }> }> }>;
+}
+
+/**
+ * Codex 0.169 offers one of two tool surfaces. For models it knows (its default), "code mode":
+ * a single `exec` custom tool running JavaScript that calls nested tools such as
+ * `tools.apply_patch(patch)` and `tools.exec_command({cmd})`, offered in an `additional_tools`
+ * input item. For model names it does not know (typical behind a gateway), plain function
+ * tools, with `exec_command` but no apply_patch. These helpers answer in the surface offered.
+ */
+export function codexCodeMode(request: ResponsesBody): boolean {
+  return (request.input ?? []).some((i) => i.type === 'additional_tools' && (i.tools ?? []).some((ns) => (ns.tools ?? []).some((t) => t.name === 'exec')));
+}
+
+/** A turn that runs a shell command. */
+export function codexShell(cmd: string): ResponsesTurn {
+  return (request) =>
+    codexCodeMode(request)
+      ? [{ type: 'custom_tool_call', name: 'exec', input: `const r = await tools.exec_command(${JSON.stringify({ cmd })});\ntext(r);` }]
+      : [{ type: 'function_call', name: 'exec_command', arguments: JSON.stringify({ cmd }) }];
+}
+
+/** A turn that creates a file: apply_patch in code mode, else a shell heredoc (all there is). */
+export function codexWrite(path: string, content: string): ResponsesTurn {
+  return (request) => {
+    if (!codexCodeMode(request)) {
+      const cmd = `cat > ${path} <<'EOF'\n${content.replace(/\n$/, '')}\nEOF`;
+      return [{ type: 'function_call', name: 'exec_command', arguments: JSON.stringify({ cmd }) }];
+    }
+    const lines = content.replace(/\n$/, '').split('\n').map((l) => `+${l}`);
+    const patch = ['*** Begin Patch', `*** Add File: ${path}`, ...lines, '*** End Patch'].join('\n');
+    return [{ type: 'custom_tool_call', name: 'exec', input: `await tools.apply_patch(${JSON.stringify(patch)});\ntext("patched");` }];
+  };
 }
 
 type OutputItem =
@@ -81,7 +108,7 @@ export async function startFakeResponses(options: FakeResponsesOptions): Promise
         if (!Array.isArray(body.input)) return sendError(res, 400, "Missing required parameter: 'input'.", 'invalid_request_error', null);
         answered.add(request);
         const index = body.input.filter((i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output').length;
-        const items = toItems(options.turns[index] ?? 'Done.').map(toOutput);
+        const items = toItems(options.turns[index] ?? 'Done.', body).map(toOutput);
         return streamResponse(res, body.model ?? 'gpt-fake', items, estimateTokens(raw));
       }
       if (req.method === 'GET' && path === '/v1/models') return sendJson(res, 200, { object: 'list', data: [] });
@@ -102,7 +129,8 @@ export async function startFakeResponses(options: FakeResponsesOptions): Promise
   };
 }
 
-function toItems(turn: ResponsesTurn): ResponsesItem[] {
+function toItems(turn: ResponsesTurn, request: ResponsesBody): ResponsesItem[] {
+  if (typeof turn === 'function') return turn(request);
   return typeof turn === 'string' ? [{ type: 'message', text: turn }] : turn;
 }
 
