@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { E2B, CommandExitError, SandboxNotFoundError, type Sandbox } from 'e2b';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeE2B, type FakeE2B } from '../fakes/e2b-server/index.js';
@@ -137,6 +140,26 @@ describe('filesystem service', () => {
       expect([...(await sbx.files.read('/home/user/raw.bin', { format: 'bytes' }))]).toEqual([...bytes]);
       expect([...(await sbx.files.read('/home/user/gz.bin', { format: 'bytes' }))]).toEqual([...bytes]);
     });
+  });
+});
+
+describe('pathPrefix', () => {
+  it('puts test CLIs on PATH for the SDK\'s login shells, and nothing of the host env leaks in', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'fake-bin-'));
+    writeFileSync(join(bin, 'fake-agent'), '#!/bin/sh\necho "agent ran in $PWD"\n', { mode: 0o755 });
+    process.env.HOST_ONLY_SECRET = 'do-not-leak';
+    const withBin = await startFakeE2B({ pathPrefix: [bin] });
+    try {
+      const rawClient = new E2B({ apiKey: withBin.apiKey, apiUrl: withBin.apiUrl, sandboxUrl: withBin.sandboxUrl });
+      const sbx = await rawClient.Sandbox.create('base');
+      expect((await sbx.commands.run('fake-agent')).stdout).toBe('agent ran in /home/user\n');
+      expect((await sbx.commands.run('echo "[$HOST_ONLY_SECRET]"')).stdout).toBe('[]\n');
+      await sbx.kill();
+    } finally {
+      delete process.env.HOST_ONLY_SECRET;
+      await withBin.close();
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });
 
