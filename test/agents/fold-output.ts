@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { foldEvents, type AgentRunResult } from '../../src/agents/run-result.js';
+import type { AgentDriver, AgentEvent } from '../../src/agents/types.js';
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/agents');
+
+/** A recorded output file of test/fixtures/agents/<agent>/ (empty string when absent). */
+export function fixture(agent: string, name: string): string {
+  try {
+    return readFileSync(join(fixtures, agent, name), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** What the pipeline makes of a finished CLI's output: every line parsed, then finish, folded. */
+export function foldOutput(driver: AgentDriver, stdout: string, exitCode: number, stderr = ''): { events: AgentEvent[]; result: AgentRunResult } {
+  const events = stdout.split('\n').flatMap((line) => driver.parse(line));
+  events.push(...(driver.finish?.(stdout, exitCode, stderr) ?? []));
+  return { events, result: foldEvents(events, exitCode) };
+}
+
+export function toolDescriptions(events: AgentEvent[]): string[] {
+  return events.flatMap((e) => (e.kind === 'tool' ? [e.description] : []));
+}
