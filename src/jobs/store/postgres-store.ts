@@ -316,6 +316,7 @@ export class PostgresJobStore implements JobStore {
   }
 
   async close(): Promise<void> {
+    if (this.pool.ended) return;
     await this.pool.end();
   }
 }

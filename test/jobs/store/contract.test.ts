@@ -1,0 +1,392 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { JobStore, StoredJob } from '../../../src/jobs/store/index.js';
+import type { Outcome } from '../../../src/jobs/types.js';
+import { createFixture, makeJob, type BackendName, type JobSpec, type StoreFixture } from './fixtures.js';
+
+const T0 = 1_700_000_000_000;
+const LEASE = 30_000;
+const WIDE = { global: 100, perInstallation: 100 };
+const PR: Outcome = { kind: 'pr', number: 42, url: 'https://github.com/octo/hello/pull/42', branch: 'agent/issue-1', files: ['a.ts'] };
+
+describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (backend) => {
+  let fx: StoreFixture;
+  let clock: { t: number };
+  let store: JobStore;
+  const now = () => clock.t;
+
+  beforeEach(async () => {
+    clock = { t: T0 };
+    fx = await createFixture(backend);
+    store = await fx.open(now);
+  });
+  afterEach(async () => {
+    await fx.cleanup();
+  });
+
+  const job = (spec: JobSpec) => makeJob({ createdAt: clock.t, ...spec });
+
+  /** Enqueues with the job id as dedupe key (created at the current clock time unless given). */
+  async function add(spec: JobSpec): Promise<StoredJob> {
+    const r = await store.enqueue(job(spec), `key-${spec.id}`);
+    expect(r.created).toBe(true);
+    return r.job;
+  }
+
+  async function claimIds(s: JobStore, worker: string, limits = WIDE): Promise<(string | undefined)[]> {
+    const ids: (string | undefined)[] = [];
+    for (;;) {
+      const j = await s.claim(worker, LEASE, limits);
+      ids.push(j?.id);
+      if (!j) return ids;
+    }
+  }
+
+  describe('migrations', () => {
+    it('opening the same storage again (and twice at once) migrates nothing twice and keeps the rows', async () => {
+      await add({ id: 'a' });
+      const [again, third] = await Promise.all([fx.open(now), fx.open(now)]);
+      expect((await again.get('a'))?.state).toBe('queued');
+      expect((await third.stats()).byState.queued).toBe(1);
+      const versions = await fx.query('SELECT version FROM schema_migrations ORDER BY version');
+      expect(versions.map((r) => Number(r.version))).toEqual([1]);
+    });
+
+    it('refuses a database migrated by a newer version of the app', async () => {
+      await fx.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [999, 'future', 0]);
+      await expect(fx.open(now)).rejects.toThrow(/schema is at version 999 but this app knows only up to 1/);
+    });
+  });
+
+  describe('enqueue', () => {
+    it('stores the whole Job and its columns', async () => {
+      const full = makeJob({ id: 'a', issue: 7, installationId: 31, owner: 'Octo', repo: 'Hello', agent: 'codex', createdAt: T0, timeoutMinutes: 5 });
+      const { job: stored, created, ahead } = await store.enqueue(full, 'delivery-a:comment');
+      expect({ created, ahead }).toEqual({ created: true, ahead: 0 });
+      expect(stored).toEqual({
+        id: 'a',
+        dedupeKey: 'delivery-a:comment',
+        deliveryId: 'delivery-a',
+        installationId: 31,
+        repoOwner: 'Octo',
+        repoName: 'Hello',
+        issueNumber: 7,
+        issueKey: 'octo/hello#7',
+        agent: 'codex',
+        state: 'queued',
+        job: full,
+        createdAt: T0,
+        deadlineAt: T0 + 5 * 60_000,
+        attempts: 0,
+        statusCommentId: 5_000_000_001,
+      });
+      expect(await store.get('a')).toEqual(stored);
+    });
+
+    it('the same dedupe key twice gives one row', async () => {
+      const first = await store.enqueue(job({ id: 'a' }), 'delivery-1:label');
+      const again = await store.enqueue(job({ id: 'b' }), 'delivery-1:label');
+      expect(first.created).toBe(true);
+      expect(again.created).toBe(false);
+      expect(again.job.id).toBe('a');
+      expect(await store.get('b')).toBeUndefined();
+      const other = await store.enqueue(job({ id: 'c' }), 'delivery-2:label');
+      expect(other.created).toBe(true);
+      expect((await store.stats()).byState.queued).toBe(2);
+    });
+
+    it('concurrent enqueues of one key from two store instances create one row', async () => {
+      const other = await fx.open(now);
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => (i % 2 ? store : other).enqueue(job({ id: `j${i}` }), 'delivery-race:comment')),
+      );
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.job.id)).size).toBe(1);
+      expect(await fx.query('SELECT id FROM jobs')).toHaveLength(1);
+    });
+
+    it('ahead counts the running and earlier queued jobs of the same issue only', async () => {
+      const aheads: number[] = [];
+      for (const id of ['a', 'b', 'c']) aheads.push((await store.enqueue(job({ id, issue: 1 }), id)).ahead);
+      aheads.push((await store.enqueue(job({ id: 'x', issue: 2 }), 'x')).ahead);
+      expect(aheads).toEqual([0, 1, 2, 0]);
+      expect((await store.claim('w1', LEASE, WIDE))?.id).toBe('a');
+      expect((await store.enqueue(job({ id: 'd', issue: 1 }), 'd')).ahead).toBe(3);
+      // A duplicate reports the position of the existing row.
+      expect((await store.enqueue(job({ id: 'zz', issue: 1 }), 'b')).ahead).toBe(1);
+    });
+  });
+
+  describe('claim', () => {
+    it('takes queued jobs in arrival order and marks them running with a lease', async () => {
+      await add({ id: 'a', issue: 1, createdAt: T0 + 5 }); // trigger time does not reorder arrival
+      await add({ id: 'b', issue: 2 });
+      await add({ id: 'c', issue: 3 });
+      clock.t = T0 + 1000;
+      const first = await store.claim('w1', LEASE, WIDE);
+      expect(first).toMatchObject({ id: 'a', state: 'running', workerId: 'w1', attempts: 1, startedAt: T0 + 1000, leaseExpiresAt: T0 + 1000 + LEASE });
+      expect(await claimIds(store, 'w1')).toEqual(['b', 'c', undefined]);
+    });
+
+    it('runs one job per issue: the second waits until the first finishes', async () => {
+      await add({ id: 'a1', issue: 1 });
+      await add({ id: 'a2', issue: 1 });
+      await add({ id: 'b1', issue: 2 });
+      expect(await claimIds(store, 'w1')).toEqual(['a1', 'b1', undefined]);
+      const other = await fx.open(now); // another replica sees the same rule
+      expect(await other.claim('w2', LEASE, WIDE)).toBeUndefined();
+      expect(await store.finish('a1', 'w1', PR)).toBe(true);
+      expect((await other.claim('w2', LEASE, WIDE))?.id).toBe('a2');
+    });
+
+    it('issue keys ignore case, like GitHub', async () => {
+      await add({ id: 'a', owner: 'Octo', repo: 'Hello', issue: 1 });
+      await add({ id: 'b', owner: 'octo', repo: 'HELLO', issue: 1 });
+      expect(await claimIds(store, 'w1')).toEqual(['a', undefined]);
+    });
+
+    it('holds the global limit across store instances', async () => {
+      for (const [i, id] of ['a', 'b', 'c', 'd'].entries()) await add({ id, issue: i + 1 });
+      const other = await fx.open(now);
+      const limits = { global: 2, perInstallation: 10 };
+      expect((await store.claim('w1', LEASE, limits))?.id).toBe('a');
+      expect((await other.claim('w2', LEASE, limits))?.id).toBe('b');
+      expect(await store.claim('w1', LEASE, limits)).toBeUndefined();
+      expect(await other.claim('w2', LEASE, limits)).toBeUndefined();
+      await store.finish('a', 'w1', { kind: 'no-changes', answer: 'nothing to do' });
+      expect((await other.claim('w2', LEASE, limits))?.id).toBe('c');
+      expect(await store.claim('w1', LEASE, limits)).toBeUndefined();
+    });
+
+    it('holds the per-installation limit and lets other installations pass', async () => {
+      await add({ id: 'x1', installationId: 1, issue: 1 });
+      await add({ id: 'x2', installationId: 1, issue: 2 });
+      await add({ id: 'x3', installationId: 1, issue: 3 });
+      await add({ id: 'y1', installationId: 2, issue: 4 });
+      expect(await claimIds(store, 'w1', { global: 10, perInstallation: 2 })).toEqual(['x1', 'x2', 'y1', undefined]);
+      await store.finish('x2', 'w1', PR);
+      expect(await claimIds(store, 'w1', { global: 10, perInstallation: 2 })).toEqual(['x3', undefined]);
+    });
+  });
+
+  describe('leases', () => {
+    it('heartbeat extends the lease only for the owner', async () => {
+      await add({ id: 'a' });
+      await store.claim('w1', LEASE, WIDE);
+      clock.t = T0 + 20_000;
+      expect(await store.heartbeat('a', 'w1', LEASE)).toBe(true);
+      expect((await store.get('a'))?.leaseExpiresAt).toBe(T0 + 20_000 + LEASE);
+      expect(await store.heartbeat('a', 'w2', LEASE)).toBe(false);
+      expect(await store.heartbeat('missing', 'w1', LEASE)).toBe(false);
+      // Extended past the first lease: the sweeper leaves it alone.
+      expect(await store.reclaimExpired(T0 + LEASE + 1, 3)).toEqual({ requeued: [], failed: [], cancelled: [] });
+    });
+
+    it('an expired lease is requeued with its sandbox and session, and the old worker has lost it', async () => {
+      await add({ id: 'a' });
+      await store.claim('w1', LEASE, WIDE);
+      expect(await store.record('a', { sandboxId: 'sbx-1', sessionId: 'sess-1', branch: 'agent/issue-1' })).toBe(true);
+      const { requeued, failed } = await store.reclaimExpired(T0 + LEASE, 3);
+      expect(failed).toEqual([]);
+      expect(requeued.map((j) => [j.id, j.state, j.workerId, j.sandboxId, j.sessionId, j.branch, j.attempts])).toEqual([
+        ['a', 'queued', undefined, 'sbx-1', 'sess-1', 'agent/issue-1', 1],
+      ]);
+      expect(await store.heartbeat('a', 'w1', LEASE)).toBe(false);
+      expect(await store.finish('a', 'w1', PR)).toBe(false);
+      const again = await store.claim('w2', LEASE, WIDE);
+      expect(again).toMatchObject({ id: 'a', workerId: 'w2', attempts: 2, sandboxId: 'sbx-1', sessionId: 'sess-1' });
+      expect(await store.finish('a', 'w2', PR)).toBe(true);
+    });
+
+    it('fails a job whose lease expired maxAttempts times', async () => {
+      await add({ id: 'a' });
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        expect((await store.claim(`w${attempt}`, LEASE, WIDE))?.attempts).toBe(attempt);
+        clock.t += LEASE;
+        expect((await store.reclaimExpired(clock.t, 2)).requeued.map((j) => j.id)).toEqual(attempt < 2 ? ['a'] : []);
+      }
+      const j = await store.get('a');
+      expect(j).toMatchObject({ state: 'failed', attempts: 2, finishedAt: clock.t });
+      expect(j?.outcome).toEqual({ kind: 'failed', reason: expect.stringMatching(/stopped responding 2 times/) });
+      expect(j?.error).toMatch(/stopped responding 2 times/);
+      expect(await store.isActive('a')).toBe(false);
+      expect(await store.claim('w3', LEASE, WIDE)).toBeUndefined();
+    });
+
+    it('reports the failed ones separately from the requeued ones', async () => {
+      await add({ id: 'a', issue: 1 });
+      await add({ id: 'b', issue: 2 });
+      await store.claim('w1', LEASE, WIDE);
+      clock.t += LEASE;
+      await store.reclaimExpired(clock.t, 2);
+      await store.claim('w1', LEASE, WIDE); // a, 2nd attempt
+      await store.claim('w1', LEASE, WIDE); // b, 1st attempt
+      clock.t += LEASE;
+      const r = await store.reclaimExpired(clock.t, 2);
+      expect(r.failed.map((j) => [j.id, j.state])).toEqual([['a', 'failed']]);
+      expect(r.requeued.map((j) => [j.id, j.state])).toEqual([['b', 'queued']]);
+    });
+
+    it('releaseForShutdown hands the job back without counting an attempt', async () => {
+      await add({ id: 'a' });
+      await store.claim('w1', LEASE, WIDE);
+      await store.record('a', { sandboxId: 'sbx-1' });
+      expect(await store.releaseForShutdown('a', 'w2')).toBe(false);
+      expect(await store.releaseForShutdown('a', 'w1')).toBe(true);
+      expect(await store.get('a')).toMatchObject({ state: 'queued', attempts: 0, sandboxId: 'sbx-1' });
+      expect((await store.get('a'))?.workerId).toBeUndefined();
+      expect(await store.releaseForShutdown('a', 'w1')).toBe(false);
+      expect(await store.claim('w2', LEASE, WIDE)).toMatchObject({ id: 'a', attempts: 1, sandboxId: 'sbx-1' });
+    });
+  });
+
+  describe('cancel', () => {
+    it('a queued job is cancelled at once; only the oldest of its issue', async () => {
+      const a = await add({ id: 'a', issue: 1 });
+      await add({ id: 'b', issue: 1 });
+      const r = await store.requestCancel(a.issueKey, 'bob');
+      expect(r?.wasRunning).toBe(false);
+      expect(r?.job).toMatchObject({ id: 'a', state: 'cancelled', cancelRequestedBy: 'bob', outcome: { kind: 'cancelled', by: 'bob' }, finishedAt: T0 });
+      expect(await store.isActive('a')).toBe(false);
+      expect(await store.isActive('b')).toBe(true);
+      expect((await store.claim('w1', LEASE, WIDE))?.id).toBe('b');
+    });
+
+    it('a running job is flagged for its worker, which then finishes it as cancelled', async () => {
+      const a = await add({ id: 'a', issue: 1 });
+      await add({ id: 'b', issue: 1 });
+      await store.claim('w1', LEASE, WIDE);
+      expect(await store.cancelRequested('a')).toBeUndefined();
+      const r = await store.requestCancel(a.issueKey, 'bob');
+      expect(r?.wasRunning).toBe(true);
+      expect(r?.job).toMatchObject({ id: 'a', state: 'running', cancelRequestedBy: 'bob' });
+      expect(await store.cancelRequested('a')).toBe('bob');
+      // A second stop keeps the first name and still targets the running job.
+      expect((await store.requestCancel(a.issueKey, 'carol'))?.job.cancelRequestedBy).toBe('bob');
+      expect(await store.isActive('b')).toBe(true);
+      expect(await store.finish('a', 'w1', { kind: 'cancelled', by: 'bob' })).toBe(true);
+      expect((await store.get('a'))?.state).toBe('cancelled');
+    });
+
+    it('a flagged job whose worker died ends cancelled instead of running again', async () => {
+      const a = await add({ id: 'a' });
+      await store.claim('w1', LEASE, WIDE);
+      await store.requestCancel(a.issueKey, 'bob');
+      const r = await store.reclaimExpired(T0 + LEASE, 3);
+      expect(r.cancelled.map((j) => [j.id, j.state, j.outcome])).toEqual([['a', 'cancelled', { kind: 'cancelled', by: 'bob' }]]);
+      expect(r.requeued).toEqual([]);
+    });
+
+    it('nothing to cancel: undefined', async () => {
+      expect(await store.requestCancel('octo/hello#1', 'bob')).toBeUndefined();
+      await add({ id: 'a' });
+      await store.claim('w1', LEASE, WIDE);
+      await store.finish('a', 'w1', PR);
+      expect(await store.requestCancel('octo/hello#1', 'bob')).toBeUndefined();
+    });
+  });
+
+  describe('finish', () => {
+    it('sets the final state once, from the outcome', async () => {
+      await add({ id: 'a' });
+      await store.claim('w1', LEASE, WIDE);
+      clock.t = T0 + 5000;
+      expect(await store.finish('a', 'w2', PR)).toBe(false);
+      expect(await store.finish('a', 'w1', PR, { costUsd: 0.42 })).toBe(true);
+      expect(await store.finish('a', 'w1', { kind: 'failed', reason: 'late' })).toBe(false);
+      const j = await store.get('a');
+      expect(j).toMatchObject({ state: 'succeeded', outcome: PR, prNumber: 42, branch: 'agent/issue-1', costUsd: 0.42, finishedAt: T0 + 5000 });
+      expect(j?.leaseExpiresAt).toBeUndefined();
+      expect(j?.error).toBeUndefined();
+      expect(await store.isActive('a')).toBe(false);
+    });
+
+    it.each<[Outcome, string, string | undefined]>([
+      [{ kind: 'no-changes', answer: 'It already works.' }, 'no_changes', undefined],
+      [{ kind: 'failed', reason: 'the agent crashed' }, 'failed', 'the agent crashed'],
+      [{ kind: 'cancelled', by: 'bob' }, 'cancelled', undefined],
+    ])('%j ends in state %s', async (outcome, state, error) => {
+      await add({ id: 'a' });
+      await store.claim('w1', LEASE, WIDE);
+      expect(await store.finish('a', 'w1', outcome)).toBe(true);
+      const j = await store.get('a');
+      expect([j?.state, j?.outcome, j?.error]).toEqual([state, outcome, error]);
+    });
+
+    it('a queued job cannot be finished by a worker', async () => {
+      await add({ id: 'a' });
+      expect(await store.finish('a', 'w1', PR)).toBe(false);
+      expect((await store.get('a'))?.state).toBe('queued');
+    });
+  });
+
+  describe('deadlines', () => {
+    it('a queued job past its deadline is not started but failed with a timeout', async () => {
+      await add({ id: 'late', issue: 1, timeoutMinutes: 1 });
+      await add({ id: 'fine', issue: 2, timeoutMinutes: 30 });
+      clock.t = T0 + 60_000;
+      expect(await claimIds(store, 'w1', { global: 10, perInstallation: 10 })).toEqual(['fine', undefined]);
+      const expired = await store.expireOverdue(clock.t);
+      expect(expired.map((j) => [j.id, j.state])).toEqual([['late', 'failed']]);
+      expect(expired[0]?.outcome).toEqual({ kind: 'failed', reason: expect.stringMatching(/timed out after 1 minute .*queue/) });
+      expect(await store.expireOverdue(clock.t)).toEqual([]);
+      expect((await store.get('fine'))?.state).toBe('running');
+    });
+  });
+
+  describe('record, get, isActive', () => {
+    it('records what the worker learns; unknown ids report false', async () => {
+      await add({ id: 'a' });
+      expect(await store.record('a', { statusCommentId: 9_000_000_000, prNumber: 3, costUsd: 1.5 })).toBe(true);
+      expect(await store.get('a')).toMatchObject({ statusCommentId: 9_000_000_000, prNumber: 3, costUsd: 1.5 });
+      expect(await store.record('nope', { sandboxId: 'x' })).toBe(false);
+      expect(await store.record('a', {})).toBe(true);
+      expect(await store.get('nope')).toBeUndefined();
+      expect(await store.isActive('nope')).toBe(false);
+      expect(await store.isActive('a')).toBe(true);
+    });
+
+    it('values are bound, not spliced into SQL', async () => {
+      const evil = "x'); DELETE FROM jobs; --";
+      await add({ id: evil, owner: "o'brien" });
+      await store.record(evil, { branch: evil });
+      expect(await store.get(evil)).toMatchObject({ id: evil, branch: evil, repoOwner: "o'brien" });
+      expect(await fx.query('SELECT id FROM jobs')).toHaveLength(1);
+    });
+  });
+
+  describe('stats, ping', () => {
+    it('counts by state and agent, queue depth and the oldest wait', async () => {
+      expect(await store.stats()).toEqual({
+        byState: { queued: 0, running: 0, succeeded: 0, no_changes: 0, failed: 0, cancelled: 0 },
+        byAgent: [],
+        queueDepth: 0,
+        running: 0,
+        oldestQueuedAgeMs: 0,
+      });
+      await add({ id: 'a', issue: 1, agent: 'claude' });
+      clock.t = T0 + 100;
+      await add({ id: 'b', issue: 2, agent: 'codex' });
+      await add({ id: 'c', issue: 3, agent: 'codex' });
+      await add({ id: 'd', issue: 4, agent: 'claude' });
+      await store.claim('w1', LEASE, WIDE); // a
+      await store.claim('w1', LEASE, WIDE); // b
+      await store.finish('b', 'w1', PR);
+      clock.t = T0 + 1100;
+      const s = await store.stats();
+      expect(s.byState).toEqual({ queued: 2, running: 1, succeeded: 1, no_changes: 0, failed: 0, cancelled: 0 });
+      expect(s.byAgent).toEqual([
+        { agent: 'claude', state: 'queued', count: 1 },
+        { agent: 'claude', state: 'running', count: 1 },
+        { agent: 'codex', state: 'queued', count: 1 },
+        { agent: 'codex', state: 'succeeded', count: 1 },
+      ]);
+      expect([s.queueDepth, s.running, s.oldestQueuedAgeMs]).toEqual([2, 1, 1000]);
+    });
+
+    it('ping answers while open and fails after close', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+      await store.close();
+      await expect(store.ping()).rejects.toThrow();
+    });
+  });
+});
