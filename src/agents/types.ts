@@ -57,8 +57,11 @@ export interface AgentDriver {
   files(input: AgentInput, passed: Record<string, string>): AgentFile[];
   /** The headless command line: auto-approve, JSON stream, model, resume. Every word quoted. */
   command(input: AgentInput): string;
-  /** One line of the CLI's stdout to common events (non-JSON lines give none). */
-  parse(line: string): AgentEvent[];
+  /**
+   * One line of the CLI's stdout to common events (non-JSON lines give none). `context.cwd`
+   * (the repository) lets tool descriptions show paths relative to it.
+   */
+  parse(line: string, context?: { cwd: string }): AgentEvent[];
   /**
    * Called once with the whole output after exit, for CLIs whose result is not a line event.
    * `stderr` is there because some CLIs (AMP) print their only error message there.
