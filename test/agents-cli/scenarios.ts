@@ -28,7 +28,14 @@ export interface RunningScenario {
 }
 
 /** Starts the fake model server for `agent`; `repoDir` is the absolute path the CLI works in. */
-export async function startScenario(agent: ScenarioAgent, mode: Mode, repoDir: string, options: { model?: string } = {}): Promise<RunningScenario> {
+export interface ScenarioOptions {
+  /** Codex: a model name instead of its default. */
+  model?: string;
+  /** OpenCode: reach the model as an Anthropic one through ANTHROPIC_BASE_URL instead of the OpenAI-compatible gateway. */
+  anthropic?: boolean;
+}
+
+export async function startScenario(agent: ScenarioAgent, mode: Mode, repoDir: string, options: ScenarioOptions = {}): Promise<RunningScenario> {
   const apiKey = mode === 'ok' ? TEST_KEY : 'sk-the-key-the-fake-expects';
   if (agent === 'codex') {
     const fake = await startFakeResponses({
@@ -40,6 +47,19 @@ export async function startScenario(agent: ScenarioAgent, mode: Mode, repoDir: s
       // Codex's default model gets its full tool surface (apply_patch); a name it does not
       // know (options.model, as behind a gateway) gets only a shell tool.
       model: options.model,
+      requests: () => fake.requests,
+      conversation: () => fake.conversationRequests(),
+      close: () => fake.close(),
+    };
+  }
+  if (agent === 'opencode' && options.anthropic) {
+    const fake = await startFakeAnthropic({
+      apiKey,
+      turns: [[{ type: 'tool_use', name: 'write', input: { filePath: `${repoDir}/${FILE.path}`, content: FILE.content } }], SUMMARY],
+    });
+    return {
+      env: { ANTHROPIC_API_KEY: TEST_KEY, ANTHROPIC_BASE_URL: fake.url },
+      model: 'claude-sonnet-4-6',
       requests: () => fake.requests,
       conversation: () => fake.conversationRequests(),
       close: () => fake.close(),

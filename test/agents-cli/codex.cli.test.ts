@@ -1,0 +1,66 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { codexDriver } from '../../src/agents/codex.js';
+import type { FakeRequest } from '../fakes/openai-responses-server.js';
+import { openWorkspace, type CliWorkspace } from './harness.js';
+import { FILE, SUMMARY, TEST_KEY } from './scenarios.js';
+
+/** The real, pinned Codex CLI against the fake OpenAI Responses API, through runAgent. */
+
+const PROMPT = 'List the files, then create hello.txt saying hello.\n';
+let ws: CliWorkspace | undefined;
+afterEach(async () => {
+  await ws?.close();
+  ws = undefined;
+});
+
+function text(request: FakeRequest | undefined): string {
+  return JSON.stringify(request?.body ?? null);
+}
+
+describe('codex CLI contract', () => {
+  it('writes a file with its own apply_patch tool and ends with a successful result', async () => {
+    ws = await openWorkspace('codex', 'ok');
+    const { result, events, file, input } = await ws.run(PROMPT);
+    expect(result).toMatchObject({ ok: true, summary: SUMMARY });
+    expect(result.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(result.inputTokens).toBeGreaterThan(0);
+    expect(file).toBe(FILE.content);
+    expect(events).toContainEqual({ kind: 'tool', name: 'apply_patch', description: `created ${input.cwd}/hello.txt` });
+    expect(events).toContainEqual({ kind: 'tool', name: 'shell', description: 'ran `ls -a`' });
+    // It reached the model through the generated gateway provider, with the key from the env.
+    const requests = ws.scenario.conversation();
+    expect(requests.length).toBe(3);
+    expect(requests[0]?.headers.authorization).toBe(`Bearer ${TEST_KEY}`);
+    expect(text(requests[0])).toContain('List the files, then create hello.txt');
+    // The key is in no generated file and not on the command line.
+    for (const content of await ws.generatedFiles()) expect(content).not.toContain(TEST_KEY);
+    expect(codexDriver.command(input)).not.toContain(TEST_KEY);
+  });
+
+  it('writes the file through its shell tool for a model name it does not know (as behind a gateway)', async () => {
+    ws = await openWorkspace('codex', 'ok', { model: 'gateway-model-x' });
+    const { result, file } = await ws.run(PROMPT);
+    expect(result).toMatchObject({ ok: true, summary: SUMMARY });
+    expect(file).toBe(FILE.content);
+    expect((ws.scenario.conversation()[0]?.body as { model?: string }).model).toBe('gateway-model-x');
+  });
+
+  it('resumes the thread: the second run sends the first conversation and keeps the thread id', async () => {
+    ws = await openWorkspace('codex', 'ok');
+    const first = await ws.run(PROMPT);
+    const second = await ws.run('Now say bye.\n', { resumeSessionId: first.result.sessionId });
+    expect(second.result.ok).toBe(true);
+    expect(second.result.sessionId).toBe(first.result.sessionId);
+    const last = ws.scenario.conversation().at(-1);
+    expect(text(last)).toContain('List the files, then create hello.txt');
+    expect(text(last)).toContain('Now say bye.');
+  });
+
+  it('ends a 401 from the model API as a failed result carrying the CLI message', async () => {
+    ws = await openWorkspace('codex', '401');
+    const { result, file } = await ws.run(PROMPT);
+    expect(result.ok).toBe(false);
+    expect(result.error).toMatch(/401 Unauthorized: Incorrect API key provided/);
+    expect(file).toBeUndefined();
+  });
+});

@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { drivers } from '../../src/agents/index.js';
+import type { AgentRunResult } from '../../src/agents/run-result.js';
+import { runAgent } from '../../src/agents/run-agent.js';
+import type { AgentEvent, AgentInput } from '../../src/agents/types.js';
+import { LocalSandboxProvider } from '../../src/sandbox/local.js';
+import type { Sandbox } from '../../src/sandbox/types.js';
+import { agentCliBinDir } from '../agent-clis.js';
+import { FILE, startScenario, type Mode, type RunningScenario, type ScenarioAgent, type ScenarioOptions } from './scenarios.js';
+
+/**
+ * One local sandbox with a git repository, in which the real, pinned CLI of an agent runs
+ * through runAgent (the pipeline's own path) against its fake model server.
+ */
+export interface CliRun {
+  result: AgentRunResult;
+  events: AgentEvent[];
+  /** hello.txt in the repository after the run, if it exists. */
+  file: string | undefined;
+  input: AgentInput;
+}
+
+export interface CliWorkspace {
+  sandbox: Sandbox;
+  scenario: RunningScenario;
+  run(prompt: string, extra?: Partial<AgentInput>): Promise<CliRun>;
+  /** Every file the driver generated, as written in the sandbox. */
+  generatedFiles(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** Fails with the install command when the pinned CLI is missing, rather than skipping quietly. */
+export function requireCli(agent: ScenarioAgent): string {
+  const bin = agentCliBinDir(agent);
+  if (!existsSync(join(bin, agent))) {
+    throw new Error(`the pinned ${agent} CLI is not installed: run node scripts/install-agent-clis.mjs ${agent}`);
+  }
+  return bin;
+}
+
+export async function openWorkspace(agent: ScenarioAgent, mode: Mode, options: ScenarioOptions = {}): Promise<CliWorkspace> {
+  const sandbox = await new LocalSandboxProvider({ pathPrefix: [requireCli(agent)] }).create({ template: agent, metadata: { test: agent }, timeoutMs: 10 * 60_000 });
+  const base: AgentInput = { cwd: `${sandbox.home}/repo`, promptFile: `${sandbox.home}/prompt.md`, stateDir: `${sandbox.home}/.agent-state` };
+  const init = await sandbox.run('git init -q repo');
+  if (init.exitCode !== 0) throw new Error(`git init failed: ${init.stderr}`);
+  const scenario = await startScenario(agent, mode, base.cwd, options);
+  const driver = drivers[agent];
+  const inputs: AgentInput[] = [];
+  return {
+    sandbox,
+    scenario,
+    async run(prompt, extra = {}) {
+      const input: AgentInput = { ...base, model: scenario.model, ...extra };
+      inputs.push(input);
+      await sandbox.writeFile(input.promptFile, prompt);
+      const events: AgentEvent[] = [];
+      const result = await runAgent(sandbox, driver, input, { env: scenario.env, onEvent: (e) => events.push(e) });
+      const file = await sandbox
+        .readFile(`${input.cwd}/${FILE.path}`)
+        .then((b) => Buffer.from(b).toString('utf8'))
+        .catch(() => undefined);
+      return { result, events, file, input };
+    },
+    async generatedFiles() {
+      const out: string[] = [];
+      for (const input of inputs) {
+        for (const f of driver.files(input, scenario.env)) out.push(Buffer.from(await sandbox.readFile(f.path)).toString('utf8'));
+      }
+      return out;
+    },
+    async close() {
+      await scenario.close();
+      await sandbox.kill();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { opencodeDriver } from '../../src/agents/opencode.js';
+import { openWorkspace, type CliWorkspace } from './harness.js';
+import { FILE, SUMMARY, TEST_KEY } from './scenarios.js';
+
+/** The real, pinned OpenCode CLI against fake model APIs, through runAgent. */
+
+const PROMPT = 'List the files, then create hello.txt saying hello.\n';
+let ws: CliWorkspace | undefined;
+afterEach(async () => {
+  await ws?.close();
+  ws = undefined;
+});
+
+describe('opencode CLI contract', () => {
+  it('writes a file with its own write tool through an OpenAI-compatible gateway and ends with a successful result', async () => {
+    ws = await openWorkspace('opencode', 'ok');
+    const { result, events, file, input } = await ws.run(PROMPT);
+    expect(result).toMatchObject({ ok: true, summary: SUMMARY, turns: 3 });
+    expect(result.sessionId).toMatch(/^ses_/);
+    expect(file).toBe(FILE.content);
+    expect(events).toContainEqual({ kind: 'tool', name: 'write', description: `wrote ${input.cwd}/hello.txt` });
+    expect(events).toContainEqual({ kind: 'tool', name: 'bash', description: 'ran `ls -a`' });
+    const requests = ws.scenario.conversation();
+    expect(requests.length).toBe(3);
+    expect(requests[0]?.headers.authorization).toBe(`Bearer ${TEST_KEY}`);
+    expect((requests[0]?.body as { model?: string }).model).toBe('fake-coder');
+    expect(JSON.stringify(requests[0]?.body)).toContain('List the files, then create hello.txt');
+    // The key is in no generated config (OPENCODE_CONFIG_CONTENT) and not on the command line.
+    expect(JSON.stringify(opencodeDriver.env(input, ws.scenario.env))).not.toContain(TEST_KEY);
+    expect(opencodeDriver.command(input)).not.toContain(TEST_KEY);
+  });
+
+  it('reaches an Anthropic model through ANTHROPIC_BASE_URL', async () => {
+    ws = await openWorkspace('opencode', 'ok', { anthropic: true });
+    const { result, file } = await ws.run(PROMPT);
+    expect(result).toMatchObject({ ok: true, summary: SUMMARY });
+    expect(file).toBe(FILE.content);
+    const first = ws.scenario.conversation()[0];
+    expect(first?.headers['x-api-key']).toBe(TEST_KEY);
+    expect((first?.body as { model?: string }).model).toBe('claude-sonnet-4-6');
+  });
+
+  it('resumes the session: the second run sends the first conversation and keeps the session id', async () => {
+    ws = await openWorkspace('opencode', 'ok');
+    const first = await ws.run(PROMPT);
+    const second = await ws.run('Now say bye.\n', { resumeSessionId: first.result.sessionId });
+    expect(second.result.ok).toBe(true);
+    expect(second.result.sessionId).toBe(first.result.sessionId);
+    const last = JSON.stringify(ws.scenario.conversation().at(-1)?.body);
+    expect(last).toContain('List the files, then create hello.txt');
+    expect(last).toContain('Now say bye.');
+  });
+
+  it('ends a 401 from the model API as a failed result carrying the CLI message', async () => {
+    ws = await openWorkspace('opencode', '401');
+    const { result, file } = await ws.run(PROMPT);
+    expect(result.ok).toBe(false);
+    expect(result.error).toBe('Incorrect API key provided. (HTTP 401)');
+    expect(file).toBeUndefined();
+  });
+});
