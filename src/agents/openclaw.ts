@@ -21,6 +21,13 @@ import type { AgentDriver, AgentEvent, AgentInput } from './types.js';
  *   a later run failing with "temporarily disabled".
  */
 
+/**
+ * OpenClaw's own default model is an OpenAI one (openai/gpt-6-astra in 2026.9.6), which fails
+ * with only ANTHROPIC_API_KEY ("No route-compatible authentication source is configured for
+ * openai"): without a configured model we name an Anthropic one from its catalog.
+ */
+export const OPENCLAW_DEFAULT_MODEL = 'anthropic/claude-sonnet-4-6';
+
 /** Our deadline is the job's timeout (enforced from outside); this only has to be longer. */
 const NO_DEADLINE_SECONDS = String(24 * 60 * 60);
 
@@ -48,8 +55,7 @@ export const openclawDriver: AgentDriver = {
   },
 
   command(input) {
-    const model = input.model ? ['--model', modelRef(input.model)] : [];
-    const common = ['--message-file', input.promptFile, '--json', '--timeout', NO_DEADLINE_SECONDS, ...model];
+    const common = ['--message-file', input.promptFile, '--json', '--timeout', NO_DEADLINE_SECONDS, '--model', modelRef(input.model)];
     if (input.resumeSessionId) {
       return `cd ${quote(input.cwd)} && ${command('openclaw', 'agent', '--local', '--session-id', input.resumeSessionId, ...common)}`;
     }
@@ -70,7 +76,8 @@ function configPath(input: AgentInput): string {
 }
 
 /** `provider/model`; a bare model name is an Anthropic one (the key this driver needs). */
-export function modelRef(model: string): string {
+export function modelRef(model: string | undefined): string {
+  if (!model) return OPENCLAW_DEFAULT_MODEL;
   return model.includes('/') ? model : `anthropic/${model}`;
 }
 
@@ -83,7 +90,8 @@ export function openclawConfig(input: Pick<AgentInput, 'cwd' | 'model'>, passed:
     skills: { load: { watch: false } },
   };
   if (passed.ANTHROPIC_BASE_URL) {
-    const models = input.model && modelRef(input.model).startsWith('anthropic/') ? [{ id: modelRef(input.model).slice('anthropic/'.length) }] : [];
+    const ref = modelRef(input.model);
+    const models = ref.startsWith('anthropic/') ? [{ id: ref.slice('anthropic/'.length) }] : [];
     config.models = {
       mode: 'merge',
       providers: {

@@ -61,7 +61,7 @@ describe('openclaw driver: command, env and config', () => {
 
   it('resumes a session with agent --local from the repo', () => {
     expect(openclawDriver.command({ ...input, resumeSessionId: 'abc-123' })).toBe(
-      'cd /home/user/repo && openclaw agent --local --session-id abc-123 --message-file /home/user/prompt.md --json --timeout 86400',
+      'cd /home/user/repo && openclaw agent --local --session-id abc-123 --message-file /home/user/prompt.md --json --timeout 86400 --model anthropic/claude-sonnet-4-6',
     );
     expect(openclawDriver.env(input, {})).toEqual({
       OPENCLAW_STATE_DIR: '/home/user/.agent-state/openclaw/state',
@@ -93,6 +93,11 @@ describe('openclaw driver: command, env and config', () => {
   it('has no provider override without a base URL, and needs only ANTHROPIC_API_KEY', () => {
     expect(openclawConfig(input, { ANTHROPIC_API_KEY: KEY }).models).toBeUndefined();
     expect(modelRef('openai/gpt-6')).toBe('openai/gpt-6');
+    // OpenClaw's own default is an OpenAI model, which the Anthropic key cannot reach.
+    expect(modelRef(undefined)).toBe('anthropic/claude-sonnet-4-6');
+    expect(openclawConfig(input, { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: 'http://gw' }).models).toMatchObject({
+      providers: { anthropic: { models: [{ id: 'claude-sonnet-4-6', name: 'claude-sonnet-4-6' }] } },
+    });
     expect(openclawDriver.requiredEnv).toEqual([['ANTHROPIC_API_KEY']]);
     expect([...openclawDriver.passEnv].sort()).toEqual(['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL']);
   });
