@@ -1,11 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
 import { claudeDriver, describeTool, parseClaudeLine } from '../../src/agents/claude.js';
 import { availableAgents, getDriver } from '../../src/agents/index.js';
-import type { AgentInput } from '../../src/agents/types.js';
+import { runAgent } from '../../src/agents/run-agent.js';
+import type { AgentDriver, AgentEvent, AgentInput } from '../../src/agents/types.js';
+import { LocalSandboxProvider } from '../../src/sandbox/local.js';
+import { command, quote } from '../../src/sandbox/shell.js';
+import { CommandAbortedError, type Sandbox } from '../../src/sandbox/types.js';
 import { fixture, foldOutput, toolDescriptions } from './fold-output.js';
 
 /** Parser tests run on real stream-json of the pinned CLI (test/fixtures/agents/claude/README.md). */
@@ -184,3 +189,186 @@ describe('agent registry', () => {
     expect(availableAgents({})).toEqual([]);
   });
 });
+
+/**
+ * runAgent with the claude driver in the real local provider; a stand-in `claude` script on PATH
+ * prints recorded lines, since the model API cannot run here (the real CLI runs in test/agents-cli).
+ */
+describe('runAgent with a stand-in claude', () => {
+  const sandboxes: Sandbox[] = [];
+  afterEach(async () => {
+    await Promise.all(sandboxes.splice(0).map((s) => s.kill()));
+  });
+
+  /** A sandbox whose PATH starts with a dir holding `claude` = the given bash body. */
+  async function withStandIn(body: string): Promise<{ sandbox: Sandbox; input: AgentInput }> {
+    const bin = mkdtempSync(join(tmpdir(), 'claude-bin-'));
+    writeFileSync(join(bin, 'claude'), `#!/bin/bash\n${body}\n`, { mode: 0o755 });
+    const sandbox = await new LocalSandboxProvider({ pathPrefix: [bin] }).create({ template: 'claude', metadata: {}, timeoutMs: 60_000 });
+    sandboxes.push(sandbox);
+    const runInput: AgentInput = { cwd: `${sandbox.home}/repo`, promptFile: `${sandbox.home}/prompt.md`, stateDir: `${sandbox.home}/.agent-state` };
+    await sandbox.writeFile(`${runInput.cwd}/README.md`, '# repo\n');
+    await sandbox.writeFile(runInput.promptFile, 'Fix the pager; $(touch pwned)\n');
+    return { sandbox, input: runInput };
+  }
+
+  const recorded = (name: string) => quote(join(fixturesDir, name));
+
+  it('passes only passEnv and the driver env, runs in the repo, and gives the prompt on stdin', async () => {
+    const { sandbox, input: runInput } = await withStandIn(
+      `printf '%s\\n' "$@" > "$HOME/argv"; cat > "$HOME/stdin"; env > "$HOME/env"; pwd > "$HOME/pwd"; cat ${recorded('success.jsonl')}`,
+    );
+    const result = await runAgent(sandbox, claudeDriver, { ...runInput, model: 'claude-sonnet-4-5' }, {
+      env: { ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_AUTH_TOKEN: '', ANTHROPIC_BASE_URL: 'http://gw', GITHUB_TOKEN: 'ghs_secret', PRIVATE_KEY: 'pk' },
+    });
+    expect(result.ok).toBe(true);
+    const read = async (p: string) => Buffer.from(await sandbox.readFile(p)).toString('utf8');
+    const env = (await read('env')).split('\n');
+    expect(env).toEqual(expect.arrayContaining(['ANTHROPIC_API_KEY=sk-ant-test', 'ANTHROPIC_BASE_URL=http://gw', 'IS_SANDBOX=1', 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1']));
+    expect(env.join('\n')).not.toMatch(/GITHUB_TOKEN|PRIVATE_KEY|ANTHROPIC_AUTH_TOKEN/);
+    expect((await read('argv')).split('\n')).toContain('claude-sonnet-4-5');
+    expect(await read('stdin')).toBe('Fix the pager; $(touch pwned)\n');
+    expect((await read('pwd')).trim()).toBe(runInput.cwd);
+    expect(existsSync(join(sandbox.home, 'repo', 'pwned'))).toBe(false);
+  });
+
+  it('parses lines that arrive split across chunks, emitting each event as it arrives', async () => {
+    const { sandbox, input: runInput } = await withStandIn(
+      `while IFS= read -r line; do printf '%s' "\${line:0:25}"; sleep 0.02; printf '%s\\n' "\${line:25}"; done < ${recorded('success.jsonl')}`,
+    );
+    const chunks: string[] = [];
+    const spied = recordingStdout(sandbox, chunks);
+    const seen: AgentEvent[] = [];
+    const result = await runAgent(spied, claudeDriver, runInput, { env: {}, onEvent: (e) => seen.push(e) });
+    expect(chunks.some((c) => !c.endsWith('\n'))).toBe(true); // the stand-in really split lines
+    const whole = fixture('claude', 'success.jsonl')
+      .split('\n')
+      .flatMap((l) => parseClaudeLine(l, { cwd: runInput.cwd }));
+    expect(seen).toEqual(whole);
+    expect(result).toMatchObject({ ok: true, exitCode: 0, sessionId: 'd2ce042b-6bd7-4740-a087-b9e1196c515d', costUsd: 0.15106, turns: 3 });
+  });
+
+  it('streams: an event reaches onEvent while the CLI is still running', async () => {
+    // The stand-in waits for a file the test writes when it sees the session event.
+    const { sandbox, input: runInput } = await withStandIn(
+      `head -n 1 ${recorded('success.jsonl')}
+for i in $(seq 100); do [ -e "$HOME/go" ] && break; sleep 0.05; done
+[ -e "$HOME/go" ] || { echo 'never got go' >&2; exit 3; }
+tail -n +2 ${recorded('success.jsonl')}`,
+    );
+    const result = await runAgent(sandbox, claudeDriver, runInput, {
+      env: {},
+      onEvent: (e) => {
+        if (e.kind === 'session') void sandbox.writeFile('go', '');
+      },
+    });
+    expect(result).toMatchObject({ ok: true, summary: 'Added src/hello.txt with a one-line greeting.' });
+  });
+
+  it('kills the CLI and rejects when the job is aborted', async () => {
+    const { sandbox, input: runInput } = await withStandIn(
+      `echo $$ > "$HOME/pid"; sleep 30 & echo $! > "$HOME/sleep.pid"; head -n 1 ${recorded('success.jsonl')}; wait; touch "$HOME/finished"`,
+    );
+    const controller = new AbortController();
+    const run = runAgent(sandbox, claudeDriver, runInput, {
+      env: {},
+      signal: controller.signal,
+      onEvent: (e) => e.kind === 'session' && controller.abort(),
+    });
+    await expect(run).rejects.toBeInstanceOf(CommandAbortedError);
+    for (const file of ['pid', 'sleep.pid']) {
+      const pid = Number(Buffer.from(await sandbox.readFile(file)).toString('utf8'));
+      await expect.poll(() => alive(pid), { timeout: 2000 }).toBe(false);
+    }
+    expect(existsSync(join(sandbox.home, 'finished'))).toBe(false);
+  });
+
+  it('is not ok when the result has is_error, and carries the CLI message', async () => {
+    const { sandbox, input: runInput } = await withStandIn(`cat ${recorded('auth-error.jsonl')}; exit 1`);
+    const result = await runAgent(sandbox, claudeDriver, runInput, { env: {} });
+    expect(result).toMatchObject({ ok: false, exitCode: 1, error: 'Invalid API key · Fix external API key' });
+  });
+
+  it('takes the error from stderr when the CLI failed without saying why on stdout', async () => {
+    const message = '--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons';
+    const { sandbox, input: runInput } = await withStandIn(`printf '\\e[31m%s\\e[0m\\n\\n' ${quote(message)} >&2; exit 1`);
+    const result = await runAgent(sandbox, claudeDriver, runInput, { env: {} });
+    expect(result).toMatchObject({ ok: false, exitCode: 1, error: message, stderrTail: message });
+  });
+});
+
+describe('runAgent with any driver', () => {
+  it('writes the driver files first, parses a last line without newline and calls finish', async () => {
+    const sandbox = await new LocalSandboxProvider().create({ template: 't', metadata: {}, timeoutMs: 60_000 });
+    try {
+      const finished: Array<[string, number, string]> = [];
+      const driver: AgentDriver = {
+        ...claudeDriver,
+        files: (i) => [{ path: `${i.stateDir}/conf/settings.json`, content: '{"a":1}' }],
+        command: (i) => `${command('cat', `${i.stateDir}/conf/settings.json`)}; echo oops >&2; exit 2`,
+        parse: (line) => [{ kind: 'message', text: line }],
+        finish: (stdout, exitCode, stderr) => {
+          finished.push([stdout, exitCode, stderr]);
+          return [];
+        },
+      };
+      await sandbox.writeFile('repo/.keep', '');
+      const runInput: AgentInput = { cwd: `${sandbox.home}/repo`, promptFile: `${sandbox.home}/p.md`, stateDir: `${sandbox.home}/state` };
+      const result = await runAgent(sandbox, driver, runInput, { env: {} });
+      expect(finished).toEqual([['{"a":1}', 2, 'oops\n']]);
+      expect(result).toMatchObject({ ok: false, summary: '{"a":1}', exitCode: 2, error: 'oops', stderrTail: 'oops' });
+    } finally {
+      await sandbox.kill();
+    }
+  });
+
+  it('rejects with the error of a throwing onEvent after the run, instead of crashing', async () => {
+    const sandbox = await new LocalSandboxProvider().create({ template: 't', metadata: {}, timeoutMs: 60_000 });
+    try {
+      const driver: AgentDriver = { ...claudeDriver, command: () => 'echo one; echo two', parse: (line) => [{ kind: 'message', text: line }] };
+      const runInput: AgentInput = { cwd: sandbox.home, promptFile: `${sandbox.home}/p.md`, stateDir: `${sandbox.home}/state` };
+      const seen: string[] = [];
+      const run = runAgent(sandbox, driver, runInput, {
+        env: {},
+        onEvent: (e) => {
+          seen.push(e.kind === 'message' ? e.text : e.kind);
+          throw new Error('status comment failed');
+        },
+      });
+      await expect(run).rejects.toThrow('status comment failed');
+      expect(seen).toEqual(['one', 'two']);
+    } finally {
+      await sandbox.kill();
+    }
+  });
+});
+
+const fixturesDir = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/agents/claude');
+
+/** The real sandbox, with every stdout chunk also recorded. */
+function recordingStdout(sandbox: Sandbox, chunks: string[]): Sandbox {
+  return {
+    id: sandbox.id,
+    home: sandbox.home,
+    readFile: (p) => sandbox.readFile(p),
+    writeFile: (p, d) => sandbox.writeFile(p, d),
+    kill: () => sandbox.kill(),
+    run: (cmd, opts = {}) =>
+      sandbox.run(cmd, {
+        ...opts,
+        onStdout: (c) => {
+          chunks.push(c);
+          opts.onStdout?.(c);
+        },
+      }),
+  };
+}
+
+/** True while the process exists and is not a zombie. */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
