@@ -147,19 +147,22 @@ export class PostgresJobStore implements JobStore {
     const now = this.now();
     return this.tx(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, CLAIM_LOCK]);
-      // SKIP LOCKED: a queued row locked right now is being cancelled or expired; take the next.
+      // Running counts are computed once (not per candidate row), then the queue is walked in
+      // arrival order along the (state, seq) index until a job fits. SKIP LOCKED: a queued row
+      // locked right now is being cancelled or expired; take the next.
       const row = await this.one(
         c,
         `UPDATE jobs SET state = 'running', worker_id = $1, started_at = $2, lease_expires_at = $3, attempts = attempts + 1
          WHERE id = (
+           WITH running AS (SELECT installation_id, COUNT(*) AS n FROM jobs WHERE state = 'running' GROUP BY installation_id)
            SELECT j.id FROM jobs j
            WHERE j.state = 'queued' AND j.deadline_at > $2
+             AND (SELECT COALESCE(SUM(n), 0) FROM running) < $4
+             AND j.installation_id NOT IN (SELECT installation_id FROM running WHERE n >= $5)
              AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.issue_key = j.issue_key AND r.state = 'running')
-             AND (SELECT COUNT(*) FROM jobs r WHERE r.state = 'running') < $4
-             AND (SELECT COUNT(*) FROM jobs r WHERE r.state = 'running' AND r.installation_id = j.installation_id) < $5
            ORDER BY j.seq
            LIMIT 1
-           FOR UPDATE SKIP LOCKED
+           FOR UPDATE OF j SKIP LOCKED
          ) AND state = 'queued'
          RETURNING *`,
         [workerId, now, now + leaseMs, limits.global, limits.perInstallation],

@@ -114,11 +114,13 @@ export class SqliteJobStore implements JobStore {
       .transaction((): StoredJob | undefined => {
         const candidate = this.db
           .prepare(
-            `SELECT j.id FROM jobs j
+            // Running counts once, then the queue in arrival order until a job fits.
+            `WITH running AS (SELECT installation_id, COUNT(*) AS n FROM jobs WHERE state = 'running' GROUP BY installation_id)
+             SELECT j.id FROM jobs j
              WHERE j.state = 'queued' AND j.deadline_at > @now
+               AND (SELECT COALESCE(SUM(n), 0) FROM running) < @global
+               AND j.installation_id NOT IN (SELECT installation_id FROM running WHERE n >= @perInstallation)
                AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.issue_key = j.issue_key AND r.state = 'running')
-               AND (SELECT COUNT(*) FROM jobs r WHERE r.state = 'running') < @global
-               AND (SELECT COUNT(*) FROM jobs r WHERE r.state = 'running' AND r.installation_id = j.installation_id) < @perInstallation
              ORDER BY j.seq
              LIMIT 1`,
           )
