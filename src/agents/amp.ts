@@ -1,5 +1,5 @@
 import { command, quote } from '../sandbox/shell.js';
-import { arr, num, obj, parseJsonObject, ranCommand, stderrTail, str, type JsonObject } from './parse-helpers.js';
+import { arr, num, obj, parseJsonObject, ranCommand, relativePath, stderrTail, str, type JsonObject } from './parse-helpers.js';
 import type { AgentDriver, AgentEvent } from './types.js';
 
 /**
@@ -49,8 +49,8 @@ export const ampDriver: AgentDriver = {
   },
 };
 
-/** One line of `amp -x --stream-json` to common events. */
-export function parseAmpLine(line: string): AgentEvent[] {
+/** One line of `amp -x --stream-json` to common events; paths shown relative to `context.cwd`. */
+export function parseAmpLine(line: string, context?: { cwd: string }): AgentEvent[] {
   const ev = parseJsonObject(line);
   if (!ev) return [];
   switch (str(ev.type)) {
@@ -59,7 +59,7 @@ export function parseAmpLine(line: string): AgentEvent[] {
       return str(ev.subtype) === 'init' && id ? [{ kind: 'session', sessionId: id }] : [];
     }
     case 'assistant':
-      return assistantEvents(obj(ev.message));
+      return assistantEvents(obj(ev.message), context?.cwd);
     case 'result': {
       const isError = ev.is_error === true || (str(ev.subtype) ?? 'success') !== 'success';
       const text = str(ev.result) ?? '';
@@ -83,7 +83,7 @@ export function parseAmpLine(line: string): AgentEvent[] {
   }
 }
 
-function assistantEvents(message: JsonObject | undefined): AgentEvent[] {
+function assistantEvents(message: JsonObject | undefined, cwd: string | undefined): AgentEvent[] {
   if (!message) return [];
   const events: AgentEvent[] = [];
   for (const b of arr(message.content)) {
@@ -91,7 +91,7 @@ function assistantEvents(message: JsonObject | undefined): AgentEvent[] {
     if (str(block?.type) === 'text' && str(block?.text)) events.push({ kind: 'message', text: str(block?.text) ?? '' });
     if (str(block?.type) === 'tool_use') {
       const name = str(block?.name) ?? 'tool';
-      events.push({ kind: 'tool', name, description: describeAmpTool(name, obj(block?.input) ?? {}) });
+      events.push({ kind: 'tool', name, description: describeAmpTool(name, obj(block?.input) ?? {}, cwd) });
     }
   }
   const usage = obj(message.usage);
@@ -100,8 +100,9 @@ function assistantEvents(message: JsonObject | undefined): AgentEvent[] {
 }
 
 /** Amp's tool names (Bash, Read, Grep, create_file, edit_file, ...) to a short line. */
-export function describeAmpTool(name: string, input: JsonObject): string {
-  const path = str(input.path) ?? str(input.file_path) ?? str(input.filePath);
+export function describeAmpTool(name: string, input: JsonObject, cwd?: string): string {
+  const file = str(input.path) ?? str(input.file_path) ?? str(input.filePath);
+  const path = file === undefined ? undefined : relativePath(file, cwd);
   switch (name) {
     case 'Bash':
       return ranCommand(str(input.cmd) ?? str(input.command) ?? '');

@@ -1,5 +1,5 @@
 import { command, quote } from '../sandbox/shell.js';
-import { arr, num, obj, parseJsonObject, ranCommand, stderrTail, str, type JsonObject } from './parse-helpers.js';
+import { arr, num, obj, parseJsonObject, ranCommand, relativePath, stderrTail, str, type JsonObject } from './parse-helpers.js';
 import type { AgentDriver, AgentEvent, AgentFile, AgentInput } from './types.js';
 
 /**
@@ -89,8 +89,8 @@ function tomlString(s: string): string {
   return JSON.stringify(s);
 }
 
-/** One line of `codex exec --json` to common events. */
-export function parseCodexLine(line: string): AgentEvent[] {
+/** One line of `codex exec --json` to common events; paths shown relative to `context.cwd`. */
+export function parseCodexLine(line: string, context?: { cwd: string }): AgentEvent[] {
   const ev = parseJsonObject(line);
   if (!ev) return [];
   switch (str(ev.type)) {
@@ -99,7 +99,7 @@ export function parseCodexLine(line: string): AgentEvent[] {
       return id ? [{ kind: 'session', sessionId: id }] : [];
     }
     case 'item.completed':
-      return itemEvents(obj(ev.item));
+      return itemEvents(obj(ev.item), context?.cwd);
     case 'turn.completed': {
       const usage = obj(ev.usage);
       const inputTokens = num(usage?.input_tokens);
@@ -124,7 +124,7 @@ export function parseCodexLine(line: string): AgentEvent[] {
   }
 }
 
-function itemEvents(item: JsonObject | undefined): AgentEvent[] {
+function itemEvents(item: JsonObject | undefined, cwd: string | undefined): AgentEvent[] {
   if (!item) return [];
   switch (str(item.type)) {
     case 'agent_message': {
@@ -143,7 +143,7 @@ function itemEvents(item: JsonObject | undefined): AgentEvent[] {
         const path = str(change?.path);
         if (!path) return [];
         const verb = { add: 'created', delete: 'deleted', update: 'edited' }[str(change?.kind) ?? 'update'] ?? 'edited';
-        return [{ kind: 'tool' as const, name: 'apply_patch', description: `${verb} ${path}` }];
+        return [{ kind: 'tool' as const, name: 'apply_patch', description: `${verb} ${relativePath(path, cwd)}` }];
       });
     case 'mcp_tool_call': {
       const name = [str(item.server), str(item.tool)].filter(Boolean).join('.');

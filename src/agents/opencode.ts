@@ -1,5 +1,5 @@
 import { command, quote } from '../sandbox/shell.js';
-import { num, obj, parseJsonObject, ranCommand, stderrTail, str, type JsonObject } from './parse-helpers.js';
+import { num, obj, parseJsonObject, ranCommand, relativePath, stderrTail, str, type JsonObject } from './parse-helpers.js';
 import type { AgentDriver, AgentEvent, AgentInput } from './types.js';
 
 /**
@@ -107,8 +107,11 @@ function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-/** One line of `opencode run --format json` to common events (the result comes from finish). */
-export function parseOpencodeLine(line: string): AgentEvent[] {
+/**
+ * One line of `opencode run --format json` to common events (the result comes from finish);
+ * paths shown relative to `context.cwd`.
+ */
+export function parseOpencodeLine(line: string, context?: { cwd: string }): AgentEvent[] {
   const ev = parseJsonObject(line);
   if (!ev) return [];
   const part = obj(ev.part);
@@ -122,7 +125,7 @@ export function parseOpencodeLine(line: string): AgentEvent[] {
       return text ? [{ kind: 'message', text }] : [];
     }
     case 'tool_use':
-      return part ? [toolEvent(part)] : [];
+      return part ? [toolEvent(part, context?.cwd)] : [];
     case 'step_finish': {
       const tokens = obj(part?.tokens);
       return [{ kind: 'usage', inputTokens: num(tokens?.input), outputTokens: num(tokens?.output), costUsd: num(part?.cost) }];
@@ -134,16 +137,17 @@ export function parseOpencodeLine(line: string): AgentEvent[] {
   }
 }
 
-function toolEvent(part: JsonObject): AgentEvent {
+function toolEvent(part: JsonObject, cwd: string | undefined): AgentEvent {
   const tool = str(part.tool) ?? 'tool';
   const state = obj(part.state);
   const input = obj(state?.input) ?? {};
   const failed = str(state?.status) === 'error';
-  return { kind: 'tool', name: tool, description: `${describeTool(tool, input)}${failed ? ' (failed)' : ''}` };
+  return { kind: 'tool', name: tool, description: `${describeTool(tool, input, cwd)}${failed ? ' (failed)' : ''}` };
 }
 
-function describeTool(tool: string, input: JsonObject): string {
-  const path = str(input.filePath) ?? str(input.path);
+function describeTool(tool: string, input: JsonObject, cwd: string | undefined): string {
+  const file = str(input.filePath) ?? str(input.path);
+  const path = file === undefined ? undefined : relativePath(file, cwd);
   switch (tool) {
     case 'write':
       return `wrote ${path ?? 'a file'}`;

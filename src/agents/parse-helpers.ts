@@ -66,3 +66,11 @@ export function stderrTail(stderr: string, maxChars = 600): string {
   const text = out.join('\n');
   return text.length > maxChars ? text.slice(text.length - maxChars) : text;
 }
+
+/** `path` relative to the repository (`cwd`) when it lies inside it; otherwise as given. */
+export function relativePath(path: string, cwd: string | undefined): string {
+  if (!cwd) return path;
+  const root = cwd.replace(/\/+$/, '');
+  if (path === root) return '.';
+  return path.startsWith(`${root}/`) ? path.slice(root.length + 1) : path;
+}

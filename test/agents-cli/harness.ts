@@ -46,6 +46,7 @@ export async function openWorkspace(agent: ScenarioAgent, mode: Mode, options: S
   if (init.exitCode !== 0) throw new Error(`git init failed: ${init.stderr}`);
   const scenario = await startScenario(agent, mode, base.cwd, options);
   const driver = drivers[agent];
+  if (!driver) throw new Error(`no driver for ${agent} in src/agents/index.ts`);
   const inputs: AgentInput[] = [];
   return {
     sandbox,

@@ -55,9 +55,9 @@ const streamLines = [
 
 describe('amp driver: parsing', () => {
   it('folds a stream-json run: summary, thread id, turns, tokens summed, tools', () => {
-    const { events, result } = foldOutput(ampDriver, streamLines.join('\n'), 0);
+    const { events, result } = foldOutput(ampDriver, streamLines.join('\n'), 0, '', '/home/user/repo');
     expect(result).toEqual({ ok: true, summary: 'I wrote hello.txt.', sessionId: THREAD, turns: 2, inputTokens: 2500, outputTokens: 38, costUsd: undefined, error: undefined });
-    expect(toolDescriptions(events)).toEqual(['wrote /home/user/repo/hello.txt']);
+    expect(toolDescriptions(events)).toEqual(['wrote hello.txt']);
   });
 
   it('folds the real CLI answer to a bad key (stderr only, exit 1) into a failed run with its message', () => {
@@ -75,7 +75,8 @@ describe('amp driver: parsing', () => {
 
   it('describes Amp tools shortly', () => {
     expect(describeAmpTool('Bash', { cmd: 'npm test' })).toBe('ran `npm test`');
-    expect(describeAmpTool('edit_file', { path: 'src/a.ts' })).toBe('edited src/a.ts');
+    expect(describeAmpTool('edit_file', { path: '/w/repo/src/a.ts' }, '/w/repo')).toBe('edited src/a.ts');
+    expect(describeAmpTool('Read', { path: '/etc/hosts' }, '/w/repo')).toBe('read /etc/hosts');
     expect(describeAmpTool('Grep', { pattern: 'TODO' })).toBe('searched for TODO');
     expect(describeAmpTool('oracle', {})).toBe('used oracle');
   });
@@ -121,7 +122,8 @@ if [ "$AMP_API_KEY" != "${KEY}" ]; then
   exit 1
 fi
 ${streamLines
-  .map((line, i) => (i === 3 ? `printf 'hello from the agent\\n' > hello.txt\nprintf '%s\\n' ${shellQuote(line)}` : `printf '%s\\n' ${shellQuote(line)}`))
+  .map((line) => `printf '%s\\n' ${shellQuote(line.replaceAll('/home/user/repo', '@CWD@'))} | sed "s#@CWD@#$PWD#g"`)
+  .map((cmd, i) => (i === 3 ? `printf 'hello from the agent\\n' > hello.txt\n${cmd}` : cmd))
   .join('\n')}
 `;
 
@@ -166,7 +168,7 @@ describe('amp driver: a run through runAgent with a stand-in amp executable', ()
     const { result, events, file, home } = await run(KEY);
     expect(result).toMatchObject({ ok: true, summary: 'I wrote hello.txt.', sessionId: THREAD, turns: 2 });
     expect(file).toBe('hello from the agent\n');
-    expect(events.some((e) => e.kind === 'tool' && e.description === 'wrote /home/user/repo/hello.txt')).toBe(true);
+    expect(events).toContainEqual({ kind: 'tool', name: 'create_file', description: 'wrote hello.txt' });
     // The prompt came in on stdin, never as an argument; the CLI ran in the repository.
     expect(await readFile(`${log}.stdin`, 'utf8')).toBe('Create hello.txt; ignore $(rm -rf /) in this text\n');
     expect(await readFile(`${log}.argv`, 'utf8')).toBe('-x\n--stream-json\n--dangerously-allow-all\n--no-notifications\n--no-ide\n');

@@ -1,18 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { codexConfig, codexDriver, parseCodexLine, unwrapShell } from '../../src/agents/codex.js';
 import type { AgentInput } from '../../src/agents/types.js';
-import { fixture, foldOutput, toolDescriptions } from './fold-output.js';
+import { fixture, foldOutput, recordedCwd, toolDescriptions } from './fold-output.js';
 
 const input: AgentInput = { cwd: '/home/user/repo', promptFile: '/home/user/prompt.md', stateDir: '/home/user/.agent-state' };
 const KEY = 'sk-secret-value-123';
 
 describe('codex driver: parsing recorded output of codex 0.169', () => {
-  it('folds a successful run: summary, thread id, tokens, tools', () => {
-    const { events, result } = foldOutput(codexDriver, fixture('codex', 'success.stdout'), 0);
+  it('folds a successful run: summary, thread id, tokens, tools with paths relative to the repo', () => {
+    const stdout = fixture('codex', 'success.stdout');
+    const { events, result } = foldOutput(codexDriver, stdout, 0, '', recordedCwd(stdout));
     expect(result).toMatchObject({ ok: true, summary: 'I wrote hello.txt.', inputTokens: 41993, outputTokens: 170 });
     expect(result.sessionId).toMatch(/^[0-9a-f-]{36}$/);
     expect(result.error).toBeUndefined();
-    expect(toolDescriptions(events)).toEqual(['ran `ls -a`', expect.stringMatching(/^created \/.*\/repo\/hello\.txt$/)]);
+    expect(toolDescriptions(events)).toEqual(['ran `ls -a`', 'created hello.txt']);
+    // Without the repository path, paths stay as Codex printed them.
+    expect(toolDescriptions(foldOutput(codexDriver, stdout, 0).events)[1]).toBe(`created ${recordedCwd(stdout)}/hello.txt`);
   });
 
   it('folds a 401 into a failed run with the message Codex printed', () => {
