@@ -41,7 +41,7 @@ async function runLabel(script: Parameters<typeof startApp>[0], opts: Parameters
   );
   await h.probot.receive({ id: 'd', name: 'issues', payload: labeledPayload('agent', { cloneUrl: remote.url }) as never });
   await h.app.queue.idle();
-  return { gh, live: tracked!.live, h };
+  return { gh, live: tracked?.live ?? new Set<string>(), h };
 }
 
 describe('every run ends in one final status, with the sandbox killed', () => {
