@@ -17,7 +17,8 @@ function text(request: FakeRequest | undefined): string {
   return JSON.stringify(request?.body ?? null);
 }
 
-describe('codex CLI contract', () => {
+// Real CLIs on a busy machine (OpenClaw alone takes 10 to 50 s a run).
+describe('codex CLI contract', { timeout: 60_000 }, () => {
   it('writes a file with its own apply_patch tool and ends with a successful result', async () => {
     ws = await openWorkspace('codex', 'ok');
     const { result, events, file, input } = await ws.run(PROMPT);

@@ -12,7 +12,8 @@ afterEach(async () => {
   ws = undefined;
 });
 
-describe('opencode CLI contract', () => {
+// Real CLIs on a busy machine (OpenClaw alone takes 10 to 50 s a run).
+describe('opencode CLI contract', { timeout: 120_000 }, () => {
   it('writes a file with its own write tool through an OpenAI-compatible gateway and ends with a successful result', async () => {
     ws = await openWorkspace('opencode', 'ok');
     const { result, events, file, input } = await ws.run(PROMPT);
