@@ -38,6 +38,14 @@ export function findPostgresBin(): string {
   throw new Error(`PostgreSQL tests need initdb, which is neither on PATH nor under ${root}/*/bin. ${INSTALL_HINT}`);
 }
 
+/** runuser lives in /usr/sbin, which a non-login shell's PATH may lack. */
+function findRunuser(): string {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin'];
+  const dir = dirs.find((d) => d && existsSync(join(d, 'runuser')));
+  if (!dir) throw new Error('Running as root, the PostgreSQL test cluster needs `runuser` (util-linux) to start it as the postgres user.');
+  return join(dir, 'runuser');
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -57,7 +65,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const bin = findPostgresBin();
   // initdb refuses to run as root: run the cluster as the `postgres` user the package created.
-  const asUser = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
+  const asUser = process.getuid?.() === 0 ? [findRunuser(), '-u', 'postgres', '--'] : [];
   const exec = async (file: string, args: string[]): Promise<string> => {
     const [cmd, ...rest] = [...asUser, file, ...args];
     if (!cmd) throw new Error('empty command');

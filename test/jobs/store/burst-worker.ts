@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { PostgresJobStore } from '../../../src/jobs/store/postgres-store.js';
-import { makeJob } from './fixtures.js';
+import { makeJob } from './make-job.js';
 
 export interface BurstConfig {
   databaseUrl: string;

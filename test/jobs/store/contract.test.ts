@@ -20,7 +20,7 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
     store = await fx.open(now);
   });
   afterEach(async () => {
-    await fx.cleanup();
+    await fx?.cleanup();
   });
 
   const job = (spec: JobSpec) => makeJob({ createdAt: clock.t, ...spec });

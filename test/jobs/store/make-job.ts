@@ -1,0 +1,32 @@
+// Kept apart from fixtures.ts so the burst replicas (plain child processes) need not import vitest.
+import { parseRepoConfig } from '../../../src/config/repo-config.js';
+import type { Job } from '../../../src/jobs/types.js';
+
+export interface JobSpec {
+  id: string;
+  issue?: number;
+  installationId?: number;
+  owner?: string;
+  repo?: string;
+  agent?: Job['agent'];
+  createdAt?: number;
+  timeoutMinutes?: number;
+}
+
+/** A Job as the webhook handler builds it. */
+export function makeJob(spec: JobSpec): Job {
+  const parsed = parseRepoConfig(spec.timeoutMinutes === undefined ? {} : { timeoutMinutes: spec.timeoutMinutes });
+  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+  return {
+    id: spec.id,
+    deliveryId: `delivery-${spec.id}`,
+    installationId: spec.installationId ?? 1,
+    repo: { owner: spec.owner ?? 'octo', name: spec.repo ?? 'hello', defaultBranch: 'main', cloneUrl: 'https://github.com/octo/hello.git' },
+    issue: { number: spec.issue ?? 1, title: 'Fix it', body: 'Please; "quotes" and \'apostrophes\' survive', isPullRequest: false },
+    trigger: { kind: 'comment', sender: { login: 'alice', id: 7 }, instructions: 'do it', commentId: 99 },
+    agent: spec.agent ?? 'claude',
+    config: parsed.config,
+    statusCommentId: 5_000_000_001,
+    createdAt: spec.createdAt ?? 0,
+  };
+}
