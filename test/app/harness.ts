@@ -45,6 +45,8 @@ export interface Harness {
   app: IssueAgentApp;
   logLines: string[];
   agentBin: string;
+  /** The env agents take their keys from; a test may add to it before the run starts. */
+  agentEnv: Record<string, string>;
 }
 
 /** The app as production wires it, with the local provider, a stand-in agent and a capturing logger. */
@@ -54,14 +56,14 @@ export async function startApp(
 ): Promise<Harness> {
   const { log, lines } = captureLogger();
   const agentBin = fakeAgentBin('claude', script);
-  const agentEnv = { ANTHROPIC_API_KEY: API_KEY, ...options.env };
+  const agentEnv: Record<string, string> = { ANTHROPIC_API_KEY: API_KEY, ...options.env };
   registerSecrets(agentEnv, redactor);
   const env = loadEnv({ APP_ID: '1', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: 'test-secret', SANDBOX_PROVIDER: 'local' });
   const provider = options.provider?.(agentBin) ?? new LocalSandboxProvider({ pathPrefix: [agentBin] });
   const app = createApp({ env, provider, agentEnv, log });
   const probot = testProbot(log);
   await probot.load(app.appFn);
-  return { probot, app, logLines: lines, agentBin };
+  return { probot, app, logLines: lines, agentBin, agentEnv };
 }
 
 /** The GitHub conversation of a successful run: no config file, an admin sender, PR #42. */

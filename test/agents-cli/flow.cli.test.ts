@@ -1,0 +1,84 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AgentName } from '../../src/agents/types.js';
+import { LocalSandboxProvider } from '../../src/sandbox/local.js';
+import type { SandboxProvider } from '../../src/sandbox/types.js';
+import { happyGitHub, R, resetNock, startApp, statusEdits } from '../app/harness.js';
+import { startFakeAnthropic } from '../fakes/anthropic-server.js';
+import { makeRemote } from '../helpers/git-remote.js';
+import { commentPayload } from '../helpers/payloads.js';
+import { requireCli } from './harness.js';
+import { FILE, startScenario, SUMMARY, TEST_KEY, type ScenarioAgent } from './scenarios.js';
+
+/**
+ * Trigger to pull request with the REAL agent CLIs: a `/agent <name>` comment goes through
+ * probot.receive, the pinned CLI runs in the local provider against its fake model server,
+ * writes hello.txt with its own file tool, and the file lands in the tree the app commits.
+ */
+
+interface Fake {
+  env: Record<string, string>;
+  model?: string;
+  close(): Promise<void>;
+}
+
+/** Starts the fake model for `agent`, scripted to write FILE into `repoDir`. */
+async function startFake(agent: AgentName, repoDir: string): Promise<Fake> {
+  if (agent === 'claude') {
+    const fake = await startFakeAnthropic({
+      apiKey: TEST_KEY,
+      turns: [[{ type: 'tool_use', name: 'Write', input: { file_path: `${repoDir}/${FILE.path}`, content: FILE.content } }], SUMMARY],
+    });
+    return { env: { ANTHROPIC_API_KEY: TEST_KEY, ANTHROPIC_BASE_URL: fake.url, CLAUDE_CODE_MAX_RETRIES: '0' }, close: () => fake.close() };
+  }
+  return startScenario(agent as ScenarioAgent, 'ok', repoDir);
+}
+
+const AGENTS: AgentName[] = ['claude', 'codex', 'opencode', 'openclaw'];
+
+describe.each(AGENTS)('%s: trigger to pull request with the real CLI', (agent) => {
+  let fake: Fake | undefined;
+  beforeEach(resetNock);
+  afterEach(async () => {
+    resetNock();
+    await fake?.close();
+    fake = undefined;
+  });
+
+  it('commits the file the CLI wrote and opens the PR with its summary', async () => {
+    const bin = requireCli(agent as ScenarioAgent);
+    // The model's scripted tool call needs the absolute repo path, known once the sandbox exists.
+    const probe = await startFake(agent, '/probe');
+    const model = probe.model;
+    await probe.close();
+    const h = await startApp({}, {
+      env: { ANTHROPIC_API_KEY: TEST_KEY, OPENAI_API_KEY: TEST_KEY },
+      provider: (): SandboxProvider => {
+        const local = new LocalSandboxProvider({ pathPrefix: [bin] });
+        return {
+          name: 'local',
+          create: async (spec) => {
+            const sb = await local.create(spec);
+            fake = await startFake(agent, `${sb.home}/repo`);
+            Object.assign(h.agentEnv, fake.env);
+            return sb;
+          },
+        };
+      },
+    });
+    const remote = makeRemote({ 'README.md': '# Hello\n' });
+    const gh = happyGitHub({
+      [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, model ? `model:\n  ${agent}: ${model}\n` : 'draft: false\n'],
+    });
+
+    await h.probot.receive({ id: `flow-${agent}`, name: 'issue_comment', payload: commentPayload(`/agent ${agent} write hello.txt`, { cloneUrl: remote.url }) as never });
+    await h.app.queue.idle();
+
+    expect(statusEdits(gh).at(-1)).toMatch(/✅ Opened pull request #42/);
+    expect(gh.bodiesOf('POST', `${R}/git/trees`)).toEqual([
+      { base_tree: remote.tree, tree: [{ path: FILE.path, mode: '100644', type: 'blob', content: FILE.content }] },
+    ]);
+    const [pr] = gh.bodiesOf('POST', `${R}/pulls`) as { body: string }[];
+    expect(pr!.body).toContain(SUMMARY);
+    expect(pr!.body).toContain(`| Agent | ${agent} |`);
+  });
+});
