@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // A throwaway PostgreSQL cluster for the job store's contract tests (scripts/postgres-for-tests.sh installs it).
+    globalSetup: ['test/setup/postgres.ts'],
   },
 });
