@@ -1,0 +1,265 @@
+import type { AgentEvent } from '../agents/types.js';
+import type { Phase } from '../jobs/types.js';
+import { redactor } from '../security/redactor.js';
+import { formatDuration, renderStatus } from './status-text.js';
+
+/** One thing the agent did, as the status comment shows it. */
+export interface Action {
+  /** The tool's name as the agent CLI reports it (Edit, shell, apply_patch, ...). */
+  tool: string;
+  /** Short, single-line, redacted description ("edited src/pager.ts", "ran npm test"). */
+  description: string;
+  /** How many times in a row the agent did exactly this (a loop of identical reads shows once). */
+  count: number;
+  /** Time since the run started, when the caller gave it. */
+  elapsedMs?: number;
+}
+
+export interface ActionLogOptions {
+  /** How many actions are kept (the oldest are dropped first). */
+  max?: number;
+  /** Longest description kept, in characters; longer ones are cut with an ellipsis. */
+  maxDescription?: number;
+  /** Masks secrets; the app's redactor by default. */
+  redact?: (text: string) => string;
+}
+
+/**
+ * The agent's actions and cost so far, folded from its events. Descriptions are redacted
+ * and shortened on the way in, so nothing kept here can leak a secret into a comment.
+ * Cost follows `foldEvents`: usage costs add up; a result's total replaces the sum.
+ */
+export class ActionLog {
+  private readonly kept: Action[] = [];
+  private seen = 0;
+  private usageCost: number | undefined;
+  private resultCost: number | undefined;
+  private readonly max: number;
+  private readonly maxDescription: number;
+  private readonly redact: (text: string) => string;
+
+  constructor(options: ActionLogOptions = {}) {
+    this.max = Math.max(1, options.max ?? 200);
+    this.maxDescription = Math.max(8, options.maxDescription ?? 100);
+    this.redact = options.redact ?? ((t) => redactor.redact(t));
+  }
+
+  /** Takes one event; true when what the progress view shows changed (an action or the cost). */
+  append(event: AgentEvent, elapsedMs?: number): boolean {
+    if (event.kind === 'tool') {
+      this.seen++;
+      const tool = shorten(this.redact(oneLine(event.name)), 40) || 'tool';
+      const description = shorten(this.redact(oneLine(event.description)), this.maxDescription) || `used ${tool}`;
+      const last = this.kept.at(-1);
+      if (last && last.tool === tool && last.description === description) {
+        last.count++;
+        return true;
+      }
+      this.kept.push(elapsedMs === undefined ? { tool, description, count: 1 } : { tool, description, count: 1, elapsedMs });
+      if (this.kept.length > this.max) this.kept.shift();
+      return true;
+    }
+    if (event.kind === 'usage' && event.costUsd !== undefined) {
+      this.usageCost = (this.usageCost ?? 0) + event.costUsd;
+      return this.resultCost === undefined;
+    }
+    if (event.kind === 'result' && event.costUsd !== undefined) {
+      this.resultCost = event.costUsd;
+      return true;
+    }
+    return false;
+  }
+
+  /** The kept actions, oldest first (a copy). */
+  get actions(): Action[] {
+    return this.kept.map((a) => ({ ...a }));
+  }
+
+  /** Tool actions seen in all, including repeats and those no longer kept. */
+  get total(): number {
+    return this.seen;
+  }
+
+  /** Actions seen but no longer kept (beyond `max`), repeats excluded. */
+  get dropped(): number {
+    return this.seen - this.kept.reduce((n, a) => n + a.count, 0);
+  }
+
+  /** Cost reported so far in USD, undefined while the agent has reported none. */
+  get costUsd(): number | undefined {
+    return this.resultCost ?? this.usageCost;
+  }
+}
+
+export interface ProgressView {
+  phase: Phase;
+  agent: string;
+  elapsedMs: number;
+  actions: readonly Action[];
+  costUsd?: number;
+  /** Actions seen in all, when more than `actions` holds. */
+  totalActions?: number;
+}
+
+/** How many actions the live view lists. */
+export const LIVE_ACTIONS = 5;
+
+/** The live status comment: the phase, time elapsed, cost so far and the last few actions. */
+export function renderProgress(view: ProgressView): string {
+  const facts = [`⏱️ ${formatDuration(view.elapsedMs)} elapsed`];
+  if (view.costUsd !== undefined) facts.push(`💰 ${formatCost(view.costUsd)} so far`);
+  const lines = [renderStatus({ phase: view.phase, agent: view.agent }), '', facts.join(' · ')];
+  const last = view.actions.slice(-LIVE_ACTIONS);
+  if (last.length > 0) {
+    const total = Math.max(view.totalActions ?? 0, view.actions.reduce((n, a) => n + a.count, 0));
+    lines.push('', `Last actions (${total} in all):`, '', ...last.map((a) => `- ${actionLine(a)}`));
+  }
+  return redactor.redact(lines.join('\n'));
+}
+
+/** The whole action log, collapsed, for the final edit of the status comment. Empty when there is none. */
+export function renderActionLogDetails(actions: readonly Action[], options: { dropped?: number } = {}): string {
+  if (actions.length === 0) return '';
+  const total = actions.reduce((n, a) => n + a.count, 0) + (options.dropped ?? 0);
+  const lines = [`<details><summary>Action log (${total} action${total === 1 ? '' : 's'})</summary>`, ''];
+  if (options.dropped) lines.push(`- … ${options.dropped} earlier action${options.dropped === 1 ? '' : 's'} not kept`);
+  for (const a of actions) {
+    const at = a.elapsedMs === undefined ? '' : `${clock(a.elapsedMs)} `;
+    lines.push(`- ${at}${actionLine(a)}`);
+  }
+  lines.push('', '</details>');
+  return redactor.redact(lines.join('\n'));
+}
+
+export function formatCost(usd: number): string {
+  return usd < 0.01 && usd > 0 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
+}
+
+/**
+ * One action as Markdown. The description is agent output: it goes into a code span so that
+ * `@mentions`, `#123` references, HTML and Markdown in it render as plain text.
+ */
+function actionLine(a: Action): string {
+  const repeat = a.count > 1 ? ` ×${a.count}` : '';
+  return `**${escapeMarkdown(a.tool)}** ${codeSpan(a.description)}${repeat}`;
+}
+
+/** A code span that holds any text: the fence is longer than any backtick run inside. */
+export function codeSpan(text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') || (text.startsWith(' ') && text.endsWith(' ')) ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()<>#+!|~@&-]/g, (c) => `\\${c}`);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+}
+
+function clock(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+export interface ThrottledWriterOptions {
+  write: (body: string) => Promise<void>;
+  /** Least time between the starts of two writes. */
+  minIntervalMs?: number;
+  now?: () => number;
+  /** Runs `fn` after `ms`; returns a function that cancels it. */
+  setTimer?: (fn: () => void, ms: number) => () => void;
+  /** A failed write is reported here and never stops later writes. */
+  onError?: (err: unknown) => void;
+}
+
+export interface ThrottledWriter {
+  /** Asks for `body` to be shown. Written now if the interval allows, else later; the latest body wins. */
+  update(body: string): void;
+  /** Drops any pending update and writes `finalBody` after writes already started. Later updates are ignored. */
+  flush(finalBody: string): Promise<void>;
+}
+
+/**
+ * Keeps a frequently changing body (the live status comment) within GitHub's secondary rate
+ * limits: at most one write per interval, writes never overlap and land in order, and the last
+ * update is always written (trailing edge) unless a final body replaces it.
+ */
+export function createThrottledWriter(options: ThrottledWriterOptions): ThrottledWriter {
+  const interval = options.minIntervalMs ?? 10_000;
+  const now = options.now ?? Date.now;
+  const setTimer =
+    options.setTimer ??
+    ((fn: () => void, ms: number) => {
+      const t = setTimeout(fn, ms);
+      return () => clearTimeout(t);
+    });
+  let chain: Promise<void> = Promise.resolve();
+  let lastStart: number | undefined;
+  let lastBody: string | undefined;
+  let pending: string | undefined;
+  let cancelTimer: (() => void) | undefined;
+  let inFlight = 0;
+  let closed = false;
+
+  const enqueue = (body: string): Promise<void> => {
+    inFlight++;
+    chain = chain.then(async () => {
+      try {
+        lastStart = now();
+        lastBody = body;
+        await options.write(body);
+      } catch (err) {
+        options.onError?.(err);
+      } finally {
+        inFlight--;
+      }
+    });
+    return chain;
+  };
+
+  const fire = (): void => {
+    cancelTimer = undefined;
+    if (closed || pending === undefined) return;
+    if (inFlight > 0) {
+      // A write is still running: try again when the interval after it has passed.
+      void chain.then(schedule);
+      return;
+    }
+    const body = pending;
+    pending = undefined;
+    if (body !== lastBody) void enqueue(body);
+  };
+
+  const schedule = (): void => {
+    if (closed || cancelTimer || pending === undefined) return;
+    const wait = lastStart === undefined ? 0 : Math.max(0, lastStart + interval - now());
+    cancelTimer = setTimer(fire, wait);
+  };
+
+  return {
+    update(body) {
+      if (closed) return;
+      pending = body;
+      if (!cancelTimer && inFlight === 0 && (lastStart === undefined || now() - lastStart >= interval)) {
+        fire();
+        return;
+      }
+      schedule();
+    },
+    flush(finalBody) {
+      closed = true;
+      pending = undefined;
+      cancelTimer?.();
+      cancelTimer = undefined;
+      return enqueue(finalBody);
+    },
+  };
+}
