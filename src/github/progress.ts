@@ -1,5 +1,6 @@
 import type { AgentEvent } from '../agents/types.js';
 import type { Phase } from '../jobs/types.js';
+import { inlineCode } from '../config/markdown.js';
 import { redactor } from '../security/redactor.js';
 import { formatDuration, renderStatus } from './status-text.js';
 
@@ -141,15 +142,7 @@ export function formatCost(usd: number): string {
  */
 function actionLine(a: Action): string {
   const repeat = a.count > 1 ? ` ×${a.count}` : '';
-  return `**${escapeMarkdown(a.tool)}** ${codeSpan(a.description)}${repeat}`;
-}
-
-/** A code span that holds any text: the fence is longer than any backtick run inside. */
-export function codeSpan(text: string): string {
-  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = '`'.repeat(longest + 1);
-  const pad = text.startsWith('`') || text.endsWith('`') || (text.startsWith(' ') && text.endsWith(' ')) ? ' ' : '';
-  return `${fence}${pad}${text}${pad}${fence}`;
+  return `**${escapeMarkdown(a.tool)}** ${inlineCode(a.description, Infinity)}${repeat}`;
 }
 
 function escapeMarkdown(text: string): string {

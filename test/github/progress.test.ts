@@ -2,7 +2,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AgentEvent } from '../../src/agents/types.js';
 import {
   ActionLog,
-  codeSpan,
   createThrottledWriter,
   renderActionLogDetails,
   renderProgress,
@@ -130,17 +129,6 @@ describe('renderProgress', () => {
       actions: [{ tool: '<img src=x>', description: 'ran echo `@octocat` #1 </details>', count: 1 }],
     });
     expect(body).toContain('- **\\<img src=x\\>** ``ran echo `@octocat` #1 </details>``');
-  });
-});
-
-describe('codeSpan', () => {
-  it.each([
-    ['plain', '`plain`'],
-    ['a `b` c', '``a `b` c``'],
-    ['`edge', '`` `edge ``'],
-    ['x ``` y', '````x ``` y````'],
-  ])('%j → %j', (text, expected) => {
-    expect(codeSpan(text)).toBe(expected);
   });
 });
 
