@@ -10,6 +10,10 @@ import { createServer } from 'node:net';
 import { sign } from '@octokit/webhooks-methods';
 import nock from 'nock';
 import { Probot, ProbotOctokit, Server } from 'probot';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openJobStore } from '../src/jobs/store/open.js';
 import { createApp } from '../src/app.js';
 import { loadEnv } from '../src/config/env.js';
 import { createLogger } from '../src/log/logger.js';
@@ -39,7 +43,8 @@ const log = createLogger({ level: 'silent' });
 const env = loadEnv({ APP_ID: '1', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, SANDBOX_PROVIDER: 'local', MAX_CONCURRENT_JOBS: '1' });
 const bin = fakeAgentBin('claude', { sleep: 600 });
 // One long job holds the only slot, so every delivery queues behind it: no run starts during the measurement.
-const app = createApp({ env, provider: new LocalSandboxProvider({ pathPrefix: [bin] }), agentEnv: { ANTHROPIC_API_KEY: 'sk-bench-key-000000' }, log });
+const store = await openJobStore({ dataDir: mkdtempSync(join(tmpdir(), 'issue-agent-data-')) });
+const app = createApp({ env, store, pollMs: 50, provider: new LocalSandboxProvider({ pathPrefix: [bin] }), agentEnv: { ANTHROPIC_API_KEY: 'sk-bench-key-000000' }, log });
 const port = await new Promise<number>((resolve) => {
   const s = createServer().listen(0, '127.0.0.1', () => {
     const p = (s.address() as { port: number }).port;
@@ -87,6 +92,6 @@ console.log(
     rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
   }),
 );
-app.queue.abortAll({ kind: 'shutdown' });
+await app.runner.stop(0);
 await server.stop();
 process.exit(0);

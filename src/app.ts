@@ -1,40 +1,61 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import type { ApplicationFunction, Probot } from 'probot';
 import type { Logger } from 'pino';
 import type { AppEnv } from './config/env.js';
 import type { GitHub } from './github/octokit.js';
-import { JobQueue } from './jobs/queue.js';
-import { redactor } from './security/redactor.js';
-import { createWorker } from './jobs/worker.js';
-import type { SandboxProvider } from './sandbox/types.js';
 import { acceptTrigger } from './handlers/accept-trigger.js';
+import { healthHandler } from './handlers/health.js';
+import { endedWithoutWorker } from './handlers/ended-without-worker.js';
+import { JobRunner } from './jobs/runner.js';
+import type { JobStore } from './jobs/store/types.js';
+import { createWorker } from './jobs/worker.js';
+import type { Metrics } from './metrics.js';
+import type { SandboxProvider } from './sandbox/types.js';
+import { redactor } from './security/redactor.js';
 import { ignoreReason } from './triggers/ignore.js';
 import { parseCommand } from './triggers/parse-command.js';
 import { parseLabel } from './triggers/parse-label.js';
 
 export interface AppDeps {
   env: AppEnv;
+  store: JobStore;
   provider: SandboxProvider;
   /** Agent keys and base URLs (process.env in production). */
   agentEnv: Record<string, string | undefined>;
   log: Logger;
+  metrics?: Metrics;
+  /** How often the runner looks for work when nothing wakes it (ms). */
+  pollMs?: number;
+  leaseMs?: number;
 }
 
 export interface IssueAgentApp {
   appFn: ApplicationFunction;
-  queue: JobQueue;
+  runner: JobRunner;
+  store: JobStore;
+  /** Resolves when no job is queued or running anywhere (tests, benchmarks). */
+  idle(): Promise<void>;
 }
 
-/** Wires the webhook handlers (thin) to the queue and the worker. */
+/** Attempts a job gets (each a worker that died holding it) before it fails for good. */
+export const MAX_ATTEMPTS = 3;
+
+/** Wires the webhook handlers (thin) to the durable store and the runner that works it. */
 export function createApp(deps: AppDeps): IssueAgentApp {
   let probot: Probot | undefined;
+  const octokitFor = async (installationId: number) => {
+    const gh = (await probot!.auth(installationId)) as GitHub;
+    // Know the installation token so nothing the app writes can ever carry it.
+    const auth = (await gh.auth({ type: 'installation' })) as { token?: string };
+    redactor.add(auth.token);
+    return gh;
+  };
+  const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const worker = createWorker({
-    octokitFor: async (installationId) => {
-      const gh = (await probot!.auth(installationId)) as GitHub;
-      // Know the installation token so nothing the app writes can ever carry it.
-      const auth = (await gh.auth({ type: 'installation' })) as { token?: string };
-      redactor.add(auth.token);
-      return gh;
-    },
+    store: deps.store,
+    workerId,
+    octokitFor,
     mintReadToken: async (installationId, repo) => {
       const appClient = (await probot!.auth()) as GitHub;
       const { data } = await appClient.rest.apps.createInstallationAccessToken({
@@ -50,12 +71,30 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     appId: deps.env.appId ?? '',
     gheHost: deps.env.gheHost,
     log: deps.log,
+    metrics: deps.metrics,
   });
-  const queue = new JobQueue(worker, deps.env.maxConcurrentJobs);
-  const acceptDeps = { queue, agentEnv: deps.agentEnv, deniedOnce: new Set<string>() };
+  const runner = new JobRunner({
+    store: deps.store,
+    run: worker,
+    workerId,
+    slots: deps.env.maxConcurrentJobs,
+    limits: { global: deps.env.maxConcurrentJobs, perInstallation: deps.env.maxJobsPerInstallation },
+    leaseMs: deps.leaseMs ?? 30_000,
+    pollMs: deps.pollMs ?? 2_000,
+    maxAttempts: MAX_ATTEMPTS,
+    soleReplica: deps.store.kind === 'sqlite',
+    onEndedWithoutWorker: (job) => endedWithoutWorker(job, { octokitFor, store: deps.store, log: deps.log }),
+    log: deps.log,
+  });
+  const acceptDeps = { store: deps.store, runner, agentEnv: deps.agentEnv, deniedOnce: new Set<string>(), metrics: deps.metrics };
 
-  const appFn: ApplicationFunction = (app) => {
+  const appFn: ApplicationFunction = (app, options) => {
     probot = app;
+    try {
+      options?.addHandler?.(healthHandler({ store: deps.store, metrics: deps.metrics }));
+    } catch {
+      // Loaded without an HTTP server (probot.receive in tests): no routes to add.
+    }
     app.on('issues.labeled', async (context) => {
       if (ignoreReason(context.payload) || !context.payload.label) return;
       const label = context.payload.label.name;
@@ -68,6 +107,19 @@ export function createApp(deps: AppDeps): IssueAgentApp {
       if (!body.startsWith('/')) return;
       await acceptTrigger(context, (config) => parseCommand(body, config), acceptDeps);
     });
+    runner.start();
   };
-  return { appFn, queue };
+
+  return {
+    appFn,
+    runner,
+    store: deps.store,
+    idle: async () => {
+      for (;;) {
+        const s = await deps.store.stats();
+        if (s.queueDepth === 0 && s.running === 0 && runner.running === 0) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+  };
 }

@@ -1,15 +1,17 @@
-import { run } from 'probot';
+import { ProbotOctokit, run } from 'probot';
 import { createApp } from './app.js';
 import { EnvError, loadEnv, type AppEnv } from './config/env.js';
+import { openJobStore } from './jobs/store/open.js';
 import { createLogger } from './log/logger.js';
+import { Metrics } from './metrics.js';
 import { E2BSandboxProvider } from './sandbox/e2b.js';
 import { LocalSandboxProvider } from './sandbox/local.js';
 import { startOrphanSweeper } from './sandbox/orphans.js';
 import type { SandboxProvider } from './sandbox/types.js';
-import { registerSecrets } from './security/secrets.js';
 import { redactor } from './security/redactor.js';
+import { registerSecrets } from './security/secrets.js';
 
-/** Process start: validate the environment, then hand the server to Probot. */
+/** Process start: validate the environment, open the job store, then hand the server to Probot. */
 async function main(): Promise<void> {
   let env: AppEnv;
   try {
@@ -24,10 +26,14 @@ async function main(): Promise<void> {
   registerSecrets(process.env, redactor);
   const log = createLogger({ level: env.logLevel, format: env.logFormat });
   if (!env.appId) {
-    log.info('APP_ID is not set: starting the GitHub App registration page (app.yml)');
+    log.info('APP_ID is not set: serving the GitHub App registration page (app.yml)');
     await run(() => undefined, { log });
     return;
   }
+
+  const store = await openJobStore({ dataDir: env.dataDir, databaseUrl: env.databaseUrl, onError: (err) => log.error({ err }, 'job store error') });
+  log.info({ store: store.kind }, 'job store open');
+  const metrics = new Metrics(store);
   let provider: SandboxProvider;
   let e2b: E2BSandboxProvider | undefined;
   if (env.sandboxProvider === 'local') {
@@ -36,19 +42,45 @@ async function main(): Promise<void> {
   } else {
     provider = e2b = new E2BSandboxProvider({ apiKey: env.e2bApiKey! });
   }
-  const { appFn, queue } = createApp({ env, provider, agentEnv: process.env, log });
-  await run(appFn, { log });
-  if (e2b) {
-    // Sandboxes whose job is gone (a crash, a failed kill) are killed after a grace period.
-    startOrphanSweeper({
-      sandboxes: e2b,
-      appId: env.appId,
-      isJobActive: (jobId) => queue.isActive(jobId),
-      graceMs: 10 * 60_000,
-      onReport: (r) => r.killed.length && log.warn({ killed: r.killed }, 'killed orphaned sandboxes'),
-      onError: (err) => log.warn({ err }, 'orphan sweep failed'),
+  const app = createApp({ env, store, provider, agentEnv: process.env, log, metrics });
+  // Every GitHub response, from handlers and workers alike, is counted for /metrics.
+  const Octokit = ProbotOctokit.plugin((octokit) => {
+    octokit.hook.after('request', (response) => metrics.observeGitHub(response.status, response.headers));
+    octokit.hook.error('request', (error) => {
+      const e = error as { status?: number; response?: { headers?: Record<string, string> } };
+      metrics.observeGitHub(e.status ?? 0, e.response?.headers);
+      throw error;
     });
-  }
+  });
+  const server = await run(app.appFn, { log, Octokit });
+
+  const sweeper = e2b
+    ? // Sandboxes whose job is gone (a crash, a failed kill) are killed after a grace period.
+      startOrphanSweeper({
+        sandboxes: e2b,
+        appId: env.appId,
+        isJobActive: (jobId) => store.isActive(jobId),
+        graceMs: 10 * 60_000,
+        onReport: (r) => void (r.killed.length && log.warn({ killed: r.killed }, 'killed orphaned sandboxes')),
+        onError: (err) => log.warn({ err }, 'orphan sweep failed'),
+      })
+    : undefined;
+
+  // SIGTERM (a deploy): stop taking jobs, let running ones finish within the grace period,
+  // hand the rest back to the queue, then exit. A second signal exits at once.
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info({ signal, graceSeconds: env.shutdownGraceSeconds, running: app.runner.running }, 'shutting down');
+    sweeper?.stop();
+    await server.stop().catch(() => undefined);
+    await app.runner.stop(env.shutdownGraceSeconds * 1000);
+    await store.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', (s) => void shutdown(s));
 }
 
 main().catch((err: unknown) => {

@@ -33,6 +33,10 @@ export interface AppEnv {
   anthropicBaseUrl?: string;
   dataDir: string;
   maxConcurrentJobs: number;
+  maxJobsPerInstallation: number;
+  shutdownGraceSeconds: number;
+  /** PostgreSQL for the job store (several replicas); SQLite in dataDir otherwise. */
+  databaseUrl?: string;
 }
 
 export interface EnvDoc {
@@ -62,7 +66,10 @@ export const ENV_DOCS: readonly EnvDoc[] = [
   { name: 'ANTHROPIC_API_KEY', required: 'no', default: null, description: 'Anthropic API key for the `claude` agent.' },
   { name: 'ANTHROPIC_BASE_URL', required: 'no', default: null, description: 'Base URL of an Anthropic-compatible API (an LLM gateway), passed through to the agent.' },
   { name: 'DATA_DIR', required: 'no', default: '.data', description: 'Directory for the app\'s own data (job database).' },
-  { name: 'MAX_CONCURRENT_JOBS', required: 'no', default: '4', description: 'How many agent runs may run at once; further jobs wait in the queue.' },
+  { name: 'MAX_CONCURRENT_JOBS', required: 'no', default: '4', description: 'How many agent runs may run at once across all replicas; further jobs wait in the queue.' },
+  { name: 'MAX_JOBS_PER_INSTALLATION', required: 'no', default: 'MAX_CONCURRENT_JOBS', description: 'How many agent runs one installation (organization or user) may have at once across all replicas.' },
+  { name: 'SHUTDOWN_GRACE_SECONDS', required: 'no', default: '60', description: 'On SIGTERM, how long running jobs may take to finish before they are handed back to the queue.' },
+  { name: 'DATABASE_URL', required: 'for several replicas', default: null, description: 'PostgreSQL URL for the job store. Without it jobs are kept in SQLite in DATA_DIR (one replica).' },
 ];
 
 /** Message names every bad variable; values are never included since most are secrets. */
@@ -72,6 +79,11 @@ export class EnvError extends Error {
     this.name = 'EnvError';
   }
 }
+
+const positiveInt = z.coerce
+  .number({ error: 'must be a positive whole number' })
+  .int({ error: 'must be a positive whole number' })
+  .positive({ error: 'must be a positive whole number' });
 
 // Every check carries its own message so zod's defaults (which could grow to echo input) never reach users.
 const optionalText = z.string().optional();
@@ -102,11 +114,17 @@ const schema = z.object({
   ANTHROPIC_API_KEY: optionalText,
   ANTHROPIC_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   DATA_DIR: z.string().default('.data'),
-  MAX_CONCURRENT_JOBS: z.coerce
-    .number({ error: 'must be a positive whole number' })
-    .int({ error: 'must be a positive whole number' })
-    .positive({ error: 'must be a positive whole number' })
-    .default(4),
+  MAX_CONCURRENT_JOBS: positiveInt.default(4),
+  MAX_JOBS_PER_INSTALLATION: positiveInt.optional(),
+  SHUTDOWN_GRACE_SECONDS: z.coerce
+    .number({ error: 'must be a whole number of seconds' })
+    .int({ error: 'must be a whole number of seconds' })
+    .min(0, { error: 'must be 0 or more' })
+    .default(60),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { error: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
 });
 
 type SchemaKey = keyof z.input<typeof schema>;
@@ -166,5 +184,8 @@ export function loadEnv(raw: NodeJS.ProcessEnv = process.env): AppEnv {
     anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
     dataDir: e.DATA_DIR,
     maxConcurrentJobs: e.MAX_CONCURRENT_JOBS,
+    maxJobsPerInstallation: e.MAX_JOBS_PER_INSTALLATION ?? e.MAX_CONCURRENT_JOBS,
+    shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
+    databaseUrl: e.DATABASE_URL,
   };
 }

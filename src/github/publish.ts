@@ -14,6 +14,10 @@ export interface PublishInput {
   body: string;
   draft: boolean;
   reviewer?: string;
+  /** The branch is this job's own from an earlier attempt: move it instead of picking a new name. */
+  reuseBranch?: boolean;
+  /** Called as soon as the branch exists, so a rerun after a crash reuses it. */
+  onBranch?(branch: string): Promise<void>;
 }
 
 export interface Published {
@@ -40,7 +44,12 @@ export async function publish(gh: GitHub, input: PublishInput): Promise<Publishe
     tree: newTree.sha,
     parents: [input.base.sha],
   });
-  const branch = await createBranch(gh, owner, repo, input.branch, commit.sha);
+  const branch = input.reuseBranch
+    ? await moveOwnBranch(gh, owner, repo, input.branch, commit.sha)
+    : await createBranch(gh, owner, repo, input.branch, commit.sha);
+  await input.onBranch?.(branch);
+  const existing = input.reuseBranch ? await openPullFrom(gh, owner, repo, branch) : undefined;
+  if (existing) return { branch, commitSha: commit.sha, number: existing.number, url: existing.html_url };
   const { data: pr } = await gh.rest.pulls.create({
     owner,
     repo,
@@ -83,6 +92,23 @@ async function createBranch(gh: GitHub, owner: string, repo: string, name: strin
     }
   }
   throw new Error(`branches ${name} to ${name}-20 all exist already`);
+}
+
+/** Points this job's branch (from an earlier attempt) at the new commit, or creates it again. */
+async function moveOwnBranch(gh: GitHub, owner: string, repo: string, name: string, sha: string): Promise<string> {
+  try {
+    await gh.rest.git.updateRef({ owner, repo, ref: `heads/${name}`, sha, force: true });
+  } catch (err) {
+    if (httpStatus(err) !== 422 && httpStatus(err) !== 404) throw err;
+    await gh.rest.git.createRef({ owner, repo, ref: `refs/heads/${name}`, sha });
+  }
+  return name;
+}
+
+/** The open pull request from `branch`, if an earlier attempt opened it. */
+async function openPullFrom(gh: GitHub, owner: string, repo: string, branch: string) {
+  const { data } = await gh.rest.pulls.list({ owner, repo, head: `${owner}:${branch}`, state: 'open', per_page: 1 });
+  return data[0];
 }
 
 /** The text of valid UTF-8 content without NUL bytes, else undefined (binary). */

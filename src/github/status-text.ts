@@ -2,7 +2,7 @@ import type { Outcome, Phase } from '../jobs/types.js';
 
 /** What the status comment shows; a pure view of the job's state. */
 export type StatusView =
-  | { phase: Phase; agent: string; queuedBehind?: number }
+  | { phase: Phase; agent: string; queuedBehind?: number; note?: string }
   | { outcome: Outcome; agent: string; durationMs?: number };
 
 const PHASE_TEXT: Record<Phase, (agent: string) => string> = {
@@ -18,7 +18,8 @@ export function renderStatus(view: StatusView): string {
   const header = `**issue-agent** · ${view.agent}`;
   if ('phase' in view) {
     const behind = view.queuedBehind ? ` behind ${view.queuedBehind} other run${view.queuedBehind > 1 ? 's' : ''}` : '';
-    return `${header}\n\n${PHASE_TEXT[view.phase](view.agent)}${behind}…`;
+    const note = view.note ? ` (${view.note})` : '';
+    return `${header}\n\n${PHASE_TEXT[view.phase](view.agent)}${behind}${note}…`;
   }
   const took = view.durationMs === undefined ? '' : ` in ${formatDuration(view.durationMs)}`;
   const o = view.outcome;

@@ -6,7 +6,9 @@ import { formatConfigErrors, parseRepoConfig, type RepoConfig } from '../config/
 import { httpStatus } from '../github/octokit.js';
 import { getRole, meetsPermission } from '../github/permissions.js';
 import { renderStatus } from '../github/status-text.js';
-import { issueKey, type JobQueue } from '../jobs/queue.js';
+import { issueKey } from '../jobs/issue-key.js';
+import type { JobRunner } from '../jobs/runner.js';
+import type { JobStore } from '../jobs/store/types.js';
 import type { Job } from '../jobs/types.js';
 import { helpText, unknownAgentText, usableAgents } from '../triggers/help.js';
 import type { Trigger } from '../triggers/types.js';
@@ -16,7 +18,8 @@ import type { GitHub } from '../github/octokit.js';
 type IssueContext = Context<'issues.labeled'> | Context<'issue_comment.created'>;
 
 export interface AcceptDeps {
-  queue: JobQueue;
+  store: JobStore;
+  runner: JobRunner;
   agentEnv: Record<string, string | undefined>;
   /** Users already told they may not trigger, per issue: the reply is sent once. */
   deniedOnce: Set<string>;
@@ -100,10 +103,6 @@ export async function acceptTrigger(
 
   const issue = context.payload.issue;
   const repository = context.payload.repository;
-  const [, statusCommentId] = await Promise.all([
-    acknowledge(gh, thread),
-    reply(gh, thread, renderStatus({ phase: 'queued', agent: trigger.agent })),
-  ]);
   const job: Job = {
     id: randomUUID(),
     deliveryId: context.id,
@@ -124,25 +123,35 @@ export async function acceptTrigger(
     agent: trigger.agent,
     model: trigger.model,
     config,
-    statusCommentId,
     createdAt: Date.now(),
   };
-  const { ahead } = deps.queue.enqueue(job);
-  if (ahead > 0) {
-    await editComment(gh, thread, statusCommentId, renderStatus({ phase: 'queued', agent: job.agent, queuedBehind: ahead }));
+  // A comment is one trigger however often it is delivered; a label event is one delivery.
+  const dedupeKey = thread.commentId === undefined ? `delivery:${context.id}` : `comment:${thread.commentId}`;
+  const { job: stored, created, ahead } = await deps.store.enqueue(job, dedupeKey);
+  if (!created) {
+    log.info({ job: stored.id, dedupeKey }, 'trigger seen before: no second job');
+    return;
   }
-  log.info({ job: job.id, agent: job.agent, ahead }, 'job queued');
+  const [, statusCommentId] = await Promise.all([
+    acknowledge(gh, thread),
+    reply(gh, thread, renderStatus({ phase: 'queued', agent: job.agent, queuedBehind: ahead })),
+  ]);
+  await deps.store.record(stored.id, { statusCommentId });
+  deps.runner.wake();
+  log.info({ job: stored.id, agent: job.agent, ahead }, 'job queued');
 }
 
 async function stop(gh: GitHub, thread: Thread, deps: AcceptDeps, by: string): Promise<void> {
-  const cancelled = deps.queue.cancel(issueKey({ repo: { owner: thread.owner, name: thread.repo }, issue: { number: thread.issue_number } }), by);
+  const cancelled = await deps.store.requestCancel(issueKey({ repo: { owner: thread.owner, name: thread.repo }, issue: { number: thread.issue_number } }), by);
   if (!cancelled) {
     await reply(gh, thread, 'Nothing to stop: no run is queued or running here.');
     return;
   }
   await acknowledge(gh, thread);
-  if (!cancelled.wasRunning) {
-    // A running job reports its own cancellation when its signal aborts; a queued one never runs.
+  if (cancelled.wasRunning) {
+    // Its worker reports the cancellation when the abort lands: at once here, within a heartbeat elsewhere.
+    deps.runner.cancelHere(cancelled.job.id, by);
+  } else if (cancelled.job.statusCommentId !== undefined) {
     await editComment(gh, thread, cancelled.job.statusCommentId, renderStatus({ outcome: { kind: 'cancelled', by }, agent: cancelled.job.agent }));
   }
 }

@@ -25,7 +25,8 @@ export interface Job {
   agent: AgentName;
   model?: string;
   config: RepoConfig;
-  statusCommentId: number;
+  /** Known once the handler posted the status comment (the store records it too). */
+  statusCommentId?: number;
   createdAt: number;
 }
 

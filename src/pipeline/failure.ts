@@ -1,4 +1,4 @@
-import type { AbortReason } from '../jobs/queue.js';
+import type { AbortReason } from '../jobs/runner.js';
 import type { Job, Outcome } from '../jobs/types.js';
 import { httpStatus } from '../github/octokit.js';
 import { CommandTimeoutError, SandboxError } from '../sandbox/types.js';
@@ -17,7 +17,8 @@ export function describeFailure(err: unknown, signal: AbortSignal, job: Job): Ou
       const m = job.config.timeoutMinutes;
       return { kind: 'failed', reason: `timed out after ${m} minute${m === 1 ? '' : 's'} (\`timeoutMinutes\`); partial changes were not committed` };
     }
-    return { kind: 'failed', reason: 'the app shut down during the run; trigger it again' };
+    // shutdown and lease-lost: the worker does not report this outcome, the job runs again.
+    return { kind: 'failed', reason: 'the run was interrupted' };
   }
   if (err instanceof SandboxError) return { kind: 'failed', reason: redactor.redact(err.message) };
   if (err instanceof CommandTimeoutError) return { kind: 'failed', reason: redactor.redact(err.message) };

@@ -6,6 +6,7 @@ import type { GitHub } from '../github/octokit.js';
 import { commitMessage, noreplyDomain, pullRequestBody } from '../github/pr-text.js';
 import { publish } from '../github/publish.js';
 import { branchName } from '../github/branch-name.js';
+import type { JobPatch } from '../jobs/store/types.js';
 import type { Job, Outcome, Phase } from '../jobs/types.js';
 import { command } from '../sandbox/shell.js';
 import { sandboxTags } from '../sandbox/orphans.js';
@@ -29,7 +30,13 @@ export interface PipelineDeps {
   gheHost?: string;
   log: Logger;
   onPhase(phase: Phase): void;
+  /** Reports each sandbox start, for metrics. */
+  onSandbox?(result: 'started' | 'failed'): void;
   onAgentEvent?(event: AgentEvent): void;
+  /** What an earlier attempt of this job recorded, so a rerun neither duplicates a PR nor leaks a sandbox. */
+  prior?: JobPatch;
+  /** Persists what this attempt learns (sandbox id, branch, PR number). */
+  record?(patch: JobPatch): Promise<void>;
   now?: () => number;
 }
 
@@ -49,10 +56,25 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
   if (!driver) return { kind: 'failed', reason: `the agent \`${job.agent}\` is not available on this installation` };
   const now = deps.now ?? Date.now;
   const started = now();
+  const record = deps.record ?? (async () => undefined);
+  const createSandbox = (spec: Parameters<SandboxProvider['create']>[0]) =>
+    deps.provider.create(spec).catch((err: unknown) => {
+      deps.onSandbox?.('failed');
+      throw err;
+    });
   let sandbox: Sandbox | undefined;
   try {
+    if (deps.prior?.prNumber) {
+      // An earlier attempt opened the PR and then died before reporting it.
+      const { data: pr } = await deps.gh.rest.pulls.get({ owner: job.repo.owner, repo: job.repo.name, pull_number: deps.prior.prNumber });
+      return { kind: 'pr', number: pr.number, url: pr.html_url, branch: pr.head.ref, files: [] };
+    }
+    if (deps.prior?.sandboxId && deps.provider.connect) {
+      // The previous attempt's sandbox may still be alive; it would only cost money now.
+      await deps.provider.connect(deps.prior.sandboxId).then((old) => old.kill()).catch(() => undefined);
+    }
     deps.onPhase('starting');
-    sandbox = await deps.provider.create({
+    sandbox = await createSandbox({
       template: job.config.templates[job.agent] ?? driver.template,
       metadata: sandboxTags({
         appId: deps.appId,
@@ -66,6 +88,8 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
       timeoutMs: (job.config.timeoutMinutes + 5) * 60_000,
       allowOut: job.config.network?.allowOut,
     });
+    deps.onSandbox?.('started');
+    await record({ sandboxId: sandbox.id });
     signal.throwIfAborted();
     const p = paths(sandbox.home);
 
@@ -118,13 +142,16 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
       base,
       baseBranch: job.repo.defaultBranch,
       changes,
-      branch: branchName(job.config.branchPrefix, job.issue.number, job.issue.title),
+      branch: deps.prior?.branch ?? branchName(job.config.branchPrefix, job.issue.number, job.issue.title),
+      reuseBranch: deps.prior?.branch !== undefined,
+      onBranch: (branch) => record({ branch }),
       commitMessage: commitMessage(job, noreplyDomain(deps.gheHost)),
       title: job.issue.title,
       body: redactor.redact(pullRequestBody(job, { result, model, durationMs: now() - started, changes })),
       draft: job.config.draft,
       reviewer: job.trigger.sender.login,
     });
+    await record({ prNumber: pr.number });
     return { kind: 'pr', number: pr.number, url: pr.url, branch: pr.branch, files: changes.map((c) => c.path) };
   } catch (err) {
     return describeFailure(err, signal, job);

@@ -71,7 +71,7 @@ describe.each(AGENTS)('%s: trigger to pull request with the real CLI', (agent) =
     });
 
     await h.probot.receive({ id: `flow-${agent}`, name: 'issue_comment', payload: commentPayload(`/agent ${agent} write hello.txt`, { cloneUrl: remote.url }) as never });
-    await h.app.queue.idle();
+    await h.app.idle();
 
     expect(statusEdits(gh).at(-1)).toMatch(/✅ Opened pull request #42/);
     expect(gh.bodiesOf('POST', `${R}/git/trees`)).toEqual([

@@ -1,7 +1,11 @@
 import nock from 'nock';
 import type { Probot } from 'probot';
 import { createApp, type IssueAgentApp } from '../../src/app.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadEnv } from '../../src/config/env.js';
+import { openJobStore } from '../../src/jobs/store/open.js';
 import { parseRepoConfig } from '../../src/config/repo-config.js';
 import type { Job } from '../../src/jobs/types.js';
 import { LocalSandboxProvider } from '../../src/sandbox/local.js';
@@ -60,7 +64,8 @@ export async function startApp(
   registerSecrets(agentEnv, redactor);
   const env = loadEnv({ APP_ID: '1', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: 'test-secret', SANDBOX_PROVIDER: 'local' });
   const provider = options.provider?.(agentBin) ?? new LocalSandboxProvider({ pathPrefix: [agentBin] });
-  const app = createApp({ env, provider, agentEnv, log });
+  const store = await openJobStore({ dataDir: mkdtempSync(join(tmpdir(), 'issue-agent-data-')) });
+  const app = createApp({ env, store, provider, agentEnv, log, pollMs: 50 });
   const probot = testProbot(log);
   await probot.load(app.appFn);
   return { probot, app, logLines: lines, agentBin, agentEnv };
@@ -117,4 +122,18 @@ export function makeJob(cloneUrl: string, overrides: Partial<Omit<Job, 'config'>
     ...rest,
     config: parsed.config,
   };
+}
+
+/** How many jobs the app created (any state): 0 means the trigger started nothing. */
+export async function jobsCreated(h: Harness): Promise<number> {
+  const { byState } = await h.app.store.stats();
+  return Object.values(byState).reduce((a, b) => a + b, 0);
+}
+
+/** Enqueues a job as the handler would (without the GitHub side) and wakes the runner. */
+export async function enqueue(h: Harness, job: Job): Promise<void> {
+  const { created } = await h.app.store.enqueue(job, `test:${job.id}`);
+  if (!created) throw new Error('duplicate test job');
+  await h.app.store.record(job.id, { statusCommentId: job.statusCommentId });
+  h.app.runner.wake();
 }

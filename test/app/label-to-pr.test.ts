@@ -23,7 +23,7 @@ describe('label or comment to pull request, the whole flow', () => {
       name: 'issues',
       payload: labeledPayload('agent', { cloneUrl: remote.url, title: 'Pager skips the last page', body: 'The last page is never shown.' }) as never,
     });
-    await h.app.queue.idle();
+    await h.app.idle();
 
     // Every call, as a set (the handler makes some in parallel) ...
     expect([...gh.lines()].sort()).toEqual(
@@ -110,7 +110,7 @@ describe('label or comment to pull request, the whole flow', () => {
       name: 'issue_comment',
       payload: commentPayload('/agent fix the off-by-one in the pager\nand keep the API', { cloneUrl: remote.url }) as never,
     });
-    await h.app.queue.idle();
+    await h.app.idle();
 
     expect(gh.bodiesOf('POST', `${R}/issues/comments/492700400/reactions`)).toEqual([{ content: 'eyes' }]);
     expect(gh.bodiesOf('POST', `${R}/issues/1/reactions`)).toEqual([]);

@@ -3,7 +3,7 @@ import { LocalSandboxProvider } from '../../src/sandbox/local.js';
 import { SandboxError, type Sandbox, type SandboxProvider, type SandboxSpec } from '../../src/sandbox/types.js';
 import { makeRemote } from '../helpers/git-remote.js';
 import { commentPayload, labeledPayload } from '../helpers/payloads.js';
-import { claudeLines, happyGitHub, makeJob, R, resetNock, startApp, statusEdits } from './harness.js';
+import { claudeLines, enqueue, happyGitHub, jobsCreated, makeJob, R, resetNock, startApp, statusEdits } from './harness.js';
 
 /** Wraps a provider to count live sandboxes: every run must end with none left. */
 function tracking(inner: SandboxProvider) {
@@ -40,7 +40,7 @@ async function runLabel(script: Parameters<typeof startApp>[0], opts: Parameters
     config === undefined ? {} : { [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, config] },
   );
   await h.probot.receive({ id: 'd', name: 'issues', payload: labeledPayload('agent', { cloneUrl: remote.url }) as never });
-  await h.app.queue.idle();
+  await h.app.idle();
   return { gh, live: tracked?.live ?? new Set<string>(), h };
 }
 
@@ -70,9 +70,9 @@ describe('every run ends in one final status, with the sandbox killed', () => {
     });
     const gh = happyGitHub();
     // The deadline counts from the trigger: a job accepted 57 s ago with a 1-minute limit has 3 s left.
-    h.app.queue.enqueue(makeJob(remote.url, { createdAt: Date.now() - 57_000, config: { timeoutMinutes: 1 } }));
+    await enqueue(h, makeJob(remote.url, { createdAt: Date.now() - 57_000, config: { timeoutMinutes: 1 } }));
     const t0 = Date.now();
-    await h.app.queue.idle();
+    await h.app.idle();
     expect(Date.now() - t0).toBeLessThan(15_000);
     expect(gh.lines()).not.toContain(`POST ${R}/git/trees`);
     expect(statusEdits(gh).at(-1)).toMatch(/❌ Failed in \d+ s: timed out after 1 minute \(`timeoutMinutes`\); partial changes were not committed/);
@@ -106,9 +106,9 @@ describe('triggers that start no run', () => {
       [`GET ${R}/collaborators/Codertocat/permission`]: () => [200, { permission: role === 'maintain' ? 'write' : role, role_name: role, user: { login: 'Codertocat' } }],
     });
     await h.probot.receive({ id: 'd', name: 'issue_comment', payload: payload as never });
-    await h.app.queue.idle();
+    await h.app.idle();
     expect(gh.lines()).not.toContain(`POST ${R}/git/trees`);
-    expect(h.app.queue.size).toEqual({ waiting: 0, running: 0 });
+    expect(await jobsCreated(h)).toBe(0);
     return gh;
   }
   const cloneUrl = makeRemote({ 'a.txt': 'a\n' }).url;
@@ -121,7 +121,7 @@ describe('triggers that start no run', () => {
     for (const id of ['d1', 'd2']) {
       await h.probot.receive({ id, name: 'issue_comment', payload: commentPayload('/agent do it', { cloneUrl }) as never });
     }
-    expect(h.app.queue.size).toEqual({ waiting: 0, running: 0 });
+    expect(await jobsCreated(h)).toBe(0);
     const replies = gh.bodiesOf('POST', `${R}/issues/1/comments`) as { body: string }[];
     expect(replies).toHaveLength(1);
     expect(replies[0]!.body).toMatch(/only people with `write` access or higher/);
@@ -153,7 +153,7 @@ describe('triggers that start no run', () => {
       [`GET ${R}/collaborators/Codertocat/permission`]: () => [200, { permission: 'write', role_name: 'write', user: { login: 'Codertocat' } }],
     });
     await h.probot.receive({ id: 'd', name: 'issue_comment', payload: commentPayload('/agent go', { cloneUrl }) as never });
-    await h.app.queue.idle();
+    await h.app.idle();
     expect(gh.lines()).not.toContain(`POST ${R}/issues/comments/492700400/reactions`);
     expect((gh.bodiesOf('POST', `${R}/issues/1/comments`)[0] as { body: string }).body).toMatch(/`maintain` access/);
   });
@@ -170,7 +170,7 @@ describe('replies', () => {
     await h.probot.receive({ id: 'd', name: 'issue_comment', payload: commentPayload('/agent go', { cloneUrl }) as never });
     const [c] = gh.bodiesOf('POST', `${R}/issues/1/comments`) as { body: string }[];
     expect(c!.body).toContain('timeoutMinutes');
-    expect(h.app.queue.size).toEqual({ waiting: 0, running: 0 });
+    expect(await jobsCreated(h)).toBe(0);
   });
 
   it('`/agent help` lists usage and the usable agents', async () => {
@@ -189,7 +189,7 @@ describe('replies', () => {
     const [c] = gh.bodiesOf('POST', `${R}/issues/1/comments`) as { body: string }[];
     expect(c!.body).toContain('gpt9');
     expect(c!.body).toContain('claude');
-    expect(h.app.queue.size).toEqual({ waiting: 0, running: 0 });
+    expect(await jobsCreated(h)).toBe(0);
   });
 
   it('a missing API key is named in the reply and no sandbox starts', async () => {
@@ -198,6 +198,6 @@ describe('replies', () => {
     await h.probot.receive({ id: 'd', name: 'issue_comment', payload: commentPayload('/agent go', { cloneUrl }) as never });
     const [c] = gh.bodiesOf('POST', `${R}/issues/1/comments`) as { body: string }[];
     expect(c!.body).toContain('ANTHROPIC_API_KEY');
-    expect(h.app.queue.size).toEqual({ waiting: 0, running: 0 });
+    expect(await jobsCreated(h)).toBe(0);
   });
 });

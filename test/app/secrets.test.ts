@@ -17,7 +17,7 @@ describe('secrets never leave the app', () => {
     });
     const gh = happyGitHub();
     await h.probot.receive({ id: 'd', name: 'issues', payload: labeledPayload('agent', { cloneUrl: remote.url }) as never });
-    await h.app.queue.idle();
+    await h.app.idle();
 
     expect(gh.lines()).toContain(`POST ${R}/pulls`);
     const sent = JSON.stringify(gh.calls.map((c) => c.body));

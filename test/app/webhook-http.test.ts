@@ -2,6 +2,10 @@ import { createServer } from 'node:net';
 import { sign } from '@octokit/webhooks-methods';
 import { Probot, ProbotOctokit, Server } from 'probot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openJobStore } from '../../src/jobs/store/open.js';
 import { createApp } from '../../src/app.js';
 import { loadEnv } from '../../src/config/env.js';
 import { LocalSandboxProvider } from '../../src/sandbox/local.js';
@@ -34,7 +38,8 @@ describe('webhooks over real HTTP', () => {
     const { log } = captureLogger();
     const bin = fakeAgentBin('claude', { writes: { 'a.txt': 'b\n' }, lines: claudeLines('done'), sleep: agentSleep });
     const env = loadEnv({ APP_ID: '1', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, SANDBOX_PROVIDER: 'local' });
-    const app = createApp({ env, provider: new LocalSandboxProvider({ pathPrefix: [bin] }), agentEnv: { ANTHROPIC_API_KEY: API_KEY }, log });
+    const store = await openJobStore({ dataDir: mkdtempSync(join(tmpdir(), 'issue-agent-data-')) });
+    const app = createApp({ env, store, pollMs: 50, provider: new LocalSandboxProvider({ pathPrefix: [bin] }), agentEnv: { ANTHROPIC_API_KEY: API_KEY }, log });
     const port = await freePort();
     server = new Server({
       host: '127.0.0.1',
@@ -69,8 +74,8 @@ describe('webhooks over real HTTP', () => {
     expect(res.status).toBe(200);
     // The agent sleeps 2 s: an answer well under that proves the handler did not wait for it.
     expect(res.ms).toBeLessThan(1000);
-    expect(app.queue.size.running).toBe(1);
-    await app.queue.idle();
+    expect(app.runner.running).toBe(1);
+    await app.idle();
     expect(gh.lines()).toContain(`POST ${R}/pulls`);
     expect(statusEdits(gh).at(-1)).toMatch(/Opened pull request #42/);
   });
@@ -82,6 +87,6 @@ describe('webhooks over real HTTP', () => {
     expect((await deliver(url, body, await sign('wrong-secret', body))).status).toBe(400);
     expect((await deliver(url, body, undefined)).status).toBe(400);
     expect(gh.lines()).toEqual([]);
-    expect(app.queue.size).toEqual({ waiting: 0, running: 0 });
+    expect((await app.store.stats()).queueDepth + (await app.store.stats()).running).toBe(0);
   });
 });

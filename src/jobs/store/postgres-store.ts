@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { issueKey } from '../queue.js';
+import { issueKey } from '../issue-key.js';
 import type { Job, Outcome } from '../types.js';
 import { pendingMigrations } from './migration.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';

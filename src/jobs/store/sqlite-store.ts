@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { issueKey } from '../queue.js';
+import { issueKey } from '../issue-key.js';
 import type { Job, Outcome } from '../types.js';
 import { pendingMigrations } from './migration.js';
 import { abandonedOutcome, deadlineOf, emptyByState, PATCH_COLUMNS, queuedTimeoutOutcome, rowToJob, stateForOutcome, type JobRow } from './row.js';

@@ -1,0 +1,30 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { JobStore } from '../jobs/store/types.js';
+import type { Metrics } from '../metrics.js';
+
+/** `GET /healthz` (store reachable, queue depth) and `GET /metrics` (Prometheus), added to Probot's server. */
+export function healthHandler(deps: { store: JobStore; metrics?: Metrics }) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method !== 'GET') return false;
+    if (path === '/healthz') {
+      try {
+        await deps.store.ping();
+        const s = await deps.store.stats();
+        send(res, 200, 'application/json', JSON.stringify({ status: 'ok', store: deps.store.kind, queueDepth: s.queueDepth, running: s.running }));
+      } catch {
+        send(res, 503, 'application/json', JSON.stringify({ status: 'unavailable', store: deps.store.kind }));
+      }
+      return true;
+    }
+    if (path === '/metrics' && deps.metrics) {
+      send(res, 200, deps.metrics.registry.contentType, await deps.metrics.registry.metrics());
+      return true;
+    }
+    return false;
+  };
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type }).end(body);
+}

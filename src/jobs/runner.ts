@@ -1,0 +1,160 @@
+import type { Logger } from 'pino';
+import type { ClaimLimits, JobStore, StoredJob } from './store/types.js';
+
+/** Why a running job's signal was aborted. */
+export type AbortReason =
+  | { kind: 'cancelled'; by: string }
+  | { kind: 'timeout' }
+  /** The process is stopping: the job goes back to the queue, it does not end. */
+  | { kind: 'shutdown' }
+  /** Another replica took the job over (our lease expired): stop without writing anything. */
+  | { kind: 'lease-lost' };
+
+/** Runs one claimed job to its end (or hands it back on shutdown). */
+export type RunJob = (job: StoredJob, signal: AbortSignal) => Promise<void>;
+
+export interface RunnerOptions {
+  store: JobStore;
+  run: RunJob;
+  workerId: string;
+  /** Jobs this process runs at once; the store enforces the limits across replicas. */
+  slots: number;
+  limits: ClaimLimits;
+  leaseMs: number;
+  /** How often to look for work, expired leases and overdue jobs (a trigger also wakes the loop). */
+  pollMs: number;
+  maxAttempts: number;
+  /** Jobs that ended without a worker (timed out while queued, failed after too many attempts). */
+  onEndedWithoutWorker(job: StoredJob): Promise<void>;
+  /**
+   * The store has no other replica (SQLite): every job marked running at start belongs to a
+   * process that died, so it is requeued at once instead of after its lease expires.
+   */
+  soleReplica?: boolean;
+  log: Logger;
+  now?: () => number;
+}
+
+interface Active {
+  job: StoredJob;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * Pulls jobs from the durable store and runs them: claims while it has free slots, keeps each
+ * job's lease alive, watches for `/agent stop`, and requeues jobs of replicas that died.
+ */
+export class JobRunner {
+  private readonly active = new Map<string, Active>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private again = false;
+  private stopping = false;
+  private firstTick = true;
+
+  constructor(private readonly o: RunnerOptions) {}
+
+  start(): void {
+    this.wake();
+  }
+
+  /** Look for work now (after an enqueue), instead of at the next poll. */
+  wake(): void {
+    if (this.stopping) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.ticking = this.tick()
+      .catch((err: unknown) => this.o.log.error({ err }, 'job runner tick failed'))
+      .finally(() => {
+        this.ticking = undefined;
+        if (this.stopping) return;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        } else {
+          this.timer = setTimeout(() => this.wake(), this.o.pollMs);
+          this.timer.unref();
+        }
+      });
+  }
+
+  /** Aborts a job running in this process at once (the heartbeat would see the request too, later). */
+  cancelHere(jobId: string, by: string): void {
+    this.active.get(jobId)?.controller.abort({ kind: 'cancelled', by } satisfies AbortReason);
+  }
+
+  isRunning(jobId: string): boolean {
+    return this.active.has(jobId);
+  }
+
+  get running(): number {
+    return this.active.size;
+  }
+
+  /**
+   * Graceful stop: take no new jobs, give running ones `graceMs` to finish, then abort them
+   * with `shutdown` so their workers hand them back to the queue.
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    await this.ticking;
+    const all = () => Promise.all([...this.active.values()].map((a) => a.done));
+    const graceTimer = new Promise<'grace'>((r) => setTimeout(() => r('grace'), graceMs).unref());
+    if ((await Promise.race([all().then(() => 'done' as const), graceTimer])) === 'grace') {
+      for (const a of this.active.values()) a.controller.abort({ kind: 'shutdown' } satisfies AbortReason);
+      await all();
+    }
+  }
+
+  private async tick(): Promise<void> {
+    const now = (this.o.now ?? Date.now)();
+    const { store } = this.o;
+    const reclaimBefore = this.firstTick && this.o.soleReplica ? Number.MAX_SAFE_INTEGER : now;
+    this.firstTick = false;
+    const reclaimed = await store.reclaimExpired(reclaimBefore, this.o.maxAttempts);
+    for (const job of reclaimed.requeued) this.o.log.warn({ job: job.id, attempts: job.attempts }, 'requeued a job whose worker stopped');
+    for (const job of [...reclaimed.failed, ...reclaimed.cancelled, ...(await store.expireOverdue(now))]) {
+      await this.o.onEndedWithoutWorker(job);
+    }
+    while (!this.stopping && this.active.size < this.o.slots) {
+      const job = await store.claim(this.o.workerId, this.o.leaseMs, this.o.limits);
+      if (!job) break;
+      this.launch(job);
+    }
+  }
+
+  private launch(job: StoredJob): void {
+    const controller = new AbortController();
+    const { store, workerId, leaseMs } = this.o;
+    // Heartbeats keep the lease; the same beat notices a `/agent stop` from any replica.
+    const beat = setInterval(() => {
+      void (async () => {
+        try {
+          if (!(await store.heartbeat(job.id, workerId, leaseMs))) {
+            controller.abort({ kind: 'lease-lost' } satisfies AbortReason);
+            return;
+          }
+          const by = await store.cancelRequested(job.id);
+          if (by) controller.abort({ kind: 'cancelled', by } satisfies AbortReason);
+        } catch (err) {
+          this.o.log.warn({ err, job: job.id }, 'heartbeat failed');
+        }
+      })();
+    }, Math.min(2_000, Math.max(200, leaseMs / 3)));
+    beat.unref();
+    const done = this.o
+      .run(job, controller.signal)
+      .catch((err: unknown) => this.o.log.error({ err, job: job.id }, 'job worker crashed'))
+      .finally(() => {
+        clearInterval(beat);
+        this.active.delete(job.id);
+        this.wake();
+      });
+    this.active.set(job.id, { job, controller, done });
+  }
+}
