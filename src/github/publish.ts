@@ -1,5 +1,6 @@
 import type { BaseCommit, FileChange } from '../workspace/types.js';
 import { httpStatus, type GitHub } from './octokit.js';
+import { treeEntry } from './tree.js';
 
 export interface PublishInput {
   owner: string;
@@ -26,8 +27,6 @@ export interface Published {
   number: number;
   url: string;
 }
-
-type TreeEntry = { path: string; mode: '100644' | '100755' | '120000'; type: 'blob'; sha?: string | null; content?: string };
 
 /**
  * Commits the changes through the Git Data API and opens the pull request. No author or
@@ -66,20 +65,6 @@ export async function publish(gh: GitHub, input: PublishInput): Promise<Publishe
   return { branch, commitSha: commit.sha, number: pr.number, url: pr.html_url };
 }
 
-async function treeEntry(gh: GitHub, owner: string, repo: string, change: FileChange): Promise<TreeEntry> {
-  if (change.kind === 'delete') return { path: change.path, mode: '100644', type: 'blob', sha: null };
-  const text = utf8(change.content);
-  if (text !== undefined) return { path: change.path, mode: change.mode, type: 'blob', content: text };
-  // Binary content cannot travel inline in a tree; it needs a blob of its own.
-  const { data: blob } = await gh.rest.git.createBlob({
-    owner,
-    repo,
-    content: Buffer.from(change.content).toString('base64'),
-    encoding: 'base64',
-  });
-  return { path: change.path, mode: change.mode, type: 'blob', sha: blob.sha };
-}
-
 /** Creates the branch; if the name is taken (an earlier run, a person), suffixes -2, -3, ... */
 async function createBranch(gh: GitHub, owner: string, repo: string, name: string, sha: string): Promise<string> {
   for (let n = 1; n <= 20; n++) {
@@ -109,14 +94,4 @@ async function moveOwnBranch(gh: GitHub, owner: string, repo: string, name: stri
 async function openPullFrom(gh: GitHub, owner: string, repo: string, branch: string) {
   const { data } = await gh.rest.pulls.list({ owner, repo, head: `${owner}:${branch}`, state: 'open', per_page: 1 });
   return data[0];
-}
-
-/** The text of valid UTF-8 content without NUL bytes, else undefined (binary). */
-function utf8(bytes: Uint8Array): string | undefined {
-  if (bytes.includes(0)) return undefined;
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
-    return undefined;
-  }
 }
