@@ -44,13 +44,7 @@ export const MAX_ATTEMPTS = 3;
 /** Wires the webhook handlers (thin) to the durable store and the runner that works it. */
 export function createApp(deps: AppDeps): IssueAgentApp {
   let probot: Probot | undefined;
-  const octokitFor = async (installationId: number) => {
-    const gh = (await probot!.auth(installationId)) as GitHub;
-    // Know the installation token so nothing the app writes can ever carry it.
-    const auth = (await gh.auth({ type: 'installation' })) as { token?: string };
-    redactor.add(auth.token);
-    return gh;
-  };
+  const octokitFor = async (installationId: number) => (await probot!.auth(installationId)) as GitHub;
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const worker = createWorker({
     store: deps.store,

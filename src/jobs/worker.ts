@@ -53,7 +53,10 @@ export function createWorker(deps: WorkerDeps): RunJob {
     const log = deps.log.child({ job: stored.id, repo: `${job.repo.owner}/${job.repo.name}`, issue: job.issue.number, attempt: stored.attempts });
     const started = now();
     const gh = await deps.octokitFor(job.installationId);
-    const status = statusCommentFor(gh, { store: deps.store, log }, stored);
+    // The handler posts the status comment right after recording the job; a worker that claimed
+    // it in between waits for it, so the first phases are not lost (or a second comment posted).
+    const commentId = await waitForStatusComment(deps.store, stored, 10_000);
+    const status = statusCommentFor(gh, { store: deps.store, log }, { ...stored, statusCommentId: commentId });
     // The deadline counts from the trigger, so time spent queued is part of it.
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort({ kind: 'timeout' } satisfies AbortReason), Math.max(0, stored.deadlineAt - now()));
@@ -98,4 +101,14 @@ export function createWorker(deps: WorkerDeps): RunJob {
       clearTimeout(timer);
     }
   };
+}
+
+async function waitForStatusComment(store: JobStore, stored: StoredJob, timeoutMs: number): Promise<number | undefined> {
+  const until = Date.now() + timeoutMs;
+  let id = stored.statusCommentId ?? stored.job.statusCommentId;
+  while (id === undefined && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 50));
+    id = (await store.get(stored.id))?.statusCommentId;
+  }
+  return id;
 }

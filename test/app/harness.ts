@@ -73,8 +73,13 @@ export async function startApp(
 
 /** The GitHub conversation of a successful run: no config file, an admin sender, PR #42. */
 export function happyGitHub(overrides: Record<string, (body: unknown, path: string) => [number, unknown]> = {}) {
+  return githubMock({ ...happyRoutes(), ...overrides });
+}
+
+/** The routes of a successful run, for nock or for the real-HTTP fake GitHub. */
+export function happyRoutes(): Record<string, (body: unknown, path: string) => [number, unknown]> {
   let comment = 1000;
-  return githubMock({
+  return {
     'POST /app/installations/1/access_tokens': accessTokenRoute(),
     [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [404, { message: 'Not Found' }],
     [`GET /repos/${OWNER}/.github/contents/.github%2Fissue-agent.yml`]: () => [404, { message: 'Not Found' }],
@@ -89,8 +94,9 @@ export function happyGitHub(overrides: Record<string, (body: unknown, path: stri
     [`POST ${R}/git/refs`]: () => [201, { ref: 'refs/heads/x', object: { sha: 'new-commit-sha' } }],
     [`POST ${R}/pulls`]: () => [201, { number: 42, html_url: `https://github.com/${OWNER}/${REPO}/pull/42` }],
     [`POST ${R}/pulls/42/requested_reviewers`]: () => [201, {}],
-    ...overrides,
-  });
+    [`GET ${R}/pulls`]: () => [200, []],
+    [`PATCH ${R}/git/refs/heads%2Fagent%2F1-fix-it`]: () => [200, {}],
+  };
 }
 
 export function resetNock(): void {

@@ -29,6 +29,7 @@ export function fakeAgentBin(bin: string, script: FakeAgentScript): string {
     '#!/usr/bin/env bash',
     `rec=${quote(join(dir, 'record'))}`,
     'mkdir -p "$rec"',
+    'date +%s%3N >> "$rec/starts"',
     'cat > "$rec/stdin"',
     'printf "%s\\n" "$@" > "$rec/argv"',
     'env > "$rec/env"',

@@ -49,7 +49,7 @@ export const INSTALLATION_TOKEN = 'ghs_installationTokenForTheAppItself000';
 export const READ_TOKEN = 'ghs_readOnlyCloneTokenForOneRepository00';
 
 /** The installation-token route: the app's own token, or the narrowed read-only one when asked. */
-export function accessTokenRoute(): Handler {
+export function accessTokenRoute(): (body: unknown) => [number, unknown] {
   return (body) => {
     const narrowed = !!body && typeof body === 'object' && 'repositories' in body;
     return [201, { token: narrowed ? READ_TOKEN : INSTALLATION_TOKEN, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: {} }];

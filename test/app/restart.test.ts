@@ -1,0 +1,168 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sign } from '@octokit/webhooks-methods';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeGitHub, type FakeGitHub } from '../fakes/github-server.js';
+import { fakeAgentBin } from '../helpers/fake-agent.js';
+import { makeRemote } from '../helpers/git-remote.js';
+import { commentPayload } from '../helpers/payloads.js';
+import { privateKey } from '../helpers/probot.js';
+import { API_KEY, claudeLines, happyRoutes, R } from './harness.js';
+
+/**
+ * The app as a real process (src/main.ts), against GitHub over real HTTP (GHE_HOST pointing at
+ * a local fake), killed and restarted around a running job.
+ */
+const SECRET = 'restart-test-secret';
+const root = join(import.meta.dirname, '../..');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface AppProcess {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+async function startAppProcess(env: Record<string, string>): Promise<AppProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  // Ready when Probot says it listens.
+  const t0 = Date.now();
+  while (!/Listening on/.test(out)) {
+    if (child.exitCode !== null) throw new Error(`the app exited at start:\n${out}`);
+    if (Date.now() - t0 > 30_000) throw new Error(`the app did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, output: () => out, exited };
+}
+
+async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = check();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function deliver(port: number, payload: unknown, id: string): Promise<number> {
+  const body = JSON.stringify(payload);
+  const res = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': id, 'x-hub-signature-256': await sign(SECRET, body) },
+    body,
+  });
+  return res.status;
+}
+
+const starts = (bin: string) => (existsSync(join(bin, 'record/starts')) ? readFileSync(join(bin, 'record/starts'), 'utf8').trim().split('\n').map(Number) : []);
+
+describe('restarts lose nothing (the app as a child process)', () => {
+  let gh: FakeGitHub | undefined;
+  const children: ChildProcess[] = [];
+  afterEach(async () => {
+    for (const c of children) c.kill('SIGKILL');
+    children.length = 0;
+    await gh?.close();
+  });
+
+  async function setup(agentSleep: number) {
+    gh = await startFakeGitHub(happyRoutes());
+    const bin = fakeAgentBin('claude', { writes: { 'a.txt': 'b\n' }, lines: claudeLines('Done.'), sleep: agentSleep });
+    const port = await freePort();
+    const env = {
+      APP_ID: '1',
+      PRIVATE_KEY: privateKey,
+      WEBHOOK_SECRET: SECRET,
+      SANDBOX_PROVIDER: 'local',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'issue-agent-restart-')),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      GHE_HOST: gh.host,
+      GHE_PROTOCOL: 'http',
+      ANTHROPIC_API_KEY: API_KEY,
+      PATH: `${bin}:${process.env.PATH}`,
+    };
+    const payload = commentPayload('/agent go', { cloneUrl: makeRemote({ 'a.txt': 'a\n' }).url });
+    return { bin, port, env, payload };
+  }
+
+  it('SIGKILL while the agent runs: after a restart the job finishes with exactly one PR and one final status', async () => {
+    const { bin, port, env, payload } = await setup(3);
+    const first = await startAppProcess(env);
+    children.push(first.child);
+    expect(await deliver(port, payload, 'kill-1')).toBe(200);
+    await waitFor('the agent to start', () => starts(bin).length === 1);
+    first.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await first.exited;
+
+    const second = await startAppProcess(env);
+    children.push(second.child);
+    const [, restartedAt] = await waitFor('the agent to start again', () => (starts(bin).length === 2 ? starts(bin) : undefined)).catch((e: Error) => { throw new Error(e.message + '\n' + second.output()); });
+    console.log(`SIGKILL to the job running again: ${restartedAt! - killedAt} ms (includes the new process starting)`);
+    // A redelivery of the same comment after the restart does not make a second job.
+    expect(await deliver(port, payload, 'kill-2')).toBe(200);
+    await waitFor('the PR', () => gh!.lines().includes(`POST ${R}/pulls`));
+    await waitFor('the final status', () => (gh!.bodiesOf('PATCH', `${R}/issues/comments/1001`) as { body: string }[]).some((b) => /Opened pull request/.test(b.body)));
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+
+    expect(gh!.lines().filter((l) => l === `POST ${R}/pulls`)).toHaveLength(1);
+    expect(gh!.lines().filter((l) => l === `POST ${R}/issues/1/comments`)).toHaveLength(1);
+    const finals = (gh!.bodiesOf('PATCH', `${R}/issues/comments/1001`) as { body: string }[]).filter((b) => /✅|❌|💬|🛑/.test(b.body));
+    expect(finals).toHaveLength(1);
+    expect(starts(bin)).toHaveLength(2);
+  }, 90_000);
+
+  it('SIGTERM with a job running: it finishes within the grace period and the process exits 0', async () => {
+    const { bin, port, env, payload } = await setup(2);
+    const app = await startAppProcess({ ...env, SHUTDOWN_GRACE_SECONDS: '30' });
+    children.push(app.child);
+    expect(await deliver(port, payload, 'term-1')).toBe(200);
+    await waitFor('the agent to start', () => starts(bin).length === 1);
+    const t0 = Date.now();
+    app.child.kill('SIGTERM');
+    expect(await app.exited).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(gh!.lines().filter((l) => l === `POST ${R}/pulls`)).toHaveLength(1);
+    expect((gh!.bodiesOf('PATCH', `${R}/issues/comments/1001`) as { body: string }[]).at(-1)!.body).toMatch(/Opened pull request #42/);
+  }, 60_000);
+
+  it('SIGTERM past the grace period hands the job back; the next process runs it', async () => {
+    const { bin, port, env, payload } = await setup(4);
+    const first = await startAppProcess({ ...env, SHUTDOWN_GRACE_SECONDS: '0' });
+    children.push(first.child);
+    expect(await deliver(port, payload, 'grace-1')).toBe(200);
+    await waitFor('the agent to start', () => starts(bin).length === 1);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(gh!.lines()).not.toContain(`POST ${R}/pulls`);
+    expect((gh!.bodiesOf('PATCH', `${R}/issues/comments/1001`) as { body: string }[]).at(-1)!.body).toMatch(/the app restarted/);
+
+    const second = await startAppProcess(env);
+    children.push(second.child);
+    await waitFor('the PR', () => gh!.lines().includes(`POST ${R}/pulls`));
+    await waitFor('the final status', () => /Opened pull request/.test((gh!.bodiesOf('PATCH', `${R}/issues/comments/1001`) as { body: string }[]).at(-1)!.body));
+    expect(starts(bin)).toHaveLength(2);
+  }, 60_000);
+});
