@@ -67,7 +67,7 @@ export const ENV_DOCS: readonly EnvDoc[] = [
   { name: 'ANTHROPIC_BASE_URL', required: 'no', default: null, description: 'Base URL of an Anthropic-compatible API (an LLM gateway), passed through to the agent.' },
   { name: 'DATA_DIR', required: 'no', default: '.data', description: 'Directory for the app\'s own data (job database).' },
   { name: 'MAX_CONCURRENT_JOBS', required: 'no', default: '4', description: 'How many agent runs may run at once across all replicas; further jobs wait in the queue.' },
-  { name: 'MAX_JOBS_PER_INSTALLATION', required: 'no', default: 'MAX_CONCURRENT_JOBS', description: 'How many agent runs one installation (organization or user) may have at once across all replicas.' },
+  { name: 'MAX_JOBS_PER_INSTALLATION', required: 'no', default: null, description: 'How many agent runs one installation (organization or user) may have at once across all replicas; MAX_CONCURRENT_JOBS when unset.' },
   { name: 'SHUTDOWN_GRACE_SECONDS', required: 'no', default: '60', description: 'On SIGTERM, how long running jobs may take to finish before they are handed back to the queue.' },
   { name: 'DATABASE_URL', required: 'for several replicas', default: null, description: 'PostgreSQL URL for the job store. Without it jobs are kept in SQLite in DATA_DIR (one replica).' },
 ];

