@@ -74,7 +74,7 @@ export function createWorker(deps: WorkerDeps): RunJob {
           appId: deps.appId,
           gheHost: deps.gheHost,
           log,
-          onPhase: (phase) => void status.phase(phase),
+          onPhase: (phase, note) => void status.phase(phase, { note }),
           onSandbox: (result) => deps.metrics?.sandboxStarts.inc({ result }),
           prior: { sandboxId: stored.sandboxId, branch: stored.branch, prNumber: stored.prNumber },
           record: async (patch) => void (await deps.store.record(stored.id, patch)),

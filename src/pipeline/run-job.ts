@@ -10,7 +10,7 @@ import type { JobPatch } from '../jobs/store/types.js';
 import type { Job, Outcome, Phase } from '../jobs/types.js';
 import { command } from '../sandbox/shell.js';
 import { sandboxTags } from '../sandbox/orphans.js';
-import type { Sandbox, SandboxProvider } from '../sandbox/types.js';
+import { SandboxCapacityError, type Sandbox, type SandboxProvider } from '../sandbox/types.js';
 import { redactor } from '../security/redactor.js';
 import { cloneRepository } from '../workspace/clone.js';
 import { collectChanges } from '../workspace/collect-changes.js';
@@ -29,7 +29,7 @@ export interface PipelineDeps {
   appId: string;
   gheHost?: string;
   log: Logger;
-  onPhase(phase: Phase): void;
+  onPhase(phase: Phase, note?: string): void;
   /** Reports each sandbox start, for metrics. */
   onSandbox?(result: 'started' | 'failed'): void;
   onAgentEvent?(event: AgentEvent): void;
@@ -57,11 +57,20 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
   const now = deps.now ?? Date.now;
   const started = now();
   const record = deps.record ?? (async () => undefined);
-  const createSandbox = (spec: Parameters<SandboxProvider['create']>[0]) =>
-    deps.provider.create(spec).catch((err: unknown) => {
-      deps.onSandbox?.('failed');
-      throw err;
-    });
+  // Rate and concurrency limits are waited out, not failed: the job keeps trying until its deadline.
+  const createSandbox = async (spec: Parameters<SandboxProvider['create']>[0]) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await deps.provider.create(spec);
+      } catch (err) {
+        deps.onSandbox?.('failed');
+        if (!(err instanceof SandboxCapacityError)) throw err;
+        deps.log.warn({ err, attempt }, 'sandbox capacity unavailable; waiting to retry');
+        deps.onPhase('starting', `waiting for sandbox capacity, attempt ${attempt + 1}`);
+        await sleep(Math.min(60_000, 5_000 * 2 ** (attempt - 1)), signal);
+      }
+    }
+  };
   let sandbox: Sandbox | undefined;
   try {
     if (deps.prior?.prNumber) {
@@ -160,6 +169,15 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
       await sandbox.kill().catch((err: unknown) => deps.log.error({ err, sandbox: sandbox?.id }, 'could not kill the sandbox'));
     }
   }
+}
+
+/** Waits, or rejects as soon as the run is aborted. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    signal.throwIfAborted();
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+  });
 }
 
 function tail(text: string, lines = 20): string {

@@ -8,7 +8,7 @@ import {
   SandboxNotFoundError,
   TimeoutError,
 } from 'e2b';
-import { SandboxError } from './types.js';
+import { SandboxCapacityError, SandboxError } from './types.js';
 
 /**
  * Turns what the e2b SDK throws into a {@link SandboxError} whose message a maintainer can act
@@ -41,11 +41,11 @@ export function toSandboxError(err: unknown, context: ErrorContext): SandboxErro
   }
   if (err instanceof RateLimitError) {
     return /concurrent/i.test(err.message)
-      ? new SandboxError('E2B\'s limit of concurrent sandboxes is reached; the run will start when one finishes', true, cause)
-      : new SandboxError('E2B\'s rate limit is reached; the run will retry shortly', true, cause);
+      ? new SandboxCapacityError('E2B\'s limit of concurrent sandboxes is reached; the run will start when one finishes', cause)
+      : new SandboxCapacityError('E2B\'s rate limit is reached; the run will retry shortly', cause);
   }
   if (err instanceof ServiceBusyError) {
-    return new SandboxError('E2B has no capacity for a new sandbox right now; the run will retry shortly', true, cause);
+    return new SandboxCapacityError('E2B has no capacity for a new sandbox right now; the run will retry shortly', cause);
   }
   if (context.template !== undefined && isTemplateMissing(err)) return templateMissing(context.template, context.agent, err);
   if (err instanceof FileNotFoundError) {
@@ -58,7 +58,8 @@ export function toSandboxError(err: unknown, context: ErrorContext): SandboxErro
     return new SandboxError(`could not ${context.action}: ${firstLine(err.message)}`, false, cause);
   }
   if (isUnavailable(err)) {
-    return new SandboxError(`E2B is unavailable (${describe(err)}); the run will retry shortly`, true, cause);
+    // Retried by the provider; if it is still down after that, the run fails and says so.
+    return new SandboxError(`E2B is unavailable (${describe(err)}); try again later, or check https://status.e2b.dev`, true, cause);
   }
   return new SandboxError(`could not ${context.action}: ${describe(err)}`, false, cause);
 }

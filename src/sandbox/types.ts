@@ -62,6 +62,14 @@ export class SandboxError extends Error {
   }
 }
 
+/** The provider is at a rate or concurrency limit: the job waits and tries again, it does not fail. */
+export class SandboxCapacityError extends SandboxError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, true, options);
+    this.name = 'SandboxCapacityError';
+  }
+}
+
 export class CommandTimeoutError extends Error {
   constructor(readonly timeoutMs: number) {
     super(`command timed out after ${Math.round(timeoutMs / 1000)} s`);

@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalSandboxProvider } from '../../src/sandbox/local.js';
-import { SandboxError, type Sandbox, type SandboxProvider, type SandboxSpec } from '../../src/sandbox/types.js';
+import { SandboxCapacityError, SandboxError, type Sandbox, type SandboxProvider, type SandboxSpec } from '../../src/sandbox/types.js';
 import { makeRemote } from '../helpers/git-remote.js';
 import { commentPayload, labeledPayload } from '../helpers/payloads.js';
 import { claudeLines, enqueue, happyGitHub, jobsCreated, makeJob, R, resetNock, startApp, statusEdits } from './harness.js';
+
+let liveOf: Set<string> | undefined;
 
 /** Wraps a provider to count live sandboxes: every run must end with none left. */
 function tracking(inner: SandboxProvider) {
@@ -86,6 +88,27 @@ describe('every run ends in one final status, with the sandbox killed', () => {
     };
     const { gh } = await runLabel({}, { provider: () => failing });
     expect(statusEdits(gh)).toEqual([expect.stringContaining('Starting the sandbox'), expect.stringMatching(/❌ Failed in \d+ s: E2B rejected the API key: check E2B_API_KEY$/)]);
+  });
+
+  it('a sandbox capacity limit is waited out, not failed', async () => {
+    let refusals = 1;
+    const { gh, live } = await runLabel(
+      { writes: { 'a.txt': 'b\n' }, lines: claudeLines('done') },
+      {
+        provider: (bin) => {
+          const inner = tracking(new LocalSandboxProvider({ pathPrefix: [bin] }));
+          liveOf = inner.live;
+          return {
+            name: 'e2b',
+            create: (spec) => (refusals-- > 0 ? Promise.reject(new SandboxCapacityError("E2B's limit of concurrent sandboxes is reached")) : inner.provider.create(spec)),
+          };
+        },
+      },
+    );
+    const edits = statusEdits(gh);
+    expect(edits).toContainEqual(expect.stringContaining('waiting for sandbox capacity, attempt 2'));
+    expect(edits.at(-1)).toMatch(/Opened pull request #42/);
+    expect(live.size + liveOf!.size).toBe(0);
   });
 
   it('a change under .git/ is rejected and not committed', async () => {

@@ -19,8 +19,8 @@ describe('toSandboxError', () => {
     [new AuthenticationError('Unauthorized, please check your credentials.'), 'E2B rejected the API key: check E2B_API_KEY', false],
     [new RateLimitError('Rate limit exceeded, please try again later'), 'E2B\'s rate limit is reached; the run will retry shortly', true],
     [new ServiceBusyError('Service temporarily unavailable, please retry'), 'E2B has no capacity for a new sandbox right now; the run will retry shortly', true],
-    [sdkError(502, 'bad gateway'), 'E2B is unavailable (HTTP 502: bad gateway); the run will retry shortly', true],
-    [new TimeoutError('[unavailable] x: This error is likely due to sandbox timeout. You can modify...'), 'E2B is unavailable (no answer in time); the run will retry shortly', true],
+    [sdkError(502, 'bad gateway'), 'E2B is unavailable (HTTP 502: bad gateway); try again later, or check https://status.e2b.dev', true],
+    [new TimeoutError('[unavailable] x: This error is likely due to sandbox timeout. You can modify...'), 'E2B is unavailable (no answer in time); try again later, or check https://status.e2b.dev', true],
     [new InvalidArgumentError('timeout must be at most 86400'), 'could not create the sandbox: timeout must be at most 86400', false],
     [sdkError(400, 'bad request'), 'could not create the sandbox: HTTP 400: bad request', false],
   ] as const)('%s', (err, message, retryable) => {

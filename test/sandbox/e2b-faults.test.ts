@@ -120,7 +120,7 @@ describe('create faults', () => {
 
     fake.failCreate(500, { times: 3 });
     const err = await createError();
-    expect(err.message).toBe('E2B is unavailable (HTTP 500: Internal server error); the run will retry shortly');
+    expect(err.message).toBe('E2B is unavailable (HTTP 500: Internal server error); try again later, or check https://status.e2b.dev');
     expect(err.retryable).toBe(true);
   });
 
@@ -130,14 +130,14 @@ describe('create faults', () => {
     const { port } = closed.address() as AddressInfo;
     await new Promise((resolve) => closed.close(resolve));
     const err = await createError(providerFor(fake, { apiUrl: `http://127.0.0.1:${port}`, createRetry: { attempts: 1 } }));
-    expect(err.message).toMatch(/^E2B is unavailable \(fetch failed: .*ECONNREFUSED.*\); the run will retry shortly$/);
+    expect(err.message).toMatch(/^E2B is unavailable \(fetch failed: .*ECONNREFUSED.*\); try again later, or check https:\/\/status\.e2b\.dev$/);
     expect(err.retryable).toBe(true);
   });
 
   it('a slow start beyond the request timeout: unavailable, retryable; the late sandbox is left for the orphan sweep', async () => {
     fake.delayCreate(700);
     const err = await createError(providerFor(fake, { requestTimeoutMs: 200, createRetry: { attempts: 1 } }));
-    expect(err.message).toBe('E2B is unavailable (no answer in time); the run will retry shortly');
+    expect(err.message).toBe('E2B is unavailable (no answer in time); try again later, or check https://status.e2b.dev');
     expect(err.retryable).toBe(true);
     // E2B still started it: exactly the orphan that cleanupOrphans exists for (see e2b-orphans.test.ts).
     await expect.poll(() => fake.sandboxes().length, { timeout: 2_000 }).toBe(1);
