@@ -56,13 +56,13 @@ export interface Harness {
 /** The app as production wires it, with the local provider, a stand-in agent and a capturing logger. */
 export async function startApp(
   script: FakeAgentScript,
-  options: { provider?: (agentBin: string) => SandboxProvider; env?: Record<string, string> } = {},
+  options: { provider?: (agentBin: string) => SandboxProvider; env?: Record<string, string>; appEnv?: Record<string, string> } = {},
 ): Promise<Harness> {
   const { log, lines } = captureLogger();
   const agentBin = fakeAgentBin('claude', script);
   const agentEnv: Record<string, string> = { ANTHROPIC_API_KEY: API_KEY, ...options.env };
   registerSecrets(agentEnv, redactor);
-  const env = loadEnv({ APP_ID: '1', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: 'test-secret', SANDBOX_PROVIDER: 'local' });
+  const env = loadEnv({ APP_ID: '1', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: 'test-secret', SANDBOX_PROVIDER: 'local', ...options.appEnv });
   const provider = options.provider?.(agentBin) ?? new LocalSandboxProvider({ pathPrefix: [agentBin] });
   const store = await openJobStore({ dataDir: mkdtempSync(join(tmpdir(), 'issue-agent-data-')) });
   const app = createApp({ env, store, provider, agentEnv, log, pollMs: 50 });

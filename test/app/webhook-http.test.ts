@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openJobStore } from '../../src/jobs/store/open.js';
+import { Metrics } from '../../src/metrics.js';
 import { createApp } from '../../src/app.js';
 import { loadEnv } from '../../src/config/env.js';
 import { LocalSandboxProvider } from '../../src/sandbox/local.js';
@@ -39,7 +40,7 @@ describe('webhooks over real HTTP', () => {
     const bin = fakeAgentBin('claude', { writes: { 'a.txt': 'b\n' }, lines: claudeLines('done'), sleep: agentSleep });
     const env = loadEnv({ APP_ID: '1', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, SANDBOX_PROVIDER: 'local' });
     const store = await openJobStore({ dataDir: mkdtempSync(join(tmpdir(), 'issue-agent-data-')) });
-    const app = createApp({ env, store, pollMs: 50, provider: new LocalSandboxProvider({ pathPrefix: [bin] }), agentEnv: { ANTHROPIC_API_KEY: API_KEY }, log });
+    const app = createApp({ env, store, metrics: new Metrics(store), pollMs: 50, provider: new LocalSandboxProvider({ pathPrefix: [bin] }), agentEnv: { ANTHROPIC_API_KEY: API_KEY }, log });
     const port = await freePort();
     server = new Server({
       host: '127.0.0.1',
@@ -55,7 +56,7 @@ describe('webhooks over real HTTP', () => {
     });
     await server.load(app.appFn);
     await server.start();
-    return { app, url: `http://127.0.0.1:${port}/api/github/webhooks` };
+    return { app, url: `http://127.0.0.1:${port}/api/github/webhooks`, base: `http://127.0.0.1:${port}` };
   }
 
   async function deliver(url: string, body: string, signature: string | undefined) {
@@ -88,5 +89,27 @@ describe('webhooks over real HTTP', () => {
     expect((await deliver(url, body, undefined)).status).toBe(400);
     expect(gh.lines()).toEqual([]);
     expect((await app.store.stats()).queueDepth + (await app.store.stats()).running).toBe(0);
+  });
+
+  it('serves /healthz (store reachable, queue depth) and /metrics (Prometheus) next to /ping', async () => {
+    const { app, url, base } = await start(0);
+    happyGitHub();
+    const body = JSON.stringify(commentPayload('/agent go', { cloneUrl: makeRemote({ 'a.txt': 'a\n' }).url }));
+    expect((await deliver(url, body, await sign(SECRET, body))).status).toBe(200);
+    await app.idle();
+
+    const health = await fetch(`${base}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok', store: 'sqlite', queueDepth: 0, running: 0 });
+    expect((await fetch(`${base}/ping`)).status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('issue_agent_jobs{state="succeeded",agent="claude"} 1');
+    expect(metrics).toContain('issue_agent_queue_depth 0');
+    expect(metrics).toMatch(/issue_agent_run_duration_seconds_count\{agent="claude",outcome="pr"\} 1/);
+    expect(metrics).toMatch(/issue_agent_sandbox_starts_total\{result="started"\} 1/);
+
+    await app.store.close();
+    const down = await fetch(`${base}/healthz`);
+    expect(down.status).toBe(503);
   });
 });
