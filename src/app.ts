@@ -28,6 +28,8 @@ export interface AppDeps {
   /** How often the runner looks for work when nothing wakes it (ms). */
   pollMs?: number;
   leaseMs?: number;
+  /** Least time between live-progress edits of a status comment (10 s by default). */
+  progressIntervalMs?: number;
 }
 
 export interface IssueAgentApp {
@@ -66,6 +68,7 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     gheHost: deps.env.gheHost,
     log: deps.log,
     metrics: deps.metrics,
+    progressIntervalMs: deps.progressIntervalMs,
   });
   const runner = new JobRunner({
     store: deps.store,

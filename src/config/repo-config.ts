@@ -80,6 +80,29 @@ export const repoConfigSchema = z
       .partialRecord(agentName, z.string().min(1))
       .default({})
       .describe('E2B sandbox template per agent, overriding the default (the agent\'s name).'),
+    verify: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Commands run in the sandbox after the agent (e.g. `npm test`). Failures go back to the agent; a PR whose checks still fail opens as a draft.'),
+    fixAttempts: z
+      .number()
+      .int()
+      .min(0)
+      .max(5)
+      .default(1)
+      .describe('How many times failing `verify` output is given back to the agent to fix.'),
+    followUps: z
+      .strictObject({
+        keepSandboxMinutes: z
+          .number()
+          .int()
+          .min(0)
+          .max(1440)
+          .default(0)
+          .describe('Keep (E2B: pause) a finished run\'s sandbox this long so a `/agent` follow-up on its PR resumes the same session there. 0 kills it at once.'),
+      })
+      .default({ keepSandboxMinutes: 0 })
+      .describe('Follow-up runs from `/agent` comments on the pull request.'),
     network: z
       .strictObject({
         allowOut: z

@@ -1,6 +1,8 @@
 import type { AgentRunResult } from '../agents/run-result.js';
 import type { Job } from '../jobs/types.js';
 import type { FileChange } from '../workspace/types.js';
+import { renderVerifySection, type VerifyResult } from '../pipeline/verify.js';
+import { wrapSummary } from './pr-summary.js';
 import { formatDuration } from './status-text.js';
 
 export interface RunFacts {
@@ -8,6 +10,8 @@ export interface RunFacts {
   model?: string;
   durationMs: number;
   changes: FileChange[];
+  /** Results of the repo's `verify` commands, when it has any. */
+  verify?: { results: VerifyResult[]; attempts: number };
 }
 
 /** The pull request body: the agent's summary, the closing keyword, run facts, changed files. */
@@ -22,7 +26,7 @@ export function pullRequestBody(job: Job, facts: RunFacts): string {
   ];
   const files = facts.changes.map((c) => `- \`${c.path}\`${c.kind === 'delete' ? ' (deleted)' : ''}`);
   return [
-    r.summary.trim() || '_The agent gave no summary._',
+    wrapSummary(r.summary.trim() || '_The agent gave no summary._'),
     '',
     `Closes #${job.issue.number}`,
     '',
@@ -37,6 +41,7 @@ export function pullRequestBody(job: Job, facts: RunFacts): string {
     ...files,
     '',
     '</details>',
+    ...(facts.verify ? ['', renderVerifySection(facts.verify.results, { attempts: facts.verify.attempts })] : []),
   ].join('\n');
 }
 

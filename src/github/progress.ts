@@ -100,6 +100,8 @@ export interface ProgressView {
   costUsd?: number;
   /** Actions seen in all, when more than `actions` holds. */
   totalActions?: number;
+  /** A word on the phase (e.g. "waiting for sandbox capacity"). */
+  note?: string;
 }
 
 /** How many actions the live view lists. */
@@ -109,7 +111,7 @@ export const LIVE_ACTIONS = 5;
 export function renderProgress(view: ProgressView): string {
   const facts = [`⏱️ ${formatDuration(view.elapsedMs)} elapsed`];
   if (view.costUsd !== undefined) facts.push(`💰 ${formatCost(view.costUsd)} so far`);
-  const lines = [renderStatus({ phase: view.phase, agent: view.agent }), '', facts.join(' · ')];
+  const lines = [renderStatus({ phase: view.phase, agent: view.agent, note: view.note }), '', facts.join(' · ')];
   const last = view.actions.slice(-LIVE_ACTIONS);
   if (last.length > 0) {
     const total = Math.max(view.totalActions ?? 0, view.actions.reduce((n, a) => n + a.count, 0));

@@ -33,9 +33,9 @@ export class StatusComment {
     return this.write({ phase, agent: this.agent, ...extra }, false);
   }
 
-  /** Writes any Markdown body (live progress). */
-  raw(body: string): Promise<void> {
-    return this.enqueue(body, false);
+  /** Writes any Markdown body (live progress; `final` posts it even if the comment is missing). */
+  raw(body: string, final = false): Promise<void> {
+    return this.enqueue(body, final);
   }
 
   /** The final state. If the comment never got posted (a crash in the handler), it is posted now. */

@@ -11,6 +11,8 @@ const PHASE_TEXT: Record<Phase, (agent: string) => string> = {
   cloning: () => '📥 Cloning the repository',
   setup: () => '🔧 Running the setup commands',
   running: (agent) => `🤖 Running ${agent}`,
+  verifying: () => '🧪 Running the verify commands',
+  fixing: (agent) => `🔁 ${agent} is fixing what the verify commands reported`,
   committing: () => '📝 Committing the changes',
 };
 
@@ -25,7 +27,7 @@ export function renderStatus(view: StatusView): string {
   const o = view.outcome;
   switch (o.kind) {
     case 'pr':
-      return `${header}\n\n✅ Opened pull request #${o.number}${took}: ${o.url}`;
+      return `${header}\n\n✅ Opened pull request #${o.number}${took}: ${o.url}${o.checksFailed ? '\n\n⚠️ The verify commands still fail: the pull request is a draft.' : ''}`;
     case 'no-changes':
       return `${header}\n\n💬 Finished${took} without changing any files. The agent's answer:\n\n${quoteBlock(o.answer || '(no answer)')}`;
     case 'failed':

@@ -1,11 +1,15 @@
 import type { Logger } from 'pino';
 import type { GitHub } from '../github/octokit.js';
+import { completeCheckRun, startCheckRun } from '../github/check-run.js';
+import { ActionLog, createThrottledWriter, renderActionLogDetails, renderProgress } from '../github/progress.js';
 import { StatusComment } from '../github/status-comment.js';
+import { renderStatus } from '../github/status-text.js';
 import type { SandboxProvider } from '../sandbox/types.js';
 import type { Metrics } from '../metrics.js';
 import { runJob } from '../pipeline/run-job.js';
 import type { AbortReason, RunJob } from './runner.js';
 import type { JobStore, StoredJob } from './store/types.js';
+import type { Outcome, Phase } from './types.js';
 
 export interface WorkerDeps {
   store: JobStore;
@@ -20,6 +24,8 @@ export interface WorkerDeps {
   gheHost?: string;
   log: Logger;
   metrics?: Metrics;
+  /** Least time between two live-progress edits of a status comment (GitHub's secondary rate limits). */
+  progressIntervalMs?: number;
   now?: () => number;
 }
 
@@ -57,6 +63,18 @@ export function createWorker(deps: WorkerDeps): RunJob {
     // it in between waits for it, so the first phases are not lost (or a second comment posted).
     const commentId = await waitForStatusComment(deps.store, stored, 10_000);
     const status = statusCommentFor(gh, { store: deps.store, log }, { ...stored, statusCommentId: commentId });
+    // Live progress: phase, elapsed time, the last actions and the cost, at most one edit per interval.
+    const actions = new ActionLog();
+    let phase: Phase = 'starting';
+    let note: string | undefined;
+    let final = false;
+    const writer = createThrottledWriter({
+      write: (body) => status.raw(body, final),
+      minIntervalMs: deps.progressIntervalMs ?? 10_000,
+      onError: (err) => log.warn({ err }, 'could not update the status comment'),
+    });
+    const progress = () =>
+      renderProgress({ phase, agent: job.agent, elapsedMs: now() - started, actions: actions.actions, costUsd: actions.costUsd, totalActions: actions.total, note });
     // The deadline counts from the trigger, so time spent queued is part of it.
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort({ kind: 'timeout' } satisfies AbortReason), Math.max(0, stored.deadlineAt - now()));
@@ -74,7 +92,14 @@ export function createWorker(deps: WorkerDeps): RunJob {
           appId: deps.appId,
           gheHost: deps.gheHost,
           log,
-          onPhase: (phase, note) => void status.phase(phase, { note }),
+          onPhase: (p, n) => {
+            phase = p;
+            note = n;
+            writer.update(progress());
+          },
+          onAgentEvent: (event) => {
+            if (actions.append(event, now() - started)) writer.update(progress());
+          },
           onSandbox: (result) => deps.metrics?.sandboxStarts.inc({ result }),
           prior: { sandboxId: stored.sandboxId, branch: stored.branch, prNumber: stored.prNumber },
           record: async (patch) => void (await deps.store.record(stored.id, patch)),
@@ -89,13 +114,16 @@ export function createWorker(deps: WorkerDeps): RunJob {
       }
       if (reason?.kind === 'shutdown') {
         await deps.store.releaseForShutdown(stored.id, deps.workerId);
-        await status.phase('queued', { note: 'the app restarted; this run starts again shortly' });
+        await writer.flush(renderStatus({ phase: 'queued', agent: job.agent, note: 'the app restarted; this run starts again shortly' }));
         log.info('handed the job back for shutdown');
         return;
       }
       log.info({ outcome: outcome.kind, durationMs: now() - started }, 'job finished');
       deps.metrics?.runDuration.observe({ agent: job.agent, outcome: outcome.kind }, (now() - started) / 1000);
-      await status.finish(outcome, now() - started);
+      final = true;
+      const log_ = renderActionLogDetails(actions.actions, { dropped: actions.dropped });
+      await writer.flush(renderStatus({ outcome, agent: job.agent, durationMs: now() - started }) + (log_ ? `\n\n${log_}` : ''));
+      if (outcome.kind === 'pr' && outcome.commitSha) await reportCheckRun(gh, stored, outcome, log_, log);
       await deps.store.finish(stored.id, deps.workerId, outcome);
     } finally {
       clearTimeout(timer);
@@ -111,4 +139,25 @@ async function waitForStatusComment(store: JobStore, stored: StoredJob, timeoutM
     id = (await store.get(stored.id))?.statusCommentId;
   }
   return id;
+}
+
+/**
+ * The run as a check run on the PR head commit, so it shows among the PR's checks. A failure
+ * here (an installation that has not granted `checks: write` yet) never fails the job.
+ */
+async function reportCheckRun(gh: GitHub, stored: StoredJob, outcome: Extract<Outcome, { kind: 'pr' }>, actionLog: string, log: Logger): Promise<void> {
+  const { owner, name: repo } = stored.job.repo;
+  try {
+    const id = await startCheckRun(gh, { owner, repo, headSha: outcome.commitSha!, externalId: stored.id });
+    await completeCheckRun(gh, {
+      owner,
+      repo,
+      id,
+      conclusion: outcome.checksFailed ? 'failure' : 'success',
+      summary: renderStatus({ outcome, agent: stored.job.agent }),
+      text: actionLog || 'The agent reported no actions.',
+    });
+  } catch (err) {
+    log.warn({ err }, 'could not report the check run');
+  }
 }

@@ -17,6 +17,7 @@ import { collectChanges } from '../workspace/collect-changes.js';
 import { takeGitFingerprint } from '../workspace/git-fingerprint.js';
 import { validateChanges } from '../workspace/validate-changes.js';
 import { buildPrompt } from './prompt.js';
+import { allPassed, runVerify, verifyFeedbackPrompt, type VerifyResult } from './verify.js';
 import { describeFailure } from './failure.js';
 
 export interface PipelineDeps {
@@ -130,13 +131,31 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
     await sandbox.run(command('mkdir', '-p', p.work), { signal });
     await sandbox.writeFile(p.prompt, buildPrompt(job));
     const model = job.model ?? job.config.model[job.agent];
-    const result = await runAgent(
-      sandbox,
-      driver,
-      { cwd: p.repo, promptFile: p.prompt, model, stateDir: p.work },
-      { env: definedOnly(deps.agentEnv), signal, onEvent: deps.onAgentEvent },
-    );
+    const agentEnv = definedOnly(deps.agentEnv);
+    const input = { cwd: p.repo, promptFile: p.prompt, model, stateDir: p.work };
+    const result = await runAgent(sandbox, driver, input, { env: agentEnv, signal, onEvent: deps.onAgentEvent });
     if (!result.ok) return { kind: 'failed', reason: `${job.agent} failed: ${result.error ?? 'unknown error'}` };
+
+    // The repo's own checks; failures go back to the agent, in its session when it has one.
+    let verify: { results: VerifyResult[]; attempts: number } | undefined;
+    if (job.config.verify.length > 0) {
+      deps.onPhase('verifying');
+      verify = { results: await runVerify(sandbox, { commands: job.config.verify, cwd: p.repo, signal }), attempts: 0 };
+      while (!allPassed(verify.results) && verify.attempts < job.config.fixAttempts) {
+        verify.attempts++;
+        deps.onPhase('fixing');
+        const feedback = verifyFeedbackPrompt(verify.results);
+        const sessionId = result.sessionId;
+        await sandbox.writeFile(p.prompt, sessionId ? feedback : `${buildPrompt(job)}\n${feedback}`);
+        const fix = await runAgent(sandbox, driver, { ...input, resumeSessionId: sessionId }, { env: agentEnv, signal, onEvent: deps.onAgentEvent });
+        if (!fix.ok) return { kind: 'failed', reason: `${job.agent} failed while fixing the verify failures: ${fix.error ?? 'unknown error'}` };
+        if (fix.summary) result.summary = fix.summary;
+        if (fix.costUsd !== undefined) result.costUsd = fix.costUsd + (sessionId ? 0 : (result.costUsd ?? 0));
+        deps.onPhase('verifying');
+        verify.results = await runVerify(sandbox, { commands: job.config.verify, cwd: p.repo, signal });
+      }
+    }
+    const checksFailed = verify !== undefined && !allPassed(verify.results);
 
     const collected = await collectChanges(sandbox, { dir: p.repo, base, fingerprint, maxFileSizeMB: job.config.maxFileSizeMB, signal });
     const verdict = validateChanges(collected, job.config);
@@ -156,12 +175,12 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
       onBranch: (branch) => record({ branch }),
       commitMessage: commitMessage(job, noreplyDomain(deps.gheHost)),
       title: job.issue.title,
-      body: redactor.redact(pullRequestBody(job, { result, model, durationMs: now() - started, changes })),
-      draft: job.config.draft,
+      body: redactor.redact(pullRequestBody(job, { result, model, durationMs: now() - started, changes, verify })),
+      draft: job.config.draft || checksFailed,
       reviewer: job.trigger.sender.login,
     });
     await record({ prNumber: pr.number });
-    return { kind: 'pr', number: pr.number, url: pr.url, branch: pr.branch, files: changes.map((c) => c.path) };
+    return { kind: 'pr', number: pr.number, url: pr.url, branch: pr.branch, files: changes.map((c) => c.path), commitSha: pr.commitSha, checksFailed };
   } catch (err) {
     return describeFailure(err, signal, job);
   } finally {

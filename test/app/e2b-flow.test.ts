@@ -8,7 +8,7 @@ import type { FakeAgentScript } from '../helpers/fake-agent.js';
 import { makeRemote } from '../helpers/git-remote.js';
 import { INSTALLATION_TOKEN, READ_TOKEN } from '../helpers/github-mock.js';
 import { labeledPayload } from '../helpers/payloads.js';
-import { API_KEY, claudeLines, happyGitHub, R, resetNock, startApp, statusEdits } from './harness.js';
+import { API_KEY, claudeLines, happyGitHub, phaseLines, R, resetNock, startApp, statusEdits } from './harness.js';
 
 /**
  * The whole label-to-PR flow with SANDBOX_PROVIDER=e2b: the real provider and the real `e2b`
@@ -59,15 +59,11 @@ const creates = (reqs: RecordedRequest[]) => reqs.filter((r) => r.plane === 'api
 const kills = (reqs: RecordedRequest[]) => reqs.filter((r) => r.plane === 'api' && r.method === 'DELETE').map((r) => /^\/sandboxes\/([^/?]+)/.exec(r.path)?.[1]);
 const envdSandboxIds = (reqs: RecordedRequest[]) => new Set(reqs.filter((r) => r.plane === 'envd').map((r) => r.headers['e2b-sandbox-id']));
 
-/**
- * The status lines after "Starting the sandbox", which must come first if it is there at all.
- * It is sometimes lost: the runner can claim the job before the handler has recorded the
- * status comment's id, and a non-final edit without an id is dropped (StatusComment.enqueue).
- */
+/** The status lines after "Starting the sandbox", which must come first. */
 function phases(gh: ReturnType<typeof happyGitHub>): string[] {
-  const lines = statusEdits(gh).map((e) => e.split('\n').at(-1)!);
-  const rest = lines[0] === '🚀 Starting the sandbox…' ? lines.slice(1) : lines;
-  expect(rest).not.toContain('🚀 Starting the sandbox…');
+  const lines = phaseLines(statusEdits(gh));
+  expect(lines[0]).toBe('🚀 Starting the sandbox…');
+  const rest = lines.slice(1);
   // One status comment, edited in place: never a second one.
   expect(gh.bodiesOf('POST', `${R}/issues/1/comments`)).toHaveLength(1);
   return rest;
@@ -106,6 +102,8 @@ describe('label to pull request with SANDBOX_PROVIDER=e2b (real SDK, local E2B s
         `POST ${R}/git/refs`,
         `POST ${R}/pulls`,
         `POST ${R}/pulls/42/requested_reviewers`,
+        `POST ${R}/check-runs`,
+        `PATCH ${R}/check-runs/77`,
       ].sort(),
     );
     expect(gh.lines().filter((l) => /git\/|pulls/.test(l))).toEqual([

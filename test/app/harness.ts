@@ -56,7 +56,7 @@ export interface Harness {
 /** The app as production wires it, with the local provider, a stand-in agent and a capturing logger. */
 export async function startApp(
   script: FakeAgentScript,
-  options: { provider?: (agentBin: string) => SandboxProvider; env?: Record<string, string>; appEnv?: Record<string, string> } = {},
+  options: { provider?: (agentBin: string) => SandboxProvider; env?: Record<string, string>; appEnv?: Record<string, string>; progressIntervalMs?: number } = {},
 ): Promise<Harness> {
   const { log, lines } = captureLogger();
   const agentBin = fakeAgentBin('claude', script);
@@ -65,7 +65,8 @@ export async function startApp(
   const env = loadEnv({ APP_ID: '1', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: 'test-secret', SANDBOX_PROVIDER: 'local', ...options.appEnv });
   const provider = options.provider?.(agentBin) ?? new LocalSandboxProvider({ pathPrefix: [agentBin] });
   const store = await openJobStore({ dataDir: mkdtempSync(join(tmpdir(), 'issue-agent-data-')) });
-  const app = createApp({ env, store, provider, agentEnv, log, pollMs: 50 });
+  // Progress edits unthrottled, so every phase shows (the throttle has its own tests).
+  const app = createApp({ env, store, provider, agentEnv, log, pollMs: 50, progressIntervalMs: options.progressIntervalMs ?? 0 });
   const probot = testProbot(log);
   await probot.load(app.appFn);
   return { probot, app, logLines: lines, agentBin, agentEnv };
@@ -95,6 +96,8 @@ export function happyRoutes(): Record<string, (body: unknown, path: string) => [
     [`POST ${R}/pulls`]: () => [201, { number: 42, html_url: `https://github.com/${OWNER}/${REPO}/pull/42` }],
     [`POST ${R}/pulls/42/requested_reviewers`]: () => [201, {}],
     [`GET ${R}/pulls`]: () => [200, []],
+    [`POST ${R}/check-runs`]: () => [201, { id: 77 }],
+    [`PATCH ${R}/check-runs/77`]: () => [200, { id: 77 }],
     [`PATCH ${R}/git/refs/heads%2Fagent%2F1-fix-it`]: () => [200, {}],
   };
 }
@@ -103,6 +106,16 @@ export function resetNock(): void {
   nock.cleanAll();
   nock.disableNetConnect();
   nock.enableNetConnect('127.0.0.1');
+}
+
+/** The status line of a status comment body (below the header), whatever follows it. */
+export function statusLine(body: string): string {
+  return body.split('\n')[2] ?? '';
+}
+
+/** The distinct status lines in order (live progress repeats a phase as actions come in). */
+export function phaseLines(bodies: string[]): string[] {
+  return bodies.map(statusLine).filter((line, i, all) => line !== all[i - 1]);
 }
 
 /** Bodies of the status comment edits, in order. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeRemote } from '../helpers/git-remote.js';
 import { commentPayload, labeledPayload } from '../helpers/payloads.js';
-import { claudeLines, happyGitHub, jobsCreated, R, resetNock, startApp, statusEdits } from './harness.js';
+import { claudeLines, happyGitHub, jobsCreated, R, resetNock, startApp, statusEdits, statusLine } from './harness.js';
 
 const cloneUrl = () => makeRemote({ 'a.txt': 'a\n' }).url;
 
@@ -92,7 +92,7 @@ describe('durable jobs through the app', () => {
     await h.probot.receive({ id: 'd', name: 'issue_comment', payload: comment('/agent stop', 4, 1) as never });
     await h.app.idle();
     expect(Date.now() - t0).toBeLessThan(5_000);
-    expect(statusEdits(gh).at(-1)).toMatch(/🛑 Cancelled by @Codertocat in \d+ s\.$/);
+    expect(statusLine(statusEdits(gh).at(-1)!)).toMatch(/^🛑 Cancelled by @Codertocat in \d+ s\.$/);
     expect(gh.lines()).not.toContain(`POST ${R}/git/trees`);
     expect((await h.app.store.stats()).byState.cancelled).toBe(2);
   });

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commentPayload, labeledPayload } from '../helpers/payloads.js';
 import { makeRemote } from '../helpers/git-remote.js';
 import { INSTALLATION_TOKEN, READ_TOKEN } from '../helpers/github-mock.js';
-import { API_KEY, claudeLines, happyGitHub, R, resetNock, startApp, statusEdits } from './harness.js';
+import { API_KEY, claudeLines, happyGitHub, R, resetNock, startApp, phaseLines, statusEdits } from './harness.js';
 
 describe('label or comment to pull request, the whole flow', () => {
   beforeEach(resetNock);
@@ -34,13 +34,15 @@ describe('label or comment to pull request, the whole flow', () => {
         `GET ${R}/collaborators/Codertocat/permission`,
         `POST ${R}/issues/1/reactions`,
         `POST ${R}/issues/1/comments`,
-        ...Array(5).fill(`PATCH ${R}/issues/comments/1001`), // starting, cloning, running, committing, outcome
+        ...Array(statusEdits(gh).length).fill(`PATCH ${R}/issues/comments/1001`), // phases, live progress, outcome (below)
         'POST /app/installations/1/access_tokens', // the read-only clone token
         `POST ${R}/git/trees`,
         `POST ${R}/git/commits`,
         `POST ${R}/git/refs`,
         `POST ${R}/pulls`,
         `POST ${R}/pulls/42/requested_reviewers`,
+        `POST ${R}/check-runs`,
+        `PATCH ${R}/check-runs/77`,
       ].sort(),
     );
     // ... and the publishing ones in order.
@@ -78,7 +80,10 @@ describe('label or comment to pull request, the whole flow', () => {
     expect(gh.bodiesOf('POST', `${R}/pulls/42/requested_reviewers`)).toEqual([{ reviewers: ['Codertocat'] }]);
 
     const edits = statusEdits(gh);
-    expect(edits.map((e) => e.split('\n').at(-1))).toEqual([
+    // Live progress: the agent's Write shows up while it runs; the final edit keeps the action log.
+    expect(edits.some((e) => e.includes('Running claude') && e.includes('wrote src/pager.ts'))).toBe(true);
+    expect(edits.at(-1)).toContain('<details><summary>');
+    expect(phaseLines(edits)).toEqual([
       '🚀 Starting the sandbox…',
       '📥 Cloning the repository…',
       '🤖 Running claude…',

@@ -53,7 +53,7 @@ describe('every run ends in one final status, with the sandbox killed', () => {
   it('no changes: no PR, and the status quotes the agent answer', async () => {
     const { gh, live } = await runLabel({ lines: claudeLines('The pager is already correct; nothing to change.') });
     expect(gh.lines().filter((l) => /git\/|pulls/.test(l))).toEqual([]);
-    expect(statusEdits(gh).at(-1)).toMatch(/without changing any files.*\n\n> The pager is already correct; nothing to change\.$/s);
+    expect(statusEdits(gh).at(-1)).toMatch(/without changing any files.*\n\n> The pager is already correct; nothing to change\.\n/s);
     expect(live.size).toBe(0);
   });
 

@@ -17,6 +17,9 @@ const DEFAULTS: RepoConfig = {
   allowWorkflowChanges: false,
   model: {},
   templates: {},
+  verify: [],
+  fixAttempts: 1,
+  followUps: { keepSandboxMinutes: 0 },
 };
 
 describe('parseRepoConfig', () => {

@@ -11,6 +11,8 @@ export interface FakeAgentScript {
   exitCode?: number;
   /** Seconds to sleep before exiting (for timeouts and cancellation). */
   sleep?: number;
+  /** Seconds between printed lines (a chatty agent streaming over time). */
+  lineDelay?: number;
   /** A shell snippet run in the working directory after the writes (quoted by the test author). */
   extra?: string;
 }
@@ -36,7 +38,7 @@ export function fakeAgentBin(bin: string, script: FakeAgentScript): string {
     'pwd > "$rec/cwd"',
     ...writes,
     script.extra ?? '',
-    ...(script.lines ?? []).map((l) => `printf '%s\\n' ${quote(l)}`),
+    ...(script.lines ?? []).map((l) => `printf '%s\\n' ${quote(l)}${script.lineDelay ? `; sleep ${script.lineDelay}` : ''}`),
     script.sleep ? `sleep ${script.sleep}` : '',
     `exit ${script.exitCode ?? 0}`,
   ];
