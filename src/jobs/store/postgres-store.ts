@@ -297,6 +297,16 @@ export class PostgresJobStore implements JobStore {
     return row && rowToJob(row);
   }
 
+  async latestForPullRequest(repoOwner: string, repoName: string, prNumber: number): Promise<StoredJob | undefined> {
+    const row = await this.one(
+      this.pool,
+      `SELECT * FROM jobs WHERE lower(repo_owner) = lower($1) AND lower(repo_name) = lower($2) AND pr_number = $3
+       AND state NOT IN ('queued', 'running') ORDER BY finished_at DESC LIMIT 1`,
+      [repoOwner, repoName, prNumber],
+    );
+    return row && rowToJob(row);
+  }
+
   async stats(now: number = this.now()): Promise<StoreStats> {
     const counts = await this.pool.query<{ agent: string; state: JobState; n: string }>(
       'SELECT agent, state, COUNT(*) AS n FROM jobs GROUP BY agent, state ORDER BY agent, state',

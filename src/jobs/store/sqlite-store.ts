@@ -272,6 +272,16 @@ export class SqliteJobStore implements JobStore {
     return row && rowToJob(row);
   }
 
+  async latestForPullRequest(repoOwner: string, repoName: string, prNumber: number): Promise<StoredJob | undefined> {
+    const row = this.db
+      .prepare(
+        `SELECT * FROM jobs WHERE lower(repo_owner) = lower(?) AND lower(repo_name) = lower(?) AND pr_number = ?
+         AND state NOT IN ('queued', 'running') ORDER BY finished_at DESC LIMIT 1`,
+      )
+      .get(repoOwner, repoName, prNumber) as JobRow | undefined;
+    return row && rowToJob(row);
+  }
+
   async stats(now: number = this.now()): Promise<StoreStats> {
     const rows = this.db.prepare('SELECT agent, state, COUNT(*) AS n FROM jobs GROUP BY agent, state ORDER BY agent, state').all() as {
       agent: string;

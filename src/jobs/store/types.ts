@@ -143,6 +143,8 @@ export interface JobStore {
   /** Whether the job is queued or running (the orphan sweeper asks before killing its sandbox). */
   isActive(jobId: string): Promise<boolean>;
   get(jobId: string): Promise<StoredJob | undefined>;
+  /** The newest finished job that opened or pushed to this pull request (follow-ups continue it). */
+  latestForPullRequest(repoOwner: string, repoName: string, prNumber: number): Promise<StoredJob | undefined>;
   stats(now?: number): Promise<StoreStats>;
   /** Resolves when the store answers a trivial query; rejects otherwise (for /healthz). */
   ping(): Promise<void>;

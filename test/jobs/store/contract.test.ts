@@ -354,6 +354,25 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
     });
   });
 
+  describe('latestForPullRequest', () => {
+    it('finds the newest finished job of a PR, ignoring active ones and other repos', async () => {
+      await add({ id: 'old' });
+      await add({ id: 'new', issue: 2 });
+      await add({ id: 'other-repo', repo: 'elsewhere', issue: 3 });
+      await add({ id: 'running', issue: 4 });
+      for (const id of ['old', 'new', 'other-repo']) {
+        expect((await store.claim('w', LEASE, WIDE))?.id).toBe(id);
+        await store.record(id, { prNumber: 42, sessionId: `s-${id}` });
+        clock.t += 1000;
+        expect(await store.finish(id, 'w', PR)).toBe(true);
+      }
+      expect((await store.claim('w', LEASE, WIDE))?.id).toBe('running');
+      await store.record('running', { prNumber: 42 });
+      expect(await store.latestForPullRequest('OCTO', 'hello', 42)).toMatchObject({ id: 'new', sessionId: 's-new' });
+      expect(await store.latestForPullRequest('octo', 'hello', 43)).toBeUndefined();
+    });
+  });
+
   describe('stats, ping', () => {
     it('counts by state and agent, queue depth and the oldest wait', async () => {
       expect(await store.stats()).toEqual({
