@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { AppEnv } from './config/env.js';
 import type { GitHub } from './github/octokit.js';
 import { acceptTrigger } from './handlers/accept-trigger.js';
+import { fromIssueComment, fromLabel, fromReviewComment } from './handlers/trigger-event.js';
 import { healthHandler } from './handlers/health.js';
 import { endedWithoutWorker } from './handlers/ended-without-worker.js';
 import { JobRunner } from './jobs/runner.js';
@@ -83,7 +84,7 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     onEndedWithoutWorker: (job) => endedWithoutWorker(job, { octokitFor, store: deps.store, log: deps.log }),
     log: deps.log,
   });
-  const acceptDeps = { store: deps.store, runner, agentEnv: deps.agentEnv, deniedOnce: new Set<string>(), metrics: deps.metrics };
+  const acceptDeps = { store: deps.store, runner, agentEnv: deps.agentEnv, deniedOnce: new Set<string>(), log: deps.log };
 
   const appFn: ApplicationFunction = (app, options) => {
     probot = app;
@@ -93,16 +94,31 @@ export function createApp(deps: AppDeps): IssueAgentApp {
       // Loaded without an HTTP server (probot.receive in tests): no routes to add.
     }
     app.on('issues.labeled', async (context) => {
-      if (ignoreReason(context.payload) || !context.payload.label) return;
+      // A label on a pull request is not a trigger: follow-ups are `/agent` comments.
+      if (ignoreReason(context.payload) || !context.payload.label || context.payload.issue.pull_request) return;
       const label = context.payload.label.name;
-      await acceptTrigger(context, (config) => parseLabel(label, config), acceptDeps);
+      await acceptTrigger(fromLabel(context), (config) => parseLabel(label, config), acceptDeps);
     });
     app.on('issue_comment.created', async (context) => {
       if (ignoreReason(context.payload)) return;
       const body = context.payload.comment.body;
       // Every command starts with "/": skip the config and permission calls for ordinary comments.
       if (!body.startsWith('/')) return;
-      await acceptTrigger(context, (config) => parseCommand(body, config), acceptDeps);
+      await acceptTrigger(fromIssueComment(context), (config) => parseCommand(body, config), acceptDeps);
+    });
+    app.on('pull_request_review_comment.created', async (context) => {
+      if (ignoreReason(context.payload)) return;
+      const body = context.payload.comment.body;
+      if (!body.startsWith('/')) return;
+      await acceptTrigger(fromReviewComment(context), (config) => parseCommand(body, config), acceptDeps);
+    });
+    app.on('pull_request.closed', async (context) => {
+      // A kept sandbox is only there for follow-ups on this PR: it goes when the PR does.
+      const { repository, pull_request: pr } = context.payload;
+      const last = await deps.store.latestForPullRequest(repository.owner.login, repository.name, pr.number);
+      if (last?.sandboxId && deps.provider.connect) {
+        await deps.provider.connect(last.sandboxId).then((s) => s.kill()).catch(() => undefined);
+      }
     });
     runner.start();
   };

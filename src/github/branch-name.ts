@@ -1,5 +1,5 @@
 /** `agent/<issue-number>-<slug>`: readable, and stable for the same issue so reruns reuse it. */
-export function branchName(prefix: string, issueNumber: number, title: string): string {
+export function branchName(prefix: string, issueNumber: number, title: string, kind: '' | 'pr-' = ''): string {
   const slug = title
     .toLowerCase()
     .normalize('NFKD')
@@ -7,5 +7,5 @@ export function branchName(prefix: string, issueNumber: number, title: string): 
     .replace(/^-+|-+$/g, '')
     .slice(0, 40)
     .replace(/-+$/, '');
-  return `${prefix}${issueNumber}${slug ? `-${slug}` : ''}`;
+  return `${prefix}${kind}${issueNumber}${slug ? `-${slug}` : ''}`;
 }

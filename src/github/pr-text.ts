@@ -28,7 +28,8 @@ export function pullRequestBody(job: Job, facts: RunFacts): string {
   return [
     wrapSummary(r.summary.trim() || '_The agent gave no summary._'),
     '',
-    `Closes #${job.issue.number}`,
+    // A follow-up PR builds on another PR: it must not close anything.
+    job.followUp ? `Follow-up to #${job.followUp.prNumber}.` : `Closes #${job.issue.number}`,
     '',
     `Requested by @${job.trigger.sender.login}.`,
     '',

@@ -28,6 +28,12 @@ export function renderStatus(view: StatusView): string {
   switch (o.kind) {
     case 'pr':
       return `${header}\n\n✅ Opened pull request #${o.number}${took}: ${o.url}${o.checksFailed ? '\n\n⚠️ The verify commands still fail: the pull request is a draft.' : ''}`;
+    case 'pushed':
+      return [
+        `${header}\n\n✅ Pushed ${o.commitSha.slice(0, 7)} to \`${o.branch}\` (#${o.number})${took}${o.rebased ? ', on top of commits pushed meanwhile' : ''}: ${o.url}`,
+        ...(o.checksFailed ? ['⚠️ The verify commands still fail.'] : []),
+        quoteBlock(o.summary || '(no summary)'),
+      ].join('\n\n');
     case 'no-changes':
       return `${header}\n\n💬 Finished${took} without changing any files. The agent's answer:\n\n${quoteBlock(o.answer || '(no answer)')}`;
     case 'failed':

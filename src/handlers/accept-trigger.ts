@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Context } from 'probot';
+import type { Logger } from 'pino';
 import { getDriver } from '../agents/index.js';
 import { AGENT_NAMES, type AgentName } from '../agents/types.js';
 import { formatConfigErrors, parseRepoConfig, type RepoConfig } from '../config/repo-config.js';
@@ -9,13 +9,11 @@ import { renderStatus } from '../github/status-text.js';
 import { issueKey } from '../jobs/issue-key.js';
 import type { JobRunner } from '../jobs/runner.js';
 import type { JobStore } from '../jobs/store/types.js';
-import type { Job } from '../jobs/types.js';
+import type { FollowUp, Job } from '../jobs/types.js';
 import { helpText, unknownAgentText, usableAgents } from '../triggers/help.js';
 import type { Trigger } from '../triggers/types.js';
 import { acknowledge, editComment, reply, type Thread } from './replies.js';
-import type { GitHub } from '../github/octokit.js';
-
-type IssueContext = Context<'issues.labeled'> | Context<'issue_comment.created'>;
+import type { TriggerEvent } from './trigger-event.js';
 
 export interface AcceptDeps {
   store: JobStore;
@@ -23,13 +21,14 @@ export interface AcceptDeps {
   agentEnv: Record<string, string | undefined>;
   /** Users already told they may not trigger, per issue: the reply is sent once. */
   deniedOnce: Set<string>;
+  log: Logger;
 }
 
 /** Reads `.github/issue-agent.yml` (following `_extends`) and validates it. */
-export async function loadRepoConfig(context: IssueContext): Promise<ReturnType<typeof parseRepoConfig>> {
+export async function loadRepoConfig(ev: Pick<TriggerEvent, 'readConfig'>): Promise<ReturnType<typeof parseRepoConfig>> {
   let raw: Record<string, unknown> | null;
   try {
-    raw = await context.config<Record<string, unknown>>('issue-agent.yml');
+    raw = await ev.readConfig();
   } catch (err) {
     // The config plugin throws on YAML it cannot parse; that is the maintainer's to fix, not a crash.
     if (httpStatus(err) !== undefined) throw err;
@@ -40,26 +39,19 @@ export async function loadRepoConfig(context: IssueContext): Promise<ReturnType<
 
 /**
  * The webhook path for a message that may be a trigger: everything here is quick GitHub calls,
- * never the agent. It validates, checks permission, acknowledges, enqueues and returns.
+ * never the agent. It validates, checks permission, records the job once, acknowledges, returns.
  */
-export async function acceptTrigger(
-  context: IssueContext,
-  parse: (config: RepoConfig) => Trigger | null,
-  deps: AcceptDeps,
-): Promise<void> {
-  const sender = context.payload.sender;
-  const gh = context.octokit as GitHub;
+export async function acceptTrigger(ev: TriggerEvent, parse: (config: RepoConfig) => Trigger | null, deps: AcceptDeps): Promise<void> {
+  const { gh, sender } = ev;
   const thread: Thread = {
-    owner: context.payload.repository.owner.login,
-    repo: context.payload.repository.name,
-    issue_number: context.payload.issue.number,
-    commentId: 'comment' in context.payload ? context.payload.comment.id : undefined,
+    owner: ev.repo.owner,
+    repo: ev.repo.name,
+    issue_number: ev.issue.number,
+    commentId: ev.comment?.id,
+    reviewComment: ev.comment?.kind === 'review',
   };
   // Config and the sender's role are independent: fetch both at once to answer fast.
-  const [loaded, role] = await Promise.all([
-    loadRepoConfig(context),
-    getRole(gh, { owner: thread.owner, repo: thread.repo, username: sender.login }),
-  ]);
+  const [loaded, role] = await Promise.all([loadRepoConfig(ev), getRole(gh, { owner: thread.owner, repo: thread.repo, username: sender.login })]);
   if (!loaded.ok) {
     // Only speak up if the message would have been a trigger under the defaults.
     const defaults = parseRepoConfig({});
@@ -70,9 +62,9 @@ export async function acceptTrigger(
   const trigger = parse(config);
   if (!trigger) return;
 
-  const log = context.log.child({ issue: context.payload.issue.number, sender: sender.login });
+  const log = deps.log.child({ repo: ev.repo.fullName, issue: ev.issue.number, sender: sender.login, delivery: ev.deliveryId });
   if (!meetsPermission(role, config.permission)) {
-    const key = `${context.payload.repository.full_name}#${context.payload.issue.number}:${sender.login}`.toLowerCase();
+    const key = `${ev.repo.fullName}#${ev.issue.number}:${sender.login}`.toLowerCase();
     log.info({ role, required: config.permission }, 'trigger refused: permission');
     if (!deps.deniedOnce.has(key)) {
       deps.deniedOnce.add(key);
@@ -95,38 +87,43 @@ export async function acceptTrigger(
       break;
   }
 
-  const missing = missingEnv(trigger.agent, deps.agentEnv);
+  let followUp: FollowUp | undefined;
+  if (ev.issue.isPullRequest) {
+    const resolved = await resolveFollowUp(ev, deps.store);
+    if (typeof resolved === 'string') {
+      await reply(gh, thread, resolved);
+      return;
+    }
+    followUp = resolved;
+  }
+  // A follow-up keeps the agent of the run it continues, unless the command names another.
+  const agent = followUp?.previous && !trigger.named ? followUp.previous.agent : trigger.agent;
+  const missing = missingEnv(agent, deps.agentEnv);
   if (missing) {
-    await reply(gh, thread, `The agent \`${trigger.agent}\` cannot run: the app has no ${missing} set. Ask whoever runs this app to set it.`);
+    await reply(gh, thread, `The agent \`${agent}\` cannot run: the app has no ${missing} set. Ask whoever runs this app to set it.`);
     return;
   }
 
-  const issue = context.payload.issue;
-  const repository = context.payload.repository;
   const job: Job = {
     id: randomUUID(),
-    deliveryId: context.id,
-    installationId: context.payload.installation!.id,
-    repo: {
-      owner: repository.owner.login,
-      name: repository.name,
-      defaultBranch: repository.default_branch,
-      cloneUrl: repository.clone_url,
-    },
-    issue: { number: issue.number, title: issue.title, body: issue.body ?? '', isPullRequest: Boolean(issue.pull_request) },
+    deliveryId: ev.deliveryId,
+    installationId: ev.installationId,
+    repo: { owner: ev.repo.owner, name: ev.repo.name, defaultBranch: ev.repo.defaultBranch, cloneUrl: ev.repo.cloneUrl },
+    issue: ev.issue,
     trigger: {
-      kind: thread.commentId === undefined ? 'label' : 'comment',
-      sender: { login: sender.login, id: sender.id },
+      kind: ev.comment ? 'comment' : 'label',
+      sender,
       instructions: trigger.instructions,
-      commentId: thread.commentId,
+      commentId: ev.comment?.id,
     },
-    agent: trigger.agent,
+    agent,
     model: trigger.model,
     config,
+    ...(followUp && { followUp }),
     createdAt: Date.now(),
   };
   // A comment is one trigger however often it is delivered; a label event is one delivery.
-  const dedupeKey = thread.commentId === undefined ? `delivery:${context.id}` : `comment:${thread.commentId}`;
+  const dedupeKey = ev.comment ? `${ev.comment.kind}-comment:${ev.comment.id}` : `delivery:${ev.deliveryId}`;
   const { job: stored, created, ahead } = await deps.store.enqueue(job, dedupeKey);
   if (!created) {
     log.info({ job: stored.id, dedupeKey }, 'trigger seen before: no second job');
@@ -136,12 +133,43 @@ export async function acceptTrigger(
     acknowledge(gh, thread),
     reply(gh, thread, renderStatus({ phase: 'queued', agent: job.agent, queuedBehind: ahead })),
   ]);
-  await deps.store.record(stored.id, { statusCommentId });
+  await deps.store.record(stored.id, { statusCommentId, ...(followUp?.own && { prNumber: followUp.prNumber }) });
   deps.runner.wake();
-  log.info({ job: stored.id, agent: job.agent, ahead }, 'job queued');
+  log.info({ job: stored.id, agent: job.agent, ahead, followUp: followUp?.prNumber }, 'job queued');
 }
 
-async function stop(gh: GitHub, thread: Thread, deps: AcceptDeps, by: string): Promise<void> {
+/**
+ * What a `/agent` comment on a pull request continues: the app's own PR (new commit on its
+ * branch, same agent and session when possible) or someone else's (a new PR against its branch,
+ * never a push to their branch). Returns a reply instead when it cannot be done.
+ */
+async function resolveFollowUp(ev: TriggerEvent, store: JobStore): Promise<FollowUp | string> {
+  const { data: pr } = await ev.gh.rest.pulls.get({ owner: ev.repo.owner, repo: ev.repo.name, pull_number: ev.issue.number });
+  if (pr.state !== 'open') return 'This pull request is closed: reopen it, or trigger the agent on an issue.';
+  if (pr.head.repo?.full_name?.toLowerCase() !== ev.repo.fullName.toLowerCase()) {
+    return 'This pull request comes from a fork. issue-agent only works on branches of this repository.';
+  }
+  const previous = await store.latestForPullRequest(ev.repo.owner, ev.repo.name, pr.number);
+  return {
+    prNumber: pr.number,
+    prTitle: pr.title,
+    headRef: pr.head.ref,
+    headSha: pr.head.sha,
+    own: previous !== undefined,
+    ...(previous && {
+      previous: {
+        jobId: previous.id,
+        agent: previous.job.agent,
+        sessionId: previous.sessionId,
+        sandboxId: previous.sandboxId,
+        finishedAt: previous.finishedAt,
+      },
+    }),
+    ...(ev.comment?.kind === 'review' && { reviewComment: { path: ev.comment.path, line: ev.comment.line } }),
+  };
+}
+
+async function stop(gh: TriggerEvent['gh'], thread: Thread, deps: AcceptDeps, by: string): Promise<void> {
   const cancelled = await deps.store.requestCancel(issueKey({ repo: { owner: thread.owner, name: thread.repo }, issue: { number: thread.issue_number } }), by);
   if (!cancelled) {
     await reply(gh, thread, 'Nothing to stop: no run is queued or running here.');

@@ -7,6 +7,8 @@ export interface Thread {
   repo: string;
   issue_number: number;
   commentId?: number;
+  /** Review comments take reactions through another endpoint. */
+  reviewComment?: boolean;
 }
 
 /** Posts a comment on the issue or pull request (redacted, like everything we write). */
@@ -17,7 +19,9 @@ export async function reply(gh: GitHub, t: Thread, body: string): Promise<number
 
 /** 👀 on the comment that triggered, or on the issue for a label. */
 export async function acknowledge(gh: GitHub, t: Thread): Promise<void> {
-  if (t.commentId !== undefined) {
+  if (t.commentId !== undefined && t.reviewComment) {
+    await gh.rest.reactions.createForPullRequestReviewComment({ owner: t.owner, repo: t.repo, comment_id: t.commentId, content: 'eyes' });
+  } else if (t.commentId !== undefined) {
     await gh.rest.reactions.createForIssueComment({ owner: t.owner, repo: t.repo, comment_id: t.commentId, content: 'eyes' });
   } else {
     await gh.rest.reactions.createForIssue({ owner: t.owner, repo: t.repo, issue_number: t.issue_number, content: 'eyes' });

@@ -25,14 +25,32 @@ export interface Job {
   agent: AgentName;
   model?: string;
   config: RepoConfig;
+  /** Set when the trigger is a `/agent` comment on a pull request: the work continues there. */
+  followUp?: FollowUp;
   /** Known once the handler posted the status comment (the store records it too). */
   statusCommentId?: number;
   createdAt: number;
 }
 
+export interface FollowUp {
+  prNumber: number;
+  prTitle: string;
+  /** The PR's branch: cloned, and (for the app's own PR) where the new commit goes. */
+  headRef: string;
+  headSha: string;
+  /** true: the app opened this PR, the commit goes onto its branch; false: a new PR against it. */
+  own: boolean;
+  /** The run that last worked on this PR, when there was one. */
+  previous?: { jobId: string; agent: AgentName; sessionId?: string; sandboxId?: string; finishedAt?: number };
+  /** The review comment that triggered, if it was one. */
+  reviewComment?: { path?: string; line?: number };
+}
+
 /** How a job ended: exactly one of these is shown on its status comment. */
 export type Outcome =
   | { kind: 'pr'; number: number; url: string; branch: string; files: string[]; commitSha?: string; checksFailed?: boolean }
+  /** A follow-up's commit on the app's own PR branch. */
+  | { kind: 'pushed'; number: number; url: string; branch: string; files: string[]; commitSha: string; rebased: boolean; summary: string; checksFailed?: boolean }
   | { kind: 'no-changes'; answer: string }
   | { kind: 'failed'; reason: string }
   | { kind: 'cancelled'; by: string };

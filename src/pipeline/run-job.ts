@@ -3,9 +3,7 @@ import { getDriver } from '../agents/index.js';
 import { runAgent } from '../agents/run-agent.js';
 import type { AgentEvent } from '../agents/types.js';
 import type { GitHub } from '../github/octokit.js';
-import { commitMessage, noreplyDomain, pullRequestBody } from '../github/pr-text.js';
-import { publish } from '../github/publish.js';
-import { branchName } from '../github/branch-name.js';
+import { renderReviewCommentsForPrompt, reviewCommentsSince } from '../github/review-comments.js';
 import type { JobPatch } from '../jobs/store/types.js';
 import type { Job, Outcome, Phase } from '../jobs/types.js';
 import { command } from '../sandbox/shell.js';
@@ -16,7 +14,8 @@ import { cloneRepository } from '../workspace/clone.js';
 import { collectChanges } from '../workspace/collect-changes.js';
 import { takeGitFingerprint } from '../workspace/git-fingerprint.js';
 import { validateChanges } from '../workspace/validate-changes.js';
-import { buildPrompt } from './prompt.js';
+import { deliver } from './deliver.js';
+import { buildFollowUpPrompt, buildPrompt } from './prompt.js';
 import { allPassed, runVerify, verifyFeedbackPrompt, type VerifyResult } from './verify.js';
 import { describeFailure } from './failure.js';
 
@@ -73,6 +72,7 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
     }
   };
   let sandbox: Sandbox | undefined;
+  let keep = false;
   try {
     if (deps.prior?.prNumber) {
       // An earlier attempt opened the PR and then died before reporting it.
@@ -84,7 +84,17 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
       await deps.provider.connect(deps.prior.sandboxId).then((old) => old.kill()).catch(() => undefined);
     }
     deps.onPhase('starting');
-    sandbox = await createSandbox({
+    // A follow-up with the same agent resumes its session in the kept sandbox of the last run.
+    const previous = job.followUp?.previous;
+    let resumeSessionId: string | undefined;
+    if (previous?.sandboxId && previous.sessionId && previous.agent === job.agent && deps.provider.connect) {
+      sandbox = await deps.provider.connect(previous.sandboxId).catch(() => undefined);
+      if (sandbox) {
+        resumeSessionId = previous.sessionId;
+        await sandbox.setTimeout((job.config.timeoutMinutes + 5) * 60_000);
+      }
+    }
+    sandbox ??= await createSandbox({
       template: job.config.templates[job.agent] ?? driver.template,
       metadata: sandboxTags({
         appId: deps.appId,
@@ -97,6 +107,7 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
       // The sandbox outlives the job's deadline by a margin so cleanup, not E2B, ends it.
       timeoutMs: (job.config.timeoutMinutes + 5) * 60_000,
       allowOut: job.config.network?.allowOut,
+      pauseOnTimeout: job.config.followUps.keepSandboxMinutes > 0,
     });
     deps.onSandbox?.('started');
     await record({ sandboxId: sandbox.id });
@@ -106,9 +117,11 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
     deps.onPhase('cloning');
     const token = await deps.mintReadToken();
     redactor.add(token);
+    // A kept sandbox still holds the last run's checkout: start from the branch as it is now.
+    if (resumeSessionId) await sandbox.run(command('rm', '-rf', p.repo), { signal });
     const base = await cloneRepository(sandbox, {
       cloneUrl: job.repo.cloneUrl,
-      branch: job.repo.defaultBranch,
+      branch: job.followUp?.headRef ?? job.repo.defaultBranch,
       token,
       dir: p.repo,
       signal,
@@ -129,11 +142,12 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
 
     deps.onPhase('running');
     await sandbox.run(command('mkdir', '-p', p.work), { signal });
-    await sandbox.writeFile(p.prompt, buildPrompt(job));
+    await sandbox.writeFile(p.prompt, job.followUp ? buildFollowUpPrompt(job, await reviewFeedback(deps.gh, job), resumeSessionId !== undefined) : buildPrompt(job));
     const model = job.model ?? job.config.model[job.agent];
     const agentEnv = definedOnly(deps.agentEnv);
     const input = { cwd: p.repo, promptFile: p.prompt, model, stateDir: p.work };
-    const result = await runAgent(sandbox, driver, input, { env: agentEnv, signal, onEvent: deps.onAgentEvent });
+    const result = await runAgent(sandbox, driver, { ...input, resumeSessionId }, { env: agentEnv, signal, onEvent: deps.onAgentEvent });
+    if (result.sessionId) await record({ sessionId: result.sessionId });
     if (!result.ok) return { kind: 'failed', reason: `${job.agent} failed: ${result.error ?? 'unknown error'}` };
 
     // The repo's own checks; failures go back to the agent, in its session when it has one.
@@ -164,27 +178,30 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
     if (changes.length === 0) return { kind: 'no-changes', answer: result.summary };
 
     deps.onPhase('committing');
-    const pr = await publish(deps.gh, {
-      owner: job.repo.owner,
-      repo: job.repo.name,
+    const outcome = await deliver({
+      gh: deps.gh,
+      job,
       base,
-      baseBranch: job.repo.defaultBranch,
       changes,
-      branch: deps.prior?.branch ?? branchName(job.config.branchPrefix, job.issue.number, job.issue.title),
-      reuseBranch: deps.prior?.branch !== undefined,
-      onBranch: (branch) => record({ branch }),
-      commitMessage: commitMessage(job, noreplyDomain(deps.gheHost)),
-      title: job.issue.title,
-      body: redactor.redact(pullRequestBody(job, { result, model, durationMs: now() - started, changes, verify })),
-      draft: job.config.draft || checksFailed,
-      reviewer: job.trigger.sender.login,
+      result,
+      model,
+      durationMs: now() - started,
+      verify,
+      checksFailed,
+      gheHost: deps.gheHost,
+      prior: deps.prior,
+      record,
     });
-    await record({ prNumber: pr.number });
-    return { kind: 'pr', number: pr.number, url: pr.url, branch: pr.branch, files: changes.map((c) => c.path), commitSha: pr.commitSha, checksFailed };
+    keep = (outcome.kind === 'pr' || outcome.kind === 'pushed') && job.config.followUps.keepSandboxMinutes > 0;
+    return outcome;
   } catch (err) {
     return describeFailure(err, signal, job);
   } finally {
-    if (sandbox) {
+    if (sandbox && keep) {
+      // Kept for a follow-up on the PR (E2B pauses it at the end of this time); closing the PR kills it.
+      await sandbox.setTimeout(job.config.followUps.keepSandboxMinutes * 60_000).catch(() => (keep = false));
+    }
+    if (sandbox && !keep) {
       await sandbox.kill().catch((err: unknown) => deps.log.error({ err, sandbox: sandbox?.id }, 'could not kill the sandbox'));
     }
   }
@@ -205,4 +222,12 @@ function tail(text: string, lines = 20): string {
 
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/** Review comments on the PR since the run this follow-up continues (all of them on a PR new to the app). */
+async function reviewFeedback(gh: GitHub, job: Job): Promise<string> {
+  const fu = job.followUp!;
+  const since = new Date(fu.previous?.finishedAt ?? 0);
+  const comments = await reviewCommentsSince(gh, { owner: job.repo.owner, repo: job.repo.name, pullNumber: fu.prNumber, since });
+  return renderReviewCommentsForPrompt(comments.slice(-30));
 }

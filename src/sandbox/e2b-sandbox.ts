@@ -83,6 +83,15 @@ export class E2BSandbox implements Sandbox {
     }
   }
 
+  async setTimeout(ms: number): Promise<void> {
+    try {
+      await this.sdk.setTimeout(ms, { requestTimeoutMs: this.options.requestTimeoutMs });
+      this.options.expiresAt = Date.now() + ms;
+    } catch (err) {
+      throw toSandboxError(err, { action: 'extend the sandbox' });
+    }
+  }
+
   async kill(): Promise<void> {
     if (this.killed) return;
     this.killed = true;

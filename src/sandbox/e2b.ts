@@ -60,8 +60,8 @@ export class E2BSandboxProvider implements SandboxProvider, SandboxLister {
       envs: spec.envs ?? {},
       metadata: spec.metadata,
       timeoutMs: spec.timeoutMs,
-      // A sandbox that outlives its timeout is killed, never paused: nothing of a job should linger.
-      lifecycle: { onTimeout: 'kill' },
+      // A sandbox that outlives its timeout is killed, unless it is kept (paused) for follow-ups.
+      lifecycle: { onTimeout: spec.pauseOnTimeout ? 'pause' : 'kill' },
       requestTimeoutMs: this.requestTimeoutMs,
       // E2B lets everything out unless denied; "only these hosts" is allow-list plus deny-all.
       ...(spec.allowOut !== undefined && { network: { allowOut: spec.allowOut, denyOut: [ALL_TRAFFIC] } }),

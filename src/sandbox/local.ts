@@ -27,7 +27,15 @@ export interface LocalProviderOptions {
  */
 export class LocalSandboxProvider implements SandboxProvider {
   readonly name = 'local' as const;
+  /** Live sandboxes of this process, so a follow-up can connect to a kept one. */
+  private readonly live = new Map<string, LocalSandbox>();
   constructor(private readonly options: LocalProviderOptions = {}) {}
+
+  async connect(id: string): Promise<Sandbox> {
+    const sandbox = this.live.get(id);
+    if (!sandbox) throw new SandboxError(`the sandbox ${id} no longer exists`);
+    return sandbox;
+  }
 
   async create(spec: SandboxSpec): Promise<Sandbox> {
     const root = this.options.root ?? tmpdir();
@@ -39,7 +47,9 @@ export class LocalSandboxProvider implements SandboxProvider {
       throw new SandboxError(`the local sandbox could not be created: ${(err as Error).message}`, false, { cause: err });
     }
     const path = [...(this.options.pathPrefix ?? []), process.env.PATH ?? '/usr/bin:/bin'].join(':');
-    return new LocalSandbox(home, { PATH: path, HOME: home, LANG: 'C.UTF-8', ...spec.envs }, spec.timeoutMs);
+    const sandbox = new LocalSandbox(home, { PATH: path, HOME: home, LANG: 'C.UTF-8', ...spec.envs }, spec.timeoutMs, () => this.live.delete(sandbox.id));
+    this.live.set(sandbox.id, sandbox);
+    return sandbox;
   }
 }
 
@@ -47,17 +57,28 @@ class LocalSandbox implements Sandbox {
   readonly id: string;
   private readonly running = new Set<ChildProcess>();
   private killed = false;
-  private readonly lifetime: NodeJS.Timeout;
+  private lifetime: NodeJS.Timeout;
 
   constructor(
     readonly home: string,
     private readonly baseEnv: Record<string, string>,
     timeoutMs: number,
+    private readonly onKilled: () => void,
   ) {
     this.id = `local-${home.split(sep).pop()}`;
     // Like a cloud sandbox, this one does not outlive its timeout.
-    this.lifetime = setTimeout(() => void this.kill(), timeoutMs);
-    this.lifetime.unref();
+    this.lifetime = this.expireIn(timeoutMs);
+  }
+
+  async setTimeout(ms: number): Promise<void> {
+    clearTimeout(this.lifetime);
+    this.lifetime = this.expireIn(ms);
+  }
+
+  private expireIn(ms: number): NodeJS.Timeout {
+    const timer = setTimeout(() => void this.kill(), ms);
+    timer.unref();
+    return timer;
   }
 
   run(cmd: string, opts: RunOptions = {}): Promise<RunResult> {
@@ -114,6 +135,7 @@ class LocalSandbox implements Sandbox {
   async kill(): Promise<void> {
     if (this.killed) return;
     this.killed = true;
+    this.onKilled();
     clearTimeout(this.lifetime);
     for (const child of this.running) killGroup(child);
     await rm(this.home, { recursive: true, force: true, maxRetries: 3 });

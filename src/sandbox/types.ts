@@ -14,6 +14,8 @@ export interface SandboxSpec {
   timeoutMs: number;
   /** Hosts/CIDRs the sandbox may reach; undefined means unrestricted. */
   allowOut?: string[];
+  /** Pause instead of kill when the timeout ends (kept for follow-ups; E2B resumes it on connect). */
+  pauseOnTimeout?: boolean;
 }
 
 export interface RunOptions {
@@ -40,6 +42,8 @@ export interface Sandbox {
   run(cmd: string, opts?: RunOptions): Promise<RunResult>;
   readFile(path: string): Promise<Uint8Array>;
   writeFile(path: string, data: Uint8Array | string): Promise<void>;
+  /** Sets the remaining lifetime from now (a finished run's sandbox kept for follow-ups). */
+  setTimeout(ms: number): Promise<void>;
   kill(): Promise<void>;
 }
 

@@ -30,11 +30,13 @@ export function parseCommand(body: string, config: Pick<RepoConfig, 'command' | 
   if (firstLine === 'stop' || firstLine === 'cancel') return { kind: 'stop' };
 
   let agent = config.agent;
+  let named = false;
   let word = NEXT_WORD.exec(rest);
   if (word?.[1] !== undefined && isAgentName(word[1])) {
     const choice = resolveAgent(word[1], config.agents);
     if (!choice.ok) return { kind: 'unknown-agent', name: word[1] };
     agent = choice.agent;
+    named = true;
     rest = rest.slice(word[0].length);
     word = NEXT_WORD.exec(rest);
   }
@@ -52,5 +54,5 @@ export function parseCommand(body: string, config: Pick<RepoConfig, 'command' | 
   }
 
   const instructions = rest.trim();
-  return model === undefined ? { kind: 'run', agent, instructions } : { kind: 'run', agent, model, instructions };
+  return { kind: 'run', agent, instructions, ...(model !== undefined && { model }), ...(named && { named }) };
 }

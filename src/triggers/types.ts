@@ -2,7 +2,8 @@ import type { AgentName } from '../agents/types.js';
 
 /** What a label or comment asks for. `unknown-agent` gets a reply listing the allowed agents. */
 export type Trigger =
-  | { kind: 'run'; agent: AgentName; model?: string; instructions: string }
+  /** `named`: the trigger chose the agent (a follow-up otherwise keeps the previous run's agent). */
+  | { kind: 'run'; agent: AgentName; model?: string; instructions: string; named?: boolean }
   | { kind: 'help' }
   | { kind: 'stop' }
   | { kind: 'unknown-agent'; name: string };

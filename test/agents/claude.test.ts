@@ -352,6 +352,7 @@ function recordingStdout(sandbox: Sandbox, chunks: string[]): Sandbox {
     home: sandbox.home,
     readFile: (p) => sandbox.readFile(p),
     writeFile: (p, d) => sandbox.writeFile(p, d),
+    setTimeout: (ms) => sandbox.setTimeout(ms),
     kill: () => sandbox.kill(),
     run: (cmd, opts = {}) =>
       sandbox.run(cmd, {

@@ -21,6 +21,7 @@ function tracking(inner: SandboxProvider) {
         run: (c, o) => sb.run(c, o),
         readFile: (p) => sb.readFile(p),
         writeFile: (p, d) => sb.writeFile(p, d),
+        setTimeout: (ms) => sb.setTimeout(ms),
         kill: async () => {
           live.delete(sb.id);
           await sb.kill();

@@ -82,6 +82,10 @@ export class RecordingSandbox implements Sandbox {
   writeFile(path: string, data: Uint8Array | string): Promise<void> {
     return this.inner.writeFile(path, data);
   }
+  setTimeout(ms: number): Promise<void> {
+    return this.inner.setTimeout(ms);
+  }
+
   kill(): Promise<void> {
     return this.inner.kill();
   }

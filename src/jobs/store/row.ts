@@ -100,6 +100,7 @@ export function rowToJob(row: JobRow): StoredJob {
 export function stateForOutcome(outcome: Outcome): FinalState {
   switch (outcome.kind) {
     case 'pr':
+    case 'pushed':
       return 'succeeded';
     case 'no-changes':
       return 'no_changes';

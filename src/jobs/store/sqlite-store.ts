@@ -170,8 +170,8 @@ export class SqliteJobStore implements JobStore {
         state: stateForOutcome(outcome),
         outcome: JSON.stringify(outcome),
         now: this.now(),
-        prNumber: outcome.kind === 'pr' ? outcome.number : null,
-        branch: outcome.kind === 'pr' ? outcome.branch : null,
+        prNumber: outcome.kind === 'pr' || outcome.kind === 'pushed' ? outcome.number : null,
+        branch: outcome.kind === 'pr' || outcome.kind === 'pushed' ? outcome.branch : null,
         costUsd: extras.costUsd ?? null,
         error: extras.error ?? (outcome.kind === 'failed' ? outcome.reason : null),
       });

@@ -1,0 +1,67 @@
+import type { Context } from 'probot';
+import type { GitHub } from '../github/octokit.js';
+
+/**
+ * What the accept path needs from any triggering webhook (a label, an issue or PR comment, a
+ * review comment), in one shape, so one function accepts them all.
+ */
+export interface TriggerEvent {
+  deliveryId: string;
+  installationId: number;
+  gh: GitHub;
+  /** Reads `.github/issue-agent.yml` through Probot (follows `_extends`). */
+  readConfig(): Promise<Record<string, unknown> | null>;
+  repo: { owner: string; name: string; fullName: string; defaultBranch: string; cloneUrl: string };
+  /** The issue or pull request the trigger is on. */
+  issue: { number: number; title: string; body: string; isPullRequest: boolean };
+  sender: { login: string; id: number };
+  /** The comment that triggered (absent for a label). */
+  comment?: { id: number; kind: 'issue' | 'review'; path?: string; line?: number };
+}
+
+type Repo = Context<'issues.labeled'>['payload']['repository'];
+
+function repoOf(r: Repo) {
+  return { owner: r.owner.login, name: r.name, fullName: r.full_name, defaultBranch: r.default_branch, cloneUrl: r.clone_url };
+}
+
+export function fromLabel(context: Context<'issues.labeled'>): TriggerEvent {
+  const p = context.payload;
+  return {
+    deliveryId: context.id,
+    installationId: p.installation!.id,
+    gh: context.octokit as GitHub,
+    readConfig: () => context.config<Record<string, unknown>>('issue-agent.yml'),
+    repo: repoOf(p.repository),
+    issue: { number: p.issue.number, title: p.issue.title, body: p.issue.body ?? '', isPullRequest: false },
+    sender: { login: p.sender.login, id: p.sender.id },
+  };
+}
+
+export function fromIssueComment(context: Context<'issue_comment.created'>): TriggerEvent {
+  const p = context.payload;
+  return {
+    deliveryId: context.id,
+    installationId: p.installation!.id,
+    gh: context.octokit as GitHub,
+    readConfig: () => context.config<Record<string, unknown>>('issue-agent.yml'),
+    repo: repoOf(p.repository as Repo),
+    issue: { number: p.issue.number, title: p.issue.title, body: p.issue.body ?? '', isPullRequest: Boolean(p.issue.pull_request) },
+    sender: { login: p.sender.login, id: p.sender.id },
+    comment: { id: p.comment.id, kind: 'issue' },
+  };
+}
+
+export function fromReviewComment(context: Context<'pull_request_review_comment.created'>): TriggerEvent {
+  const p = context.payload;
+  return {
+    deliveryId: context.id,
+    installationId: p.installation!.id,
+    gh: context.octokit as GitHub,
+    readConfig: () => context.config<Record<string, unknown>>('issue-agent.yml'),
+    repo: repoOf(p.repository as Repo),
+    issue: { number: p.pull_request.number, title: p.pull_request.title, body: p.pull_request.body ?? '', isPullRequest: true },
+    sender: { login: p.sender.login, id: p.sender.id },
+    comment: { id: p.comment.id, kind: 'review', path: p.comment.path, line: p.comment.line ?? p.comment.original_line ?? undefined },
+  };
+}

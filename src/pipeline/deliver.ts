@@ -1,0 +1,83 @@
+import type { AgentRunResult } from '../agents/run-result.js';
+import { branchName } from '../github/branch-name.js';
+import type { GitHub } from '../github/octokit.js';
+import { replaceSummary } from '../github/pr-summary.js';
+import { commitMessage, noreplyDomain, pullRequestBody } from '../github/pr-text.js';
+import { publish } from '../github/publish.js';
+import { BranchMovedConflictError, commitOnBranch } from '../github/update-branch.js';
+import type { JobPatch } from '../jobs/store/types.js';
+import type { Job, Outcome } from '../jobs/types.js';
+import { redactor } from '../security/redactor.js';
+import type { BaseCommit, FileChange } from '../workspace/types.js';
+import type { VerifyResult } from './verify.js';
+
+export interface Delivery {
+  gh: GitHub;
+  job: Job;
+  base: BaseCommit;
+  changes: FileChange[];
+  result: AgentRunResult;
+  model?: string;
+  durationMs: number;
+  verify?: { results: VerifyResult[]; attempts: number };
+  checksFailed: boolean;
+  gheHost?: string;
+  /** What an earlier attempt of this job already created (branch, PR). */
+  prior?: JobPatch;
+  record(patch: JobPatch): Promise<void>;
+}
+
+/**
+ * Takes validated changes to GitHub, from the app (never the sandbox): a new pull request for
+ * an issue; for a follow-up on the app's own PR, a commit on its branch (rebased through the
+ * API if someone pushed meanwhile); for someone else's PR, a new PR against its branch.
+ */
+export async function deliver(d: Delivery): Promise<Outcome> {
+  const { gh, job } = d;
+  const fu = job.followUp;
+  const message = commitMessage(job, noreplyDomain(d.gheHost));
+  if (fu?.own) {
+    let pushed;
+    try {
+      pushed = await commitOnBranch(gh, { owner: job.repo.owner, repo: job.repo.name, branch: fu.headRef, base: d.base, changes: d.changes, message });
+    } catch (err) {
+      if (err instanceof BranchMovedConflictError) return { kind: 'failed', reason: err.message };
+      throw err;
+    }
+    // The PR body's summary follows the latest run.
+    const { data: pr } = await gh.rest.pulls.get({ owner: job.repo.owner, repo: job.repo.name, pull_number: fu.prNumber });
+    const summary = redactor.redact(d.result.summary.trim());
+    if (summary) {
+      await gh.rest.pulls.update({ owner: job.repo.owner, repo: job.repo.name, pull_number: fu.prNumber, body: replaceSummary(pr.body, summary) });
+    }
+    return {
+      kind: 'pushed',
+      number: fu.prNumber,
+      url: `${pr.html_url}/commits/${pushed.sha}`,
+      branch: fu.headRef,
+      files: d.changes.map((c) => c.path),
+      commitSha: pushed.sha,
+      rebased: pushed.rebased,
+      summary,
+      checksFailed: d.checksFailed,
+    };
+  }
+  const pr = await publish(gh, {
+    owner: job.repo.owner,
+    repo: job.repo.name,
+    base: d.base,
+    // A follow-up on someone else's PR goes into their branch through a PR of its own.
+    baseBranch: fu ? fu.headRef : job.repo.defaultBranch,
+    changes: d.changes,
+    branch: d.prior?.branch ?? branchName(job.config.branchPrefix, job.issue.number, job.issue.title, fu ? 'pr-' : ''),
+    reuseBranch: d.prior?.branch !== undefined,
+    onBranch: (branch) => d.record({ branch }),
+    commitMessage: message,
+    title: fu ? `${job.issue.title} (follow-up)` : job.issue.title,
+    body: redactor.redact(pullRequestBody(job, { result: d.result, model: d.model, durationMs: d.durationMs, changes: d.changes, verify: d.verify })),
+    draft: job.config.draft || d.checksFailed,
+    reviewer: job.trigger.sender.login,
+  });
+  await d.record({ prNumber: pr.number });
+  return { kind: 'pr', number: pr.number, url: pr.url, branch: pr.branch, files: d.changes.map((c) => c.path), commitSha: pr.commitSha, checksFailed: d.checksFailed };
+}
