@@ -133,7 +133,7 @@ export async function acceptTrigger(ev: TriggerEvent, parse: (config: RepoConfig
     acknowledge(gh, thread),
     reply(gh, thread, renderStatus({ phase: 'queued', agent: job.agent, queuedBehind: ahead })),
   ]);
-  await deps.store.record(stored.id, { statusCommentId, ...(followUp?.own && { prNumber: followUp.prNumber }) });
+  await deps.store.record(stored.id, { statusCommentId });
   deps.runner.wake();
   log.info({ job: stored.id, agent: job.agent, ahead, followUp: followUp?.prNumber }, 'job queued');
 }

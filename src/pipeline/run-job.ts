@@ -74,7 +74,7 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
   let sandbox: Sandbox | undefined;
   let keep = false;
   try {
-    if (deps.prior?.prNumber) {
+    if (deps.prior?.prNumber && !job.followUp?.own) {
       // An earlier attempt opened the PR and then died before reporting it.
       const { data: pr } = await deps.gh.rest.pulls.get({ owner: job.repo.owner, repo: job.repo.name, pull_number: deps.prior.prNumber });
       return { kind: 'pr', number: pr.number, url: pr.html_url, branch: pr.head.ref, files: [] };

@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { git, makeRemote } from '../helpers/git-remote.js';
+import { commentPayload, labeledPayload } from '../helpers/payloads.js';
+import { claudeLines, happyGitHub, phaseLines, R, resetNock, startApp, statusEdits, type Harness } from './harness.js';
+
+/**
+ * `/agent` on a pull request. The remote git repository plays GitHub's: the PR branch exists in
+ * it, so the follow-up clones the branch's real head; nock answers the REST calls.
+ */
+const BRANCH = 'agent/1-spelling-error-in-the-readme-file';
+const PR = 42;
+
+/** A remote with the PR branch one commit ahead of master, as the first run left it. */
+function remoteWithPrBranch() {
+  const remote = makeRemote({ 'a.txt': 'a\n', 'b.txt': 'b\n' });
+  git(remote.dir, 'checkout', '-q', '-b', BRANCH);
+  git(remote.dir, 'commit', '-q', '--allow-empty', '-m', 'the first run');
+  const head = git(remote.dir, 'rev-parse', 'HEAD');
+  const tree = git(remote.dir, 'rev-parse', 'HEAD^{tree}');
+  git(remote.dir, 'checkout', '-q', 'master');
+  return { ...remote, head, headTree: tree };
+}
+
+function prComment(body: string, cloneUrl: string, id: number) {
+  const p = commentPayload(body, { cloneUrl });
+  p.issue.number = PR;
+  p.issue.title = 'Spelling error in the README file';
+  p.issue.pull_request = { url: 'u', html_url: 'h', diff_url: 'd', patch_url: 'p', merged_at: null };
+  (p.comment as { id: number }).id = id;
+  return p;
+}
+
+/** GitHub's answers about PR #42 and its branch (head at `head`). */
+function prRoutes(head: string, extra: Record<string, (body: unknown, path: string) => [number, unknown]> = {}) {
+  return {
+    [`GET ${R}/pulls/${PR}`]: () =>
+      [200, { number: PR, state: 'open', title: 'Spelling error in the README file', body: '<!-- issue-agent:summary:start -->\nold\n<!-- issue-agent:summary:end -->\n\nCloses #1', html_url: `https://github.com/Codertocat/Hello-World/pull/${PR}`, head: { ref: BRANCH, sha: head, repo: { full_name: 'Codertocat/Hello-World' } } }] as [number, unknown],
+    [`PATCH ${R}/pulls/${PR}`]: () => [200, {}] as [number, unknown],
+    [`POST ${R}/issues/${PR}/comments`]: () => [201, { id: 2001 }] as [number, unknown],
+    [`PATCH ${R}/issues/comments/2001`]: () => [200, {}] as [number, unknown],
+    [`POST ${R}/issues/comments/7001/reactions`]: () => [201, {}] as [number, unknown],
+    [`GET ${R}/pulls/${PR}/comments`]: () =>
+      [200, [{ path: 'b.txt', line: 1, original_line: 1, body: 'Please say bee here.', user: { login: 'reviewer', type: 'User' }, created_at: new Date(Date.now() + 60_000).toISOString(), html_url: 'x' }]] as [number, unknown],
+    [`GET ${R}/git/ref/heads%2F${encodeURIComponent(BRANCH)}`]: () => [200, { object: { sha: head } }] as [number, unknown],
+    [`PATCH ${R}/git/refs/heads%2F${encodeURIComponent(BRANCH)}`]: () => [200, {}] as [number, unknown],
+    ...extra,
+  };
+}
+
+/** Runs the first job (label → PR #42, recorded in the store), as a follow-up needs one before it. */
+async function firstRun(h: Harness, cloneUrl: string, config: string) {
+  const gh = happyGitHub({ [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, config] });
+  await h.probot.receive({ id: 'first', name: 'issues', payload: labeledPayload('agent', { cloneUrl }) as never });
+  await h.app.idle();
+  expect(statusEdits(gh).at(-1)).toMatch(/Opened pull request #42/);
+  resetNock();
+}
+
+const record = (h: Harness, file: string) => readFileSync(join(h.agentBin, 'record', file), 'utf8');
+
+describe('follow-ups on pull requests', () => {
+  beforeEach(resetNock);
+  afterEach(resetNock);
+
+  it("on the app's own PR: one new commit on its branch, no second PR, review comments in the prompt, the session resumed", async () => {
+    const remote = remoteWithPrBranch();
+    const config = 'followUps:\n  keepSandboxMinutes: 5\n';
+    const h = await startApp({ writes: { 'b.txt': 'bee\n' }, lines: claudeLines('Said bee.') });
+    await firstRun(h, remote.url, config);
+
+    const gh = happyGitHub({ [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, config], ...prRoutes(remote.head) });
+    await h.probot.receive({ id: 'follow', name: 'issue_comment', payload: prComment('/agent use bee, not b', remote.url, 7001) as never });
+    await h.app.idle();
+
+    expect(gh.lines()).not.toContain(`POST ${R}/pulls`);
+    expect(gh.lines()).not.toContain(`POST ${R}/git/refs`);
+    expect(gh.bodiesOf('POST', `${R}/git/trees`)).toEqual([{ base_tree: remote.headTree, tree: [{ path: 'b.txt', mode: '100644', type: 'blob', content: 'bee\n' }] }]);
+    expect(gh.bodiesOf('POST', `${R}/git/commits`)).toEqual([expect.objectContaining({ parents: [remote.head] })]);
+    expect(gh.bodiesOf('PATCH', `${R}/git/refs/heads%2F${encodeURIComponent(BRANCH)}`)).toEqual([{ sha: 'new-commit-sha', force: false }]);
+    // The PR body's summary follows the latest run; the rest of the body stays.
+    expect(gh.bodiesOf('PATCH', `${R}/pulls/${PR}`)).toEqual([{ body: '<!-- issue-agent:summary:start -->\nSaid bee.\n<!-- issue-agent:summary:end -->\n\nCloses #1' }]);
+    const final = (gh.bodiesOf('PATCH', `${R}/issues/comments/2001`) as { body: string }[]).at(-1)!.body;
+    expect(final).toMatch(/✅ Pushed new-com to `agent\/1-spelling-error-in-the-readme-file` \(#42\)/);
+    expect(final).toContain(`https://github.com/Codertocat/Hello-World/pull/42/commits/new-commit-sha`);
+    expect(final).toContain('> Said bee.');
+
+    const prompt = record(h, 'stdin');
+    expect(prompt).toContain('use bee, not b');
+    expect(prompt).toContain('Please say bee here.');
+    expect(prompt).toContain('b.txt');
+    // Same agent, kept sandbox: the CLI was asked to resume the first run's session.
+    expect(record(h, 'argv')).toMatch(/--resume\nsess-123/);
+  });
+
+  it('a branch moved by someone else: rebased through the API when the files do not overlap', async () => {
+    const remote = remoteWithPrBranch();
+    const h = await startApp({ writes: { 'b.txt': 'bee\n' }, lines: claudeLines('Said bee.') });
+    await firstRun(h, remote.url, 'draft: false\n');
+    const gh = happyGitHub({
+      ...prRoutes(remote.head, {
+        [`GET ${R}/git/ref/heads%2F${encodeURIComponent(BRANCH)}`]: () => [200, { object: { sha: 'someone-elses-sha' } }],
+        [`GET ${R}/compare/${remote.head}...someone-elses-sha`]: () => [200, { status: 'ahead', files: [{ filename: 'README.md' }] }],
+        [`GET ${R}/git/commits/someone-elses-sha`]: () => [200, { sha: 'someone-elses-sha', tree: { sha: 'their-tree' } }],
+      }),
+    });
+    await h.probot.receive({ id: 'follow', name: 'issue_comment', payload: prComment('/agent use bee', remote.url, 7001) as never });
+    await h.app.idle();
+    expect(gh.bodiesOf('POST', `${R}/git/trees`)).toEqual([expect.objectContaining({ base_tree: 'their-tree' })]);
+    expect(gh.bodiesOf('POST', `${R}/git/commits`)).toEqual([expect.objectContaining({ parents: ['someone-elses-sha'] })]);
+    const final = (gh.bodiesOf('PATCH', `${R}/issues/comments/2001`) as { body: string }[]).at(-1)!.body;
+    expect(final).toMatch(/Pushed .* on top of commits pushed meanwhile/);
+  });
+
+  it('a branch moved by someone else: a conflict fails the run and says which files', async () => {
+    const remote = remoteWithPrBranch();
+    const h = await startApp({ writes: { 'b.txt': 'bee\n' }, lines: claudeLines('Said bee.') });
+    await firstRun(h, remote.url, 'draft: false\n');
+    const gh = happyGitHub({
+      ...prRoutes(remote.head, {
+        [`GET ${R}/git/ref/heads%2F${encodeURIComponent(BRANCH)}`]: () => [200, { object: { sha: 'someone-elses-sha' } }],
+        [`GET ${R}/compare/${remote.head}...someone-elses-sha`]: () => [200, { status: 'ahead', files: [{ filename: 'b.txt' }] }],
+      }),
+    });
+    await h.probot.receive({ id: 'follow', name: 'issue_comment', payload: prComment('/agent use bee', remote.url, 7001) as never });
+    await h.app.idle();
+    expect(gh.lines()).not.toContain(`POST ${R}/git/commits`);
+    const final = (gh.bodiesOf('PATCH', `${R}/issues/comments/2001`) as { body: string }[]).at(-1)!.body;
+    expect(final).toMatch(/❌ Failed .*someone pushed to agent\/1-spelling-error-in-the-readme-file meanwhile and changed b\.txt/);
+  });
+
+  it('on a PR the app did not open: a new branch and a new PR against that PR, never a push to its branch', async () => {
+    const remote = remoteWithPrBranch();
+    const h = await startApp({ writes: { 'b.txt': 'bee\n' }, lines: claudeLines('Said bee.') });
+    const gh = happyGitHub({ ...prRoutes(remote.head) });
+    await h.probot.receive({ id: 'foreign', name: 'issue_comment', payload: prComment('/agent use bee', remote.url, 7001) as never });
+    await h.app.idle();
+    expect(gh.lines()).not.toContain(`PATCH ${R}/git/refs/heads%2F${encodeURIComponent(BRANCH)}`);
+    expect(gh.bodiesOf('POST', `${R}/git/refs`)).toEqual([{ ref: 'refs/heads/agent/pr-42-spelling-error-in-the-readme-file', sha: 'new-commit-sha' }]);
+    const [pr] = gh.bodiesOf('POST', `${R}/pulls`) as { base: string; body: string; title: string }[];
+    expect(pr).toMatchObject({ base: BRANCH, title: 'Spelling error in the README file (follow-up)' });
+    expect(pr!.body).toContain('Follow-up to #42.');
+    expect(pr!.body).not.toContain('Closes');
+    expect(phaseLines(statusEdits(gh))).toEqual([]); // status edits of this job went to its own comment on the PR
+    expect((gh.bodiesOf('PATCH', `${R}/issues/comments/2001`) as { body: string }[]).at(-1)!.body).toMatch(/Opened pull request #42/);
+  });
+});
