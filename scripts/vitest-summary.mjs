@@ -15,15 +15,15 @@ let failed = 0;
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   passed = r.numPassedTests ?? 0;
-  failed = (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0) - countSuitesWithFailedTests(r);
+  failed = (r.numFailedTests ?? 0) + countFilesFailedWithoutFailedTests(r);
 }
 if (run.status !== 0 && failed === 0) failed = 1; // vitest itself failed (e.g. a file did not load)
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(run.status ?? 1);
 
-// A suite that failed only because its tests failed is already counted through those tests.
-function countSuitesWithFailedTests(r) {
+// A file that failed without a failed test (it did not load, a hook threw) counts as one failure.
+function countFilesFailedWithoutFailedTests(r) {
   return (r.testResults ?? []).filter(
-    (s) => s.status === 'failed' && (s.assertionResults ?? []).some((a) => a.status === 'failed'),
+    (s) => s.status === 'failed' && !(s.assertionResults ?? []).some((a) => a.status === 'failed'),
   ).length;
 }

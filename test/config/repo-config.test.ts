@@ -50,6 +50,9 @@ describe('parseRepoConfig', () => {
       model: { claude: 'claude-sonnet-4-5', codex: 'gpt-5-codex' },
       templates: { codex: 'my-codex' },
       network: { allowOut: ['registry.npmjs.org', '10.0.0.0/8'] },
+      verify: ['npm test', 'npm run lint'],
+      fixAttempts: 2,
+      followUps: { keepSandboxMinutes: 60 },
     };
     expect(parseRepoConfig(raw)).toEqual({ ok: true, config: raw });
   });
