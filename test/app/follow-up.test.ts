@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { git, makeRemote } from '../helpers/git-remote.js';
-import { commentPayload, labeledPayload } from '../helpers/payloads.js';
+import { commentPayload, labeledPayload, pullRequestClosedPayload } from '../helpers/payloads.js';
 import { claudeLines, happyGitHub, phaseLines, R, resetNock, startApp, statusEdits, type Harness } from './harness.js';
 
 /**
@@ -144,5 +145,17 @@ describe('follow-ups on pull requests', () => {
     expect(pr!.body).not.toContain('Closes');
     expect(phaseLines(statusEdits(gh))).toEqual([]); // status edits of this job went to its own comment on the PR
     expect((gh.bodiesOf('PATCH', `${R}/issues/comments/2001`) as { body: string }[]).at(-1)!.body).toMatch(/Opened pull request #42/);
+  });
+
+  it('a kept sandbox lives on after the run and is killed when the PR closes', async () => {
+    const remote = remoteWithPrBranch();
+    const h = await startApp({ writes: { 'b.txt': 'bee\n' }, lines: claudeLines('Said bee.') });
+    await firstRun(h, remote.url, 'followUps:\n  keepSandboxMinutes: 5\n');
+    const { sandboxId } = (await h.app.store.latestForPullRequest('Codertocat', 'Hello-World', PR))!;
+    const home = join(tmpdir(), sandboxId!.replace(/^local-/, ''));
+    expect(existsSync(home)).toBe(true);
+
+    await h.probot.receive({ id: 'closed', name: 'pull_request', payload: pullRequestClosedPayload(PR) as never });
+    expect(existsSync(home)).toBe(false);
   });
 });

@@ -56,10 +56,17 @@ export interface Harness {
 /** The app as production wires it, with the local provider, a stand-in agent and a capturing logger. */
 export async function startApp(
   script: FakeAgentScript,
-  options: { provider?: (agentBin: string) => SandboxProvider; env?: Record<string, string>; appEnv?: Record<string, string>; progressIntervalMs?: number } = {},
+  options: {
+    provider?: (agentBin: string) => SandboxProvider;
+    env?: Record<string, string>;
+    appEnv?: Record<string, string>;
+    progressIntervalMs?: number;
+    /** The executable the stand-in plays (the agent CLI's name). */
+    bin?: string;
+  } = {},
 ): Promise<Harness> {
   const { log, lines } = captureLogger();
-  const agentBin = fakeAgentBin('claude', script);
+  const agentBin = fakeAgentBin(options.bin ?? 'claude', script);
   const agentEnv: Record<string, string> = { ANTHROPIC_API_KEY: API_KEY, ...options.env };
   registerSecrets(agentEnv, redactor);
   const env = loadEnv({ APP_ID: '1', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: 'test-secret', SANDBOX_PROVIDER: 'local', ...options.appEnv });

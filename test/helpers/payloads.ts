@@ -45,3 +45,15 @@ export function commentPayload(commentBody: string, o: PayloadOptions & { action
   (p.comment as { body: string }).body = commentBody;
   return p;
 }
+
+/** A real `pull_request.closed` payload for PR `number`. */
+export function pullRequestClosedPayload(number: number, installationId = 1): Record<string, unknown> {
+  const group = (examples as unknown as { name: string; examples: Record<string, unknown>[] }[]).find((e) => e.name === 'pull_request');
+  const found = group?.examples.find((e) => e.action === 'closed');
+  if (!found) throw new Error('no pull_request.closed example');
+  const p = structuredClone(found) as Record<string, unknown> & { pull_request: { number: number } };
+  p.installation = { id: installationId };
+  p.number = number;
+  p.pull_request.number = number;
+  return p;
+}
