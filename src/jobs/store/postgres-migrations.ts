@@ -47,4 +47,10 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_installation_state ON jobs (installation_id, state);
     `,
   },
+  {
+    version: 2,
+    name: 'checkpoint',
+    // Where a running agent can be found again (sandbox, output files, base commit), as JSON.
+    sql: `ALTER TABLE jobs ADD COLUMN checkpoint TEXT;`,
+  },
 ];

@@ -33,6 +33,7 @@ export interface JobRow {
   cost_usd: number | string | null;
   error: string | null;
   cancel_requested_by: string | null;
+  checkpoint: string | null;
 }
 
 function num(v: number | string): number {
@@ -91,6 +92,7 @@ export function rowToJob(row: JobRow): StoredJob {
     costUsd: optNum(row.cost_usd),
     error: optStr(row.error),
     cancelRequestedBy: optStr(row.cancel_requested_by),
+    checkpoint: optStr(row.checkpoint),
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) Object.assign(stored, { [k]: v });
   return stored;
@@ -139,6 +141,7 @@ export const PATCH_COLUMNS = {
   prNumber: 'pr_number',
   statusCommentId: 'status_comment_id',
   costUsd: 'cost_usd',
+  checkpoint: 'checkpoint',
 } as const;
 
 export function emptyByState(): Record<JobState, number> {

@@ -47,6 +47,8 @@ export interface StoredJob {
   error?: string;
   /** Set on a running job by `/agent stop`: its worker aborts when it sees this. */
   cancelRequestedBy?: string;
+  /** Opaque to the store: what a worker needs to re-attach to this job's running agent. */
+  checkpoint?: string;
 }
 
 /** Fields a worker learns while running and records so a successor can pick up from them. */
@@ -57,6 +59,7 @@ export interface JobPatch {
   prNumber?: number;
   statusCommentId?: number;
   costUsd?: number;
+  checkpoint?: string;
 }
 
 export interface FinishExtras {
