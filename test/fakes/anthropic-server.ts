@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { estimateTokens, halves, hasBearer, id, sendJson, startFakeHttp, type FakeModelServer, type FakeRequest } from './http-fake.js';
+
+export type { FakeRequest } from './http-fake.js';
 
 /**
  * A local stand-in for the Anthropic Messages API, so the real agent CLIs (Claude Code,
@@ -27,23 +28,11 @@ export interface FakeAnthropicOptions {
   apiKey?: string;
 }
 
-export interface FakeRequest {
-  method: string;
-  /** Path without the query string. */
-  path: string;
-  headers: Record<string, string | string[] | undefined>;
-  /** Parsed JSON body, or undefined when the body was empty or not JSON. */
-  body: unknown;
-}
-
-export interface FakeAnthropic {
+export interface FakeAnthropic extends FakeModelServer {
   /** Base URL for ANTHROPIC_BASE_URL (no trailing slash, no /v1). */
   readonly url: string;
-  /** Every request received, in order. */
-  readonly requests: FakeRequest[];
   /** The `POST /v1/messages` requests that were answered with a scripted turn. */
   conversationRequests(): FakeRequest[];
-  close(): Promise<void>;
 }
 
 interface MessagesBody {
@@ -54,25 +43,20 @@ interface MessagesBody {
 }
 
 export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise<FakeAnthropic> {
-  const requests: FakeRequest[] = [];
-  const conversation = new Set<FakeRequest>();
-
-  const server = createServer((req, res) => {
-    void readBody(req).then((raw) => {
-      const path = (req.url ?? '/').split('?')[0] ?? '/';
-      const request: FakeRequest = { method: req.method ?? 'GET', path, headers: req.headers, body: parseJson(raw) };
-      requests.push(request);
-      if (options.apiKey !== undefined && !authorized(req, options.apiKey)) {
-        return sendError(res, 401, 'authentication_error', 'invalid x-api-key');
-      }
-      if (req.method === 'POST' && path === '/v1/messages') {
+  return startFakeHttp({
+    apiKey: options.apiKey,
+    acceptsKey: (req, key) => req.headers['x-api-key'] === key || hasBearer(req, key),
+    unauthorized: (res) => sendError(res, 401, 'authentication_error', 'invalid x-api-key'),
+    handle: (request, res, raw, scripted) => {
+      const { method, path } = request;
+      if (method === 'POST' && path === '/v1/messages') {
         const body = (request.body ?? {}) as MessagesBody;
         if (!Array.isArray(body.messages)) return sendError(res, 400, 'invalid_request_error', 'messages: Field required');
         // Side requests without tools (titles, quota probes) must not consume a scripted turn.
         const isConversation = Array.isArray(body.tools) && body.tools.length > 0;
         let blocks: FakeBlock[];
         if (isConversation) {
-          conversation.add(request);
+          scripted();
           const index = body.messages.filter((m) => m.role === 'assistant').length;
           blocks = toBlocks(options.turns[index] ?? 'Done.');
         } else {
@@ -80,27 +64,14 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise
         }
         const message = buildMessage(body.model ?? 'claude-fake', blocks, estimateTokens(raw));
         if (body.stream) return streamMessage(res, message);
-        return sendJson(res, 200, message);
+        return reply(res, 200, message);
       }
-      if (req.method === 'POST' && path === '/v1/messages/count_tokens') {
-        return sendJson(res, 200, { input_tokens: estimateTokens(raw) });
+      if (method === 'POST' && path === '/v1/messages/count_tokens') {
+        return reply(res, 200, { input_tokens: estimateTokens(raw) });
       }
-      sendError(res, 404, 'not_found_error', `${req.method} ${path} is not served by the fake`);
-    });
+      sendError(res, 404, 'not_found_error', `${method} ${path} is not served by the fake`);
+    },
   });
-
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    conversationRequests: () => requests.filter((r) => conversation.has(r)),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 /** All text a request sent to the model (system prompt excluded): user and assistant text and tool results. */
@@ -186,51 +157,14 @@ function streamMessage(res: ServerResponse, message: Message): void {
 }
 
 function sendError(res: ServerResponse, status: number, type: string, message: string): void {
-  sendJson(res, status, { type: 'error', error: { type, message }, request_id: `req_${id()}` });
+  reply(res, status, { type: 'error', error: { type, message }, request_id: `req_${id()}` });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${id()}` });
-  res.end(JSON.stringify(body));
-}
-
-function authorized(req: IncomingMessage, key: string): boolean {
-  return req.headers['x-api-key'] === key || req.headers.authorization === `Bearer ${key}`;
+/** JSON with the request-id header the real API sends. */
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  sendJson(res, status, body, { 'request-id': `req_${id()}` });
 }
 
 function toBlocks(turn: FakeTurn): FakeBlock[] {
   return typeof turn === 'string' ? [{ type: 'text', text: turn }] : turn;
-}
-
-function halves(s: string): string[] {
-  const mid = Math.ceil(s.length / 2);
-  return s.length < 2 ? [s] : [s.slice(0, mid), s.slice(mid)];
-}
-
-/** Roughly four characters per token: deterministic, enough for usage assertions. */
-function estimateTokens(s: string): number {
-  return Math.max(1, Math.ceil(s.length / 4));
-}
-
-function id(): string {
-  return randomBytes(12).toString('hex');
-}
-
-function parseJson(raw: string): unknown {
-  if (!raw) return undefined;
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let data = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => (data += c));
-    req.on('end', () => resolve(data));
-    req.on('error', () => resolve(data));
-  });
 }

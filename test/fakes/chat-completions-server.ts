@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { estimateTokens, halves, id, sendJson, sendOpenAiError as sendError, startOpenAiFake, type FakeModelServer, type FakeRequest } from './http-fake.js';
+
+export type { FakeRequest } from './http-fake.js';
 
 /**
  * A local stand-in for an OpenAI-compatible chat completions API (`POST /v1/chat/completions`),
@@ -30,20 +31,11 @@ export interface FakeChatOptions {
   title?: string;
 }
 
-export interface FakeRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
-}
-
-export interface FakeChat {
+export interface FakeChat extends FakeModelServer {
   /** Base URL including `/v1`, as OpenAI-compatible clients expect it. */
   readonly url: string;
-  readonly requests: FakeRequest[];
   /** The requests with tools that were answered with a scripted turn. */
   conversationRequests(): FakeRequest[];
-  close(): Promise<void>;
 }
 
 interface ChatBody {
@@ -61,65 +53,43 @@ interface ToolCall {
 }
 
 export async function startFakeChat(options: FakeChatOptions): Promise<FakeChat> {
-  const requests: FakeRequest[] = [];
-  const conversation = new Set<FakeRequest>();
-  const server = createServer((req, res) => {
-    void readBody(req).then((raw) => {
-      const path = (req.url ?? '/').split('?')[0] ?? '/';
-      const request: FakeRequest = { method: req.method ?? 'GET', path, headers: req.headers, body: parseJson(raw) };
-      requests.push(request);
-      if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
-        return sendError(res, 401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key');
+  return startOpenAiFake({
+    apiKey: options.apiKey,
+    path: '/v1/chat/completions',
+    handle: (request, res, raw, scripted) => {
+      const body = (request.body ?? {}) as ChatBody;
+      if (!Array.isArray(body.messages)) return sendError(res, 400, "Missing required parameter: 'messages'.", 'invalid_request_error', null);
+      let items: ChatItem[];
+      if (Array.isArray(body.tools) && body.tools.length > 0) {
+        scripted();
+        const index = body.messages.filter((m) => m.role === 'assistant').length;
+        items = toItems(options.turns[index] ?? 'Done.');
+      } else {
+        items = [{ type: 'text', text: options.title ?? 'Scripted task' }];
       }
-      if (req.method === 'POST' && path === '/v1/chat/completions') {
-        const body = (request.body ?? {}) as ChatBody;
-        if (!Array.isArray(body.messages)) return sendError(res, 400, "Missing required parameter: 'messages'.", 'invalid_request_error', null);
-        let items: ChatItem[];
-        if (Array.isArray(body.tools) && body.tools.length > 0) {
-          conversation.add(request);
-          const index = body.messages.filter((m) => m.role === 'assistant').length;
-          items = toItems(options.turns[index] ?? 'Done.');
-        } else {
-          items = [{ type: 'text', text: options.title ?? 'Scripted task' }];
-        }
-        const text = items.flatMap((i) => (i.type === 'text' ? [i.text] : [])).join('');
-        const toolCalls: ToolCall[] = items.flatMap((i) =>
-          i.type === 'tool_call' ? [{ id: `call_${id()}`, type: 'function' as const, function: { name: i.name, arguments: JSON.stringify(i.arguments) } }] : [],
-        );
-        const usage = { prompt_tokens: estimateTokens(raw), completion_tokens: estimateTokens(text + JSON.stringify(toolCalls)) };
-        const model = body.model ?? 'gpt-fake';
-        if (body.stream) return streamChat(res, model, text, toolCalls, body.stream_options?.include_usage === true ? usage : undefined);
-        return sendJson(res, 200, {
-          id: `chatcmpl-${id()}`,
-          object: 'chat.completion',
-          created: Math.floor(Date.now() / 1000),
-          model,
-          choices: [
-            {
-              index: 0,
-              message: { role: 'assistant', content: text || null, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
-              finish_reason: toolCalls.length ? 'tool_calls' : 'stop',
-            },
-          ],
-          usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
-        });
-      }
-      if (req.method === 'GET' && path === '/v1/models') return sendJson(res, 200, { object: 'list', data: [] });
-      sendError(res, 404, `${req.method} ${path} is not served by the fake`, 'invalid_request_error', 'not_found');
-    });
+      const text = items.flatMap((i) => (i.type === 'text' ? [i.text] : [])).join('');
+      const toolCalls: ToolCall[] = items.flatMap((i) =>
+        i.type === 'tool_call' ? [{ id: `call_${id()}`, type: 'function' as const, function: { name: i.name, arguments: JSON.stringify(i.arguments) } }] : [],
+      );
+      const usage = { prompt_tokens: estimateTokens(raw), completion_tokens: estimateTokens(text + JSON.stringify(toolCalls)) };
+      const model = body.model ?? 'gpt-fake';
+      if (body.stream) return streamChat(res, model, text, toolCalls, body.stream_options?.include_usage === true ? usage : undefined);
+      return sendJson(res, 200, {
+        id: `chatcmpl-${id()}`,
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model,
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: text || null, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
+            finish_reason: toolCalls.length ? 'tool_calls' : 'stop',
+          },
+        ],
+        usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+      });
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
-    conversationRequests: () => requests.filter((r) => conversation.has(r)),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 function streamChat(
@@ -150,46 +120,4 @@ function streamChat(
 
 function toItems(turn: ChatTurn): ChatItem[] {
   return typeof turn === 'string' ? [{ type: 'text', text: turn }] : turn;
-}
-
-function sendError(res: ServerResponse, status: number, message: string, type: string, code: string | null): void {
-  sendJson(res, status, { error: { message, type, param: null, code } });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-function halves(s: string): string[] {
-  const mid = Math.ceil(s.length / 2);
-  return s.length < 2 ? [s] : [s.slice(0, mid), s.slice(mid)];
-}
-
-/** Roughly four characters per token: deterministic, enough for usage assertions. */
-function estimateTokens(s: string): number {
-  return Math.max(1, Math.ceil(s.length / 4));
-}
-
-function id(): string {
-  return randomBytes(12).toString('hex');
-}
-
-function parseJson(raw: string): unknown {
-  if (!raw) return undefined;
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let data = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => (data += c));
-    req.on('end', () => resolve(data));
-    req.on('error', () => resolve(data));
-  });
 }

@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { estimateTokens, halves, id, sendOpenAiError, startOpenAiFake, type FakeModelServer, type FakeRequest } from './http-fake.js';
+
+export type { FakeRequest } from './http-fake.js';
 
 /**
  * A local stand-in for the OpenAI Responses API (`POST /v1/responses`, streaming SSE), so the
@@ -32,20 +33,11 @@ export interface FakeResponsesOptions {
   apiKey?: string;
 }
 
-export interface FakeRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
-}
-
-export interface FakeResponses {
+export interface FakeResponses extends FakeModelServer {
   /** Base URL including `/v1`, as Codex's `base_url` and OPENAI_BASE_URL expect it. */
   readonly url: string;
-  readonly requests: FakeRequest[];
   /** The `POST /v1/responses` requests that were answered (not rejected). */
   conversationRequests(): FakeRequest[];
-  close(): Promise<void>;
 }
 
 export interface ResponsesBody {
@@ -93,40 +85,19 @@ type OutputItem =
   | { type: 'custom_tool_call'; id: string; status: 'completed'; call_id: string; name: string; input: string };
 
 export async function startFakeResponses(options: FakeResponsesOptions): Promise<FakeResponses> {
-  const requests: FakeRequest[] = [];
-  const answered = new Set<FakeRequest>();
-  const server = createServer((req, res) => {
-    void readBody(req).then((raw) => {
-      const path = (req.url ?? '/').split('?')[0] ?? '/';
-      const request: FakeRequest = { method: req.method ?? 'GET', path, headers: req.headers, body: parseJson(raw) };
-      requests.push(request);
-      if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
-        return sendError(res, 401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key');
-      }
-      if (req.method === 'POST' && path === '/v1/responses') {
-        const body = (request.body ?? {}) as ResponsesBody;
-        if (!Array.isArray(body.input)) return sendError(res, 400, "Missing required parameter: 'input'.", 'invalid_request_error', null);
-        answered.add(request);
-        const index = body.input.filter((i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output').length;
-        const items = toItems(options.turns[index] ?? 'Done.', body).map(toOutput);
-        return streamResponse(res, body.model ?? 'gpt-fake', items, estimateTokens(raw));
-      }
-      if (req.method === 'GET' && path === '/v1/models') return sendJson(res, 200, { object: 'list', data: [] });
-      sendError(res, 404, `${req.method} ${path} is not served by the fake`, 'invalid_request_error', 'not_found');
-    });
+  return startOpenAiFake({
+    apiKey: options.apiKey,
+    path: '/v1/responses',
+    headers: requestId,
+    handle: (request, res, raw, scripted) => {
+      const body = (request.body ?? {}) as ResponsesBody;
+      if (!Array.isArray(body.input)) return sendError(res, 400, "Missing required parameter: 'input'.", 'invalid_request_error', null);
+      scripted();
+      const index = body.input.filter((i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output').length;
+      const items = toItems(options.turns[index] ?? 'Done.', body).map(toOutput);
+      return streamResponse(res, body.model ?? 'gpt-fake', items, estimateTokens(raw));
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
-    conversationRequests: () => requests.filter((r) => answered.has(r)),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 function toItems(turn: ResponsesTurn, request: ResponsesBody): ResponsesItem[] {
@@ -191,43 +162,10 @@ function streamResponse(res: ServerResponse, model: string, output: OutputItem[]
 }
 
 function sendError(res: ServerResponse, status: number, message: string, type: string, code: string | null): void {
-  sendJson(res, status, { error: { message, type, param: null, code } });
+  sendOpenAiError(res, status, message, type, code, requestId());
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': `req_${id()}` });
-  res.end(JSON.stringify(body));
-}
-
-function halves(s: string): string[] {
-  const mid = Math.ceil(s.length / 2);
-  return s.length < 2 ? [s] : [s.slice(0, mid), s.slice(mid)];
-}
-
-/** Roughly four characters per token: deterministic, enough for usage assertions. */
-function estimateTokens(s: string): number {
-  return Math.max(1, Math.ceil(s.length / 4));
-}
-
-function id(): string {
-  return randomBytes(12).toString('hex');
-}
-
-function parseJson(raw: string): unknown {
-  if (!raw) return undefined;
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let data = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => (data += c));
-    req.on('end', () => resolve(data));
-    req.on('error', () => resolve(data));
-  });
+/** The x-request-id header the real API sends. */
+function requestId(): Record<string, string> {
+  return { 'x-request-id': `req_${id()}` };
 }
