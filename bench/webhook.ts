@@ -6,10 +6,8 @@
  *
  *   npm run bench:webhook -- [deliveries=50] [githubLatencyMs=50]
  */
-import { createServer } from 'node:net';
 import { sign } from '@octokit/webhooks-methods';
 import nock from 'nock';
-import { Probot, ProbotOctokit, Server } from 'probot';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +19,7 @@ import { LocalSandboxProvider } from '../src/sandbox/local.js';
 import { fakeAgentBin } from '../test/helpers/fake-agent.js';
 import { makeRemote } from '../test/helpers/git-remote.js';
 import { commentPayload } from '../test/helpers/payloads.js';
-import { privateKey } from '../test/helpers/probot.js';
+import { privateKey, startTestServer } from '../test/helpers/probot.js';
 
 const deliveries = Number(process.argv[2] ?? 50);
 const latency = Number(process.argv[3] ?? 50);
@@ -45,26 +43,7 @@ const bin = fakeAgentBin('claude', { sleep: 600 });
 // One long job holds the only slot, so every delivery queues behind it: no run starts during the measurement.
 const store = await openJobStore({ dataDir: mkdtempSync(join(tmpdir(), 'issue-agent-data-')) });
 const app = createApp({ env, store, pollMs: 50, provider: new LocalSandboxProvider({ pathPrefix: [bin] }), agentEnv: { ANTHROPIC_API_KEY: 'sk-bench-key-000000' }, log });
-const port = await new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const p = (s.address() as { port: number }).port;
-    s.close(() => resolve(p));
-  });
-});
-const server = new Server({
-  host: '127.0.0.1',
-  port,
-  log,
-  Probot: Probot.defaults({
-    appId: 1,
-    privateKey,
-    secret: SECRET,
-    log,
-    Octokit: ProbotOctokit.defaults((o: Record<string, unknown> & { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o.throttle, enabled: false } })),
-  }),
-});
-await server.load(app.appFn);
-await server.start();
+const { server, port } = await startTestServer(app.appFn, { log, secret: SECRET });
 
 const body = JSON.stringify(commentPayload('/agent go', { cloneUrl: makeRemote({ 'a.txt': 'a\n' }).url }));
 const signature = await sign(SECRET, body);

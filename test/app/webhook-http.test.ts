@@ -1,6 +1,5 @@
-import { createServer } from 'node:net';
 import { sign } from '@octokit/webhooks-methods';
-import { Probot, ProbotOctokit, Server } from 'probot';
+import type { Server } from 'probot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,19 +12,10 @@ import { LocalSandboxProvider } from '../../src/sandbox/local.js';
 import { fakeAgentBin } from '../helpers/fake-agent.js';
 import { makeRemote } from '../helpers/git-remote.js';
 import { commentPayload } from '../helpers/payloads.js';
-import { captureLogger, privateKey } from '../helpers/probot.js';
+import { captureLogger, privateKey, startTestServer } from '../helpers/probot.js';
 import { API_KEY, claudeLines, happyGitHub, R, resetNock, statusEdits } from './harness.js';
 
 const SECRET = 'webhook-secret-for-the-http-test';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('webhooks over real HTTP', () => {
   let server: Server | undefined;
@@ -41,22 +31,10 @@ describe('webhooks over real HTTP', () => {
     const env = loadEnv({ APP_ID: '1', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, SANDBOX_PROVIDER: 'local' });
     const store = await openJobStore({ dataDir: mkdtempSync(join(tmpdir(), 'issue-agent-data-')) });
     const app = createApp({ env, store, metrics: new Metrics(store), pollMs: 50, provider: new LocalSandboxProvider({ pathPrefix: [bin] }), agentEnv: { ANTHROPIC_API_KEY: API_KEY }, log });
-    const port = await freePort();
-    server = new Server({
-      host: '127.0.0.1',
-      port,
-      log,
-      Probot: Probot.defaults({
-        appId: 1,
-        privateKey,
-        secret: SECRET,
-        log,
-        Octokit: ProbotOctokit.defaults((o: Record<string, unknown> & { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o.throttle, enabled: false } })),
-      }),
-    });
-    await server.load(app.appFn);
-    await server.start();
-    return { app, url: `http://127.0.0.1:${port}/api/github/webhooks`, base: `http://127.0.0.1:${port}` };
+    const started = await startTestServer(app.appFn, { log, secret: SECRET });
+    server = started.server;
+    const base = `http://127.0.0.1:${started.port}`;
+    return { app, url: `${base}/api/github/webhooks`, base };
   }
 
   async function deliver(url: string, body: string, signature: string | undefined) {
