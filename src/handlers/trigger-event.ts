@@ -25,43 +25,42 @@ function repoOf(r: Repo) {
   return { owner: r.owner.login, name: r.name, fullName: r.full_name, defaultBranch: r.default_branch, cloneUrl: r.clone_url };
 }
 
-export function fromLabel(context: Context<'issues.labeled'>): TriggerEvent {
+type TriggerContext = Context<'issues.labeled'> | Context<'issue_comment.created'> | Context<'pull_request_review_comment.created'>;
+
+/** The fields every trigger has in common, around the issue and comment its kind gives. */
+function triggerEvent(context: TriggerContext, issue: TriggerEvent['issue'], comment?: TriggerEvent['comment']): TriggerEvent {
   const p = context.payload;
   return {
     deliveryId: context.id,
     installationId: p.installation!.id,
     gh: context.octokit as GitHub,
     readConfig: () => context.config<Record<string, unknown>>('issue-agent.yml'),
-    repo: repoOf(p.repository),
-    issue: { number: p.issue.number, title: p.issue.title, body: p.issue.body ?? '', isPullRequest: false },
+    repo: repoOf(p.repository as Repo),
+    issue,
     sender: { login: p.sender.login, id: p.sender.id },
+    ...(comment ? { comment } : {}),
   };
+}
+
+export function fromLabel(context: Context<'issues.labeled'>): TriggerEvent {
+  const p = context.payload;
+  return triggerEvent(context, { number: p.issue.number, title: p.issue.title, body: p.issue.body ?? '', isPullRequest: false });
 }
 
 export function fromIssueComment(context: Context<'issue_comment.created'>): TriggerEvent {
   const p = context.payload;
-  return {
-    deliveryId: context.id,
-    installationId: p.installation!.id,
-    gh: context.octokit as GitHub,
-    readConfig: () => context.config<Record<string, unknown>>('issue-agent.yml'),
-    repo: repoOf(p.repository as Repo),
-    issue: { number: p.issue.number, title: p.issue.title, body: p.issue.body ?? '', isPullRequest: Boolean(p.issue.pull_request) },
-    sender: { login: p.sender.login, id: p.sender.id },
-    comment: { id: p.comment.id, kind: 'issue' },
-  };
+  return triggerEvent(
+    context,
+    { number: p.issue.number, title: p.issue.title, body: p.issue.body ?? '', isPullRequest: Boolean(p.issue.pull_request) },
+    { id: p.comment.id, kind: 'issue' },
+  );
 }
 
 export function fromReviewComment(context: Context<'pull_request_review_comment.created'>): TriggerEvent {
   const p = context.payload;
-  return {
-    deliveryId: context.id,
-    installationId: p.installation!.id,
-    gh: context.octokit as GitHub,
-    readConfig: () => context.config<Record<string, unknown>>('issue-agent.yml'),
-    repo: repoOf(p.repository as Repo),
-    issue: { number: p.pull_request.number, title: p.pull_request.title, body: p.pull_request.body ?? '', isPullRequest: true },
-    sender: { login: p.sender.login, id: p.sender.id },
-    comment: { id: p.comment.id, kind: 'review', path: p.comment.path, line: p.comment.line ?? p.comment.original_line ?? undefined },
-  };
+  return triggerEvent(
+    context,
+    { number: p.pull_request.number, title: p.pull_request.title, body: p.pull_request.body ?? '', isPullRequest: true },
+    { id: p.comment.id, kind: 'review', path: p.comment.path, line: p.comment.line ?? p.comment.original_line ?? undefined },
+  );
 }
