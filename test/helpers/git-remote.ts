@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-/** Runs git with a fixed identity and no user config, as a test needs. */
+/** Runs git with a fixed identity and no user or system config, as a test needs. */
 export function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, {
     cwd,
@@ -11,6 +11,7 @@ export function git(cwd: string, ...args: string[]): string {
     env: {
       PATH: process.env.PATH,
       HOME: cwd,
+      GIT_CONFIG_GLOBAL: '/dev/null',
       GIT_CONFIG_NOSYSTEM: '1',
       GIT_AUTHOR_NAME: 'Test',
       GIT_AUTHOR_EMAIL: 'test@example.com',

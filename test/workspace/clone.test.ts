@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cloneRepository, CloneError } from '../../src/workspace/clone.js';
 import { startGitHttpServer, type GitHttpServer } from './git-http-server.js';
-import { filesContaining, hostGit, makeSourceRepo, newSandbox, removeDir, type RecordingSandbox } from './helpers.js';
+import { git } from '../helpers/git-remote.js';
+import { filesContaining, makeSourceRepo, newSandbox, removeDir, type RecordingSandbox } from './helpers.js';
 
 const TOKEN = 'ghs_cloneTokenThatMustNotLeak0123456789';
 const HEADER = Buffer.from(`x-access-token:${TOKEN}`).toString('base64');
@@ -23,10 +24,10 @@ afterEach(async () => {
 function source() {
   const repo = makeSourceRepo({ 'README.md': 'one\n' });
   dirs.push(repo.dir);
-  hostGit(repo.dir, 'commit', '-q', '--allow-empty', '-m', 'second');
-  hostGit(repo.dir, 'tag', 'v1');
-  hostGit(repo.dir, 'branch', 'other', 'HEAD~1');
-  return { ...repo, sha: hostGit(repo.dir, 'rev-parse', 'HEAD'), treeSha: hostGit(repo.dir, 'rev-parse', 'HEAD^{tree}') };
+  git(repo.dir, 'commit', '-q', '--allow-empty', '-m', 'second');
+  git(repo.dir, 'tag', 'v1');
+  git(repo.dir, 'branch', 'other', 'HEAD~1');
+  return { ...repo, sha: git(repo.dir, 'rev-parse', 'HEAD'), treeSha: git(repo.dir, 'rev-parse', 'HEAD^{tree}') };
 }
 
 describe('cloneRepository', () => {
@@ -38,10 +39,10 @@ describe('cloneRepository', () => {
     const base = await cloneRepository(sandbox, { cloneUrl: repo.url, branch: 'main', token: TOKEN, dir });
 
     expect(base).toEqual({ sha: repo.sha, treeSha: repo.treeSha });
-    expect(hostGit(dir, 'rev-list', '--count', 'HEAD')).toBe('1');
-    expect(hostGit(dir, 'for-each-ref', '--format=%(refname)', 'refs/remotes')).not.toContain('other');
-    expect(hostGit(dir, 'for-each-ref', '--format=%(refname)', 'refs/remotes')).toContain('refs/remotes/origin/main');
-    expect(hostGit(dir, 'tag')).toBe('');
+    expect(git(dir, 'rev-list', '--count', 'HEAD')).toBe('1');
+    expect(git(dir, 'for-each-ref', '--format=%(refname)', 'refs/remotes')).not.toContain('other');
+    expect(git(dir, 'for-each-ref', '--format=%(refname)', 'refs/remotes')).toContain('refs/remotes/origin/main');
+    expect(git(dir, 'tag')).toBe('');
     expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('one\n');
   });
 
@@ -52,11 +53,11 @@ describe('cloneRepository', () => {
 
     const base = await cloneRepository(sandbox, { cloneUrl: repo.url, branch: 'other', token: TOKEN, dir, depth: 0 });
 
-    expect(base.sha).toBe(hostGit(repo.dir, 'rev-parse', 'other'));
-    expect(hostGit(dir, 'rev-list', '--count', 'HEAD')).toBe('1');
+    expect(base.sha).toBe(git(repo.dir, 'rev-parse', 'other'));
+    expect(git(dir, 'rev-list', '--count', 'HEAD')).toBe('1');
     const full = `${sandbox.home}/full`;
     await cloneRepository(sandbox, { cloneUrl: repo.url, branch: 'main', token: TOKEN, dir: full, depth: 0 });
-    expect(hostGit(full, 'rev-list', '--count', 'HEAD')).toBe('2');
+    expect(git(full, 'rev-list', '--count', 'HEAD')).toBe('2');
   });
 
   it('gives the token to the clone command only, through its environment', async () => {
@@ -112,7 +113,7 @@ describe('cloneRepository', () => {
     expect(clone.env.GIT_CONFIG_KEY_0).toBe(`http.${server.url}/.extraHeader`);
     expect([...seen].some((c) => c.includes('clone'))).toBe(true);
     expect([...seen].filter((c) => c.includes(TOKEN) || c.includes(HEADER))).toEqual([]);
-    expect(hostGit(dir, 'config', '--get', 'remote.origin.url')).toBe(cloneUrl);
+    expect(git(dir, 'config', '--get', 'remote.origin.url')).toBe(cloneUrl);
     expect(filesContaining(sandbox.home, [TOKEN, HEADER])).toEqual([]);
   });
 

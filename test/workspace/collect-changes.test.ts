@@ -1,29 +1,22 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { command } from '../../src/sandbox/shell.js';
 import { cloneRepository } from '../../src/workspace/clone.js';
 import { collectChanges } from '../../src/workspace/collect-changes.js';
 import { takeGitFingerprint } from '../../src/workspace/git-fingerprint.js';
 import type { CollectedChange } from '../../src/workspace/types.js';
 import { validateChanges } from '../../src/workspace/validate-changes.js';
-import { agent, makeSourceRepo, newSandbox, removeDir, type RecordingSandbox } from './helpers.js';
+import { agent, sandboxPerTest } from './helpers.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 const policy = { maxFileSizeMB: 10, allowWorkflowChanges: false };
 
-let sandbox: RecordingSandbox | undefined;
-const dirs: string[] = [];
-
-afterEach(async () => {
-  await sandbox?.kill();
-  sandbox = undefined;
-  dirs.splice(0).forEach(removeDir);
-});
+const perTest = sandboxPerTest();
 
 /** Clones a small repository, lets `script` act as the agent in it, and collects. */
 async function run(script: string, options: { maxFileSizeMB?: number; before?: (dir: string) => Promise<void> } = {}) {
-  const repo = makeSourceRepo({
+  const { repo, sandbox, dir } = await perTest.repoAndSandbox({
     'README.md': 'hello\n',
     'old.txt': 'to be deleted\n',
     'script.sh': '#!/bin/sh\necho hi\n',
@@ -31,9 +24,6 @@ async function run(script: string, options: { maxFileSizeMB?: number; before?: (
     'src/app.js': 'export {};\n',
     '.gitignore': '*.log\nbuild/\n',
   });
-  dirs.push(repo.dir);
-  sandbox = await newSandbox();
-  const dir = `${sandbox.home}/repo`;
   const base = await cloneRepository(sandbox, { cloneUrl: repo.url, branch: 'main', token: '', dir });
   const fingerprint = await takeGitFingerprint(sandbox, dir);
   await options.before?.(dir);
@@ -79,7 +69,7 @@ describe('collectChanges', () => {
 
   it('round-trips binary content byte for byte', async () => {
     const bytes = new Uint8Array([0x00, 0xff, 0xfe, 0x0a, 0xc3, 0x28, 0x0d, 0x0a, 0x00, ...Array.from({ length: 256 }, (_, i) => i)]);
-    const { changes } = await run('', { before: (dir) => sandbox!.writeFile(`${dir}/data.bin`, bytes) });
+    const { changes } = await run('', { before: (dir) => perTest.sandbox!.writeFile(`${dir}/data.bin`, bytes) });
     expect(changes).toHaveLength(1);
     const [change] = changes;
     expect(change).toMatchObject({ kind: 'write', path: 'data.bin', mode: '100644' });
@@ -145,7 +135,7 @@ describe('collectChanges', () => {
   it('accepts git bookkeeping from commits and gc, and info/exclude edits are caught', async () => {
     const clean = await run('echo a > a.txt && git add a.txt && git commit -qm a && git gc -q && git stash list');
     expect(clean.changes).toEqual([{ kind: 'write', path: 'a.txt', mode: '100644', content: text('a\n') }]);
-    await sandbox?.kill();
+    await perTest.sandbox?.kill();
     const hidden = await run('echo secret > hidden.txt && echo hidden.txt >> .git/info/exclude');
     expect(hidden.changes).toEqual([{ kind: 'omitted', path: '.git/info/exclude', reason: 'git-internal' }]);
   });

@@ -1,29 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fingerprintDiff, takeGitFingerprint } from '../../src/workspace/git-fingerprint.js';
-import { agent, hostGit, makeSourceRepo, newSandbox, removeDir, type RecordingSandbox } from './helpers.js';
+import { git } from '../helpers/git-remote.js';
+import { agent, sandboxPerTest } from './helpers.js';
 
-let sandbox: RecordingSandbox | undefined;
-const dirs: string[] = [];
-
-afterEach(async () => {
-  await sandbox?.kill();
-  sandbox = undefined;
-  dirs.splice(0).forEach(removeDir);
-});
+const perTest = sandboxPerTest();
 
 async function clonedRepo(): Promise<string> {
-  const repo = makeSourceRepo({ 'a.txt': 'a\n' });
-  dirs.push(repo.dir);
-  sandbox = await newSandbox();
-  const dir = `${sandbox.home}/repo`;
-  hostGit(sandbox.home, 'clone', '-q', repo.url, dir);
+  const { repo, sandbox, dir } = await perTest.repoAndSandbox({ 'a.txt': 'a\n' });
+  git(sandbox.home, 'clone', '-q', repo.url, dir);
   return dir;
 }
 
 describe('git fingerprint', () => {
   it('records config, hooks and info, and not git bookkeeping', async () => {
     const dir = await clonedRepo();
-    const fingerprint = await takeGitFingerprint(sandbox!, dir);
+    const fingerprint = await takeGitFingerprint(perTest.sandbox!, dir);
     expect(fingerprint.get('.git')).toBe('dir');
     expect(fingerprint.get('.git/config')).toMatch(/^file:-:[0-9a-f]{64} /);
     expect(fingerprint.has('.git/hooks/pre-commit.sample')).toBe(true);
@@ -41,15 +32,15 @@ describe('git fingerprint', () => {
     ['.git removed', 'rm -rf .git', ['.git']],
   ])('sees %s', async (_name, script, expected) => {
     const dir = await clonedRepo();
-    const before = await takeGitFingerprint(sandbox!, dir);
-    await agent(sandbox!, dir, script);
-    expect(fingerprintDiff(before, await takeGitFingerprint(sandbox!, dir))).toEqual(expected);
+    const before = await takeGitFingerprint(perTest.sandbox!, dir);
+    await agent(perTest.sandbox!, dir, script);
+    expect(fingerprintDiff(before, await takeGitFingerprint(perTest.sandbox!, dir))).toEqual(expected);
   });
 
   it('does not see commits, branches, stashes or gc', async () => {
     const dir = await clonedRepo();
-    const before = await takeGitFingerprint(sandbox!, dir);
-    await agent(sandbox!, dir, 'echo b > b && git add b && git commit -qm b && git checkout -qb x && echo c > a.txt && git stash -q && git gc -q');
-    expect(fingerprintDiff(before, await takeGitFingerprint(sandbox!, dir))).toEqual([]);
+    const before = await takeGitFingerprint(perTest.sandbox!, dir);
+    await agent(perTest.sandbox!, dir, 'echo b > b && git add b && git commit -qm b && git checkout -qb x && echo c > a.txt && git stash -q && git gc -q');
+    expect(fingerprintDiff(before, await takeGitFingerprint(perTest.sandbox!, dir))).toEqual([]);
   });
 });

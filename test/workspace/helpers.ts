@@ -1,29 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { LocalSandboxProvider } from '../../src/sandbox/local.js';
 import type { RunOptions, RunResult, Sandbox } from '../../src/sandbox/types.js';
-
-/** Host-side git with a fixed identity and no user or system config. */
-export function hostGit(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, {
-    cwd,
-    encoding: 'utf8',
-    env: {
-      PATH: process.env.PATH,
-      HOME: cwd,
-      GIT_CONFIG_GLOBAL: '/dev/null',
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_AUTHOR_NAME: 'Test',
-      GIT_AUTHOR_EMAIL: 'test@example.com',
-      GIT_COMMITTER_NAME: 'Test',
-      GIT_COMMITTER_EMAIL: 'test@example.com',
-    },
-  }).trim();
-}
+import { git } from '../helpers/git-remote.js';
 
 export type SourceFile = string | Uint8Array | { content: string; executable: true } | { symlink: string };
 
@@ -37,11 +19,11 @@ export interface SourceRepo {
 /** A real repository in a temp dir with one commit on `main`, cloned over file:// by the tests. */
 export function makeSourceRepo(files: Record<string, SourceFile>): SourceRepo {
   const dir = mkdtempSync(join(tmpdir(), 'issue-agent-source-'));
-  hostGit(dir, 'init', '-q', '-b', 'main');
+  git(dir, 'init', '-q', '-b', 'main');
   writeFiles(dir, files);
-  hostGit(dir, 'add', '-A');
-  hostGit(dir, 'commit', '-q', '-m', 'initial');
-  return { dir, url: pathToFileURL(dir).href, sha: hostGit(dir, 'rev-parse', 'HEAD'), treeSha: hostGit(dir, 'rev-parse', 'HEAD^{tree}') };
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'initial');
+  return { dir, url: pathToFileURL(dir).href, sha: git(dir, 'rev-parse', 'HEAD'), treeSha: git(dir, 'rev-parse', 'HEAD^{tree}') };
 }
 
 export function writeFiles(dir: string, files: Record<string, SourceFile>): void {
@@ -95,6 +77,35 @@ export class RecordingSandbox implements Sandbox {
 export async function newSandbox(): Promise<RecordingSandbox> {
   const inner = await new LocalSandboxProvider().create({ template: 'test', metadata: {}, timeoutMs: 120_000 });
   return new RecordingSandbox(inner);
+}
+
+export interface SandboxPerTest {
+  /** The sandbox of the running test, if it made one. */
+  readonly sandbox: RecordingSandbox | undefined;
+  /** A source repository with one commit of `files`, and a fresh sandbox; the clone is to go to `dir`. */
+  repoAndSandbox(files: Record<string, SourceFile>): Promise<{ repo: SourceRepo; sandbox: RecordingSandbox; dir: string }>;
+}
+
+/** For a test file: the sandbox and source repositories each test makes, killed and removed after it. */
+export function sandboxPerTest(): SandboxPerTest {
+  let sandbox: RecordingSandbox | undefined;
+  const dirs: string[] = [];
+  afterEach(async () => {
+    await sandbox?.kill();
+    sandbox = undefined;
+    dirs.splice(0).forEach(removeDir);
+  });
+  return {
+    get sandbox() {
+      return sandbox;
+    },
+    async repoAndSandbox(files) {
+      const repo = makeSourceRepo(files);
+      dirs.push(repo.dir);
+      sandbox = await newSandbox();
+      return { repo, sandbox, dir: `${sandbox.home}/repo` };
+    },
+  };
 }
 
 /** Runs a shell command as the agent would, inside the sandbox, and fails the test on error. */
