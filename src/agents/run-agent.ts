@@ -1,3 +1,4 @@
+import { quote } from '../sandbox/shell.js';
 import type { Sandbox } from '../sandbox/types.js';
 import { stderrTail } from './parse-helpers.js';
 import { foldEvents, type AgentRunResult } from './run-result.js';
@@ -10,6 +11,16 @@ export interface RunAgentOptions {
   signal?: AbortSignal;
   /** Every event, as soon as its line arrives (for the live status comment). */
   onEvent?(event: AgentEvent): void;
+  /**
+   * A sandbox directory where the CLI's stdout, stderr and exit code are also written, so a
+   * restarted app can find the run again (`reattachAgent`) instead of starting it over.
+   */
+  keepOutputIn?: string;
+}
+
+/** The files a kept run writes (see `keepOutputIn`). */
+export function outputFiles(dir: string) {
+  return { out: `${dir}/agent.out`, err: `${dir}/agent.err`, exit: `${dir}/agent.exit` };
 }
 
 export type AgentRunOutcome = AgentRunResult & { exitCode: number; stderrTail: string };
@@ -28,22 +39,10 @@ export async function runAgent(sandbox: Sandbox, driver: AgentDriver, input: Age
   for (const file of driver.files(input, passed)) await sandbox.writeFile(file.path, file.content);
   const env = { ...passed, ...driver.env(input, passed) };
 
-  const events: AgentEvent[] = [];
-  let callbackError: unknown;
-  const emit = (evs: AgentEvent[]) => {
-    for (const e of evs) {
-      events.push(e);
-      try {
-        options.onEvent?.(e);
-      } catch (err) {
-        // Thrown inside a stream callback it would crash the process; surface it after the run.
-        callbackError ??= err;
-      }
-    }
-  };
-  const lines = new LineSplitter((line) => emit(driver.parse(line, { cwd: input.cwd })));
+  const events = new EventSink(options.onEvent);
+  const lines = new LineSplitter((line) => events.emit(driver.parse(line, { cwd: input.cwd })));
 
-  const run = await sandbox.run(driver.command(input), {
+  const run = await sandbox.run(options.keepOutputIn ? keepingOutput(driver.command(input), options.keepOutputIn) : driver.command(input), {
     cwd: input.cwd,
     env,
     timeoutMs: 0, // no limit of its own: the job's deadline arrives through the signal
@@ -53,15 +52,71 @@ export async function runAgent(sandbox: Sandbox, driver: AgentDriver, input: Age
   // A provider that did not stream everything still returns the whole stdout.
   lines.push(run.stdout.slice(lines.received));
   lines.end();
-  emit(driver.finish?.(run.stdout, run.exitCode, run.stderr) ?? []);
-  if (callbackError !== undefined) throw callbackError;
+  return conclude(driver, events, run);
+}
 
+/**
+ * Finds a run started with `keepOutputIn` again after the app restarted: waits for the CLI to
+ * exit (it kept running in the sandbox), then reads what it printed, as if streamed.
+ */
+export async function reattachAgent(
+  sandbox: Sandbox,
+  driver: AgentDriver,
+  input: Pick<AgentInput, 'cwd'>,
+  options: { dir: string; signal?: AbortSignal; onEvent?(event: AgentEvent): void },
+): Promise<AgentRunOutcome> {
+  const f = outputFiles(options.dir);
+  const waited = await sandbox.run(`while [ ! -s ${quote(f.exit)} ]; do sleep 1; done; cat ${quote(f.exit)}`, { timeoutMs: 0, signal: options.signal });
+  const text = async (path: string) => new TextDecoder().decode(await sandbox.readFile(path).catch(() => new Uint8Array()));
+  const [stdout, stderr] = await Promise.all([text(f.out), text(f.err)]);
+  const events = new EventSink(options.onEvent);
+  const lines = new LineSplitter((line) => events.emit(driver.parse(line, { cwd: input.cwd })));
+  lines.push(stdout);
+  lines.end();
+  return conclude(driver, events, { exitCode: Number.parseInt(waited.stdout.trim(), 10) || 0, stdout, stderr });
+}
+
+/** The CLI's command, its output also kept in files; `tee` outlives a reader that died with the app. */
+function keepingOutput(cmd: string, dir: string): string {
+  const f = outputFiles(dir);
+  return [
+    'set -o pipefail',
+    `rm -f ${quote(f.exit)}`,
+    `{ ${cmd} ; } 2> >(tee --output-error=warn-nopipe ${quote(f.err)} >&2) | tee --output-error=warn-nopipe ${quote(f.out)}`,
+    'code=$?',
+    `echo "$code" > ${quote(f.exit)}`,
+    'exit "$code"',
+  ].join('\n');
+}
+
+function conclude(driver: AgentDriver, events: EventSink, run: { exitCode: number; stdout: string; stderr: string }): AgentRunOutcome {
+  events.emit(driver.finish?.(run.stdout, run.exitCode, run.stderr) ?? []);
+  if (events.callbackError !== undefined) throw events.callbackError;
   const tail = stderrTail(run.stderr);
-  const result = foldEvents(events, run.exitCode);
+  const result = foldEvents(events.all, run.exitCode);
   // Nothing in the output said why it failed (a crash, a bad flag): the CLI's stderr does.
-  const explained = events.some((e) => e.kind === 'error' || (e.kind === 'result' && !e.ok));
+  const explained = events.all.some((e) => e.kind === 'error' || (e.kind === 'result' && !e.ok));
   if (!result.ok && !explained && tail) result.error = tail;
   return { ...result, exitCode: run.exitCode, stderrTail: tail };
+}
+
+/** Collects events and hands each to the listener at once. */
+class EventSink {
+  readonly all: AgentEvent[] = [];
+  callbackError: unknown;
+  constructor(private readonly onEvent?: (event: AgentEvent) => void) {}
+
+  emit(evs: AgentEvent[]): void {
+    for (const e of evs) {
+      this.all.push(e);
+      try {
+        this.onEvent?.(e);
+      } catch (err) {
+        // Thrown inside a stream callback it would crash the process; surface it after the run.
+        this.callbackError ??= err;
+      }
+    }
+  }
 }
 
 /** Cuts a stream into complete lines; a chunk may end in the middle of one. */

@@ -101,7 +101,7 @@ export function createWorker(deps: WorkerDeps): RunJob {
             if (actions.append(event, now() - started)) writer.update(progress());
           },
           onSandbox: (result) => deps.metrics?.sandboxStarts.inc({ result }),
-          prior: { sandboxId: stored.sandboxId, branch: stored.branch, prNumber: stored.prNumber },
+          prior: { sandboxId: stored.sandboxId, branch: stored.branch, prNumber: stored.prNumber, checkpoint: stored.checkpoint },
           record: async (patch) => void (await deps.store.record(stored.id, patch)),
           now,
         },

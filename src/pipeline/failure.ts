@@ -5,6 +5,11 @@ import { CommandTimeoutError, SandboxError } from '../sandbox/types.js';
 import { redactor } from '../security/redactor.js';
 import { CloneError } from '../workspace/clone.js';
 
+/** A setup command failed; its message is the status comment's reason. */
+export class SetupError extends Error {
+  override name = 'SetupError';
+}
+
 /**
  * Turns whatever stopped a run into the outcome a maintainer reads. The abort reason wins over
  * the error it caused (a killed agent reports a crash, but the truth is "cancelled").
@@ -20,7 +25,7 @@ export function describeFailure(err: unknown, signal: AbortSignal, job: Job): Ou
     // shutdown and lease-lost: the worker does not report this outcome, the job runs again.
     return { kind: 'failed', reason: 'the run was interrupted' };
   }
-  if (err instanceof SandboxError) return { kind: 'failed', reason: redactor.redact(err.message) };
+  if (err instanceof SandboxError || err instanceof SetupError) return { kind: 'failed', reason: redactor.redact(err.message) };
   if (err instanceof CommandTimeoutError) return { kind: 'failed', reason: redactor.redact(err.message) };
   if (err instanceof CloneError) return { kind: 'failed', reason: redactor.redact(`the repository could not be cloned: ${err.message}`) };
   const status = httpStatus(err);

@@ -1,23 +1,25 @@
 import type { Logger } from 'pino';
 import { getDriver } from '../agents/index.js';
-import { runAgent } from '../agents/run-agent.js';
-import type { AgentEvent } from '../agents/types.js';
+import type { AgentRunOutcome } from '../agents/run-agent.js';
+import { reattachAgent, runAgent } from '../agents/run-agent.js';
+import type { AgentDriver, AgentEvent } from '../agents/types.js';
 import type { GitHub } from '../github/octokit.js';
 import { renderReviewCommentsForPrompt, reviewCommentsSince } from '../github/review-comments.js';
 import type { JobPatch } from '../jobs/store/types.js';
 import type { Job, Outcome, Phase } from '../jobs/types.js';
-import { command } from '../sandbox/shell.js';
 import { sandboxTags } from '../sandbox/orphans.js';
-import { SandboxCapacityError, type Sandbox, type SandboxProvider } from '../sandbox/types.js';
+import { command } from '../sandbox/shell.js';
+import { SandboxCapacityError, type Sandbox, type SandboxProvider, type SandboxSpec } from '../sandbox/types.js';
 import { redactor } from '../security/redactor.js';
 import { cloneRepository } from '../workspace/clone.js';
 import { collectChanges } from '../workspace/collect-changes.js';
-import { takeGitFingerprint } from '../workspace/git-fingerprint.js';
+import { takeGitFingerprint, type GitFingerprint } from '../workspace/git-fingerprint.js';
+import type { BaseCommit } from '../workspace/types.js';
 import { validateChanges } from '../workspace/validate-changes.js';
 import { deliver } from './deliver.js';
+import { describeFailure, SetupError } from './failure.js';
 import { buildFollowUpPrompt, buildPrompt } from './prompt.js';
 import { allPassed, runVerify, verifyFeedbackPrompt, type VerifyResult } from './verify.js';
-import { describeFailure } from './failure.js';
 
 export interface PipelineDeps {
   gh: GitHub;
@@ -35,7 +37,7 @@ export interface PipelineDeps {
   onAgentEvent?(event: AgentEvent): void;
   /** What an earlier attempt of this job recorded, so a rerun neither duplicates a PR nor leaks a sandbox. */
   prior?: JobPatch;
-  /** Persists what this attempt learns (sandbox id, branch, PR number). */
+  /** Persists what this attempt learns (sandbox id, branch, PR number, checkpoint). */
   record?(patch: JobPatch): Promise<void>;
   now?: () => number;
 }
@@ -47,9 +49,27 @@ const paths = (home: string) => ({
   prompt: `${home}/.issue-agent/prompt.md`,
 });
 
+/** What a restarted app needs to find a running agent again (stored with the job as JSON). */
+interface Checkpoint {
+  sandboxId: string;
+  base: BaseCommit;
+  fingerprint: [string, string][];
+}
+
+/** A prepared workspace: the sandbox, the clone's base commit and its .git fingerprint. */
+interface Workspace {
+  sandbox: Sandbox;
+  base: BaseCommit;
+  fingerprint: GitFingerprint;
+  /** The agent is still running (or ran) in this sandbox from before a restart. */
+  reattached: boolean;
+  resumeSessionId?: string;
+}
+
 /**
  * Runs one job from sandbox to pull request. Every path out returns an Outcome; the sandbox
- * is killed whatever happens. `signal` aborts the run (cancel, timeout, shutdown).
+ * is killed whatever happens, unless kept for follow-ups. `signal` aborts the run (cancel,
+ * timeout, shutdown).
  */
 export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal): Promise<Outcome> {
   const driver = getDriver(job.agent);
@@ -57,20 +77,6 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
   const now = deps.now ?? Date.now;
   const started = now();
   const record = deps.record ?? (async () => undefined);
-  // Rate and concurrency limits are waited out, not failed: the job keeps trying until its deadline.
-  const createSandbox = async (spec: Parameters<SandboxProvider['create']>[0]) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await deps.provider.create(spec);
-      } catch (err) {
-        deps.onSandbox?.('failed');
-        if (!(err instanceof SandboxCapacityError)) throw err;
-        deps.log.warn({ err, attempt }, 'sandbox capacity unavailable; waiting to retry');
-        deps.onPhase('starting', `waiting for sandbox capacity, attempt ${attempt + 1}`);
-        await sleep(Math.min(60_000, 5_000 * 2 ** (attempt - 1)), signal);
-      }
-    }
-  };
   let sandbox: Sandbox | undefined;
   let keep = false;
   try {
@@ -79,74 +85,24 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
       const { data: pr } = await deps.gh.rest.pulls.get({ owner: job.repo.owner, repo: job.repo.name, pull_number: deps.prior.prNumber });
       return { kind: 'pr', number: pr.number, url: pr.html_url, branch: pr.head.ref, files: [] };
     }
-    if (deps.prior?.sandboxId && deps.provider.connect) {
-      // The previous attempt's sandbox may still be alive; it would only cost money now.
-      await deps.provider.connect(deps.prior.sandboxId).then((old) => old.kill()).catch(() => undefined);
-    }
-    deps.onPhase('starting');
-    // A follow-up with the same agent resumes its session in the kept sandbox of the last run.
-    const previous = job.followUp?.previous;
-    let resumeSessionId: string | undefined;
-    if (previous?.sandboxId && previous.sessionId && previous.agent === job.agent && deps.provider.connect) {
-      sandbox = await deps.provider.connect(previous.sandboxId).catch(() => undefined);
-      if (sandbox) {
-        resumeSessionId = previous.sessionId;
-        await sandbox.setTimeout((job.config.timeoutMinutes + 5) * 60_000);
-      }
-    }
-    sandbox ??= await createSandbox({
-      template: job.config.templates[job.agent] ?? driver.template,
-      metadata: sandboxTags({
-        appId: deps.appId,
-        installationId: job.installationId,
-        repo: `${job.repo.owner}/${job.repo.name}`,
-        issue: job.issue.number,
-        jobId: job.id,
-        agent: job.agent,
-      }),
-      // The sandbox outlives the job's deadline by a margin so cleanup, not E2B, ends it.
-      timeoutMs: (job.config.timeoutMinutes + 5) * 60_000,
-      allowOut: job.config.network?.allowOut,
-      pauseOnTimeout: job.config.followUps.keepSandboxMinutes > 0,
-    });
-    deps.onSandbox?.('started');
-    await record({ sandboxId: sandbox.id });
-    signal.throwIfAborted();
-    const p = paths(sandbox.home);
+    const ws = (await reattach(job, deps)) ?? (await prepare(job, driver, deps, signal, (s) => (sandbox = s)));
+    sandbox = ws.sandbox;
+    const p = paths(ws.sandbox.home);
 
-    deps.onPhase('cloning');
-    const token = await deps.mintReadToken();
-    redactor.add(token);
-    // A kept sandbox still holds the last run's checkout: start from the branch as it is now.
-    if (resumeSessionId) await sandbox.run(command('rm', '-rf', p.repo), { signal });
-    const base = await cloneRepository(sandbox, {
-      cloneUrl: job.repo.cloneUrl,
-      branch: job.followUp?.headRef ?? job.repo.defaultBranch,
-      token,
-      dir: p.repo,
-      signal,
-    });
-
-    if (job.config.setup.length > 0) {
-      deps.onPhase('setup');
-      for (const cmd of job.config.setup) {
-        const r = await sandbox.run(cmd, { cwd: p.repo, signal, timeoutMs: 0 });
-        if (r.exitCode !== 0) {
-          return { kind: 'failed', reason: `the setup command \`${cmd}\` exited with code ${r.exitCode}:\n\n${tail(r.stderr || r.stdout)}` };
-        }
-      }
-    }
-
-    // After setup: hook installers (husky, lefthook) legitimately write .git/ during `npm ci`.
-    const fingerprint = await takeGitFingerprint(sandbox, p.repo, signal);
-
-    deps.onPhase('running');
-    await sandbox.run(command('mkdir', '-p', p.work), { signal });
-    await sandbox.writeFile(p.prompt, job.followUp ? buildFollowUpPrompt(job, await reviewFeedback(deps.gh, job), resumeSessionId !== undefined) : buildPrompt(job));
     const model = job.model ?? job.config.model[job.agent];
     const agentEnv = definedOnly(deps.agentEnv);
     const input = { cwd: p.repo, promptFile: p.prompt, model, stateDir: p.work };
-    const result = await runAgent(sandbox, driver, { ...input, resumeSessionId }, { env: agentEnv, signal, onEvent: deps.onAgentEvent });
+    let result: AgentRunOutcome;
+    if (ws.reattached) {
+      deps.onPhase('running', 'picked up again after the app restarted');
+      result = await reattachAgent(ws.sandbox, driver, input, { dir: p.work, signal, onEvent: deps.onAgentEvent });
+    } else {
+      deps.onPhase('running');
+      await ws.sandbox.writeFile(p.prompt, job.followUp ? buildFollowUpPrompt(job, await reviewFeedback(deps.gh, job), ws.resumeSessionId !== undefined) : buildPrompt(job));
+      const checkpoint: Checkpoint = { sandboxId: ws.sandbox.id, base: ws.base, fingerprint: [...ws.fingerprint] };
+      await record({ checkpoint: JSON.stringify(checkpoint) });
+      result = await runAgent(ws.sandbox, driver, { ...input, resumeSessionId: ws.resumeSessionId }, { env: agentEnv, signal, onEvent: deps.onAgentEvent, keepOutputIn: p.work });
+    }
     if (result.sessionId) await record({ sessionId: result.sessionId });
     if (!result.ok) return { kind: 'failed', reason: `${job.agent} failed: ${result.error ?? 'unknown error'}` };
 
@@ -154,24 +110,24 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
     let verify: { results: VerifyResult[]; attempts: number } | undefined;
     if (job.config.verify.length > 0) {
       deps.onPhase('verifying');
-      verify = { results: await runVerify(sandbox, { commands: job.config.verify, cwd: p.repo, signal }), attempts: 0 };
+      verify = { results: await runVerify(ws.sandbox, { commands: job.config.verify, cwd: p.repo, signal }), attempts: 0 };
       while (!allPassed(verify.results) && verify.attempts < job.config.fixAttempts) {
         verify.attempts++;
         deps.onPhase('fixing');
         const feedback = verifyFeedbackPrompt(verify.results);
         const sessionId = result.sessionId;
-        await sandbox.writeFile(p.prompt, sessionId ? feedback : `${buildPrompt(job)}\n${feedback}`);
-        const fix = await runAgent(sandbox, driver, { ...input, resumeSessionId: sessionId }, { env: agentEnv, signal, onEvent: deps.onAgentEvent });
+        await ws.sandbox.writeFile(p.prompt, sessionId ? feedback : `${buildPrompt(job)}\n${feedback}`);
+        const fix = await runAgent(ws.sandbox, driver, { ...input, resumeSessionId: sessionId }, { env: agentEnv, signal, onEvent: deps.onAgentEvent });
         if (!fix.ok) return { kind: 'failed', reason: `${job.agent} failed while fixing the verify failures: ${fix.error ?? 'unknown error'}` };
         if (fix.summary) result.summary = fix.summary;
         if (fix.costUsd !== undefined) result.costUsd = fix.costUsd + (sessionId ? 0 : (result.costUsd ?? 0));
         deps.onPhase('verifying');
-        verify.results = await runVerify(sandbox, { commands: job.config.verify, cwd: p.repo, signal });
+        verify.results = await runVerify(ws.sandbox, { commands: job.config.verify, cwd: p.repo, signal });
       }
     }
     const checksFailed = verify !== undefined && !allPassed(verify.results);
 
-    const collected = await collectChanges(sandbox, { dir: p.repo, base, fingerprint, maxFileSizeMB: job.config.maxFileSizeMB, signal });
+    const collected = await collectChanges(ws.sandbox, { dir: p.repo, base: ws.base, fingerprint: ws.fingerprint, maxFileSizeMB: job.config.maxFileSizeMB, signal });
     const verdict = validateChanges(collected, job.config);
     if (!verdict.ok) return { kind: 'failed', reason: `the changes were rejected: ${verdict.reason}` };
     const changes = verdict.changes;
@@ -181,7 +137,7 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
     const outcome = await deliver({
       gh: deps.gh,
       job,
-      base,
+      base: ws.base,
       changes,
       result,
       model,
@@ -207,6 +163,110 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
   }
 }
 
+/**
+ * After a restart: the agent of this job may still be running in its sandbox (the app died,
+ * not the sandbox). Then the run continues there instead of starting over.
+ */
+async function reattach(job: Job, deps: PipelineDeps): Promise<Workspace | undefined> {
+  if (!deps.prior?.checkpoint || !deps.provider.connect) return undefined;
+  const checkpoint = JSON.parse(deps.prior.checkpoint) as Checkpoint;
+  const sandbox = await deps.provider.connect(checkpoint.sandboxId).catch(() => undefined);
+  if (!sandbox) return undefined;
+  await sandbox.setTimeout((job.config.timeoutMinutes + 5) * 60_000);
+  deps.log.info({ sandbox: sandbox.id }, 're-attached to the sandbox of an earlier attempt');
+  return { sandbox, base: checkpoint.base, fingerprint: new Map(checkpoint.fingerprint), reattached: true };
+}
+
+/** A sandbox with the repository cloned and set up, ready for the agent. */
+async function prepare(job: Job, driver: AgentDriver, deps: PipelineDeps, signal: AbortSignal, onSandbox: (s: Sandbox) => void): Promise<Workspace> {
+  const record = deps.record ?? (async () => undefined);
+  if (deps.prior?.sandboxId && deps.provider.connect) {
+    // The previous attempt's sandbox may still be alive; it would only cost money now.
+    await deps.provider.connect(deps.prior.sandboxId).then((old) => old.kill()).catch(() => undefined);
+  }
+  deps.onPhase('starting');
+  // A follow-up with the same agent resumes its session in the kept sandbox of the last run.
+  const previous = job.followUp?.previous;
+  let sandbox: Sandbox | undefined;
+  let resumeSessionId: string | undefined;
+  if (previous?.sandboxId && previous.sessionId && previous.agent === job.agent && deps.provider.connect) {
+    sandbox = await deps.provider.connect(previous.sandboxId).catch(() => undefined);
+    if (sandbox) {
+      resumeSessionId = previous.sessionId;
+      await sandbox.setTimeout((job.config.timeoutMinutes + 5) * 60_000);
+    }
+  }
+  sandbox ??= await createSandbox(deps, signal, {
+    template: job.config.templates[job.agent] ?? driver.template,
+    metadata: sandboxTags({
+      appId: deps.appId,
+      installationId: job.installationId,
+      repo: `${job.repo.owner}/${job.repo.name}`,
+      issue: job.issue.number,
+      jobId: job.id,
+      agent: job.agent,
+    }),
+    // The sandbox outlives the job's deadline by a margin so cleanup, not E2B, ends it.
+    timeoutMs: (job.config.timeoutMinutes + 5) * 60_000,
+    allowOut: job.config.network?.allowOut,
+    pauseOnTimeout: job.config.followUps.keepSandboxMinutes > 0,
+  });
+  onSandbox(sandbox);
+  await record({ sandboxId: sandbox.id });
+  signal.throwIfAborted();
+  const p = paths(sandbox.home);
+
+  deps.onPhase('cloning');
+  const token = await deps.mintReadToken();
+  redactor.add(token);
+  // A kept sandbox still holds the last run's checkout: start from the branch as it is now.
+  if (resumeSessionId) await sandbox.run(command('rm', '-rf', p.repo), { signal });
+  const base = await cloneRepository(sandbox, {
+    cloneUrl: job.repo.cloneUrl,
+    branch: job.followUp?.headRef ?? job.repo.defaultBranch,
+    token,
+    dir: p.repo,
+    signal,
+  });
+
+  if (job.config.setup.length > 0) {
+    deps.onPhase('setup');
+    for (const cmd of job.config.setup) {
+      const r = await sandbox.run(cmd, { cwd: p.repo, signal, timeoutMs: 0 });
+      if (r.exitCode !== 0) throw new SetupError(`the setup command \`${cmd}\` exited with code ${r.exitCode}:\n\n${tail(r.stderr || r.stdout)}`);
+    }
+  }
+  await sandbox.run(command('mkdir', '-p', p.work), { signal });
+  // After setup: hook installers (husky, lefthook) legitimately write .git/ during `npm ci`.
+  const fingerprint = await takeGitFingerprint(sandbox, p.repo, signal);
+  return { sandbox, base, fingerprint, reattached: false, resumeSessionId };
+}
+
+/** Rate and concurrency limits are waited out, not failed: the job keeps trying until its deadline. */
+async function createSandbox(deps: PipelineDeps, signal: AbortSignal, spec: SandboxSpec): Promise<Sandbox> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const sandbox = await deps.provider.create(spec);
+      deps.onSandbox?.('started');
+      return sandbox;
+    } catch (err) {
+      deps.onSandbox?.('failed');
+      if (!(err instanceof SandboxCapacityError)) throw err;
+      deps.log.warn({ err, attempt }, 'sandbox capacity unavailable; waiting to retry');
+      deps.onPhase('starting', `waiting for sandbox capacity, attempt ${attempt + 1}`);
+      await sleep(Math.min(60_000, 5_000 * 2 ** (attempt - 1)), signal);
+    }
+  }
+}
+
+/** Review comments on the PR since the run this follow-up continues (all of them on a PR new to the app). */
+async function reviewFeedback(gh: GitHub, job: Job): Promise<string> {
+  const fu = job.followUp!;
+  const since = new Date(fu.previous?.finishedAt ?? 0);
+  const comments = await reviewCommentsSince(gh, { owner: job.repo.owner, repo: job.repo.name, pullNumber: fu.prNumber, since });
+  return renderReviewCommentsForPrompt(comments.slice(-30));
+}
+
 /** Waits, or rejects as soon as the run is aborted. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -222,12 +282,4 @@ function tail(text: string, lines = 20): string {
 
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-}
-
-/** Review comments on the PR since the run this follow-up continues (all of them on a PR new to the app). */
-async function reviewFeedback(gh: GitHub, job: Job): Promise<string> {
-  const fu = job.followUp!;
-  const since = new Date(fu.previous?.finishedAt ?? 0);
-  const comments = await reviewCommentsSince(gh, { owner: job.repo.owner, repo: job.repo.name, pullNumber: fu.prNumber, since });
-  return renderReviewCommentsForPrompt(comments.slice(-30));
 }

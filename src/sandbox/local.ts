@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import {
@@ -31,10 +31,24 @@ export class LocalSandboxProvider implements SandboxProvider {
   private readonly live = new Map<string, LocalSandbox>();
   constructor(private readonly options: LocalProviderOptions = {}) {}
 
+  /**
+   * A sandbox of this process, or one a previous process of the app left behind (its directory,
+   * and any agent still running in it, survive the app being killed).
+   */
   async connect(id: string): Promise<Sandbox> {
-    const sandbox = this.live.get(id);
-    if (!sandbox) throw new SandboxError(`the sandbox ${id} no longer exists`);
+    const known = this.live.get(id);
+    if (known) return known;
+    const dir = /^local-(issue-agent-sandbox-[A-Za-z0-9]+)$/.exec(id)?.[1];
+    const home = dir && join(this.options.root ?? tmpdir(), dir);
+    if (!home || !(await stat(home).then((s) => s.isDirectory(), () => false))) throw new SandboxError(`the sandbox ${id} no longer exists`);
+    const sandbox = new LocalSandbox(home, this.baseEnv(), 60 * 60_000, () => this.live.delete(id));
+    this.live.set(id, sandbox);
     return sandbox;
+  }
+
+  private baseEnv(envs: Record<string, string> = {}): Record<string, string> {
+    const path = [...(this.options.pathPrefix ?? []), process.env.PATH ?? '/usr/bin:/bin'].join(':');
+    return { PATH: path, LANG: 'C.UTF-8', ...envs };
   }
 
   async create(spec: SandboxSpec): Promise<Sandbox> {
@@ -46,8 +60,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     } catch (err) {
       throw new SandboxError(`the local sandbox could not be created: ${(err as Error).message}`, false, { cause: err });
     }
-    const path = [...(this.options.pathPrefix ?? []), process.env.PATH ?? '/usr/bin:/bin'].join(':');
-    const sandbox = new LocalSandbox(home, { PATH: path, HOME: home, LANG: 'C.UTF-8', ...spec.envs }, spec.timeoutMs, () => this.live.delete(sandbox.id));
+    const sandbox = new LocalSandbox(home, this.baseEnv(spec.envs), spec.timeoutMs, () => this.live.delete(sandbox.id));
     this.live.set(sandbox.id, sandbox);
     return sandbox;
   }
@@ -58,14 +71,16 @@ class LocalSandbox implements Sandbox {
   private readonly running = new Set<ChildProcess>();
   private killed = false;
   private lifetime: NodeJS.Timeout;
+  private readonly baseEnv: Record<string, string>;
 
   constructor(
     readonly home: string,
-    private readonly baseEnv: Record<string, string>,
+    baseEnv: Record<string, string>,
     timeoutMs: number,
     private readonly onKilled: () => void,
   ) {
     this.id = `local-${home.split(sep).pop()}`;
+    this.baseEnv = { ...baseEnv, HOME: home };
     // Like a cloud sandbox, this one does not outlive its timeout.
     this.lifetime = this.expireIn(timeoutMs);
   }

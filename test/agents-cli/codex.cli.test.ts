@@ -1,17 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { codexDriver } from '../../src/agents/codex.js';
 import type { FakeRequest } from '../fakes/openai-responses-server.js';
-import { openWorkspace, type CliWorkspace } from './harness.js';
+import { PROMPT, workspacePerTest } from './harness.js';
 import { FILE, SUMMARY, TEST_KEY } from './scenarios.js';
 
 /** The real, pinned Codex CLI against the fake OpenAI Responses API, through runAgent. */
 
-const PROMPT = 'List the files, then create hello.txt saying hello.\n';
-let ws: CliWorkspace | undefined;
-afterEach(async () => {
-  await ws?.close();
-  ws = undefined;
-});
+const openWorkspace = workspacePerTest();
 
 function text(request: FakeRequest | undefined): string {
   return JSON.stringify(request?.body ?? null);
@@ -20,7 +15,7 @@ function text(request: FakeRequest | undefined): string {
 // Real CLIs on a busy machine (OpenClaw alone takes 10 to 50 s a run).
 describe('codex CLI contract', { timeout: 60_000 }, () => {
   it('writes a file with its own apply_patch tool and ends with a successful result', async () => {
-    ws = await openWorkspace('codex', 'ok');
+    const ws = await openWorkspace('codex', 'ok');
     const { result, events, file, input } = await ws.run(PROMPT);
     expect(result).toMatchObject({ ok: true, summary: SUMMARY });
     expect(result.sessionId).toMatch(/^[0-9a-f-]{36}$/);
@@ -39,7 +34,7 @@ describe('codex CLI contract', { timeout: 60_000 }, () => {
   });
 
   it('writes the file through its shell tool for a model name it does not know (as behind a gateway)', async () => {
-    ws = await openWorkspace('codex', 'ok', { model: 'gateway-model-x' });
+    const ws = await openWorkspace('codex', 'ok', { model: 'gateway-model-x' });
     const { result, file } = await ws.run(PROMPT);
     expect(result).toMatchObject({ ok: true, summary: SUMMARY });
     expect(file).toBe(FILE.content);
@@ -47,7 +42,7 @@ describe('codex CLI contract', { timeout: 60_000 }, () => {
   });
 
   it('resumes the thread: the second run sends the first conversation and keeps the thread id', async () => {
-    ws = await openWorkspace('codex', 'ok');
+    const ws = await openWorkspace('codex', 'ok');
     const first = await ws.run(PROMPT);
     const second = await ws.run('Now say bye.\n', { resumeSessionId: first.result.sessionId });
     expect(second.result.ok).toBe(true);
@@ -58,7 +53,7 @@ describe('codex CLI contract', { timeout: 60_000 }, () => {
   });
 
   it('ends a 401 from the model API as a failed result carrying the CLI message', async () => {
-    ws = await openWorkspace('codex', '401');
+    const ws = await openWorkspace('codex', '401');
     const { result, file } = await ws.run(PROMPT);
     expect(result.ok).toBe(false);
     expect(result.error).toMatch(/401 Unauthorized: Incorrect API key provided/);

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterEach, expect } from 'vitest';
 import { drivers } from '../../src/agents/index.js';
 import type { AgentRunResult } from '../../src/agents/run-result.js';
 import { runAgent } from '../../src/agents/run-agent.js';
@@ -75,4 +76,28 @@ export async function openWorkspace(agent: ScenarioAgent, mode: Mode, options: S
       await sandbox.kill();
     },
   };
+}
+
+/** The prompt of the contract tests: list the files, then write FILE. */
+export const PROMPT = 'List the files, then create hello.txt saying hello.\n';
+
+/** For a test file: opens the running test's workspace, which is closed after the test. */
+export function workspacePerTest(): typeof openWorkspace {
+  let ws: CliWorkspace | undefined;
+  afterEach(async () => {
+    await ws?.close();
+    ws = undefined;
+  });
+  return async (agent, mode, options) => (ws = await openWorkspace(agent, mode, options));
+}
+
+/** The resume contract: the second run sends the first conversation and keeps the session id. */
+export async function expectSessionResumed(ws: CliWorkspace): Promise<void> {
+  const first = await ws.run(PROMPT);
+  const second = await ws.run('Now say bye.\n', { resumeSessionId: first.result.sessionId });
+  expect(second.result.ok).toBe(true);
+  expect(second.result.sessionId).toBe(first.result.sessionId);
+  const last = JSON.stringify(ws.scenario.conversation().at(-1)?.body);
+  expect(last).toContain('List the files, then create hello.txt');
+  expect(last).toContain('Now say bye.');
 }

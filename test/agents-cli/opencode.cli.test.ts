@@ -1,21 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { opencodeDriver } from '../../src/agents/opencode.js';
-import { openWorkspace, type CliWorkspace } from './harness.js';
+import { expectSessionResumed, PROMPT, workspacePerTest } from './harness.js';
 import { FILE, SUMMARY, TEST_KEY } from './scenarios.js';
 
 /** The real, pinned OpenCode CLI against fake model APIs, through runAgent. */
 
-const PROMPT = 'List the files, then create hello.txt saying hello.\n';
-let ws: CliWorkspace | undefined;
-afterEach(async () => {
-  await ws?.close();
-  ws = undefined;
-});
+const openWorkspace = workspacePerTest();
 
 // Real CLIs on a busy machine (OpenClaw alone takes 10 to 50 s a run).
 describe('opencode CLI contract', { timeout: 120_000 }, () => {
   it('writes a file with its own write tool through an OpenAI-compatible gateway and ends with a successful result', async () => {
-    ws = await openWorkspace('opencode', 'ok');
+    const ws = await openWorkspace('opencode', 'ok');
     const { result, events, file, input } = await ws.run(PROMPT);
     expect(result).toMatchObject({ ok: true, summary: SUMMARY, turns: 3 });
     expect(result.sessionId).toMatch(/^ses_/);
@@ -33,7 +28,7 @@ describe('opencode CLI contract', { timeout: 120_000 }, () => {
   });
 
   it('reaches an Anthropic model through ANTHROPIC_BASE_URL', async () => {
-    ws = await openWorkspace('opencode', 'ok', { anthropic: true });
+    const ws = await openWorkspace('opencode', 'ok', { anthropic: true });
     const { result, file } = await ws.run(PROMPT);
     expect(result).toMatchObject({ ok: true, summary: SUMMARY });
     expect(file).toBe(FILE.content);
@@ -43,18 +38,11 @@ describe('opencode CLI contract', { timeout: 120_000 }, () => {
   });
 
   it('resumes the session: the second run sends the first conversation and keeps the session id', async () => {
-    ws = await openWorkspace('opencode', 'ok');
-    const first = await ws.run(PROMPT);
-    const second = await ws.run('Now say bye.\n', { resumeSessionId: first.result.sessionId });
-    expect(second.result.ok).toBe(true);
-    expect(second.result.sessionId).toBe(first.result.sessionId);
-    const last = JSON.stringify(ws.scenario.conversation().at(-1)?.body);
-    expect(last).toContain('List the files, then create hello.txt');
-    expect(last).toContain('Now say bye.');
+    await expectSessionResumed(await openWorkspace('opencode', 'ok'));
   });
 
   it('ends a 401 from the model API as a failed result carrying the CLI message', async () => {
-    ws = await openWorkspace('opencode', '401');
+    const ws = await openWorkspace('opencode', '401');
     const { result, file } = await ws.run(PROMPT);
     expect(result.ok).toBe(false);
     expect(result.error).toBe('Incorrect API key provided. (HTTP 401)');
