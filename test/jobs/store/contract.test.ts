@@ -336,8 +336,8 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
   describe('record, get, isActive', () => {
     it('records what the worker learns; unknown ids report false', async () => {
       await add({ id: 'a' });
-      expect(await store.record('a', { statusCommentId: 9_000_000_000, prNumber: 3, costUsd: 1.5 })).toBe(true);
-      expect(await store.get('a')).toMatchObject({ statusCommentId: 9_000_000_000, prNumber: 3, costUsd: 1.5 });
+      expect(await store.record('a', { statusCommentId: 9_000_000_000, prNumber: 3, costUsd: 1.5, checkpoint: '{"sandboxId":"sb-1"}' })).toBe(true);
+      expect(await store.get('a')).toMatchObject({ statusCommentId: 9_000_000_000, prNumber: 3, costUsd: 1.5, checkpoint: '{"sandboxId":"sb-1"}' });
       expect(await store.record('nope', { sandboxId: 'x' })).toBe(false);
       expect(await store.record('a', {})).toBe(true);
       expect(await store.get('nope')).toBeUndefined();
