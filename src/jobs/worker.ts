@@ -121,10 +121,10 @@ export function createWorker(deps: WorkerDeps): RunJob {
       log.info({ outcome: outcome.kind, durationMs: now() - started }, 'job finished');
       deps.metrics?.runDuration.observe({ agent: job.agent, outcome: outcome.kind }, (now() - started) / 1000);
       final = true;
-      const log_ = renderActionLogDetails(actions.actions, { dropped: actions.dropped });
-      await writer.flush(renderStatus({ outcome, agent: job.agent, durationMs: now() - started }) + (log_ ? `\n\n${log_}` : ''));
-      if (outcome.kind === 'pr' && outcome.commitSha) await reportCheckRun(gh, stored, outcome, log_, log);
-      await deps.store.finish(stored.id, deps.workerId, outcome);
+      const actionLog = renderActionLogDetails(actions.actions, { dropped: actions.dropped });
+      await writer.flush(renderStatus({ outcome, agent: job.agent, durationMs: now() - started }) + (actionLog ? `\n\n${actionLog}` : ''));
+      if ((outcome.kind === 'pr' || outcome.kind === 'pushed') && outcome.commitSha) await reportCheckRun(gh, stored, outcome, actionLog, log);
+      await deps.store.finish(stored.id, deps.workerId, outcome, { costUsd: actions.costUsd });
     } finally {
       clearTimeout(timer);
     }
@@ -145,7 +145,7 @@ async function waitForStatusComment(store: JobStore, stored: StoredJob, timeoutM
  * The run as a check run on the PR head commit, so it shows among the PR's checks. A failure
  * here (an installation that has not granted `checks: write` yet) never fails the job.
  */
-async function reportCheckRun(gh: GitHub, stored: StoredJob, outcome: Extract<Outcome, { kind: 'pr' }>, actionLog: string, log: Logger): Promise<void> {
+async function reportCheckRun(gh: GitHub, stored: StoredJob, outcome: Extract<Outcome, { kind: 'pr' | 'pushed' }>, actionLog: string, log: Logger): Promise<void> {
   const { owner, name: repo } = stored.job.repo;
   try {
     const id = await startCheckRun(gh, { owner, repo, headSha: outcome.commitSha!, externalId: stored.id });

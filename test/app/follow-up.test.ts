@@ -86,6 +86,7 @@ describe('follow-ups on pull requests', () => {
     expect(final).toMatch(/✅ Pushed new-com to `agent\/1-spelling-error-in-the-readme-file` \(#42\)/);
     expect(final).toContain(`https://github.com/Codertocat/Hello-World/pull/42/commits/new-commit-sha`);
     expect(final).toContain('> Said bee.');
+    expect(gh.bodiesOf('POST', `${R}/check-runs`)).toEqual([expect.objectContaining({ name: 'issue-agent', head_sha: 'new-commit-sha' })]);
 
     const prompt = record(h, 'stdin');
     expect(prompt).toContain('use bee, not b');
