@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sign } from '@octokit/webhooks-methods';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { quote } from '../../src/sandbox/shell.js';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/github-server.js';
+import { deliver, root, startAppProcess, waitFor, type AppProcess as ChildApp } from '../helpers/app-process.js';
 import { makeRemote } from '../helpers/git-remote.js';
 import { commentPayload } from '../helpers/payloads.js';
 import { freePort, privateKey } from '../helpers/probot.js';
@@ -19,7 +18,9 @@ import { API_KEY, claudeLines, happyRoutes, R } from './harness.js';
  * HTTP (GHE_HOST pointing at a local fake).
  */
 const SECRET = 'replicas-test-secret';
-const root = join(import.meta.dirname, '../..');
+/** One replica: the child process, its name and port. */
+type AppProcess = ChildApp & { name: string; port: number };
+
 /** Probot's write pacing (1 s apart per installation and process) off, as in the in-process tests. */
 const UNTHROTTLED = join(root, 'test/helpers/github-unthrottled.ts');
 
@@ -31,50 +32,6 @@ const GLOBAL = 4;
 const PER_INSTALLATION = 3;
 /** Seconds each agent run takes: long enough that runs would overlap if a limit did not hold. */
 const AGENT_SECONDS = 0.5;
-
-interface AppProcess {
-  name: string;
-  port: number;
-  child: ChildProcess;
-  output: () => string;
-}
-
-async function startAppProcess(name: string, env: Record<string, string>): Promise<AppProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', UNTHROTTLED, 'src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const t0 = Date.now();
-  while (!/Listening on/.test(out)) {
-    if (child.exitCode !== null) throw new Error(`${name} exited at start:\n${out}`);
-    if (Date.now() - t0 > 30_000) throw new Error(`${name} did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { name, port: Number(env.PORT), child, output: () => out };
-}
-
-async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const t0 = Date.now();
-  while (!check()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-async function deliver(port: number, payload: unknown, id: string): Promise<number> {
-  const body = JSON.stringify(payload);
-  const res = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': id, 'x-hub-signature-256': await sign(SECRET, body) },
-    body,
-  });
-  await res.text();
-  return res.status;
-}
 
 /**
  * A stand-in `claude` that logs `start <issue> <ms>` and `end <issue> <ms>` to one file shared
@@ -209,8 +166,9 @@ describe('several replicas on one PostgreSQL (the app as three child processes)'
     const cloneUrl = makeRemote({ 'a.txt': 'a\n' }).url;
     const ports = await Promise.all(Array.from({ length: REPLICAS }, () => freePort()));
     const started = await Promise.all(
-      ports.map((port, i) =>
-        startAppProcess(`replica-${i}`, {
+      ports.map(async (port, i) => {
+        const app = await startAppProcess(
+          {
           APP_ID: '1',
           PRIVATE_KEY: privateKey,
           WEBHOOK_SECRET: SECRET,
@@ -225,8 +183,11 @@ describe('several replicas on one PostgreSQL (the app as three child processes)'
           GHE_PROTOCOL: 'http',
           ANTHROPIC_API_KEY: API_KEY,
           PATH: `${bin}:${process.env.PATH}`,
-        }),
-      ),
+          },
+          { name: `replica-${i}`, imports: [UNTHROTTLED] },
+        );
+        return { ...app, name: `replica-${i}`, port };
+      }),
     );
     apps.push(...started);
 
@@ -254,7 +215,7 @@ describe('several replicas on one PostgreSQL (the app as three child processes)'
       const n = ++leadIn;
       if (n > ISSUES) throw new Error('the lead-in did not get a job running in every replica');
       writeFileSync(join(holds, String(n)), '');
-      expect(await deliver(idle.port, payload(n, 0), `burst-${n}-0`)).toBe(200);
+      expect(await deliver(idle.port, SECRET, payload(n, 0), `burst-${n}-0`)).toBe(200);
       await waitFor(`the job of issue #${n} to start`, () => startedTotal() === n, 15_000);
       if (runningIn(idle) === 0) {
         rmSync(join(holds, String(n)));
@@ -276,9 +237,9 @@ describe('several replicas on one PostgreSQL (the app as three child processes)'
       for (let n = k === 0 ? leadIn + 1 : 1; n <= ISSUES; n++) {
         const app = apps[i++ % REPLICAS]!;
         const other = apps[i % REPLICAS]!;
-        sends.push(deliver(app.port, payload(n, k), `burst-${n}-${k}`));
-        if (k === 1 && n <= 3) sends.push(deliver(other.port, payload(n, k), `burst-${n}-${k}`));
-        if (k === 2 && n <= 3) sends.push(deliver(other.port, payload(n, k), `again-${n}-${k}`));
+        sends.push(deliver(app.port, SECRET, payload(n, k), `burst-${n}-${k}`));
+        if (k === 1 && n <= 3) sends.push(deliver(other.port, SECRET, payload(n, k), `burst-${n}-${k}`));
+        if (k === 2 && n <= 3) sends.push(deliver(other.port, SECRET, payload(n, k), `again-${n}-${k}`));
       }
     }
     const statuses = await Promise.all(sends);

@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sign } from '@octokit/webhooks-methods';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/github-server.js';
 import { fakeAgentBin } from '../helpers/fake-agent.js';
+import { deliver, startAppProcess, waitFor } from '../helpers/app-process.js';
 import { makeRemote } from '../helpers/git-remote.js';
 import { commentPayload } from '../helpers/payloads.js';
 import { freePort, privateKey } from '../helpers/probot.js';
@@ -16,53 +16,6 @@ import { API_KEY, claudeLines, happyRoutes, R } from './harness.js';
  * a local fake), killed and restarted around a running job.
  */
 const SECRET = 'restart-test-secret';
-const root = join(import.meta.dirname, '../..');
-
-interface AppProcess {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-async function startAppProcess(env: Record<string, string>): Promise<AppProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  // Ready when Probot says it listens.
-  const t0 = Date.now();
-  while (!/Listening on/.test(out)) {
-    if (child.exitCode !== null) throw new Error(`the app exited at start:\n${out}`);
-    if (Date.now() - t0 > 30_000) throw new Error(`the app did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { child, output: () => out, exited };
-}
-
-async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-async function deliver(port: number, payload: unknown, id: string): Promise<number> {
-  const body = JSON.stringify(payload);
-  const res = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': id, 'x-hub-signature-256': await sign(SECRET, body) },
-    body,
-  });
-  return res.status;
-}
 
 const starts = (bin: string) => (existsSync(join(bin, 'record/starts')) ? readFileSync(join(bin, 'record/starts'), 'utf8').trim().split('\n').map(Number) : []);
 
@@ -100,7 +53,7 @@ describe('restarts lose nothing (the app as a child process)', () => {
     const { bin, port, env, payload } = await setup(3);
     const first = await startAppProcess(env);
     children.push(first.child);
-    expect(await deliver(port, payload, 'kill-1')).toBe(200);
+    expect(await deliver(port, SECRET, payload, 'kill-1')).toBe(200);
     await waitFor('the agent to start', () => starts(bin).length === 1);
     first.child.kill('SIGKILL');
     const killedAt = Date.now();
@@ -112,7 +65,7 @@ describe('restarts lose nothing (the app as a child process)', () => {
     await waitFor('the job to be picked up again', () => /re-attached to the sandbox/.test(second.output()));
     console.log(`SIGKILL to the job running again: ${Date.now() - killedAt} ms (includes the new process starting)`);
     // A redelivery of the same comment after the restart does not make a second job.
-    expect(await deliver(port, payload, 'kill-2')).toBe(200);
+    expect(await deliver(port, SECRET, payload, 'kill-2')).toBe(200);
     await waitFor('the PR', () => gh!.lines().includes(`POST ${R}/pulls`));
     await waitFor('the final status', () => (gh!.bodiesOf('PATCH', `${R}/issues/comments/1001`) as { body: string }[]).some((b) => /Opened pull request/.test(b.body)));
     second.child.kill('SIGTERM');
@@ -130,7 +83,7 @@ describe('restarts lose nothing (the app as a child process)', () => {
     const { bin, port, env, payload } = await setup(2);
     const app = await startAppProcess({ ...env, SHUTDOWN_GRACE_SECONDS: '30' });
     children.push(app.child);
-    expect(await deliver(port, payload, 'term-1')).toBe(200);
+    expect(await deliver(port, SECRET, payload, 'term-1')).toBe(200);
     await waitFor('the agent to start', () => starts(bin).length === 1);
     const t0 = Date.now();
     app.child.kill('SIGTERM');
@@ -144,7 +97,7 @@ describe('restarts lose nothing (the app as a child process)', () => {
     const { bin, port, env, payload } = await setup(4);
     const first = await startAppProcess({ ...env, SHUTDOWN_GRACE_SECONDS: '0' });
     children.push(first.child);
-    expect(await deliver(port, payload, 'grace-1')).toBe(200);
+    expect(await deliver(port, SECRET, payload, 'grace-1')).toBe(200);
     await waitFor('the agent to start', () => starts(bin).length === 1);
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
