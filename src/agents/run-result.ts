@@ -1,16 +1,7 @@
 import type { AgentEvent } from './types.js';
 
-/** What a finished agent run amounts to, folded from its events. */
-export interface AgentRunResult {
-  ok: boolean;
-  summary: string;
-  sessionId?: string;
-  costUsd?: number;
-  turns?: number;
-  inputTokens?: number;
-  outputTokens?: number;
-  error?: string;
-}
+/** What a finished agent run amounts to, folded from its events: a `result` event's facts. */
+export type AgentRunResult = Omit<Extract<AgentEvent, { kind: 'result' }>, 'kind'>;
 
 /**
  * Folds a run's events into its result. The last `result` event wins; without one the run

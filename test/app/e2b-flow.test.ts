@@ -8,7 +8,7 @@ import type { FakeAgentScript } from '../helpers/fake-agent.js';
 import { makeRemote } from '../helpers/git-remote.js';
 import { INSTALLATION_TOKEN, READ_TOKEN } from '../helpers/github-mock.js';
 import { labeledPayload } from '../helpers/payloads.js';
-import { API_KEY, claudeLines, happyGitHub, phaseLines, R, resetNock, startApp, statusEdits } from './harness.js';
+import { API_KEY, claudeLines, expectPagerPullRequest, happyGitHub, phaseLines, R, resetNock, startApp, statusEdits } from './harness.js';
 
 /**
  * The whole label-to-PR flow with SANDBOX_PROVIDER=e2b: the real provider and the real `e2b`
@@ -113,33 +113,7 @@ describe('label to pull request with SANDBOX_PROVIDER=e2b (real SDK, local E2B s
       `POST ${R}/pulls`,
       `POST ${R}/pulls/42/requested_reviewers`,
     ]);
-    expect(gh.bodiesOf('POST', `${R}/git/trees`)).toEqual([
-      {
-        base_tree: remote.tree,
-        tree: [
-          { path: 'docs/pager.md', mode: '100644', type: 'blob', content: 'Pages start at 1.\n' },
-          { path: 'src/pager.ts', mode: '100644', type: 'blob', content: 'export const last = (n: number) => n - 1;\n' },
-        ],
-      },
-    ]);
-    expect(gh.bodiesOf('POST', `${R}/git/commits`)).toEqual([
-      {
-        message:
-          'Pager skips the last page (#1)\n\nMade by claude through issue-agent for #1.\n\nCo-authored-by: Codertocat <21031067+Codertocat@users.noreply.github.com>',
-        tree: 'new-tree-sha',
-        parents: [remote.sha],
-      },
-    ]);
-    expect(gh.bodiesOf('POST', `${R}/git/refs`)).toEqual([{ ref: 'refs/heads/agent/1-pager-skips-the-last-page', sha: 'new-commit-sha' }]);
-    const [pr] = gh.bodiesOf('POST', `${R}/pulls`) as { title: string; head: string; base: string; draft: boolean; body: string }[];
-    expect(pr).toMatchObject({ title: 'Pager skips the last page', head: 'agent/1-pager-skips-the-last-page', base: 'master', draft: false });
-    expect(pr!.body).toContain('Fixed the off-by-one in the pager.');
-    expect(pr!.body).toContain('Closes #1');
-    expect(pr!.body).toMatch(/\| Agent \| claude \|/);
-    expect(pr!.body).toMatch(/\| Turns \| 3 \|/);
-    expect(pr!.body).toMatch(/\| Cost \| \$0\.04 \|/);
-    expect(pr!.body).toContain('`src/pager.ts`');
-    expect(gh.bodiesOf('POST', `${R}/pulls/42/requested_reviewers`)).toEqual([{ reviewers: ['Codertocat'] }]);
+    expectPagerPullRequest(gh, remote);
     expect(phases(gh)).toEqual([
       '📥 Cloning the repository…',
       '🤖 Running claude…',

@@ -1,4 +1,5 @@
 import nock from 'nock';
+import { expect } from 'vitest';
 import type { Probot } from 'probot';
 import { createApp, type IssueAgentApp } from '../../src/app.js';
 import { mkdtempSync } from 'node:fs';
@@ -162,4 +163,38 @@ export async function enqueue(h: Harness, job: Job): Promise<void> {
   if (!created) throw new Error('duplicate test job');
   await h.app.store.record(job.id, { statusCommentId: job.statusCommentId });
   h.app.runner.wake();
+}
+
+/**
+ * What the pager scenario (label on "Pager skips the last page", the agent fixing src/pager.ts
+ * and adding docs/pager.md) must send to GitHub to publish: tree, commit, branch, PR, review.
+ */
+export function expectPagerPullRequest(gh: ReturnType<typeof githubMock>, remote: { tree: string; sha: string }): void {
+  expect(gh.bodiesOf('POST', `${R}/git/trees`)).toEqual([
+    {
+      base_tree: remote.tree,
+      tree: [
+        { path: 'docs/pager.md', mode: '100644', type: 'blob', content: 'Pages start at 1.\n' },
+        { path: 'src/pager.ts', mode: '100644', type: 'blob', content: 'export const last = (n: number) => n - 1;\n' },
+      ],
+    },
+  ]);
+  expect(gh.bodiesOf('POST', `${R}/git/commits`)).toEqual([
+    {
+      message:
+        'Pager skips the last page (#1)\n\nMade by claude through issue-agent for #1.\n\nCo-authored-by: Codertocat <21031067+Codertocat@users.noreply.github.com>',
+      tree: 'new-tree-sha',
+      parents: [remote.sha],
+    },
+  ]);
+  expect(gh.bodiesOf('POST', `${R}/git/refs`)).toEqual([{ ref: 'refs/heads/agent/1-pager-skips-the-last-page', sha: 'new-commit-sha' }]);
+  const [pr] = gh.bodiesOf('POST', `${R}/pulls`) as { title: string; head: string; base: string; draft: boolean; body: string }[];
+  expect(pr).toMatchObject({ title: 'Pager skips the last page', head: 'agent/1-pager-skips-the-last-page', base: 'master', draft: false });
+  expect(pr!.body).toContain('Fixed the off-by-one in the pager.');
+  expect(pr!.body).toContain('Closes #1');
+  expect(pr!.body).toMatch(/\| Agent \| claude \|/);
+  expect(pr!.body).toMatch(/\| Turns \| 3 \|/);
+  expect(pr!.body).toMatch(/\| Cost \| \$0\.04 \|/);
+  expect(pr!.body).toContain('`src/pager.ts`');
+  expect(gh.bodiesOf('POST', `${R}/pulls/42/requested_reviewers`)).toEqual([{ reviewers: ['Codertocat'] }]);
 }

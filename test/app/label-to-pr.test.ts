@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commentPayload, labeledPayload } from '../helpers/payloads.js';
 import { makeRemote } from '../helpers/git-remote.js';
 import { INSTALLATION_TOKEN, READ_TOKEN } from '../helpers/github-mock.js';
-import { API_KEY, claudeLines, happyGitHub, R, resetNock, startApp, phaseLines, statusEdits } from './harness.js';
+import { API_KEY, claudeLines, expectPagerPullRequest, happyGitHub, phaseLines, R, resetNock, startApp, statusEdits } from './harness.js';
 
 describe('label or comment to pull request, the whole flow', () => {
   beforeEach(resetNock);
@@ -51,33 +51,7 @@ describe('label or comment to pull request, the whole flow', () => {
 
     expect(gh.bodiesOf('POST', `${R}/issues/1/reactions`)).toEqual([{ content: 'eyes' }]);
     expect(gh.bodiesOf('POST', '/app/installations/1/access_tokens')).toContainEqual({ repositories: ['Hello-World'], permissions: { contents: 'read' } });
-    expect(gh.bodiesOf('POST', `${R}/git/trees`)).toEqual([
-      {
-        base_tree: remote.tree,
-        tree: [
-          { path: 'docs/pager.md', mode: '100644', type: 'blob', content: 'Pages start at 1.\n' },
-          { path: 'src/pager.ts', mode: '100644', type: 'blob', content: 'export const last = (n: number) => n - 1;\n' },
-        ],
-      },
-    ]);
-    expect(gh.bodiesOf('POST', `${R}/git/commits`)).toEqual([
-      {
-        message:
-          'Pager skips the last page (#1)\n\nMade by claude through issue-agent for #1.\n\nCo-authored-by: Codertocat <21031067+Codertocat@users.noreply.github.com>',
-        tree: 'new-tree-sha',
-        parents: [remote.sha],
-      },
-    ]);
-    expect(gh.bodiesOf('POST', `${R}/git/refs`)).toEqual([{ ref: 'refs/heads/agent/1-pager-skips-the-last-page', sha: 'new-commit-sha' }]);
-    const [pr] = gh.bodiesOf('POST', `${R}/pulls`) as { title: string; head: string; base: string; draft: boolean; body: string }[];
-    expect(pr).toMatchObject({ title: 'Pager skips the last page', head: 'agent/1-pager-skips-the-last-page', base: 'master', draft: false });
-    expect(pr!.body).toContain('Fixed the off-by-one in the pager.');
-    expect(pr!.body).toContain('Closes #1');
-    expect(pr!.body).toMatch(/\| Agent \| claude \|/);
-    expect(pr!.body).toMatch(/\| Turns \| 3 \|/);
-    expect(pr!.body).toMatch(/\| Cost \| \$0\.04 \|/);
-    expect(pr!.body).toContain('`src/pager.ts`');
-    expect(gh.bodiesOf('POST', `${R}/pulls/42/requested_reviewers`)).toEqual([{ reviewers: ['Codertocat'] }]);
+    expectPagerPullRequest(gh, remote);
 
     const edits = statusEdits(gh);
     // Live progress: the agent's Write shows up while it runs; the final edit keeps the action log.
