@@ -144,9 +144,10 @@ export class PostgresJobStore implements JobStore {
   }
 
   async claim(workerId: string, leaseMs: number, limits: ClaimLimits): Promise<StoredJob | undefined> {
-    const now = this.now();
     return this.tx(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, CLAIM_LOCK]);
+      // The claim time is read once the lock is held, so it is never before the last claim's.
+      const now = this.now();
       // Running counts are computed once (not per candidate row), then the queue is walked in
       // arrival order along the (state, seq) index until a job fits. SKIP LOCKED: a queued row
       // locked right now is being cancelled or expired; take the next.
