@@ -30,7 +30,7 @@ export interface WorkerDeps {
 }
 
 /** The status comment of a stored job; its id is read from the store when not known yet. */
-export function statusCommentFor(gh: GitHub, deps: Pick<WorkerDeps, 'store' | 'log'>, stored: StoredJob): StatusComment {
+export function statusCommentFor(gh: GitHub, deps: Pick<WorkerDeps, 'store'>, stored: StoredJob): StatusComment {
   const { job } = stored;
   let known = stored.statusCommentId ?? job.statusCommentId;
   return new StatusComment(
@@ -42,7 +42,6 @@ export function statusCommentFor(gh: GitHub, deps: Pick<WorkerDeps, 'store' | 'l
       commentId: async () => (known ??= (await deps.store.get(stored.id))?.statusCommentId),
     },
     job.agent,
-    deps.log,
   );
 }
 
@@ -62,14 +61,14 @@ export function createWorker(deps: WorkerDeps): RunJob {
     // The handler posts the status comment right after recording the job; a worker that claimed
     // it in between waits for it, so the first phases are not lost (or a second comment posted).
     const commentId = await waitForStatusComment(deps.store, stored, 10_000);
-    const status = statusCommentFor(gh, { store: deps.store, log }, { ...stored, statusCommentId: commentId });
+    const status = statusCommentFor(gh, deps, { ...stored, statusCommentId: commentId });
     // Live progress: phase, elapsed time, the last actions and the cost, at most one edit per interval.
     const actions = new ActionLog();
     let phase: Phase = 'starting';
     let note: string | undefined;
     let final = false;
     const writer = createThrottledWriter({
-      write: (body) => status.raw(body, final),
+      write: (body) => status.write(body, final),
       minIntervalMs: deps.progressIntervalMs ?? 10_000,
       onError: (err) => log.warn({ err }, 'could not update the status comment'),
     });
