@@ -1,4 +1,5 @@
 import { CommandExitError, type CommandHandle, type Sandbox as SdkSandbox } from 'e2b';
+import { withDeadline } from './deadline.js';
 import { toSandboxError } from './e2b-errors.js';
 import { CommandAbortedError, CommandTimeoutError, SandboxError, type RunOptions, type RunResult, type Sandbox } from './types.js';
 
@@ -66,7 +67,7 @@ export class E2BSandbox implements Sandbox {
   async readFile(path: string): Promise<Uint8Array> {
     if (this.killed || this.gone) throw this.stoppedError();
     try {
-      return await this.sdk.files.read(path, { format: 'bytes', requestTimeoutMs: this.options.requestTimeoutMs });
+      return await this.request((signal) => this.sdk.files.read(path, { format: 'bytes', requestTimeoutMs: this.options.requestTimeoutMs, signal }));
     } catch (err) {
       throw await this.failure(err, `read ${path}`);
     }
@@ -77,7 +78,7 @@ export class E2BSandbox implements Sandbox {
     // A copy, so the SDK gets a plain ArrayBuffer holding exactly these bytes (not a view's whole buffer).
     const body = typeof data === 'string' ? data : new Uint8Array(data).buffer;
     try {
-      await this.sdk.files.write(path, body, { requestTimeoutMs: this.options.requestTimeoutMs });
+      await this.request((signal) => this.sdk.files.write(path, body, { requestTimeoutMs: this.options.requestTimeoutMs, signal }));
     } catch (err) {
       throw await this.failure(err, `write ${path}`);
     }
@@ -85,7 +86,7 @@ export class E2BSandbox implements Sandbox {
 
   async setTimeout(ms: number): Promise<void> {
     try {
-      await this.sdk.setTimeout(ms, { requestTimeoutMs: this.options.requestTimeoutMs });
+      await this.request((signal) => this.sdk.setTimeout(ms, { requestTimeoutMs: this.options.requestTimeoutMs, signal }));
       this.options.expiresAt = Date.now() + ms;
     } catch (err) {
       throw toSandboxError(err, { action: 'extend the sandbox' });
@@ -97,7 +98,7 @@ export class E2BSandbox implements Sandbox {
     this.killed = true;
     try {
       // false means E2B no longer knows it: already gone, which is what we wanted.
-      await this.sdk.kill({ requestTimeoutMs: this.options.requestTimeoutMs });
+      await this.request((signal) => this.sdk.kill({ requestTimeoutMs: this.options.requestTimeoutMs, signal }));
     } catch (err) {
       throw toSandboxError(err, { action: 'kill the sandbox' });
     }
@@ -156,7 +157,7 @@ export class E2BSandbox implements Sandbox {
   }
 
   private async stopProcess(handle: CommandHandle): Promise<void> {
-    await this.sdk.commands.kill(handle.pid, { requestTimeoutMs: Math.min(this.options.requestTimeoutMs, 10_000) }).catch(() => false);
+    await this.request((signal) => this.sdk.commands.kill(handle.pid, { requestTimeoutMs: this.quickTimeoutMs, signal }), this.quickTimeoutMs).catch(() => false);
     await handle.disconnect();
   }
 
@@ -171,10 +172,20 @@ export class E2BSandbox implements Sandbox {
 
   private async isGone(): Promise<boolean> {
     try {
-      return !(await this.sdk.isRunning({ requestTimeoutMs: Math.min(this.options.requestTimeoutMs, 10_000) }));
+      return !(await this.request((signal) => this.sdk.isRunning({ requestTimeoutMs: this.quickTimeoutMs, signal }), this.quickTimeoutMs));
     } catch {
       return false; // unknown: report the original error instead
     }
+  }
+
+  /** One unary E2B request under our own deadline (see {@link withDeadline}). */
+  private request<T>(call: (signal: AbortSignal) => Promise<T>, ms = this.options.requestTimeoutMs): Promise<T> {
+    return withDeadline(ms, call);
+  }
+
+  /** Health checks and process kills should not wait as long as a file transfer may. */
+  private get quickTimeoutMs(): number {
+    return Math.min(this.options.requestTimeoutMs, 10_000);
   }
 
   private stoppedError(cause?: unknown): SandboxError {

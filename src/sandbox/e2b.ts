@@ -1,4 +1,5 @@
 import { ALL_TRAFFIC, E2B, type Sandbox as SdkSandbox, type SandboxOpts } from 'e2b';
+import { withDeadline } from './deadline.js';
 import { toSandboxError } from './e2b-errors.js';
 import { DEFAULT_CREATE_RETRY, withRetry, type RetryHooks, type RetryPolicy } from './e2b-retry.js';
 import { E2BSandbox } from './e2b-sandbox.js';
@@ -72,7 +73,7 @@ export class E2BSandboxProvider implements SandboxProvider, SandboxLister {
         try {
           // E2B's lifetime clock starts when it creates the sandbox, never before this.
           requestedAt = Date.now();
-          return await this.client.Sandbox.create(spec.template, opts);
+          return await withDeadline(this.requestTimeoutMs, (signal) => this.client.Sandbox.create(spec.template, { ...opts, signal }));
         } catch (err) {
           throw toSandboxError(err, { action: 'create the sandbox', template: spec.template, ...(agent !== undefined && { agent }) });
         }
@@ -87,7 +88,7 @@ export class E2BSandboxProvider implements SandboxProvider, SandboxLister {
   /** Re-attaches to a running sandbox, e.g. after the app restarted. */
   async connect(id: string): Promise<Sandbox> {
     try {
-      return this.wrap(await this.client.Sandbox.connect(id, { requestTimeoutMs: this.requestTimeoutMs }));
+      return this.wrap(await withDeadline(this.requestTimeoutMs, (signal) => this.client.Sandbox.connect(id, { requestTimeoutMs: this.requestTimeoutMs, signal })));
     } catch (err) {
       throw toSandboxError(err, { action: `connect to sandbox ${id}` });
     }
@@ -103,7 +104,8 @@ export class E2BSandboxProvider implements SandboxProvider, SandboxLister {
       });
       const found: SandboxSummary[] = [];
       while (pages.hasNext) {
-        for (const info of await pages.nextItems()) {
+        // The paginator keeps its options, so each page gets the deadline (not the whole listing).
+        for (const info of await withDeadline(this.requestTimeoutMs, () => pages.nextItems())) {
           found.push({ id: info.sandboxId, metadata: info.metadata, startedAt: info.startedAt, state: info.state });
         }
       }
@@ -116,7 +118,7 @@ export class E2BSandboxProvider implements SandboxProvider, SandboxLister {
   /** Kills a sandbox by id; one that no longer exists counts as killed. */
   async kill(id: string): Promise<void> {
     try {
-      await this.client.Sandbox.kill(id, { requestTimeoutMs: this.requestTimeoutMs });
+      await withDeadline(this.requestTimeoutMs, (signal) => this.client.Sandbox.kill(id, { requestTimeoutMs: this.requestTimeoutMs, signal }));
     } catch (err) {
       throw toSandboxError(err, { action: `kill sandbox ${id}` });
     }

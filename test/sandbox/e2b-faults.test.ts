@@ -1,5 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SandboxError } from '../../src/sandbox/types.js';
 import { startFakeE2B, type FakeE2B } from '../fakes/e2b-server/index.js';
@@ -141,6 +143,24 @@ describe('create faults', () => {
     expect(err.retryable).toBe(true);
     // E2B still started it: exactly the orphan that cleanupOrphans exists for (see e2b-orphans.test.ts).
     await expect.poll(() => fake.sandboxes().length, { timeout: 2_000 }).toBe(1);
+  });
+
+  it('the request timeout holds while garbage collections run (the SDK\'s own timer alone can be collected)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const collecting = setInterval(gc, 20);
+    try {
+      for (let i = 0; i < 3; i++) {
+        fake.delayCreate(700);
+        const started = Date.now();
+        const err = await createError(providerFor(fake, { requestTimeoutMs: 200, createRetry: { attempts: 1 } }));
+        expect(err.message).toBe('E2B is unavailable (no answer in time); try again later, or check https://status.e2b.dev');
+        expect(Date.now() - started).toBeLessThan(650);
+      }
+    } finally {
+      clearInterval(collecting);
+    }
+    await expect.poll(() => fake.sandboxes().length, { timeout: 2_000 }).toBe(3);
   });
 
   it('a slow start within the request timeout just takes longer', async () => {
