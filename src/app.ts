@@ -60,7 +60,8 @@ export function createApp(deps: AppDeps): IssueAgentApp {
         repositories: [repo],
         permissions: { contents: 'read' },
       });
-      redactor.add(data.token);
+      // Also seen by redactMintedTokens in production; this one must not depend on the client's plugins.
+      redactor.add(data.token, Date.parse(data.expires_at));
       return data.token;
     },
     provider: deps.provider,

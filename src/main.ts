@@ -1,6 +1,6 @@
 import { ProbotOctokit, run } from 'probot';
 import { createApp } from './app.js';
-import { countRequests } from './github/octokit-plugins.js';
+import { countRequests, redactMintedTokens } from './github/octokit-plugins.js';
 import { EnvError, loadEnv, type AppEnv } from './config/env.js';
 import { openJobStore } from './jobs/store/open.js';
 import { createLogger } from './log/logger.js';
@@ -44,8 +44,9 @@ async function main(): Promise<void> {
     provider = e2b = new E2BSandboxProvider({ apiKey: env.e2bApiKey! });
   }
   const app = createApp({ env, store, provider, agentEnv: process.env, log, metrics });
-  // Every client, in handlers and workers alike, has its calls counted for /metrics.
-  const Octokit = ProbotOctokit.plugin(countRequests(metrics));
+  // Every client, in handlers and workers alike, has its calls counted for /metrics and the
+  // installation tokens it mints masked.
+  const Octokit = ProbotOctokit.plugin(countRequests(metrics), redactMintedTokens(redactor));
   const server = await run(app.appFn, { log, Octokit });
 
   const sweeper = e2b

@@ -3,16 +3,30 @@
  * and masks them in anything written out: logs, comments, PR bodies, error messages.
  */
 export class Redactor {
-  private readonly secrets = new Set<string>();
+  /** Each secret with the time it stops being worth hiding (tokens expire; keys do not). */
+  private readonly secrets = new Map<string, number>();
   private pattern: RegExp | undefined;
 
-  /** Remembers a secret. Short values are ignored: masking "a" everywhere would destroy text, not protect it. */
-  add(secret: string | undefined | null): void {
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /**
+   * Remembers a secret, until `expiresAt` (ms) when given: minted tokens expire within an
+   * hour, and forgetting them keeps the pattern from growing with every job. Short values
+   * are ignored: masking "a" everywhere would destroy text, not protect it.
+   */
+  add(secret: string | undefined | null, expiresAt = Infinity): void {
     if (!secret || secret.length < 8 || this.secrets.has(secret)) return;
-    this.secrets.add(secret);
+    const now = this.now();
+    for (const [known, until] of this.secrets) if (until + EXPIRY_MARGIN_MS < now) this.secrets.delete(known);
+    this.secrets.set(secret, expiresAt);
     // Longest first, so a secret containing another is masked whole.
-    const sorted = [...this.secrets].sort((a, b) => b.length - a.length);
+    const sorted = [...this.secrets.keys()].sort((a, b) => b.length - a.length);
     this.pattern = new RegExp(sorted.map(escapeRegExp).join('|'), 'g');
+  }
+
+  /** How many secrets are remembered now. */
+  get size(): number {
+    return this.secrets.size;
   }
 
   redact(text: string): string {
@@ -33,6 +47,9 @@ export class Redactor {
 
 /** The app's redactor. Every secret the process holds is added to it. */
 export const redactor = new Redactor();
+
+/** Clocks differ: a token is kept this long past the expiry GitHub gave it. */
+const EXPIRY_MARGIN_MS = 10 * 60_000;
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -3,7 +3,9 @@ import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { Probot, ProbotOctokit, Server, type ApplicationFunction } from 'probot';
 import type { Logger } from 'pino';
+import { redactMintedTokens } from '../../src/github/octokit-plugins.js';
 import { createLogger } from '../../src/log/logger.js';
+import { redactor } from '../../src/security/redactor.js';
 
 export const privateKey = generateKeyPairSync('rsa', {
   modulusLength: 2048,
@@ -23,9 +25,12 @@ export function captureLogger(): { log: Logger; lines: string[] } {
   return { log: createLogger({ level: 'trace', destination }), lines };
 }
 
-/** An Octokit with retries and throttling really off (see STACK-NOTES: the object form is merged away). */
+/**
+ * The production Octokit's token masking, with retries and throttling really off (see
+ * STACK-NOTES: the object form is merged away).
+ */
 function testOctokit() {
-  return ProbotOctokit.defaults((o: Record<string, unknown> & { throttle?: object }) => ({
+  return ProbotOctokit.plugin(redactMintedTokens(redactor)).defaults((o: Record<string, unknown> & { throttle?: object }) => ({
     ...o,
     retry: { enabled: false },
     throttle: { ...o.throttle, enabled: false },
