@@ -47,7 +47,8 @@ const COMPARE_FILES_LIMIT = 300;
  * - branch head still at `base`: the commit goes on `base` (fast-forward);
  * - head moved and the new commits touch none of the changed paths: the commit goes on the new
  *   head, its tree built from the head's tree (a rebase done by the API);
- * - head moved and a path overlaps, or the branch was rewritten: `BranchMovedConflictError`.
+ * - head moved and a path overlaps, or the branch was rewritten: `BranchMovedConflictError`;
+ * - head is exactly this change on `base` (pushed by an earlier attempt): nothing is pushed.
  * Like `publish`, no author is set, so GitHub signs the commit as the app.
  */
 export async function commitOnBranch(gh: GitHub, input: CommitOnBranchInput): Promise<BranchCommit> {
@@ -59,7 +60,12 @@ export async function commitOnBranch(gh: GitHub, input: CommitOnBranchInput): Pr
     const { data: ref } = await gh.rest.git.getRef({ owner, repo, ref: `heads/${branch}` });
     const head = ref.object.sha;
     const rebased = head !== base.sha;
-    const parent = rebased ? { sha: head, treeSha: await onMovedHead(gh, input, head) } : base;
+    let parent = base;
+    if (rebased) {
+      const moved = await onMovedHead(gh, input, tree, head);
+      if (moved.alreadyApplied) return { sha: head, rebased: false };
+      parent = { sha: head, treeSha: moved.treeSha };
+    }
     const sha = await commitOn(gh, owner, repo, parent, tree, input.message);
     try {
       await gh.rest.git.updateRef({ owner, repo, ref: `heads/${branch}`, sha, force: false });
@@ -71,8 +77,17 @@ export async function commitOnBranch(gh: GitHub, input: CommitOnBranchInput): Pr
   }
 }
 
-/** Checks that the commits since `base` leave the changed paths alone; returns the head's tree. */
-async function onMovedHead(gh: GitHub, input: CommitOnBranchInput, head: string): Promise<string> {
+/**
+ * Checks that the commits since `base` leave the changed paths alone and returns the head's
+ * tree, or finds that the head is this very change: a rerun after a crash between the push
+ * and recording it must not push the same change a second time.
+ */
+async function onMovedHead(
+  gh: GitHub,
+  input: CommitOnBranchInput,
+  tree: TreeEntry[],
+  head: string,
+): Promise<{ alreadyApplied: true } | { alreadyApplied: false; treeSha: string }> {
   const { owner, repo, branch, base } = input;
   const { data: cmp } = await gh.rest.repos.compareCommits({ owner, repo, base: base.sha, head });
   if (cmp.status !== 'ahead' && cmp.status !== 'identical') {
@@ -90,19 +105,32 @@ async function onMovedHead(gh: GitHub, input: CommitOnBranchInput, head: string)
       `someone pushed to ${branch} meanwhile and changed too many files to check against the agent's change; the agent's change was not applied`,
     );
   }
-  const conflicts = overlappingPaths(
-    input.changes.map((c) => c.path),
-    touched,
-  );
+  const changed = input.changes.map((c) => c.path);
+  const headTree = async () => (await gh.rest.git.getCommit({ owner, repo, commit_sha: head })).data.tree.sha;
+  if (cmp.ahead_by === 1 && sameSet(changed, touched)) {
+    // One commit on the base touching exactly our paths: it is ours if its tree is the one ours would have.
+    const [theirs, ours] = await Promise.all([headTree(), createTree(gh, owner, repo, base.treeSha, tree)]);
+    if (theirs === ours) return { alreadyApplied: true };
+  }
+  const conflicts = overlappingPaths(changed, touched);
   if (conflicts.length > 0) throw new BranchMovedConflictError(branch, conflicts);
-  const { data: commit } = await gh.rest.git.getCommit({ owner, repo, commit_sha: head });
-  return commit.tree.sha;
+  return { alreadyApplied: false, treeSha: await headTree() };
 }
 
 async function commitOn(gh: GitHub, owner: string, repo: string, parent: BaseCommit, tree: TreeEntry[], message: string): Promise<string> {
-  const { data: newTree } = await gh.rest.git.createTree({ owner, repo, base_tree: parent.treeSha, tree });
-  const { data: commit } = await gh.rest.git.createCommit({ owner, repo, message, tree: newTree.sha, parents: [parent.sha] });
+  const treeSha = await createTree(gh, owner, repo, parent.treeSha, tree);
+  const { data: commit } = await gh.rest.git.createCommit({ owner, repo, message, tree: treeSha, parents: [parent.sha] });
   return commit.sha;
+}
+
+async function createTree(gh: GitHub, owner: string, repo: string, baseTree: string, tree: TreeEntry[]): Promise<string> {
+  return (await gh.rest.git.createTree({ owner, repo, base_tree: baseTree, tree })).data.sha;
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const left = new Set(a);
+  const right = new Set(b);
+  return left.size === right.size && [...left].every((x) => right.has(x));
 }
 
 /**

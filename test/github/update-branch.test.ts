@@ -93,6 +93,29 @@ describe('commitOnBranch', () => {
     await expect(commitOnBranch(testGitHub(), INPUT)).rejects.toMatchObject({ name: 'BranchMovedConflictError', files: ['src/old.ts'] });
   });
 
+  it('finds its own change already on the branch (a rerun after a crash between push and record) and pushes nothing', async () => {
+    const gh = githubMock({
+      [`GET ${REF}`]: ref('ours333'),
+      [`GET ${R}/compare/base000...ours333`]: () => [200, { status: 'ahead', ahead_by: 1, files: [file('src/pager.ts'), file('src/old.ts', { status: 'removed' })] }],
+      [`GET ${R}/git/commits/ours333`]: () => [200, { sha: 'ours333', tree: { sha: 'tree1' } }],
+      [`POST ${R}/git/trees`]: () => [201, { sha: 'tree1' }],
+    });
+    await expect(commitOnBranch(testGitHub(), INPUT)).resolves.toEqual({ sha: 'ours333', rebased: false });
+    expect(gh.bodiesOf('POST', `${R}/git/trees`)).toEqual([{ base_tree: 'basetree', tree: TREE_ENTRIES }]);
+    expect(gh.lines().filter((l) => l.startsWith('POST') || l.startsWith('PATCH'))).toEqual([`POST ${R}/git/trees`]);
+  });
+
+  it('still sees a conflict when one new commit changed the same files differently', async () => {
+    const gh = githubMock({
+      [`GET ${REF}`]: ref('head111'),
+      [`GET ${R}/compare/base000...head111`]: () => [200, { status: 'ahead', ahead_by: 1, files: [file('src/pager.ts'), file('src/old.ts', { status: 'removed' })] }],
+      [`GET ${R}/git/commits/head111`]: () => [200, { sha: 'head111', tree: { sha: 'someone-elses-tree' } }],
+      [`POST ${R}/git/trees`]: () => [201, { sha: 'tree1' }],
+    });
+    await expect(commitOnBranch(testGitHub(), INPUT)).rejects.toMatchObject({ name: 'BranchMovedConflictError', files: ['src/old.ts', 'src/pager.ts'] });
+    expect(gh.lines().filter((l) => l.startsWith('POST /repos/acme/widgets/git/commits') || l.startsWith('PATCH'))).toEqual([]);
+  });
+
   it('refuses a branch that was rewritten (force-push)', async () => {
     const gh = githubMock({
       [`GET ${REF}`]: ref('other222'),
