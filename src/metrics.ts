@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { JobStore } from './jobs/store/types.js';
+import type { JobStore, StoreStats } from './jobs/store/types.js';
 
 /** Prometheus metrics of one replica; job counts come from the shared store at scrape time. */
 export class Metrics {
@@ -37,6 +37,12 @@ export class Metrics {
 
   constructor(store: JobStore) {
     const registry = this.registry;
+    // prom-client collects every metric of a scrape at once: the two gauges share one store query.
+    let scrape: Promise<StoreStats> | undefined;
+    const stats = () =>
+      (scrape ??= store.stats().finally(() => {
+        scrape = undefined;
+      }));
     new Gauge({
       name: 'issue_agent_jobs',
       help: 'Jobs in the store by state and agent',
@@ -44,7 +50,7 @@ export class Metrics {
       registers: [registry],
       async collect() {
         this.reset();
-        for (const { agent, state, count } of (await store.stats()).byAgent) this.set({ state, agent }, count);
+        for (const { agent, state, count } of (await stats()).byAgent) this.set({ state, agent }, count);
       },
     });
     new Gauge({
@@ -52,7 +58,7 @@ export class Metrics {
       help: 'Jobs waiting to run',
       registers: [registry],
       async collect() {
-        this.set((await store.stats()).queueDepth);
+        this.set((await stats()).queueDepth);
       },
     });
   }
