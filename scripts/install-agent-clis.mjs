@@ -20,6 +20,10 @@ for (const name of names) {
   const done = join(dir, '.installed');
   if (!existsSync(done)) {
     mkdirSync(dir, { recursive: true });
+    // npm 12 runs a dependency's install scripts only when package.json allows them; these
+    // CLIs need theirs (native binaries, bundled plugins). npm 11 reads the same field.
+    const allowScripts = Object.fromEntries((entry.installScripts ?? []).map((pkg) => [pkg, true]));
+    writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ private: true, allowScripts }, null, 2)}\n`);
     const pkgs = [`${entry.package}@${entry.version}`];
     const bin = join(dir, 'node_modules/.bin');
     let env = process.env;
