@@ -8,7 +8,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // A throwaway PostgreSQL cluster for the job store's contract tests (scripts/postgres-for-tests.sh installs it).
-    globalSetup: ['test/setup/postgres.ts'],
+    // A throwaway PostgreSQL cluster for the job store's contract tests (scripts/postgres-for-tests.sh
+    // installs it), and one temporary directory per run for everything the tests write.
+    globalSetup: ['test/setup/postgres.ts', 'test/setup/tmpdir.ts'],
   },
 });

@@ -2,9 +2,9 @@
 // Runs vitest with a JSON report and ends with the line CI reads: `N passed, N failed`.
 // Usage: node scripts/vitest-summary.mjs [vitest args...]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const report = join(mkdtempSync(join(tmpdir(), 'vitest-report-')), 'report.json');
 const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)];
@@ -17,6 +17,7 @@ if (existsSync(report)) {
   passed = r.numPassedTests ?? 0;
   failed = (r.numFailedTests ?? 0) + countFilesFailedWithoutFailedTests(r);
 }
+rmSync(dirname(report), { recursive: true, force: true });
 if (run.status !== 0 && failed === 0) failed = 1; // vitest itself failed (e.g. a file did not load)
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(run.status ?? 1);
