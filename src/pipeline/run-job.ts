@@ -154,12 +154,28 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
     return describeFailure(err, signal, job);
   } finally {
     if (sandbox && keep) {
-      // Kept for a follow-up on the PR (E2B pauses it at the end of this time); closing the PR kills it.
-      await sandbox.setTimeout(job.config.followUps.keepSandboxMinutes * 60_000).catch(() => (keep = false));
+      keep = await keepForFollowUps(sandbox, job.config.followUps.keepSandboxMinutes * 60_000, now, record);
     }
     if (sandbox && !keep) {
       await sandbox.kill().catch((err: unknown) => deps.log.error({ err, sandbox: sandbox?.id }, 'could not kill the sandbox'));
     }
+  }
+}
+
+/**
+ * Keeps a finished run's sandbox for a follow-up on its PR: paused (no compute is billed while
+ * it waits), and recorded as kept until `ms` from now, after which the orphan sweep kills it;
+ * closing the PR kills it sooner. The lifetime set first is the fallback should the pause
+ * fail half-way (E2B then pauses it at that time). False when it could not be kept.
+ */
+async function keepForFollowUps(sandbox: Sandbox, ms: number, now: () => number, record: (patch: JobPatch) => Promise<void>): Promise<boolean> {
+  try {
+    await sandbox.setTimeout(ms);
+    await sandbox.pause();
+    await record({ sandboxKeptUntil: now() + ms });
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -177,13 +193,15 @@ async function reattach(job: Job, deps: PipelineDeps): Promise<Workspace | undef
   return { sandbox, base: checkpoint.base, fingerprint: new Map(checkpoint.fingerprint), reattached: true };
 }
 
+async function killIfAlive(provider: SandboxProvider, sandboxId: string): Promise<void> {
+  await provider.connect?.(sandboxId).then((old) => old.kill()).catch(() => undefined);
+}
+
 /** A sandbox with the repository cloned and set up, ready for the agent. */
 async function prepare(job: Job, driver: AgentDriver, deps: PipelineDeps, signal: AbortSignal, onSandbox: (s: Sandbox) => void): Promise<Workspace> {
   const record = deps.record ?? (async () => undefined);
-  if (deps.prior?.sandboxId && deps.provider.connect) {
-    // The previous attempt's sandbox may still be alive; it would only cost money now.
-    await deps.provider.connect(deps.prior.sandboxId).then((old) => old.kill()).catch(() => undefined);
-  }
+  // The previous attempt's sandbox may still be alive; it would only cost money now.
+  if (deps.prior?.sandboxId) await killIfAlive(deps.provider, deps.prior.sandboxId);
   deps.onPhase('starting');
   // A follow-up with the same agent resumes its session in the kept sandbox of the last run.
   const previous = job.followUp?.previous;
@@ -195,6 +213,9 @@ async function prepare(job: Job, driver: AgentDriver, deps: PipelineDeps, signal
       resumeSessionId = previous.sessionId;
       await sandbox.setTimeout((job.config.timeoutMinutes + 5) * 60_000);
     }
+  } else if (previous?.sandboxId) {
+    // Kept for a follow-up, but this one runs another agent: nothing will resume in it now.
+    await killIfAlive(deps.provider, previous.sandboxId);
   }
   sandbox ??= await createSandbox(deps, signal, {
     template: job.config.templates[job.agent] ?? driver.template,

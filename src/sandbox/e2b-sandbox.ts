@@ -93,6 +93,14 @@ export class E2BSandbox implements Sandbox {
     }
   }
 
+  async pause(): Promise<void> {
+    try {
+      await this.request((signal) => this.sdk.pause({ requestTimeoutMs: this.options.requestTimeoutMs, signal }));
+    } catch (err) {
+      throw toSandboxError(err, { action: 'pause the sandbox' });
+    }
+  }
+
   async kill(): Promise<void> {
     if (this.killed) return;
     this.killed = true;

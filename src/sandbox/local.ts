@@ -90,6 +90,9 @@ class LocalSandbox implements Sandbox {
     this.lifetime = this.expireIn(ms);
   }
 
+  /** Nothing to stop: a finished run leaves no process, and the directory stays until its lifetime ends. */
+  async pause(): Promise<void> {}
+
   private expireIn(ms: number): NodeJS.Timeout {
     const timer = setTimeout(() => void this.kill(), ms);
     timer.unref();

@@ -58,6 +58,11 @@ export interface CleanupOptions {
   /** Whether the job is still queued or running. Unknown jobs count as finished. */
   isJobActive(jobId: string): Promise<boolean> | boolean;
   /**
+   * Whether some job still needs the sandbox although the job it was made for ended: a
+   * follow-up resumed in it, or it is kept (paused) for one until a time after `now`.
+   */
+  isSandboxInUse?(sandboxId: string, now: number): Promise<boolean> | boolean;
+  /**
    * Sandboxes younger than this are left alone whatever their job says: a job may have
    * created its sandbox a moment before recording that it runs.
    */
@@ -95,8 +100,8 @@ export async function cleanupOrphans(options: CleanupOptions): Promise<CleanupRe
 async function isOrphan(sandbox: SandboxSummary, options: CleanupOptions, now: number): Promise<boolean> {
   if (now - sandbox.startedAt.getTime() < options.graceMs) return false;
   const jobId = sandbox.metadata[TAG_KEYS.job];
-  if (!jobId) return true;
-  return !(await options.isJobActive(jobId));
+  if (jobId && (await options.isJobActive(jobId))) return false;
+  return !(await options.isSandboxInUse?.(sandbox.id, now));
 }
 
 export interface SweeperOptions extends CleanupOptions {

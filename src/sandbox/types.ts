@@ -44,6 +44,11 @@ export interface Sandbox {
   writeFile(path: string, data: Uint8Array | string): Promise<void>;
   /** Sets the remaining lifetime from now (a finished run's sandbox kept for follow-ups). */
   setTimeout(ms: number): Promise<void>;
+  /**
+   * Stops it keeping its files and processes, so a kept sandbox costs no compute while it
+   * waits for a follow-up; `connect` resumes it.
+   */
+  pause(): Promise<void>;
   kill(): Promise<void>;
 }
 

@@ -353,6 +353,7 @@ function recordingStdout(sandbox: Sandbox, chunks: string[]): Sandbox {
     readFile: (p) => sandbox.readFile(p),
     writeFile: (p, d) => sandbox.writeFile(p, d),
     setTimeout: (ms) => sandbox.setTimeout(ms),
+    pause: () => sandbox.pause(),
     kill: () => sandbox.kill(),
     run: (cmd, opts = {}) =>
       sandbox.run(cmd, {

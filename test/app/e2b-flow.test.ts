@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { E2BSandboxProvider, type E2BProviderOptions } from '../../src/sandbox/e2b.js';
+import { cleanupOrphans } from '../../src/sandbox/orphans.js';
 import { startFakeE2B, type FakeE2B, type RecordedRequest } from '../fakes/e2b-server/index.js';
 import type { FakeAgentScript } from '../helpers/fake-agent.js';
 import { makeRemote } from '../helpers/git-remote.js';
@@ -161,6 +162,38 @@ describe('label to pull request with SANDBOX_PROVIDER=e2b (real SDK, local E2B s
     expect(agentEnv).toContain(`ANTHROPIC_API_KEY=${API_KEY}`);
     expect(agentEnv).not.toContain(READ_TOKEN);
     expect(agentEnv).not.toContain(INSTALLATION_TOKEN);
+  });
+
+  it('with followUps.keepSandboxMinutes the sandbox is paused, not killed, and the orphan sweep leaves it until the window ends', async () => {
+    const remote = makeRemote({ 'README.md': '# Hello\n' });
+    const h = await startE2BApp({ writes: { 'b.txt': 'bee\n' }, lines: claudeLines('Said bee.') });
+    const from = fake.requests.length;
+    const started = Date.now();
+    await label(h, remote.url, happyGitHub({ [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, 'followUps:\n  keepSandboxMinutes: 5\n'] }));
+    const finished = Date.now();
+
+    expect(kills(requestsSince(from))).toEqual([]);
+    const [sandbox, ...others] = fake.sandboxes();
+    expect(others).toEqual([]);
+    expect(sandbox!.state).toBe('paused');
+    const job = (await h.app.store.latestForPullRequest('Codertocat', 'Hello-World', 42))!;
+    expect(job.sandboxId).toBe(sandbox!.id);
+    expect(job.sandboxKeptUntil).toBeGreaterThanOrEqual(started + 5 * 60_000);
+    expect(job.sandboxKeptUntil).toBeLessThanOrEqual(finished + 5 * 60_000);
+
+    // The sweep as main.ts wires it, without a grace period: its job is over, but the sandbox is kept.
+    const sweep = (at: number) =>
+      cleanupOrphans({
+        sandboxes: provider(),
+        appId: 1,
+        isJobActive: (id) => h.app.store.isActive(id),
+        isSandboxInUse: (id, now) => h.app.store.sandboxInUse(id, now),
+        graceMs: 0,
+        now: () => at,
+      });
+    expect(await sweep(Date.now())).toMatchObject({ kept: [sandbox!.id], killed: [] });
+    expect(await sweep(job.sandboxKeptUntil! + 1)).toMatchObject({ kept: [], killed: [sandbox!.id] });
+    expect(fake.sandboxes()).toEqual([]);
   });
 
   it('a 429 on create is retried, then the run goes on to the PR', async () => {

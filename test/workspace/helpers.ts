@@ -68,6 +68,10 @@ export class RecordingSandbox implements Sandbox {
     return this.inner.setTimeout(ms);
   }
 
+  pause(): Promise<void> {
+    return this.inner.pause();
+  }
+
   kill(): Promise<void> {
     return this.inner.kill();
   }

@@ -53,4 +53,13 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     // Where a running agent can be found again (sandbox, output files, base commit), as JSON.
     sql: `ALTER TABLE jobs ADD COLUMN checkpoint TEXT;`,
   },
+  {
+    version: 3,
+    name: 'sandbox_kept_until',
+    // A finished run's sandbox kept (paused) for follow-ups: the orphan sweep leaves it until then.
+    sql: `
+      ALTER TABLE jobs ADD COLUMN sandbox_kept_until BIGINT;
+      CREATE INDEX jobs_sandbox ON jobs (sandbox_id);
+    `,
+  },
 ];

@@ -293,6 +293,14 @@ export class PostgresJobStore implements JobStore {
     return (r.rowCount ?? 0) > 0;
   }
 
+  async sandboxInUse(sandboxId: string, now: number): Promise<boolean> {
+    const r = await this.pool.query(
+      `SELECT 1 FROM jobs WHERE sandbox_id = $1 AND (state IN ('queued', 'running') OR sandbox_kept_until > $2) LIMIT 1`,
+      [sandboxId, now],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
   async get(jobId: string): Promise<StoredJob | undefined> {
     const row = await this.one(this.pool, 'SELECT * FROM jobs WHERE id = $1', [jobId]);
     return row && rowToJob(row);

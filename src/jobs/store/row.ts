@@ -34,6 +34,7 @@ export interface JobRow {
   error: string | null;
   cancel_requested_by: string | null;
   checkpoint: string | null;
+  sandbox_kept_until: number | string | null;
 }
 
 function num(v: number | string): number {
@@ -93,6 +94,7 @@ export function rowToJob(row: JobRow): StoredJob {
     error: optStr(row.error),
     cancelRequestedBy: optStr(row.cancel_requested_by),
     checkpoint: optStr(row.checkpoint),
+    sandboxKeptUntil: optNum(row.sandbox_kept_until),
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) Object.assign(stored, { [k]: v });
   return stored;
@@ -142,6 +144,7 @@ export const PATCH_COLUMNS = {
   statusCommentId: 'status_comment_id',
   costUsd: 'cost_usd',
   checkpoint: 'checkpoint',
+  sandboxKeptUntil: 'sandbox_kept_until',
 } as const;
 
 export function emptyByState(): Record<JobState, number> {

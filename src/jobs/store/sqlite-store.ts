@@ -267,6 +267,13 @@ export class SqliteJobStore implements JobStore {
     return this.db.prepare(`SELECT 1 FROM jobs WHERE id = ? AND state IN ('queued', 'running')`).get(jobId) !== undefined;
   }
 
+  async sandboxInUse(sandboxId: string, now: number): Promise<boolean> {
+    const row = this.db
+      .prepare(`SELECT 1 FROM jobs WHERE sandbox_id = ? AND (state IN ('queued', 'running') OR sandbox_kept_until > ?) LIMIT 1`)
+      .get(sandboxId, now);
+    return row !== undefined;
+  }
+
   async get(jobId: string): Promise<StoredJob | undefined> {
     const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(jobId) as JobRow | undefined;
     return row && rowToJob(row);

@@ -49,6 +49,8 @@ export interface StoredJob {
   cancelRequestedBy?: string;
   /** Opaque to the store: what a worker needs to re-attach to this job's running agent. */
   checkpoint?: string;
+  /** Until when (ms) the finished run's sandbox is kept (paused) for a follow-up. */
+  sandboxKeptUntil?: number;
 }
 
 /** Fields a worker learns while running and records so a successor can pick up from them. */
@@ -60,6 +62,7 @@ export interface JobPatch {
   statusCommentId?: number;
   costUsd?: number;
   checkpoint?: string;
+  sandboxKeptUntil?: number;
 }
 
 export interface FinishExtras {
@@ -145,6 +148,11 @@ export interface JobStore {
   expireOverdue(now: number): Promise<StoredJob[]>;
   /** Whether the job is queued or running (the orphan sweeper asks before killing its sandbox). */
   isActive(jobId: string): Promise<boolean>;
+  /**
+   * Whether a job still needs this sandbox: a queued or running one uses it (a follow-up that
+   * resumed in it), or a finished one keeps it for follow-ups until after `now`.
+   */
+  sandboxInUse(sandboxId: string, now: number): Promise<boolean>;
   get(jobId: string): Promise<StoredJob | undefined>;
   /** The newest finished job that opened or pushed to this pull request (follow-ups continue it). */
   latestForPullRequest(repoOwner: string, repoName: string, prNumber: number): Promise<StoredJob | undefined>;

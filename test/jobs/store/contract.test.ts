@@ -48,12 +48,12 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
       expect((await again.get('a'))?.state).toBe('queued');
       expect((await third.stats()).byState.queued).toBe(1);
       const versions = await fx.query('SELECT version FROM schema_migrations ORDER BY version');
-      expect(versions.map((r) => Number(r.version))).toEqual([1, 2]);
+      expect(versions.map((r) => Number(r.version))).toEqual([1, 2, 3]);
     });
 
     it('refuses a database migrated by a newer version of the app', async () => {
       await fx.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [999, 'future', 0]);
-      await expect(fx.open(now)).rejects.toThrow(/schema is at version 999 but this app knows only up to 2/);
+      await expect(fx.open(now)).rejects.toThrow(/schema is at version 999 but this app knows only up to 3/);
     });
   });
 
@@ -345,7 +345,30 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
       expect(await store.isActive('a')).toBe(true);
     });
 
+    it('a sandbox is in use while a job using it is queued or running, and while a finished job keeps it', async () => {
+      await add({ id: 'a' });
+      await store.claim('w1', LEASE, WIDE);
+      await store.record('a', { sandboxId: 'sb-kept' });
+      expect(await store.sandboxInUse('sb-kept', clock.t)).toBe(true);
+      expect(await store.sandboxInUse('sb-other', clock.t)).toBe(false);
+
+      await store.record('a', { sandboxKeptUntil: clock.t + 60_000 });
+      expect(await store.finish('a', 'w1', PR)).toBe(true);
+      expect((await store.get('a'))?.sandboxKeptUntil).toBe(clock.t + 60_000);
+      expect(await store.sandboxInUse('sb-kept', clock.t + 59_999)).toBe(true);
+      expect(await store.sandboxInUse('sb-kept', clock.t + 60_000)).toBe(false);
+
+      // A follow-up resumed in it: in use again while it runs, whatever the first job's window says.
+      await add({ id: 'b', issue: 2 });
+      await store.claim('w1', LEASE, WIDE);
+      await store.record('b', { sandboxId: 'sb-kept' });
+      expect(await store.sandboxInUse('sb-kept', clock.t + 120_000)).toBe(true);
+      expect(await store.finish('b', 'w1', { kind: 'no-changes', answer: 'nothing to do' })).toBe(true);
+      expect(await store.sandboxInUse('sb-kept', clock.t + 120_000)).toBe(false);
+    });
+
     it('values are bound, not spliced into SQL', async () => {
+
       const evil = "x'); DELETE FROM jobs; --";
       await add({ id: evil, owner: "o'brien" });
       await store.record(evil, { branch: evil });
