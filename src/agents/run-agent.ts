@@ -9,6 +9,12 @@ export interface RunAgentOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** The job's deadline or cancellation: aborting kills the agent and rejects. */
   signal?: AbortSignal;
+  /**
+   * The job is being handed to another worker (shutdown, a lost lease): aborting stops waiting
+   * and rejects with the signal's reason, but leaves the agent running in the sandbox so the
+   * successor re-attaches to it (`reattachAgent`). Only with `keepOutputIn`.
+   */
+  handover?: AbortSignal;
   /** Every event, as soon as its line arrives (for the live status comment). */
   onEvent?(event: AgentEvent): void;
   /**
@@ -42,13 +48,14 @@ export async function runAgent(sandbox: Sandbox, driver: AgentDriver, input: Age
   const events = new EventSink(options.onEvent);
   const lines = new LineSplitter((line) => events.emit(driver.parse(line, { cwd: input.cwd })));
 
-  const run = await sandbox.run(options.keepOutputIn ? keepingOutput(driver.command(input), options.keepOutputIn) : driver.command(input), {
+  const running = sandbox.run(options.keepOutputIn ? keepingOutput(driver.command(input), options.keepOutputIn) : driver.command(input), {
     cwd: input.cwd,
     env,
     timeoutMs: 0, // no limit of its own: the job's deadline arrives through the signal
     signal: options.signal,
     onStdout: (chunk) => lines.push(chunk),
   });
+  const run = options.keepOutputIn && options.handover ? await untilHandover(running, options.handover) : await running;
   // A provider that did not stream everything still returns the whole stdout.
   lines.push(run.stdout.slice(lines.received));
   lines.end();
@@ -74,6 +81,17 @@ export async function reattachAgent(
   lines.push(stdout);
   lines.end();
   return conclude(driver, events, { exitCode: Number.parseInt(waited.stdout.trim(), 10) || 0, stdout, stderr });
+}
+
+/** The run's result, unless the job is handed over first: then the run goes on unobserved. */
+function untilHandover<T>(running: Promise<T>, handover: AbortSignal): Promise<T> {
+  running.catch(() => undefined); // nobody waits for it once handed over
+  if (handover.aborted) return Promise.reject(handover.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onHandover = () => reject(handover.reason as Error);
+    handover.addEventListener('abort', onHandover, { once: true });
+    running.then(resolve, reject).finally(() => handover.removeEventListener('abort', onHandover));
+  });
 }
 
 /** The CLI's command, its output also kept in files; `tee` outlives a reader that died with the app. */

@@ -10,6 +10,12 @@ export type AbortReason =
   /** Another replica took the job over (our lease expired): stop without writing anything. */
   | { kind: 'lease-lost' };
 
+/** Shutdown and a lost lease hand the job to another worker; the rest end it. */
+export function isHandover(reason: unknown): boolean {
+  const kind = (reason as AbortReason | undefined)?.kind;
+  return kind === 'shutdown' || kind === 'lease-lost';
+}
+
 /** Runs one claimed job to its end (or hands it back on shutdown). */
 export type RunJob = (job: StoredJob, signal: AbortSignal) => Promise<void>;
 

@@ -5,6 +5,7 @@ import { reattachAgent, runAgent } from '../agents/run-agent.js';
 import type { AgentDriver, AgentEvent } from '../agents/types.js';
 import type { GitHub } from '../github/octokit.js';
 import { renderReviewCommentsForPrompt, reviewCommentsSince } from '../github/review-comments.js';
+import { isHandover } from '../jobs/runner.js';
 import type { JobPatch } from '../jobs/store/types.js';
 import type { Job, Outcome, Phase } from '../jobs/types.js';
 import { sandboxTags } from '../sandbox/orphans.js';
@@ -79,6 +80,8 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
   const record = deps.record ?? (async () => undefined);
   let sandbox: Sandbox | undefined;
   let keep = false;
+  // Once the agent runs, a handed-over job leaves it running for the next worker to re-attach.
+  let agentStarted = false;
   try {
     if (deps.prior?.prNumber && !job.followUp?.own) {
       // An earlier attempt opened the PR and then died before reporting it.
@@ -94,6 +97,7 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
     const input = { cwd: p.repo, promptFile: p.prompt, model, stateDir: p.work };
     let result: AgentRunOutcome;
     if (ws.reattached) {
+      agentStarted = true;
       deps.onPhase('running', 'picked up again after the app restarted');
       result = await reattachAgent(ws.sandbox, driver, input, { dir: p.work, signal, onEvent: deps.onAgentEvent });
     } else {
@@ -101,7 +105,9 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
       await ws.sandbox.writeFile(p.prompt, job.followUp ? buildFollowUpPrompt(job, await reviewFeedback(deps.gh, job), ws.resumeSessionId !== undefined) : buildPrompt(job));
       const checkpoint: Checkpoint = { sandboxId: ws.sandbox.id, base: ws.base, fingerprint: [...ws.fingerprint] };
       await record({ checkpoint: JSON.stringify(checkpoint) });
-      result = await runAgent(ws.sandbox, driver, { ...input, resumeSessionId: ws.resumeSessionId }, { env: agentEnv, signal, onEvent: deps.onAgentEvent, keepOutputIn: p.work });
+      agentStarted = true;
+      const { stop, handover } = splitAbort(signal);
+      result = await runAgent(ws.sandbox, driver, { ...input, resumeSessionId: ws.resumeSessionId }, { env: agentEnv, signal: stop, handover, onEvent: deps.onAgentEvent, keepOutputIn: p.work });
     }
     if (result.sessionId) await record({ sessionId: result.sessionId });
     if (!result.ok) return { kind: 'failed', reason: `${job.agent} failed: ${result.error ?? 'unknown error'}` };
@@ -153,11 +159,11 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
   } catch (err) {
     return describeFailure(err, signal, job);
   } finally {
-    if (sandbox && keep) {
-      keep = await keepForFollowUps(sandbox, job.config.followUps.keepSandboxMinutes * 60_000, now, record);
-    }
-    if (sandbox && !keep) {
-      await sandbox.kill().catch((err: unknown) => deps.log.error({ err, sandbox: sandbox?.id }, 'could not kill the sandbox'));
+    if (agentStarted && isHandover(signal.reason)) {
+      deps.log.info({ sandbox: sandbox?.id }, 'left the agent running in its sandbox for the next worker');
+    } else if (sandbox) {
+      const kept = keep && (await keepForFollowUps(sandbox, job.config.followUps.keepSandboxMinutes * 60_000, now, record));
+      if (!kept) await sandbox.kill().catch((err: unknown) => deps.log.error({ err, sandbox: sandbox?.id }, 'could not kill the sandbox'));
     }
   }
 }
@@ -191,6 +197,16 @@ async function reattach(job: Job, deps: PipelineDeps): Promise<Workspace | undef
   await sandbox.setTimeout((job.config.timeoutMinutes + 5) * 60_000);
   deps.log.info({ sandbox: sandbox.id }, 're-attached to the sandbox of an earlier attempt');
   return { sandbox, base: checkpoint.base, fingerprint: new Map(checkpoint.fingerprint), reattached: true };
+}
+
+/** The job's signal as two: cancel and timeout stop the agent; shutdown and a lost lease hand it over. */
+function splitAbort(signal: AbortSignal): { stop: AbortSignal; handover: AbortSignal } {
+  const stop = new AbortController();
+  const handover = new AbortController();
+  const split = () => (isHandover(signal.reason) ? handover : stop).abort(signal.reason);
+  if (signal.aborted) split();
+  else signal.addEventListener('abort', split, { once: true });
+  return { stop: stop.signal, handover: handover.signal };
 }
 
 async function killIfAlive(provider: SandboxProvider, sandboxId: string): Promise<void> {
