@@ -162,7 +162,7 @@ async function resolveFollowUp(ev: TriggerEvent, store: JobStore): Promise<Follo
         agent: previous.job.agent,
         sessionId: previous.sessionId,
         sandboxId: previous.sandboxId,
-        finishedAt: previous.finishedAt,
+        startedAt: previous.startedAt,
       },
     }),
     ...(ev.comment?.kind === 'review' && { reviewComment: { path: ev.comment.path, line: ev.comment.line } }),

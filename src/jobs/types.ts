@@ -41,7 +41,14 @@ export interface FollowUp {
   /** true: the app opened this PR, the commit goes onto its branch; false: a new PR against it. */
   own: boolean;
   /** The run that last worked on this PR, when there was one. */
-  previous?: { jobId: string; agent: AgentName; sessionId?: string; sandboxId?: string; finishedAt?: number };
+  previous?: {
+    jobId: string;
+    agent: AgentName;
+    sessionId?: string;
+    sandboxId?: string;
+    /** When it started, so: when its prompt was written. Review comments since then are news to the agent. */
+    startedAt?: number;
+  };
   /** The review comment that triggered, if it was one. */
   reviewComment?: { path?: string; line?: number };
 }

@@ -95,6 +95,8 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
     const model = job.model ?? job.config.model[job.agent];
     const agentEnv = definedOnly(deps.agentEnv);
     const input = { cwd: p.repo, promptFile: p.prompt, model, stateDir: p.work };
+    // The whole task as a fresh session needs it (a follow-up's instructions and review comments included).
+    const taskPrompt = async (resumed: boolean) => (job.followUp ? buildFollowUpPrompt(job, await reviewFeedback(deps.gh, job), resumed) : buildPrompt(job));
     let result: AgentRunOutcome;
     if (ws.reattached) {
       agentStarted = true;
@@ -102,7 +104,7 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
       result = await reattachAgent(ws.sandbox, driver, input, { dir: p.work, signal, onEvent: deps.onAgentEvent });
     } else {
       deps.onPhase('running');
-      await ws.sandbox.writeFile(p.prompt, job.followUp ? buildFollowUpPrompt(job, await reviewFeedback(deps.gh, job), ws.resumeSessionId !== undefined) : buildPrompt(job));
+      await ws.sandbox.writeFile(p.prompt, await taskPrompt(ws.resumeSessionId !== undefined));
       const checkpoint: Checkpoint = { sandboxId: ws.sandbox.id, base: ws.base, fingerprint: [...ws.fingerprint] };
       await record({ checkpoint: JSON.stringify(checkpoint) });
       agentStarted = true;
@@ -122,7 +124,7 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
         deps.onPhase('fixing');
         const feedback = verifyFeedbackPrompt(verify.results);
         const sessionId = result.sessionId;
-        await ws.sandbox.writeFile(p.prompt, sessionId ? feedback : `${buildPrompt(job)}\n${feedback}`);
+        await ws.sandbox.writeFile(p.prompt, sessionId ? feedback : `${await taskPrompt(false)}\n${feedback}`);
         const fix = await runAgent(ws.sandbox, driver, { ...input, resumeSessionId: sessionId }, { env: agentEnv, signal, onEvent: deps.onAgentEvent });
         if (!fix.ok) return { kind: 'failed', reason: `${job.agent} failed while fixing the verify failures: ${fix.error ?? 'unknown error'}` };
         if (fix.summary) result.summary = fix.summary;
@@ -299,7 +301,8 @@ async function createSandbox(deps: PipelineDeps, signal: AbortSignal, spec: Sand
 /** Review comments on the PR since the run this follow-up continues (all of them on a PR new to the app). */
 async function reviewFeedback(gh: GitHub, job: Job): Promise<string> {
   const fu = job.followUp!;
-  const since = new Date(fu.previous?.finishedAt ?? 0);
+  // Comments made while the last run worked were not in its prompt either.
+  const since = new Date(fu.previous?.startedAt ?? 0);
   const comments = await reviewCommentsSince(gh, { owner: job.repo.owner, repo: job.repo.name, pullNumber: fu.prNumber, since });
   return renderReviewCommentsForPrompt(comments.slice(-30));
 }

@@ -90,8 +90,24 @@ describe('follow-ups on pull requests', () => {
     const config = 'followUps:\n  keepSandboxMinutes: 5\n';
     const h = await startApp({ writes: { 'b.txt': 'bee\n' }, lines: claudeLines('Said bee.') });
     await firstRun(h, remote.url, config);
+    const first = (await h.app.store.latestForPullRequest('Codertocat', 'Hello-World', PR))!;
+    const at = (ms: number) => new Date(ms).toISOString();
+    const comment = (body: string, createdAt: string) => ({ path: 'b.txt', line: 1, original_line: 1, body, user: { login: 'reviewer', type: 'User' }, created_at: createdAt, html_url: 'x' });
 
-    const gh = happyGitHub({ [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, config], ...prRoutes(remote.head) });
+    const gh = happyGitHub({
+      [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, config],
+      ...prRoutes(remote.head, {
+        // One made before the first run (its prompt could have had it), one while it worked (it could not), one after.
+        [`GET ${R}/pulls/${PR}/comments`]: () => [
+          200,
+          [
+            comment('Seen by the first run.', at(first.startedAt! - 1_000)),
+            comment('Made while the first run worked.', at(first.startedAt! + 1)),
+            comment('Please say bee here.', at(Date.now() + 60_000)),
+          ],
+        ],
+      }),
+    });
     await h.probot.receive({ id: 'follow', name: 'issue_comment', payload: prComment('/agent use bee, not b', remote.url, 7001) as never });
     await h.app.idle();
 
@@ -111,9 +127,29 @@ describe('follow-ups on pull requests', () => {
     const prompt = record(h, 'stdin');
     expect(prompt).toContain('use bee, not b');
     expect(prompt).toContain('Please say bee here.');
+    expect(prompt).toContain('Made while the first run worked.');
+    expect(prompt).not.toContain('Seen by the first run.');
     expect(prompt).toContain('b.txt');
     // Same agent, kept sandbox: the CLI was asked to resume the first run's session.
     expect(record(h, 'argv')).toMatch(/--resume\nsess-123/);
+  });
+
+  it('a verify fix without a session is given the follow-up task again, review comments included', async () => {
+    const remote = remoteWithPrBranch();
+    // An agent that reports no session, and fixes the check only when its prompt has the review comment.
+    const lines = claudeLines('Said bee.').map((l) => l.replace(/"session_id":"sess-123",?/g, ''));
+    const extra = `if grep -q 'Please say bee here' "$rec/stdin" && grep -q 'test -f fixed.txt' "$rec/stdin"; then echo ok > fixed.txt; fi`;
+    const h = await startApp({ writes: { 'b.txt': 'bee\n' }, lines, extra });
+    await firstRun(h, remote.url, 'draft: false\n');
+
+    const config = "verify:\n  - 'test -f fixed.txt'\n";
+    const gh = happyGitHub({ [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, config], ...prRoutes(remote.head) });
+    await h.probot.receive({ id: 'follow', name: 'issue_comment', payload: prComment('/agent use bee, not b', remote.url, 7001) as never });
+    await h.app.idle();
+
+    expect(record(h, 'argv')).not.toContain('--resume');
+    expect((gh.bodiesOf('POST', `${R}/git/trees`)[0] as { tree: { path: string }[] }).tree.map((t) => t.path).sort()).toEqual(['b.txt', 'fixed.txt']);
+    expect((gh.bodiesOf('PATCH', `${R}/issues/comments/2001`) as { body: string }[]).at(-1)!.body).toMatch(/✅ Pushed/);
   });
 
   it('a branch moved by someone else: rebased through the API when the files do not overlap', async () => {
