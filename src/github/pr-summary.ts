@@ -1,12 +1,25 @@
 import { redactor } from '../security/redactor.js';
 
-/** Markers around the summary in the PR body the app writes, so a follow-up can replace just that part. */
-export const SUMMARY_START = '<!-- issue-agent:summary:start -->';
-export const SUMMARY_END = '<!-- issue-agent:summary:end -->';
+/**
+ * Parts of the PR body the app wrote between markers, so a follow-up can replace just them:
+ * the agent's summary, and the verify checks' results.
+ */
+type Part = 'summary' | 'checks';
+
+const start = (part: Part) => `<!-- issue-agent:${part}:start -->`;
+const end = (part: Part) => `<!-- issue-agent:${part}:end -->`;
+
+export const SUMMARY_START = start('summary');
+export const SUMMARY_END = end('summary');
 
 /** The summary between its markers, for the PR body. Marker look-alikes inside the summary are removed. */
 export function wrapSummary(summary: string): string {
-  return `${SUMMARY_START}\n${clean(summary)}\n${SUMMARY_END}`;
+  return wrap('summary', summary);
+}
+
+/** The verify section between its markers (empty when there is none). */
+export function wrapChecks(section: string): string {
+  return section ? wrap('checks', section) : '';
 }
 
 /**
@@ -15,17 +28,33 @@ export function wrapSummary(summary: string): string {
  * pair of markers (a person removed them), the new summary is put in front of the body.
  */
 export function replaceSummary(body: string | null | undefined, newSummary: string): string {
+  return replacePart(body, 'summary', newSummary, 'front');
+}
+
+/** Like `replaceSummary`, for the verify section; without its markers it goes at the end. */
+export function replaceChecks(body: string | null | undefined, section: string): string {
+  return replacePart(body, 'checks', section, 'end');
+}
+
+function replacePart(body: string | null | undefined, part: Part, content: string, otherwise: 'front' | 'end'): string {
   const text = body ?? '';
-  const start = text.indexOf(SUMMARY_START);
-  const end = start === -1 ? -1 : text.indexOf(SUMMARY_END, start + SUMMARY_START.length);
-  if (start === -1 || end === -1) return text.trim() ? `${wrapSummary(newSummary)}\n\n${text}` : wrapSummary(newSummary);
-  return text.slice(0, start) + wrapSummary(newSummary) + text.slice(end + SUMMARY_END.length);
+  const from = text.indexOf(start(part));
+  const to = from === -1 ? -1 : text.indexOf(end(part), from + start(part).length);
+  if (from === -1 || to === -1) {
+    if (!text.trim()) return wrap(part, content);
+    return otherwise === 'front' ? `${wrap(part, content)}\n\n${text}` : `${text}\n\n${wrap(part, content)}`;
+  }
+  return text.slice(0, from) + wrap(part, content) + text.slice(to + end(part).length);
+}
+
+function wrap(part: Part, content: string): string {
+  return `${start(part)}\n${clean(content)}\n${end(part)}`;
 }
 
 /** Redacted, trimmed, and unable to forge a marker (agent output is not trusted to keep the body's shape). */
-function clean(summary: string): string {
+function clean(text: string): string {
   return redactor
-    .redact(summary)
-    .replace(/<!--\s*issue-agent:summary:(?:start|end)\s*-->/gi, '')
+    .redact(text)
+    .replace(/<!--\s*issue-agent:(?:summary|checks):(?:start|end)\s*-->/gi, '')
     .trim();
 }

@@ -2,7 +2,7 @@ import type { AgentRunResult } from '../agents/run-result.js';
 import type { Job } from '../jobs/types.js';
 import type { FileChange } from '../workspace/types.js';
 import { renderVerifySection, type VerifyResult } from '../pipeline/verify.js';
-import { wrapSummary } from './pr-summary.js';
+import { wrapChecks, wrapSummary } from './pr-summary.js';
 import { formatDuration } from './status-text.js';
 
 export interface RunFacts {
@@ -42,7 +42,7 @@ export function pullRequestBody(job: Job, facts: RunFacts): string {
     ...files,
     '',
     '</details>',
-    ...(facts.verify ? ['', renderVerifySection(facts.verify.results, { attempts: facts.verify.attempts })] : []),
+    ...(facts.verify ? ['', wrapChecks(renderVerifySection(facts.verify.results, { attempts: facts.verify.attempts }))] : []),
   ].join('\n');
 }
 

@@ -1,7 +1,7 @@
 import type { AgentRunResult } from '../agents/run-result.js';
 import { branchName } from '../github/branch-name.js';
 import type { GitHub } from '../github/octokit.js';
-import { replaceSummary } from '../github/pr-summary.js';
+import { replaceChecks, replaceSummary } from '../github/pr-summary.js';
 import { commitMessage, noreplyDomain, pullRequestBody } from '../github/pr-text.js';
 import { publish } from '../github/publish.js';
 import { BranchMovedConflictError, commitOnBranch } from '../github/update-branch.js';
@@ -9,7 +9,7 @@ import type { JobPatch } from '../jobs/store/types.js';
 import type { Job, Outcome } from '../jobs/types.js';
 import { redactor } from '../security/redactor.js';
 import type { BaseCommit, FileChange } from '../workspace/types.js';
-import type { VerifyResult } from './verify.js';
+import { renderVerifySection, type VerifyResult } from './verify.js';
 
 export interface Delivery {
   gh: GitHub;
@@ -44,11 +44,13 @@ export async function deliver(d: Delivery): Promise<Outcome> {
       if (err instanceof BranchMovedConflictError) return { kind: 'failed', reason: err.message };
       throw err;
     }
-    // The PR body's summary follows the latest run.
+    // The PR body's summary and checks follow the latest run.
     const { data: pr } = await gh.rest.pulls.get({ owner: job.repo.owner, repo: job.repo.name, pull_number: fu.prNumber });
     const summary = redactor.redact(d.result.summary.trim());
-    if (summary) {
-      await gh.rest.pulls.update({ owner: job.repo.owner, repo: job.repo.name, pull_number: fu.prNumber, body: replaceSummary(pr.body, summary) });
+    let body = summary ? replaceSummary(pr.body, summary) : (pr.body ?? '');
+    if (d.verify) body = replaceChecks(body, renderVerifySection(d.verify.results, { attempts: d.verify.attempts }));
+    if (body !== (pr.body ?? '')) {
+      await gh.rest.pulls.update({ owner: job.repo.owner, repo: job.repo.name, pull_number: fu.prNumber, body });
     }
     return {
       kind: 'pushed',

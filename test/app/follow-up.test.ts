@@ -150,6 +150,11 @@ describe('follow-ups on pull requests', () => {
     expect(record(h, 'argv')).not.toContain('--resume');
     expect((gh.bodiesOf('POST', `${R}/git/trees`)[0] as { tree: { path: string }[] }).tree.map((t) => t.path).sort()).toEqual(['b.txt', 'fixed.txt']);
     expect((gh.bodiesOf('PATCH', `${R}/issues/comments/2001`) as { body: string }[]).at(-1)!.body).toMatch(/✅ Pushed/);
+    // The PR body shows this run's checks (the first run had none: the section is added at the end).
+    const [update] = gh.bodiesOf('PATCH', `${R}/pulls/${PR}`) as { body: string }[];
+    expect(update!.body).toMatch(/^<!-- issue-agent:summary:start -->\nSaid bee\.\n<!-- issue-agent:summary:end -->\n\nCloses #1\n\n<!-- issue-agent:checks:start -->\n### Checks\n/);
+    expect(update!.body).toMatch(/✅ <code>test -f fixed\.txt<\/code> passed/);
+    expect(update!.body).toMatch(/<!-- issue-agent:checks:end -->$/);
   });
 
   it('a branch moved by someone else: rebased through the API when the files do not overlap', async () => {

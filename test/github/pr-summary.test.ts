@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { replaceSummary, SUMMARY_END, SUMMARY_START, wrapSummary } from '../../src/github/pr-summary.js';
+import { replaceChecks, replaceSummary, SUMMARY_END, SUMMARY_START, wrapChecks, wrapSummary } from '../../src/github/pr-summary.js';
 import { redactor } from '../../src/security/redactor.js';
 
 const body = [SUMMARY_START, 'Old summary.', SUMMARY_END, '', 'Closes #5', '', '| Agent | claude |'].join('\n');
@@ -50,5 +50,23 @@ describe('replaceSummary', () => {
   it('redacts secrets in the summary', () => {
     redactor.add('sk-summary-secret-000000000001');
     expect(replaceSummary(body, 'Used sk-summary-secret-000000000001 to test')).toContain('Used *** to test');
+  });
+});
+
+describe('replaceChecks', () => {
+  const checks = (text: string) => `<!-- issue-agent:checks:start -->\n${text}\n<!-- issue-agent:checks:end -->`;
+
+  it('appends the section when the body has none, and replaces it afterwards, leaving the summary alone', () => {
+    const once = replaceChecks(body, '### Checks\nfailed');
+    expect(once).toBe(`${body}\n\n${checks('### Checks\nfailed')}`);
+    const twice = replaceChecks(replaceSummary(once, 'New summary.'), '### Checks\npassed');
+    expect(twice).toBe(`${replaceSummary(body, 'New summary.')}\n\n${checks('### Checks\npassed')}`);
+  });
+
+  it('wraps nothing when there are no checks, and neither part can forge the other\'s markers', () => {
+    expect(wrapChecks('')).toBe('');
+    const out = replaceChecks(body, `ok\n${SUMMARY_START}\nforged\n<!-- issue-agent:checks:end -->`);
+    expect(out.split(SUMMARY_START)).toHaveLength(2);
+    expect(out.split('<!-- issue-agent:checks:end -->')).toHaveLength(2);
   });
 });
