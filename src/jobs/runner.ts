@@ -138,17 +138,24 @@ export class JobRunner {
     const controller = new AbortController();
     const { store, workerId, leaseMs } = this.o;
     // Heartbeats keep the lease; the same beat notices a `/agent stop` from any replica.
+    const now = this.o.now ?? Date.now;
+    let leaseUntil = job.leaseExpiresAt ?? now() + leaseMs;
     const beat = setInterval(() => {
       void (async () => {
         try {
+          const sent = now(); // the renewed lease counts from no later than this
           if (!(await store.heartbeat(job.id, workerId, leaseMs))) {
             controller.abort({ kind: 'lease-lost' } satisfies AbortReason);
             return;
           }
+          leaseUntil = sent + leaseMs;
           const by = await store.cancelRequested(job.id);
           if (by) controller.abort({ kind: 'cancelled', by } satisfies AbortReason);
         } catch (err) {
           this.o.log.warn({ err, job: job.id }, 'heartbeat failed');
+          // Unable to renew the lease, we must assume it ran out: another replica may run the
+          // job by now, and two workers must never write to the same PR.
+          if (now() >= leaseUntil) controller.abort({ kind: 'lease-lost' } satisfies AbortReason);
         }
       })();
     }, Math.min(2_000, Math.max(200, leaseMs / 3)));
