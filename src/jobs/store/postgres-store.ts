@@ -283,7 +283,7 @@ export class PostgresJobStore implements JobStore {
         [now],
       );
       const out: StoredJob[] = [];
-      for (const row of overdue.rows) out.push(await finalize(c, row.id, queuedTimeoutOutcome(rowToJob(row).job), now));
+      for (const row of overdue.rows) out.push(await finalize(c, row.id, queuedTimeoutOutcome(rowToJob(row)), now));
       return out;
     });
   }

@@ -120,11 +120,16 @@ export function deadlineOf(job: Job): number {
   return job.createdAt + job.config.timeoutMinutes * 60_000;
 }
 
-export function queuedTimeoutOutcome(job: Job): Outcome {
-  const m = job.config.timeoutMinutes;
+/** A queued job past its deadline: one that never ran, or one requeued after its worker stopped. */
+export function queuedTimeoutOutcome(stored: StoredJob): Outcome {
+  const m = stored.job.config.timeoutMinutes;
+  const limit = `timed out after ${m} minute${m === 1 ? '' : 's'} (\`timeoutMinutes\`)`;
   return {
     kind: 'failed',
-    reason: `timed out after ${m} minute${m === 1 ? '' : 's'} (\`timeoutMinutes\`) while waiting in the queue; it never started`,
+    reason:
+      stored.attempts > 0
+        ? `${limit}: the worker running it stopped, and it could not be run again in time`
+        : `${limit} while waiting in the queue; it never started`,
   };
 }
 

@@ -258,7 +258,7 @@ export class SqliteJobStore implements JobStore {
     return this.db
       .transaction((): StoredJob[] => {
         const overdue = this.db.prepare(`SELECT * FROM jobs WHERE state = 'queued' AND deadline_at <= ? ORDER BY seq`).all(now) as JobRow[];
-        return overdue.map((row) => this.finalize(row.id, queuedTimeoutOutcome(rowToJob(row).job), now));
+        return overdue.map((row) => this.finalize(row.id, queuedTimeoutOutcome(rowToJob(row)), now));
       })
       .immediate();
   }

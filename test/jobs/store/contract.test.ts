@@ -331,6 +331,19 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
       expect(await store.expireOverdue(clock.t)).toEqual([]);
       expect((await store.get('fine'))?.state).toBe('running');
     });
+
+    it('a job requeued after its worker died and then past its deadline says it had started', async () => {
+      await add({ id: 'crashed', timeoutMinutes: 1 });
+      expect(await claimIds(store, 'w1')).toEqual(['crashed', undefined]);
+      clock.t = T0 + LEASE + 1;
+      expect((await store.reclaimExpired(clock.t, 3)).requeued.map((j) => j.id)).toEqual(['crashed']);
+      clock.t = T0 + 60_000;
+      const [expired] = await store.expireOverdue(clock.t);
+      expect(expired?.outcome).toEqual({
+        kind: 'failed',
+        reason: 'timed out after 1 minute (`timeoutMinutes`): the worker running it stopped, and it could not be run again in time',
+      });
+    });
   });
 
   describe('record, get, isActive', () => {
