@@ -25,6 +25,11 @@ export interface PostgresStoreOptions {
   maxConnections?: number;
   /** Errors of idle pooled connections (server restart, network); the next query reconnects. */
   onError?: (err: Error) => void;
+  /**
+   * How long to wait for a connection (default 10 s). Without a limit, a database that is
+   * unreachable without refusing (a dropped route) would hang claims, heartbeats and /healthz.
+   */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -64,6 +69,7 @@ export class PostgresJobStore implements JobStore {
     const pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.maxConnections ?? 5,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
       application_name: 'issue-agent',
     });
     // Without a listener an idle connection's error (e.g. the server restarting) crashes the process.
