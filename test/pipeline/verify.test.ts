@@ -53,9 +53,11 @@ describe('runVerify with the local sandbox', () => {
   });
 
   it('fails a command that runs too long, and goes on with the next', async () => {
-    const results = await runVerify(sandbox, { cwd, timeoutMs: 300, commands: ['echo started; sleep 5', 'echo next'] });
+    // A limit long enough for bash to print "started" even on a loaded machine, and a command
+    // that would run ten times longer: only the limit can end it.
+    const results = await runVerify(sandbox, { cwd, timeoutMs: 3_000, commands: ['echo started; sleep 30', 'echo next'] });
     expect(results[0]).toMatchObject({ exitCode: -1, passed: false, timedOut: true });
-    expect(results[0]!.outputTail).toMatch(/^started\n\[stopped: command timed out after 0 s\]$/);
+    expect(results[0]!.outputTail).toMatch(/^started\n\[stopped: command timed out after 3 s\]$/);
     expect(results[1]).toMatchObject({ passed: true, outputTail: 'next' });
   });
 

@@ -33,13 +33,19 @@ async function withRaw<T>(fn: (sbx: Sandbox) => Promise<T>): Promise<T> {
 describe('processes', () => {
   it('lists a running process, re-attaches to it and sees its later output and exit code', async () => {
     await withRaw(async (sbx) => {
-      const handle = await sbx.commands.run('echo first; read -r _ < /home/user/go 2>/dev/null || sleep 0.4; echo second; exit 7', { background: true });
+      // The process goes on only once /home/user/go exists (or after 20 s): it is still running
+      // for the list and the re-attach however slow the machine, and prints "second" only after.
+      const wait = 'for _ in $(seq 400); do [ -e /home/user/go ] && break; sleep 0.05; done';
+      let printed = '';
+      const handle = await sbx.commands.run(`echo first; ${wait}; echo second; exit 7`, { background: true, onStdout: (d) => void (printed += d) });
+      await eventually(() => printed === 'first\n', 10_000);
       await handle.disconnect();
       const listed = await sbx.commands.list();
       expect(listed).toEqual([expect.objectContaining({ pid: handle.pid, cmd: '/bin/bash', args: ['-l', '-c', expect.stringContaining('echo first')] })]);
 
       const seen: string[] = [];
       const again = await sbx.commands.connect(handle.pid, { onStdout: (d) => void seen.push(d) });
+      await sbx.files.write('/home/user/go', '');
       const err: unknown = await again.wait().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(CommandExitError);
       expect((err as CommandExitError).exitCode).toBe(7);
@@ -88,10 +94,10 @@ describe('lifecycle', () => {
 
   it('setTimeout moves the end of the sandbox, and it is killed when that comes', async () => {
     const sbx = await client.Sandbox.create('base', { timeoutMs: 60_000 });
-    await sbx.setTimeout(1_000); // 200 ms at timeScale 0.2
+    await sbx.setTimeout(15_000); // 3 s at timeScale 0.2, where it had 12 s left
     const info = await sbx.getInfo();
-    expect(info.endAt.getTime() - Date.now()).toBeLessThan(1_000);
-    await eventually(() => fake.sandbox(sbx.sandboxId) === undefined);
+    expect(info.endAt.getTime() - Date.now()).toBeLessThanOrEqual(3_000);
+    await eventually(() => fake.sandbox(sbx.sandboxId) === undefined, 10_000);
     expect(await sbx.isRunning()).toBe(false);
     await expect(client.Sandbox.getInfo(sbx.sandboxId)).rejects.toBeInstanceOf(SandboxNotFoundError);
     expect(await client.Sandbox.kill(sbx.sandboxId)).toBe(false);

@@ -142,7 +142,7 @@ describe('create faults', () => {
     expect(err.message).toBe('E2B is unavailable (no answer in time); try again later, or check https://status.e2b.dev');
     expect(err.retryable).toBe(true);
     // E2B still started it: exactly the orphan that cleanupOrphans exists for (see e2b-orphans.test.ts).
-    await expect.poll(() => fake.sandboxes().length, { timeout: 2_000 }).toBe(1);
+    await expect.poll(() => fake.sandboxes().length, { timeout: 10_000 }).toBe(1);
   });
 
   it('the request timeout holds while garbage collections run (the SDK\'s own timer alone can be collected)', async () => {
@@ -152,15 +152,15 @@ describe('create faults', () => {
     try {
       for (let i = 0; i < 3; i++) {
         fake.delayCreate(700);
-        const started = Date.now();
+        // A SandboxError (createError fails on a success) saying no answer came in time: the
+        // deadline fired before the 700 ms answer, however long a loaded machine took for it.
         const err = await createError(providerFor(fake, { requestTimeoutMs: 200, createRetry: { attempts: 1 } }));
         expect(err.message).toBe('E2B is unavailable (no answer in time); try again later, or check https://status.e2b.dev');
-        expect(Date.now() - started).toBeLessThan(650);
       }
     } finally {
       clearInterval(collecting);
     }
-    await expect.poll(() => fake.sandboxes().length, { timeout: 2_000 }).toBe(3);
+    await expect.poll(() => fake.sandboxes().length, { timeout: 10_000 }).toBe(3);
   });
 
   it('a slow start within the request timeout just takes longer', async () => {
@@ -178,7 +178,8 @@ describe('a sandbox that dies during a command', () => {
     const started = Date.now();
     const run = sandbox.run('echo working; sleep 30', { onStdout: () => fake.crash(sandbox.id, 'drop') });
     await expect(run).rejects.toThrow(new SandboxError('the sandbox stopped unexpectedly'));
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Not a hang: far below the 30 s the command would take (the health check is off here).
+    expect(Date.now() - started).toBeLessThan(10_000);
     await expect(sandbox.run('true')).rejects.toThrow('the sandbox stopped unexpectedly');
     await sandbox.kill();
   });
@@ -188,7 +189,8 @@ describe('a sandbox that dies during a command', () => {
     const started = Date.now();
     const run = sandbox.run('echo working; sleep 30', { onStdout: () => fake.crash(sandbox.id, 'silent') });
     await expect(run).rejects.toThrow(new SandboxError('the sandbox stopped unexpectedly'));
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Far below the 30 s the command would take: the health check, not the end of the command.
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('the sandbox timeout expires: E2B kills it and the run says it reached its time limit', async () => {

@@ -72,15 +72,22 @@ describe('run', () => {
   it('streams stdout and stderr in order while the command runs, and returns both', async () => {
     await withSandbox(async (sandbox) => {
       const events: string[] = [];
-      let sawOutputBeforeEnd = false;
-      const done = sandbox.run('for i in 1 2 3; do echo out$i; echo err$i >&2; sleep 0.05; done', {
+      // After its first lines the command waits for /home/user/go (written only once they have
+      // arrived; 20 s at most): output that came only at the end would never arrive in time.
+      const wait = 'for _ in $(seq 400); do [ -e /home/user/go ] && break; sleep 0.05; done';
+      const done = sandbox.run(`echo out1; echo err1 >&2; ${wait}; for i in 2 3; do echo out$i; echo err$i >&2; sleep 0.05; done`, {
         onStdout: (chunk) => events.push(`stdout:${chunk}`),
         onStderr: (chunk) => events.push(`stderr:${chunk}`),
       });
-      await eventually(() => events.length > 0);
-      sawOutputBeforeEnd = true;
+      let settled = false;
+      void done.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      await eventually(() => events.includes('stdout:out1\n') && events.includes('stderr:err1\n'), 10_000);
+      expect(settled).toBe(false);
+      await sandbox.writeFile('/home/user/go', '');
       const result = await done;
-      expect(sawOutputBeforeEnd).toBe(true);
       expect(result).toEqual({ exitCode: 0, stdout: 'out1\nout2\nout3\n', stderr: 'err1\nerr2\nerr3\n' });
       expect(events.filter((e) => e.startsWith('stdout:')).join('')).toBe('stdout:out1\nstdout:out2\nstdout:out3\n');
       expect(events.filter((e) => e.startsWith('stderr:')).join('')).toBe('stderr:err1\nstderr:err2\nstderr:err3\n');
@@ -121,7 +128,8 @@ describe('run', () => {
       const started = Date.now();
       const run = sandbox.run('echo started; sleep 30', { signal: controller.signal, onStdout: () => controller.abort() });
       await expect(run).rejects.toBeInstanceOf(CommandAbortedError);
-      expect(Date.now() - started).toBeLessThan(2_000);
+      // Far below the 30 s the command would take if the abort did not kill it.
+      expect(Date.now() - started).toBeLessThan(10_000);
       const kill = fake.requests.find((r) => r.path === '/process.Process/SendSignal' && r.headers['e2b-sandbox-id'] === sandbox.id);
       expect(kill?.body).toMatchObject({ signal: 'SIGNAL_SIGKILL' });
       await eventually(() => fake.sandbox(sandbox.id)?.processes.size === 0);

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cloneRepository, CloneError } from '../../src/workspace/clone.js';
@@ -28,6 +29,37 @@ function source() {
   git(repo.dir, 'tag', 'v1');
   git(repo.dir, 'branch', 'other', 'HEAD~1');
   return { ...repo, sha: git(repo.dir, 'rev-parse', 'HEAD'), treeSha: git(repo.dir, 'rev-parse', 'HEAD^{tree}') };
+}
+
+/** A TCP proxy to `target` (http://host:port) that holds every connection until `open` resolves. */
+async function heldProxy(target: string, open: Promise<void>): Promise<{ url: string; close(): Promise<void> }> {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    return socket;
+  };
+  const proxy = createServer((client) => {
+    track(client).pause();
+    void open.then(() => {
+      if (client.destroyed) return;
+      const upstream = track(connect(Number(port), hostname));
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+      client.pipe(upstream).pipe(client);
+      client.resume();
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((resolve) => {
+        proxy.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
 }
 
 describe('cloneRepository', () => {
@@ -86,12 +118,20 @@ describe('cloneRepository', () => {
   it('authenticates over HTTP with the header, scoped to the clone host, and no process argument holds the token', async () => {
     const repo = source();
     server = await startGitHttpServer(join(repo.dir, '..'), TOKEN);
+    // Git reaches the server through a proxy that holds its connections until the watch below
+    // has seen both the clone and its HTTP helper: they are then alive, waiting, however slowly
+    // a loaded machine runs the watch.
+    let release!: () => void;
+    const watched = new Promise<void>((resolve) => (release = resolve));
+    const proxy = await heldProxy(server.url, watched);
     sandbox = await newSandbox();
     const dir = `${sandbox.home}/repo`;
-    const cloneUrl = `${server.url}/${repo.dir.split('/').pop()}/.git`;
+    const cloneUrl = `${proxy.url}/${repo.dir.split('/').pop()}/.git`;
 
     // Watch every process's argv while the clone runs: git-remote-http included.
     const seen = new Set<string>();
+    const isClone = (c: string) => c.split('\0').includes('clone');
+    const isHelper = (c: string) => /(^|\0|\/)(git-)?remote-https?\0/.test(c);
     const watch = setInterval(() => {
       for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
         try {
@@ -100,18 +140,24 @@ describe('cloneRepository', () => {
           // exited meanwhile
         }
       }
+      if ([...seen].some(isClone) && [...seen].some(isHelper)) release();
     }, 2);
+    // Never a hang: past this the clone goes on, and the assertions below tell what was missed.
+    const fallback = setTimeout(release, 15_000);
     try {
       const base = await cloneRepository(sandbox, { cloneUrl, branch: 'main', token: TOKEN, dir });
       expect(base.sha).toBe(repo.sha);
     } finally {
       clearInterval(watch);
+      clearTimeout(fallback);
+      await proxy.close();
     }
 
     expect(server.authorizations).toContain(`Basic ${HEADER}`);
     const clone = sandbox.runs.find((r) => r.cmd.includes(' clone '))!;
-    expect(clone.env.GIT_CONFIG_KEY_0).toBe(`http.${server.url}/.extraHeader`);
-    expect([...seen].some((c) => c.includes('clone'))).toBe(true);
+    expect(clone.env.GIT_CONFIG_KEY_0).toBe(`http.${proxy.url}/.extraHeader`);
+    expect([...seen].some(isClone)).toBe(true);
+    expect([...seen].some(isHelper)).toBe(true);
     expect([...seen].filter((c) => c.includes(TOKEN) || c.includes(HEADER))).toEqual([]);
     expect(git(dir, 'config', '--get', 'remote.origin.url')).toBe(cloneUrl);
     expect(filesContaining(sandbox.home, [TOKEN, HEADER])).toEqual([]);
