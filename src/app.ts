@@ -7,6 +7,7 @@ import type { GitHub } from './github/octokit.js';
 import { acceptTrigger } from './handlers/accept-trigger.js';
 import { fromIssueComment, fromLabel, fromReviewComment } from './handlers/trigger-event.js';
 import { healthHandler } from './handlers/health.js';
+import { RecentSet } from './handlers/recent-set.js';
 import { endedWithoutWorker } from './handlers/ended-without-worker.js';
 import { JobRunner } from './jobs/runner.js';
 import type { JobStore } from './jobs/store/types.js';
@@ -85,7 +86,7 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     onEndedWithoutWorker: (job) => endedWithoutWorker(job, { octokitFor, store: deps.store, log: deps.log }),
     log: deps.log,
   });
-  const acceptDeps = { store: deps.store, runner, agentEnv: deps.agentEnv, deniedOnce: new Set<string>(), log: deps.log };
+  const acceptDeps = { store: deps.store, runner, agentEnv: deps.agentEnv, deniedOnce: new RecentSet<string>(10_000), log: deps.log };
 
   const appFn: ApplicationFunction = (app, options) => {
     probot = app;
