@@ -1,7 +1,8 @@
-import { ProbotOctokit, run } from 'probot';
+import { join } from 'node:path';
+import { ProbotOctokit, run, type ApplicationFunction, type Server } from 'probot';
 import { createApp } from './app.js';
 import { countRequests, redactMintedTokens } from './github/octokit-plugins.js';
-import { EnvError, loadEnv, type AppEnv } from './config/env.js';
+import { applyDotEnv, EnvError, loadEnv, type AppEnv } from './config/env.js';
 import { openJobStore } from './jobs/store/open.js';
 import { createLogger } from './log/logger.js';
 import { Metrics } from './metrics.js';
@@ -12,10 +13,13 @@ import type { SandboxProvider } from './sandbox/types.js';
 import { redactor } from './security/redactor.js';
 import { registerSecrets } from './security/secrets.js';
 
-/** Process start: validate the environment, open the job store, then hand the server to Probot. */
+/** Process start: read .env, validate the environment, open the job store, then hand the server to Probot. */
 async function main(): Promise<void> {
   let env: AppEnv;
   try {
+    // Probot's setup page writes the registered app's APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, ...
+    // into .env: read it before anything looks at the environment. Real variables win.
+    applyDotEnv(join(process.cwd(), '.env'), process.env);
     env = loadEnv(process.env);
   } catch (err) {
     if (err instanceof EnvError) {
@@ -28,7 +32,7 @@ async function main(): Promise<void> {
   const log = createLogger({ level: env.logLevel, format: env.logFormat });
   if (!env.appId) {
     log.info('APP_ID is not set: serving the GitHub App registration page (app.yml)');
-    await run(() => undefined, { log });
+    await runProbot(() => undefined, { log });
     return;
   }
 
@@ -47,7 +51,7 @@ async function main(): Promise<void> {
   // Every client, in handlers and workers alike, has its calls counted for /metrics and the
   // installation tokens it mints masked.
   const Octokit = ProbotOctokit.plugin(countRequests(metrics), redactMintedTokens(redactor));
-  const server = await run(app.appFn, { log, Octokit });
+  const server = await runProbot(app.appFn, { log, Octokit });
 
   const sweeper = e2b
     ? // Sandboxes whose job is gone (a crash, a failed kill) are killed after a grace period.
@@ -76,6 +80,21 @@ async function main(): Promise<void> {
     process.exit(0);
   };
   process.on('SIGTERM', (s) => void shutdown(s));
+}
+
+/**
+ * Probot's run() reads .env again and assigns it over process.env: the file would beat the real
+ * environment, and Probot would take APP_ID, PORT, WEBHOOK_SECRET, ... from it while the rest of
+ * the app used the values validated above. So Probot reads its options from the environment as
+ * resolved here, and process.env gets those values back once run() returns.
+ */
+async function runProbot(appFn: ApplicationFunction, options: NonNullable<Parameters<typeof run>[1]>): Promise<Server> {
+  const resolved = { ...process.env };
+  try {
+    return await run(appFn, { ...options, env: resolved });
+  } finally {
+    for (const [name, value] of Object.entries(resolved)) if (value !== undefined && process.env[name] !== value) process.env[name] = value;
+  }
 }
 
 main().catch((err: unknown) => {

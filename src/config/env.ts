@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 
 /**
@@ -50,9 +52,9 @@ export interface EnvDoc {
 const WITH_APP_ID = 'with APP_ID';
 
 export const ENV_DOCS: readonly EnvDoc[] = [
-  { name: 'APP_ID', required: 'no', default: null, description: 'GitHub App id. Without it `npm start` serves Probot\'s page to register the app from `app.yml`.' },
+  { name: 'APP_ID', required: 'with NODE_ENV=production', default: null, description: 'GitHub App id. Without it `npm start` serves Probot\'s page to register the app from `app.yml` (not in production: there the app stops and says so).' },
   { name: 'PRIVATE_KEY', required: `${WITH_APP_ID} (or PRIVATE_KEY_PATH)`, default: null, description: 'The GitHub App private key (PEM, or base64 of the PEM).' },
-  { name: 'PRIVATE_KEY_PATH', required: `${WITH_APP_ID} (or PRIVATE_KEY)`, default: null, description: 'Path to a file holding the GitHub App private key.' },
+  { name: 'PRIVATE_KEY_PATH', required: `${WITH_APP_ID} (or PRIVATE_KEY)`, default: null, description: 'Path to a file holding the GitHub App private key (relative to the working directory); checked at start.' },
   { name: 'WEBHOOK_SECRET', required: WITH_APP_ID, default: null, description: 'Secret GitHub signs webhooks with; unsigned or badly signed deliveries are rejected.' },
   { name: 'PORT', required: 'no', default: '3000', description: 'HTTP port to listen on.' },
   { name: 'HOST', required: 'no', default: null, description: 'Address to bind to (all interfaces when unset).' },
@@ -134,8 +136,10 @@ type RawEnv = Partial<Record<SchemaKey, string>>;
  * Variables required only together with others. Checked outside the zod schema because
  * zod skips object refinements once a field failed, and the message must list every problem.
  */
-function missingTogether(env: RawEnv): string[] {
-  if (env.APP_ID === undefined) return []; // registration mode: Probot needs none of the rest
+function missingTogether(env: RawEnv, production: boolean): string[] {
+  // Registration mode: Probot needs none of the rest. Probot refuses it in production (with a
+  // stack trace), so say here what a production deployment needs instead.
+  if (env.APP_ID === undefined) return production ? [PRODUCTION_WITHOUT_APP_ID] : [];
   const problems: string[] = [];
   if (env.PRIVATE_KEY === undefined && env.PRIVATE_KEY_PATH === undefined) {
     problems.push('PRIVATE_KEY: PRIVATE_KEY or PRIVATE_KEY_PATH is required when APP_ID is set');
@@ -145,6 +149,28 @@ function missingTogether(env: RawEnv): string[] {
     problems.push('E2B_API_KEY: is required when APP_ID is set and SANDBOX_PROVIDER is e2b');
   }
   return problems;
+}
+
+export const PRODUCTION_WITHOUT_APP_ID =
+  'APP_ID: is required when NODE_ENV=production, together with PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET. ' +
+  'The page that registers the GitHub App is only served outside production: run `npm start` locally without NODE_ENV=production, ' +
+  'register the app there, then set these variables here.';
+
+/**
+ * PRIVATE_KEY_PATH must name a readable file: Probot would otherwise print a stack trace and carry on
+ * without a key. Resolved against the working directory, as Probot does.
+ */
+function unreadableKeyFile(path: string | undefined): string[] {
+  if (path === undefined) return [];
+  try {
+    readFileSync(path);
+    return [];
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'the file cannot be read (permission denied)' : `the file cannot be read (${code ?? 'unknown error'})`;
+    return [`PRIVATE_KEY_PATH: ${why}`];
+  }
 }
 
 const KEYS = Object.keys(schema.shape) as SchemaKey[];
@@ -162,7 +188,8 @@ export function loadEnv(raw: NodeJS.ProcessEnv = process.env): AppEnv {
   const result = schema.safeParse(picked);
   const problems = [
     ...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)),
-    ...missingTogether(picked),
+    ...missingTogether(picked, raw.NODE_ENV === 'production'),
+    ...unreadableKeyFile(picked.PRIVATE_KEY_PATH),
   ];
   if (!result.success || problems.length > 0) throw new EnvError([...new Set(problems)]);
   const e = result.data;
@@ -188,4 +215,60 @@ export function loadEnv(raw: NodeJS.ProcessEnv = process.env): AppEnv {
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     databaseUrl: e.DATABASE_URL,
   };
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ASSIGNMENT = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/;
+const QUOTES = ['"', "'", '`'];
+const NOT_AN_ASSIGNMENT = 'expected NAME=value, or a comment with # at the start of the line';
+
+/**
+ * Loads `.env` at `path` (what Probot's setup page writes: APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, ...)
+ * into `env`. A variable already set in `env` wins over the file, as with `node --env-file` and
+ * `process.loadEnvFile` (checked on Node 20.20). Returns false when there is no such file.
+ *
+ * Parsed by Node's own parser (`util.parseEnv`, as process.loadEnvFile and Probot do), which
+ * drops or merges what it does not understand without a word: a line without `=` (a PEM pasted
+ * unquoted, say) becomes part of the next variable's name, which is then lost. Such a file is
+ * refused with an EnvError naming line numbers, never content.
+ */
+export function applyDotEnv(path: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (!existsSync(path)) return false;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+  } catch (err) {
+    throw new EnvError([`${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'unknown error'})`]);
+  }
+  const lines = text.split(/\r?\n/);
+  const problems = new Map<number, string>();
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === '' || line.trim().startsWith('#')) continue;
+    const m = ASSIGNMENT.exec(line);
+    if (!m) {
+      problems.set(i, NOT_AN_ASSIGNMENT);
+      continue;
+    }
+    // A quoted value may span lines, up to its closing quote.
+    const quote = m[2]!.charAt(0);
+    if (!QUOTES.includes(quote) || m[2]!.indexOf(quote, 1) !== -1) continue;
+    const end = lines.findIndex((l, j) => j > i && l.includes(quote));
+    if (end === -1) problems.set(i, `the value of ${m[1]} opens a ${quote} quote that is never closed`);
+    else i = end;
+  }
+  const parsed = parseEnv(text);
+  // What the parser made of lines the check above lets through (an indented comment, on Node 20).
+  for (const key of Object.keys(parsed)) {
+    if (NAME.test(key)) continue;
+    const first = key.split('\n')[0]!.trim();
+    const at = lines.findIndex((l) => l.trim() === first || l.trim() === `export ${first}`);
+    if (at === -1) problems.set(lines.length, 'a line Node cannot parse hides the variable after it');
+    else if (!problems.has(at)) problems.set(at, NOT_AN_ASSIGNMENT);
+  }
+  if (problems.size > 0) {
+    throw new EnvError([...problems].sort(([a], [b]) => a - b).map(([i, p]) => (i < lines.length ? `${path} line ${i + 1}: ${p}` : `${path}: ${p}`)));
+  }
+  for (const [key, value] of Object.entries(parsed)) if (env[key] === undefined && value !== undefined) env[key] = value;
+  return true;
 }

@@ -1,5 +1,12 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ENV_DOCS, ENV_NAMES, EnvError, loadEnv } from '../../src/config/env.js';
+import { ENV_DOCS, ENV_NAMES, EnvError, loadEnv, PRODUCTION_WITHOUT_APP_ID } from '../../src/config/env.js';
+
+const keyDir = mkdtempSync(join(tmpdir(), 'issue-agent-env-'));
+const keyFile = join(keyDir, 'app.pem');
+writeFileSync(keyFile, '-----BEGIN RSA PRIVATE KEY-----\n-----END RSA PRIVATE KEY-----\n');
 
 const configured = {
   APP_ID: '123',
@@ -70,7 +77,8 @@ describe('loadEnv', () => {
   });
 
   it.each([
-    ['PRIVATE_KEY_PATH instead of PRIVATE_KEY', { ...configured, PRIVATE_KEY: undefined, PRIVATE_KEY_PATH: '/k.pem' }],
+    ['PRIVATE_KEY_PATH instead of PRIVATE_KEY', { ...configured, PRIVATE_KEY: undefined, PRIVATE_KEY_PATH: keyFile }],
+    ['no APP_ID outside production (registration page)', { NODE_ENV: 'development' }],
     ['local provider without E2B_API_KEY', { ...configured, E2B_API_KEY: undefined, SANDBOX_PROVIDER: 'local' }],
     ['empty values count as unset', { ...configured, HOST: '', PORT: '  ' }],
   ])('accepts %s', (_name, raw) => {
@@ -101,6 +109,23 @@ describe('loadEnv', () => {
     ['E2B_API_KEY', 'E2B_API_KEY: is required when APP_ID is set and SANDBOX_PROVIDER is e2b'],
   ])('requires %s once APP_ID is set', (name, problem) => {
     expect(problemsOf({ ...configured, [name]: undefined })).toEqual([problem]);
+  });
+
+  it.each([
+    ['a missing file', join(keyDir, 'missing-secret-name.pem'), 'PRIVATE_KEY_PATH: no such file'],
+    ['a directory', keyDir, 'PRIVATE_KEY_PATH: is a directory, not a file'],
+  ])('rejects a PRIVATE_KEY_PATH naming %s, without the path', (_what, path, problem) => {
+    expect(problemsOf({ ...configured, PRIVATE_KEY: undefined, PRIVATE_KEY_PATH: path })).toEqual([problem]);
+    expect(problemsOf({ PRIVATE_KEY_PATH: path })).toEqual([problem]); // registration mode too: Probot would print a stack trace
+  });
+
+  it('in production, no APP_ID is one problem saying what to set and where the registration page is', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([PRODUCTION_WITHOUT_APP_ID]);
+    expect(problemsOf({ NODE_ENV: 'production', APP_ID: ' ' })).toEqual([PRODUCTION_WITHOUT_APP_ID]); // empty counts as unset
+    for (const name of ['APP_ID', 'PRIVATE_KEY', 'PRIVATE_KEY_PATH', 'WEBHOOK_SECRET', 'NODE_ENV=production', 'npm start']) {
+      expect(PRODUCTION_WITHOUT_APP_ID).toContain(name);
+    }
+    expect(() => loadEnv({ ...configured, NODE_ENV: 'production' })).not.toThrow();
   });
 
   it('names every bad variable in one message and never a value', () => {

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Redactor } from '../../src/security/redactor.js';
 import { registerSecrets } from '../../src/security/secrets.js';
@@ -25,5 +28,23 @@ describe('registerSecrets', () => {
     const body = 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7';
     registerSecrets({ PRIVATE_KEY: `-----BEGIN PRIVATE KEY-----\\n${body}\\n-----END PRIVATE KEY-----` }, r);
     expect(r.redact(`key: ${body}`)).toBe('key: ***');
+  });
+
+  it('masks the private key in the file PRIVATE_KEY_PATH names, whole and line by line', () => {
+    const r = new Redactor();
+    const body = ['MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7', 'l4v5c3Q2u0Zz9c0wX4H1p5J9pQ0aZ8k7kXh0bJc2pV3r8Yt1qWm'];
+    const pem = `-----BEGIN PRIVATE KEY-----\n${body.join('\n')}\n-----END PRIVATE KEY-----\n`;
+    const path = join(mkdtempSync(join(tmpdir(), 'issue-agent-key-')), 'app.pem');
+    writeFileSync(path, pem);
+    registerSecrets({ PRIVATE_KEY_PATH: path }, r);
+    expect(r.redact(`key: ${body[1]}`)).toBe('key: ***');
+    expect(r.redact(`key: ${pem.trim()}.`)).toBe('key: ***.');
+    expect(r.redact(JSON.stringify({ key: pem }))).not.toMatch(new RegExp(body.join('|')));
+  });
+
+  it('a PRIVATE_KEY_PATH that cannot be read adds nothing and throws nothing (env validation reports it)', () => {
+    const r = new Redactor();
+    registerSecrets({ PRIVATE_KEY_PATH: join(tmpdir(), 'no-such-dir', 'a.pem') }, r);
+    expect(r.size).toBe(1); // the path itself, as the value of a *_KEY_* variable
   });
 });
