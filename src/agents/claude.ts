@@ -21,7 +21,8 @@ import type { AgentDriver, AgentEvent } from './types.js';
 export const claudeDriver: AgentDriver = {
   name: 'claude',
   template: 'claude',
-  requiredEnv: [['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN']],
+  // Every model it runs is Anthropic's (or a gateway's behind ANTHROPIC_BASE_URL): one key for all.
+  requiredEnv: () => [['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN']],
   passEnv: ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL'],
 
   env(input) {

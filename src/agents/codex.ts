@@ -22,7 +22,8 @@ const GATEWAY_PROVIDER = 'gateway';
 export const codexDriver: AgentDriver = {
   name: 'codex',
   template: 'codex',
-  requiredEnv: [['CODEX_API_KEY', 'OPENAI_API_KEY']],
+  // Every model goes to OpenAI or to the gateway of OPENAI_BASE_URL: one key for all.
+  requiredEnv: () => [['CODEX_API_KEY', 'OPENAI_API_KEY']],
   passEnv: ['CODEX_API_KEY', 'OPENAI_API_KEY', 'OPENAI_BASE_URL'],
 
   env(input, passed) {

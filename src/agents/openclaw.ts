@@ -19,6 +19,9 @@ import type { AgentDriver, AgentEvent, AgentInput } from './types.js';
  *   holds no key.
  * - A 401 puts the key in a cool-down kept in the state dir: a fresh state dir per run avoids
  *   a later run failing with "temporarily disabled".
+ * - Only its Anthropic path (Anthropic Messages, `anthropic/...` models) was run and recorded,
+ *   so only the Anthropic key and base URL enter its sandbox, and a model of another provider
+ *   (`openai/...`) is refused when triggered rather than failing to authenticate in the sandbox.
  */
 
 /**
@@ -34,7 +37,9 @@ const NO_DEADLINE_SECONDS = String(24 * 60 * 60);
 export const openclawDriver: AgentDriver = {
   name: 'openclaw',
   template: 'openclaw',
-  requiredEnv: [['ANTHROPIC_API_KEY']],
+  // Every model it may run is an Anthropic one (see unsupportedModel).
+  requiredEnv: () => [['ANTHROPIC_API_KEY']],
+  unsupportedModel: openclawUnsupportedModel,
   passEnv: ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL'],
 
   env(input) {
@@ -79,6 +84,25 @@ function configPath(input: AgentInput): string {
 export function modelRef(model: string | undefined): string {
   if (!model) return OPENCLAW_DEFAULT_MODEL;
   return model.includes('/') ? model : `anthropic/${model}`;
+}
+
+/** The provider of a model as OpenClaw will be given it (`anthropic` for a bare name). */
+function modelProvider(model: string | undefined): string {
+  const ref = modelRef(model);
+  return ref.slice(0, ref.indexOf('/'));
+}
+
+/**
+ * A model of a provider other than Anthropic cannot authenticate: only ANTHROPIC_API_KEY and
+ * ANTHROPIC_BASE_URL enter the sandbox. Said when triggered, instead of failing in the sandbox.
+ */
+export function openclawUnsupportedModel(model: string): string | undefined {
+  const provider = modelProvider(model);
+  if (provider === 'anthropic') return undefined;
+  return (
+    `OpenClaw runs only Anthropic models here (\`anthropic/<model>\` or a bare model name), as only \`ANTHROPIC_API_KEY\` and \`ANTHROPIC_BASE_URL\` enter its sandbox: ` +
+    `a model of the \`${provider}\` provider could not authenticate. Choose an Anthropic model, or another agent (\`codex\`, \`opencode\`) for OpenAI models.`
+  );
 }
 
 /** The run's config: what `agent exec` applies, pinned for resume too, and a gateway provider. */

@@ -1,6 +1,6 @@
 import { command, quote } from '../sandbox/shell.js';
 import { num, obj, parseJsonObject, ranCommand, relativePath, stderrTail, str, type JsonObject } from './parse-helpers.js';
-import type { AgentDriver, AgentEvent, AgentInput } from './types.js';
+import type { AgentDriver, AgentEnv, AgentEvent, AgentInput } from './types.js';
 
 /**
  * OpenCode (`opencode-ai`), headless through `opencode run --format json`.
@@ -21,8 +21,7 @@ export const OPENCODE_GATEWAY = 'gateway';
 export const opencodeDriver: AgentDriver = {
   name: 'opencode',
   template: 'opencode',
-  // Any one provider key will do; the model chosen decides which one is used.
-  requiredEnv: [['ANTHROPIC_API_KEY', 'OPENAI_API_KEY']],
+  requiredEnv: opencodeRequiredEnv,
   passEnv: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'ANTHROPIC_BASE_URL', 'OPENAI_BASE_URL'],
 
   env(input, passed) {
@@ -98,9 +97,41 @@ export function resolveModel(model: string | undefined, passed: Record<string, s
   if (!model) return undefined;
   if (model.includes('/')) return model;
   if (passed.OPENAI_BASE_URL && passed.OPENAI_API_KEY) return `${OPENCODE_GATEWAY}/${model}`;
-  if (/^claude/i.test(model)) return `anthropic/${model}`;
-  if (/^(gpt|o\d|codex)/i.test(model)) return `openai/${model}`;
+  const byName = providerByName(model);
+  if (byName) return `${byName}/${model}`;
   return `${passed.ANTHROPIC_API_KEY ? 'anthropic' : 'openai'}/${model}`;
+}
+
+/** The provider a bare model name belongs to by its name (`claude-*`, `gpt-*`, `o3`, ...), if any. */
+function providerByName(model: string): 'anthropic' | 'openai' | undefined {
+  if (/^claude/i.test(model)) return 'anthropic';
+  if (/^(gpt|o\d|codex)/i.test(model)) return 'openai';
+  return undefined;
+}
+
+const PROVIDER_KEY = { anthropic: 'ANTHROPIC_API_KEY', openai: 'OPENAI_API_KEY' } as const;
+
+/**
+ * The key the model's provider needs, following `resolveModel`: `anthropic/...` and `claude*`
+ * need ANTHROPIC_API_KEY; `openai/...` and `gpt*`/`o<digit>*`/`codex*` need OPENAI_API_KEY;
+ * `gateway/...` needs OPENAI_API_KEY and OPENAI_BASE_URL. A bare name may also reach the gateway
+ * (OPENAI_API_KEY) when OPENAI_BASE_URL is set. No model, or a name that suggests no provider:
+ * either key, as OpenCode then uses the provider that has one. Another provider's key never
+ * enters the sandbox; such a model is left to OpenCode (either key, as before).
+ */
+export function opencodeRequiredEnv(model: string | undefined, env: AgentEnv): string[][] {
+  const either = ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY'];
+  if (!model) return [either];
+  const slash = model.indexOf('/');
+  if (slash >= 0) {
+    const provider = model.slice(0, slash);
+    if (provider === OPENCODE_GATEWAY) return [['OPENAI_API_KEY'], ['OPENAI_BASE_URL']];
+    if (provider === 'anthropic' || provider === 'openai') return [[PROVIDER_KEY[provider]]];
+    return [either];
+  }
+  const byName = providerByName(model);
+  const keys = byName ? [PROVIDER_KEY[byName]] : either;
+  return [env.OPENAI_BASE_URL && !keys.includes('OPENAI_API_KEY') ? [...keys, 'OPENAI_API_KEY'] : keys];
 }
 
 function trimSlash(url: string): string {

@@ -6,6 +6,9 @@
 export const AGENT_NAMES = ['claude', 'codex', 'amp', 'opencode', 'openclaw'] as const;
 export type AgentName = (typeof AGENT_NAMES)[number];
 
+/** The app's environment as drivers read it: an unset and an empty variable both count as not set. */
+export type AgentEnv = Readonly<Record<string, string | undefined>>;
+
 export interface AgentInput {
   /** Absolute path (in the sandbox) of the repository; the agent works there. */
   cwd: string;
@@ -47,8 +50,18 @@ export interface AgentDriver {
   readonly name: AgentName;
   /** Default E2B template name (the repo config can override it). */
   readonly template: string;
-  /** Each entry is one requirement; any one of its variable names satisfies it. */
-  readonly requiredEnv: ReadonlyArray<readonly string[]>;
+  /**
+   * The app env variables a run with `model` needs (undefined: the model the driver runs by
+   * default). Each entry is one requirement; any one of its variable names satisfies it. Every
+   * name is in `passEnv`. `env` is the app's environment, for a driver where a set base URL
+   * changes where a model name goes. Pure: the trigger checks it before a job is queued.
+   */
+  requiredEnv(model: string | undefined, env: AgentEnv): ReadonlyArray<readonly string[]>;
+  /**
+   * Why `model` can never run with this agent here, whatever is set (its provider's key never
+   * enters the sandbox), as a sentence for the reply; undefined when it can.
+   */
+  unsupportedModel?(model: string): string | undefined;
   /** App env variables passed into the agent's sandbox when set (keys, base URLs). Nothing else enters. */
   readonly passEnv: readonly string[];
   /** Extra env for the agent process (fixed flags such as IS_SANDBOX=1), given the passed-through env. */

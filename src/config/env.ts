@@ -65,7 +65,7 @@ export const ENV_DOCS: readonly EnvDoc[] = [
   { name: 'WEBHOOK_PATH', required: 'no', default: '/api/github/webhooks', description: 'URL path GitHub delivers webhooks to.' },
   { name: 'SANDBOX_PROVIDER', required: 'no', default: 'e2b', description: '`e2b` runs agents in E2B sandboxes. `local` runs them in a temp directory on this host, unisolated: development only.' },
   { name: 'E2B_API_KEY', required: `${WITH_APP_ID} and SANDBOX_PROVIDER=e2b`, default: null, description: 'E2B API key.' },
-  { name: 'ANTHROPIC_API_KEY', required: 'no', default: null, description: 'Anthropic API key for the `claude` agent.' },
+  { name: 'ANTHROPIC_API_KEY', required: 'no', default: null, description: 'Anthropic API key for the `claude` and `openclaw` agents, and for `opencode` with an Anthropic model.' },
   { name: 'ANTHROPIC_BASE_URL', required: 'no', default: null, description: 'Base URL of an Anthropic-compatible API (an LLM gateway), passed through to the agent.' },
   { name: 'DATA_DIR', required: 'no', default: '.data', description: 'Directory for the app\'s own data (job database).' },
   { name: 'MAX_CONCURRENT_JOBS', required: 'no', default: '4', description: 'How many agent runs may run at once across all replicas; further jobs wait in the queue.' },

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { getDriver } from '../agents/index.js';
-import { AGENT_NAMES, type AgentName } from '../agents/types.js';
+import { availableAgents, cannotRun, runModel } from '../agents/index.js';
 import { formatConfigErrors, parseRepoConfig, type RepoConfig } from '../config/repo-config.js';
 import { httpStatus } from '../github/octokit.js';
 import { getRole, meetsPermission } from '../github/permissions.js';
@@ -75,10 +74,10 @@ export async function acceptTrigger(ev: TriggerEvent, parse: (config: RepoConfig
 
   switch (trigger.kind) {
     case 'help':
-      await reply(gh, thread, helpText(config, availableAgents(deps.agentEnv)));
+      await reply(gh, thread, helpText(config, availableAgents(deps.agentEnv, config.model)));
       return;
     case 'unknown-agent':
-      await reply(gh, thread, unknownAgentText(trigger.name, usableAgents(config, availableAgents(deps.agentEnv))));
+      await reply(gh, thread, unknownAgentText(trigger.name, usableAgents(config, availableAgents(deps.agentEnv, config.model))));
       return;
     case 'stop':
       await stop(gh, thread, deps, sender.login);
@@ -98,9 +97,11 @@ export async function acceptTrigger(ev: TriggerEvent, parse: (config: RepoConfig
   }
   // A follow-up keeps the agent of the run it continues, unless the command names another.
   const agent = followUp?.previous && !trigger.named ? followUp.previous.agent : trigger.agent;
-  const missing = missingEnv(agent, deps.agentEnv);
-  if (missing) {
-    await reply(gh, thread, `The agent \`${agent}\` cannot run: the app has no ${missing} set. Ask whoever runs this app to set it.`);
+  // The model decides the key (OpenCode) or whether the agent can run it at all (OpenClaw).
+  const model = runModel({ agent, model: trigger.model, config });
+  const blocked = cannotRun(agent, model, deps.agentEnv);
+  if (blocked) {
+    await reply(gh, thread, `The agent \`${agent}\`${model === undefined ? '' : ` with the model \`${model}\``} cannot run: ${blocked}`);
     return;
   }
 
@@ -182,17 +183,4 @@ async function stop(gh: TriggerEvent['gh'], thread: Thread, deps: AcceptDeps, by
   } else if (cancelled.job.statusCommentId !== undefined) {
     await editComment(gh, thread, cancelled.job.statusCommentId, renderStatus({ outcome: { kind: 'cancelled', by }, agent: cancelled.job.agent }));
   }
-}
-
-/** Agents this installation has a driver and keys for. */
-function availableAgents(env: Record<string, string | undefined>): AgentName[] {
-  return AGENT_NAMES.filter((a) => missingEnv(a, env) === undefined);
-}
-
-/** The variables an agent lacks, as text ("ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN"), or undefined. */
-export function missingEnv(agent: AgentName, env: Record<string, string | undefined>): string | undefined {
-  const driver = getDriver(agent);
-  if (!driver) return 'driver (this agent is not supported by this version of the app)';
-  const unmet = driver.requiredEnv.filter((anyOf) => !anyOf.some((name) => env[name]));
-  return unmet.length ? unmet.map((anyOf) => anyOf.map((n) => `\`${n}\``).join(' or ')).join(' and ') : undefined;
 }

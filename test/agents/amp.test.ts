@@ -97,7 +97,7 @@ describe('amp driver: command and env', () => {
   });
 
   it('needs AMP_API_KEY, writes no files and passes nothing but the key and AMP_URL', () => {
-    expect(ampDriver.requiredEnv).toEqual([['AMP_API_KEY']]);
+    for (const mode of [undefined, 'low', 'ultra']) expect(ampDriver.requiredEnv(mode, {})).toEqual([['AMP_API_KEY']]);
     expect([...ampDriver.passEnv].sort()).toEqual(['AMP_API_KEY', 'AMP_URL']);
     expect(ampDriver.files(input, { AMP_API_KEY: KEY })).toEqual([]);
     expect(ampDriver.env(input, { AMP_API_KEY: KEY })).toEqual({});

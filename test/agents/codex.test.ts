@@ -90,7 +90,8 @@ describe('codex driver: command, env and files', () => {
   });
 
   it('needs CODEX_API_KEY or OPENAI_API_KEY and passes nothing else', () => {
-    expect(codexDriver.requiredEnv).toEqual([['CODEX_API_KEY', 'OPENAI_API_KEY']]);
+    // Whatever the model: every one goes to OpenAI or to the gateway with the same key.
+    for (const model of [undefined, 'gpt-5', 'fake-coder']) expect(codexDriver.requiredEnv(model, {})).toEqual([['CODEX_API_KEY', 'OPENAI_API_KEY']]);
     expect([...codexDriver.passEnv].sort()).toEqual(['CODEX_API_KEY', 'OPENAI_API_KEY', 'OPENAI_BASE_URL']);
   });
 });

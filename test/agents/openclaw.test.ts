@@ -98,7 +98,7 @@ describe('openclaw driver: command, env and config', () => {
     expect(openclawConfig(input, { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: 'http://gw' }).models).toMatchObject({
       providers: { anthropic: { models: [{ id: 'claude-sonnet-4-6', name: 'claude-sonnet-4-6' }] } },
     });
-    expect(openclawDriver.requiredEnv).toEqual([['ANTHROPIC_API_KEY']]);
+    expect(openclawDriver.requiredEnv(undefined, {})).toEqual([['ANTHROPIC_API_KEY']]);
     expect([...openclawDriver.passEnv].sort()).toEqual(['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL']);
   });
 });

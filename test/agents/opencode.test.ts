@@ -94,7 +94,7 @@ describe('opencode driver: command, env and config', () => {
 
   it('leaves the model to OpenCode when none is chosen, and passes only provider keys and base URLs', () => {
     expect(opencodeConfig({}, { ANTHROPIC_API_KEY: KEY })).toEqual({ $schema: 'https://opencode.ai/config.json', share: 'disabled', autoupdate: false });
-    expect(opencodeDriver.requiredEnv).toEqual([['ANTHROPIC_API_KEY', 'OPENAI_API_KEY']]);
+    expect(opencodeDriver.requiredEnv(undefined, {})).toEqual([['ANTHROPIC_API_KEY', 'OPENAI_API_KEY']]);
     expect([...opencodeDriver.passEnv].sort()).toEqual(['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'OPENAI_API_KEY', 'OPENAI_BASE_URL']);
   });
 });

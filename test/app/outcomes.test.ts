@@ -205,13 +205,21 @@ describe('replies', () => {
     expect(await jobsCreated(h)).toBe(0);
   });
 
-  it('`/agent help` lists usage and the usable agents', async () => {
-    const h = await startApp({});
-    const gh = happyGitHub();
-    await h.probot.receive({ id: 'd', name: 'issue_comment', payload: commentPayload('/agent help', { cloneUrl }) as never });
-    const [c] = gh.bodiesOf('POST', `${R}/issues/1/comments`) as { body: string }[];
-    expect(c!.body).toContain('/agent');
-    expect(c!.body).toContain('claude');
+  it('`/agent help` lists usage and exactly the agents that can run with the app env and the repo models', async () => {
+    async function agentsLine(config?: string): Promise<string | undefined> {
+      resetNock();
+      // The harness's ANTHROPIC_API_KEY and a CODEX_API_KEY: no OPENAI_API_KEY, no AMP_API_KEY.
+      const h = await startApp({}, { env: { CODEX_API_KEY: 'sk-codex-key' } });
+      const gh = happyGitHub(config === undefined ? {} : { [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, config] });
+      await h.probot.receive({ id: 'd', name: 'issue_comment', payload: commentPayload('/agent help', { cloneUrl }) as never });
+      const [c] = gh.bodiesOf('POST', `${R}/issues/1/comments`) as { body: string }[];
+      expect(c!.body).toContain('| `/agent help` | Show this help |');
+      return c!.body.split('\n').find((line) => line.startsWith('**Agents:**'));
+    }
+    // OpenCode and OpenClaw run Anthropic models with ANTHROPIC_API_KEY; Amp has no key.
+    expect(await agentsLine()).toBe('**Agents:** `claude`, `codex`, `opencode`, `openclaw`.');
+    // With an OpenAI model configured, OpenCode lacks OPENAI_API_KEY and OpenClaw cannot run it.
+    expect(await agentsLine('model:\n  opencode: openai/gpt-5\n  openclaw: openai/gpt-5\n')).toBe('**Agents:** `claude`, `codex`.');
   });
 
   it('an unknown agent in a label gets a reply listing the allowed ones', async () => {
