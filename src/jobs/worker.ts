@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { GitHub } from '../github/octokit.js';
-import { completeCheckRun, startCheckRun } from '../github/check-run.js';
+import { completeCheckRun, startCheckRun, type CheckConclusion } from '../github/check-run.js';
 import { ActionLog, createThrottledWriter, renderActionLogDetails, renderProgress } from '../github/progress.js';
 import { StatusComment } from '../github/status-comment.js';
 import { renderStatus } from '../github/status-text.js';
@@ -122,12 +122,28 @@ export function createWorker(deps: WorkerDeps): RunJob {
       final = true;
       const actionLog = renderActionLogDetails(actions.actions, { dropped: actions.dropped });
       await writer.flush(renderStatus({ outcome, agent: job.agent, durationMs: now() - started }) + (actionLog ? `\n\n${actionLog}` : ''));
-      if ((outcome.kind === 'pr' || outcome.kind === 'pushed') && outcome.commitSha) await reportCheckRun(gh, stored, outcome, actionLog, log);
+      // On the new commit; a follow-up that made none reports on the PR head it started from.
+      const headSha = outcome.kind === 'pr' || outcome.kind === 'pushed' ? outcome.commitSha : job.followUp?.headSha;
+      if (headSha) await reportCheckRun(gh, stored, outcome, headSha, actionLog, log);
       await deps.store.finish(stored.id, deps.workerId, outcome, { costUsd: actions.costUsd });
     } finally {
       clearTimeout(timer);
     }
   };
+}
+
+function conclusionOf(outcome: Outcome): CheckConclusion {
+  switch (outcome.kind) {
+    case 'pr':
+    case 'pushed':
+      return outcome.checksFailed ? 'failure' : 'success';
+    case 'no-changes':
+      return 'neutral';
+    case 'failed':
+      return 'failure';
+    case 'cancelled':
+      return 'cancelled';
+  }
 }
 
 async function waitForStatusComment(store: JobStore, stored: StoredJob, timeoutMs: number): Promise<number | undefined> {
@@ -141,18 +157,18 @@ async function waitForStatusComment(store: JobStore, stored: StoredJob, timeoutM
 }
 
 /**
- * The run as a check run on the PR head commit, so it shows among the PR's checks. A failure
- * here (an installation that has not granted `checks: write` yet) never fails the job.
+ * The run as a check run on a PR commit, so it shows among the PR's checks. A failure here
+ * (an installation that has not granted `checks: write` yet) never fails the job.
  */
-async function reportCheckRun(gh: GitHub, stored: StoredJob, outcome: Extract<Outcome, { kind: 'pr' | 'pushed' }>, actionLog: string, log: Logger): Promise<void> {
+async function reportCheckRun(gh: GitHub, stored: StoredJob, outcome: Outcome, headSha: string, actionLog: string, log: Logger): Promise<void> {
   const { owner, name: repo } = stored.job.repo;
   try {
-    const id = await startCheckRun(gh, { owner, repo, headSha: outcome.commitSha!, externalId: stored.id });
+    const id = await startCheckRun(gh, { owner, repo, headSha, externalId: stored.id });
     await completeCheckRun(gh, {
       owner,
       repo,
       id,
-      conclusion: outcome.checksFailed ? 'failure' : 'success',
+      conclusion: conclusionOf(outcome),
       summary: renderStatus({ outcome, agent: stored.job.agent }),
       text: actionLog || 'The agent reported no actions.',
     });

@@ -170,6 +170,9 @@ describe('follow-ups on pull requests', () => {
     expect(gh.lines()).not.toContain(`POST ${R}/git/commits`);
     const final = (gh.bodiesOf('PATCH', `${R}/issues/comments/2001`) as { body: string }[]).at(-1)!.body;
     expect(final).toMatch(/❌ Failed .*someone pushed to agent\/1-spelling-error-in-the-readme-file meanwhile and changed b\.txt/);
+    // No new commit: the failed run shows among the PR's checks on the head it started from.
+    expect(gh.bodiesOf('POST', `${R}/check-runs`)).toEqual([expect.objectContaining({ name: 'issue-agent', head_sha: expect.stringMatching(/^[0-9a-f]{40}$/) })]);
+    expect(gh.bodiesOf('PATCH', `${R}/check-runs/77`)).toEqual([expect.objectContaining({ conclusion: 'failure', output: expect.objectContaining({ summary: expect.stringContaining('someone pushed to') }) })]);
   });
 
   it('on a PR the app did not open: a new branch and a new PR against that PR, never a push to its branch', async () => {
