@@ -59,6 +59,7 @@ async function main(): Promise<void> {
         sandboxes: e2b,
         appId: env.appId,
         isJobActive: (jobId) => store.isActive(jobId),
+        isSandboxInUse: (sandboxId, now) => store.sandboxInUse(sandboxId, now),
         graceMs: 10 * 60_000,
         onReport: (r) => void (r.killed.length && log.warn({ killed: r.killed }, 'killed orphaned sandboxes')),
         onError: (err) => log.warn({ err }, 'orphan sweep failed'),

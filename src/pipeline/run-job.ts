@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { getDriver } from '../agents/index.js';
+import { getDriver, runModel } from '../agents/index.js';
 import type { AgentRunOutcome } from '../agents/run-agent.js';
 import { reattachAgent, runAgent } from '../agents/run-agent.js';
 import type { AgentDriver, AgentEvent } from '../agents/types.js';
@@ -92,7 +92,7 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
     sandbox = ws.sandbox;
     const p = paths(ws.sandbox.home);
 
-    const model = job.model ?? job.config.model[job.agent];
+    const model = runModel(job);
     const agentEnv = definedOnly(deps.agentEnv);
     const input = { cwd: p.repo, promptFile: p.prompt, model, stateDir: p.work };
     // The whole task as a fresh session needs it (a follow-up's instructions and review comments included).
