@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyDotEnv, EnvError } from '../../src/config/env.js';
+import { applyDotEnv } from '../../src/config/dotenv.js';
+import { EnvError } from '../../src/config/env.js';
 
 /** A .env in its own directory, as Probot's setup page leaves it in the working directory. */
 function dotEnv(text: string): string {
