@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     log.warn('SANDBOX_PROVIDER=local: agents run UNISOLATED on this host, as this user. Use it for development only.');
     provider = new LocalSandboxProvider();
   } else {
-    provider = e2b = new E2BSandboxProvider({ apiKey: env.e2bApiKey! });
+    provider = e2b = new E2BSandboxProvider({ apiKey: env.e2bApiKey!, ...(env.e2bDomain !== undefined && { domain: env.e2bDomain }) });
   }
   const app = createApp({ env, store, provider, agentEnv: process.env, log, metrics });
   // Every client, in handlers and workers alike, has its calls counted for /metrics and the

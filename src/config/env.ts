@@ -30,6 +30,8 @@ export interface AppEnv {
   webhookPath: string;
   sandboxProvider: (typeof SANDBOX_PROVIDERS)[number];
   e2bApiKey?: string;
+  /** E2B's domain, for a self-hosted or regional E2B (the SDK's default is e2b.app). */
+  e2bDomain?: string;
   anthropicApiKey?: string;
   anthropicBaseUrl?: string;
   dataDir: string;
@@ -64,6 +66,7 @@ export const ENV_DOCS: readonly EnvDoc[] = [
   { name: 'WEBHOOK_PATH', required: 'no', default: '/api/github/webhooks', description: 'URL path GitHub delivers webhooks to.' },
   { name: 'SANDBOX_PROVIDER', required: 'no', default: 'e2b', description: '`e2b` runs agents in E2B sandboxes. `local` runs them in a temp directory on this host, unisolated: development only.' },
   { name: 'E2B_API_KEY', required: `${WITH_APP_ID} and SANDBOX_PROVIDER=e2b`, default: null, description: 'E2B API key.' },
+  { name: 'E2B_DOMAIN', required: 'no', default: null, description: 'Domain of the E2B deployment, for a self-hosted or regional E2B (the SDK uses `e2b.app` when unset).' },
   { name: 'ANTHROPIC_API_KEY', required: 'no', default: null, description: 'Anthropic API key for the `claude` and `openclaw` agents, and for `opencode` with an Anthropic model.' },
   { name: 'ANTHROPIC_BASE_URL', required: 'no', default: null, description: 'Base URL of an Anthropic-compatible API (an LLM gateway), passed through to the agent.' },
   { name: 'DATA_DIR', required: 'no', default: '.data', description: 'Directory for the app\'s own data (job database).' },
@@ -112,6 +115,10 @@ const schema = z.object({
     .enum(SANDBOX_PROVIDERS, { error: `must be one of ${SANDBOX_PROVIDERS.join(', ')}` })
     .default('e2b'),
   E2B_API_KEY: optionalText,
+  E2B_DOMAIN: z
+    .string()
+    .regex(/^[^/\s:]+$/, { error: 'must be a domain without protocol or path, e.g. e2b.example.com' })
+    .optional(),
   ANTHROPIC_API_KEY: optionalText,
   ANTHROPIC_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   DATA_DIR: z.string().default('.data'),
@@ -206,6 +213,7 @@ export function loadEnv(raw: NodeJS.ProcessEnv = process.env): AppEnv {
     webhookPath: e.WEBHOOK_PATH,
     sandboxProvider: e.SANDBOX_PROVIDER,
     e2bApiKey: e.E2B_API_KEY,
+    e2bDomain: e.E2B_DOMAIN,
     anthropicApiKey: e.ANTHROPIC_API_KEY,
     anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
     dataDir: e.DATA_DIR,

@@ -32,7 +32,8 @@ const AGENT_TEMPLATE = /^(?:issue-agent-)?(claude|codex|amp|opencode|openclaw)$/
 /**
  * Production provider: every job gets a fresh E2B sandbox (a Firecracker microVM) created
  * from the agent's template, through the real `e2b` SDK. The client is bound to the options
- * given here, so nothing depends on E2B_* variables of the process.
+ * given here; what they leave unset, the SDK takes from its own E2B_* variables (E2B_API_URL
+ * and E2B_SANDBOX_URL point it at another server, as the tests do) or its defaults.
  */
 export class E2BSandboxProvider implements SandboxProvider, SandboxLister {
   readonly name = 'e2b' as const;

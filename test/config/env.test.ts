@@ -54,6 +54,7 @@ describe('loadEnv', () => {
       ANTHROPIC_BASE_URL: 'https://gateway.example.com/anthropic',
       DATA_DIR: '/var/lib/issue-agent',
       MAX_CONCURRENT_JOBS: '2',
+      E2B_DOMAIN: 'e2b.example.com',
       OPENAI_API_KEY: 'ignored: read by the codex driver',
     });
     expect(env).toMatchObject({
@@ -61,6 +62,7 @@ describe('loadEnv', () => {
       privateKey: configured.PRIVATE_KEY,
       webhookSecret: 'whsec',
       e2bApiKey: 'e2b_key',
+      e2bDomain: 'e2b.example.com',
       port: 8080,
       host: '0.0.0.0',
       logLevel: 'debug',
@@ -133,12 +135,12 @@ describe('loadEnv', () => {
     let message = '';
     try {
       const raw: Record<string, string> = { APP_ID: '1', PORT: secret, ANTHROPIC_BASE_URL: secret, LOG_LEVEL: secret };
-      loadEnv({ ...raw, GHE_HOST: `https://${secret}` });
+      loadEnv({ ...raw, GHE_HOST: `https://${secret}`, E2B_DOMAIN: `https://${secret}` });
     } catch (error) {
       expect(error).toBeInstanceOf(EnvError);
       message = (error as EnvError).message;
     }
-    for (const name of ['PORT', 'ANTHROPIC_BASE_URL', 'LOG_LEVEL', 'GHE_HOST', 'PRIVATE_KEY', 'WEBHOOK_SECRET', 'E2B_API_KEY']) {
+    for (const name of ['PORT', 'ANTHROPIC_BASE_URL', 'LOG_LEVEL', 'GHE_HOST', 'E2B_DOMAIN', 'PRIVATE_KEY', 'WEBHOOK_SECRET', 'E2B_API_KEY']) {
       expect(message).toContain(`${name}:`);
     }
     expect(message).not.toContain('hunter2');
