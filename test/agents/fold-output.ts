@@ -6,13 +6,9 @@ import type { AgentDriver, AgentEvent } from '../../src/agents/types.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/agents');
 
-/** A recorded output file of test/fixtures/agents/<agent>/ (empty string when absent). */
+/** A recorded output file of test/fixtures/agents/<agent>/; a missing recording fails the test. */
 export function fixture(agent: string, name: string): string {
-  try {
-    return readFileSync(join(fixtures, agent, name), 'utf8');
-  } catch {
-    return '';
-  }
+  return readFileSync(join(fixtures, agent, name), 'utf8');
 }
 
 /**
