@@ -61,8 +61,8 @@ describe('every run ends in one final status, with the sandbox killed', () => {
     expect(live.size).toBe(0);
   });
 
-  it('agent error (is_error with subtype success) fails the run with its message', async () => {
-    const { gh, live } = await runLabel({ writes: { 'a.txt': 'b\n' }, lines: claudeLines('Invalid API key · Please run /login', { isError: true }), exitCode: 1 });
+  it('agent error (is_error with subtype success) fails the run with its message, even when the CLI exits 0', async () => {
+    const { gh, live } = await runLabel({ writes: { 'a.txt': 'b\n' }, lines: claudeLines('Invalid API key · Please run /login', { isError: true }), exitCode: 0 });
     expect(gh.lines()).not.toContain(`POST ${R}/pulls`);
     expect(statusEdits(gh).at(-1)).toMatch(/❌ Failed in \d+ s: claude failed: Invalid API key · Please run \/login/);
     expect(live.size).toBe(0);
