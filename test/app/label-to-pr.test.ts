@@ -91,9 +91,34 @@ describe('label or comment to pull request, the whole flow', () => {
     });
     await h.app.idle();
 
+    // The same conversation as for a label, with the reaction on the comment instead of the issue.
+    expect([...gh.lines()].sort()).toEqual(
+      [
+        'POST /app/installations/1/access_tokens',
+        `GET ${R}/contents/.github%2Fissue-agent.yml`,
+        'GET /repos/Codertocat/.github/contents/.github%2Fissue-agent.yml',
+        `GET ${R}/collaborators/Codertocat/permission`,
+        `POST ${R}/issues/comments/492700400/reactions`,
+        `POST ${R}/issues/1/comments`,
+        ...Array(statusEdits(gh).length).fill(`PATCH ${R}/issues/comments/1001`),
+        'POST /app/installations/1/access_tokens',
+        `POST ${R}/git/trees`,
+        `POST ${R}/git/commits`,
+        `POST ${R}/git/refs`,
+        `POST ${R}/pulls`,
+        `POST ${R}/pulls/42/requested_reviewers`,
+        `POST ${R}/check-runs`,
+        `PATCH ${R}/check-runs/77`,
+      ].sort(),
+    );
     expect(gh.bodiesOf('POST', `${R}/issues/comments/492700400/reactions`)).toEqual([{ content: 'eyes' }]);
-    expect(gh.bodiesOf('POST', `${R}/issues/1/reactions`)).toEqual([]);
-    expect(gh.lines()).toContain(`POST ${R}/pulls`);
+    expect(gh.bodiesOf('POST', `${R}/git/trees`)).toEqual([{ base_tree: remote.tree, tree: [{ path: 'a.txt', mode: '100644', type: 'blob', content: 'b\n' }] }]);
+    expect(gh.bodiesOf('POST', `${R}/git/commits`)).toEqual([expect.objectContaining({ parents: [remote.sha] })]);
+    const [pr] = gh.bodiesOf('POST', `${R}/pulls`) as { head: string; base: string; body: string }[];
+    expect(pr).toMatchObject({ head: expect.stringMatching(/^agent\/1-/), base: 'master', draft: false });
+    expect(pr!.body).toContain('Changed a to b.');
+    expect(pr!.body).toContain('Closes #1');
+    expect(gh.bodiesOf('POST', `${R}/pulls/42/requested_reviewers`)).toEqual([{ reviewers: ['Codertocat'] }]);
     const prompt = readFileSync(join(h.agentBin, 'record', 'stdin'), 'utf8');
     expect(prompt).toContain('fix the off-by-one in the pager\nand keep the API');
     expect(statusEdits(gh).at(-1)).toMatch(/Opened pull request #42/);
