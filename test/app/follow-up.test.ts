@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { git, makeRemote } from '../helpers/git-remote.js';
-import { commentPayload, labeledPayload, pullRequestClosedPayload } from '../helpers/payloads.js';
+import { commentPayload, labeledPayload, pullRequestClosedPayload, reviewCommentPayload } from '../helpers/payloads.js';
 import { claudeLines, happyGitHub, R, resetNock, startApp, statusEdits, type Harness } from './harness.js';
 
 /**
@@ -132,6 +132,25 @@ describe('follow-ups on pull requests', () => {
     expect(prompt).toContain('b.txt');
     // Same agent, kept sandbox: the CLI was asked to resume the first run's session.
     expect(record(h, 'argv')).toMatch(/--resume\nsess-123/);
+  });
+
+  it('a `/agent` review comment on the PR: 👀 on that comment, a commit on the branch, and the prompt says where it was made', async () => {
+    const remote = remoteWithPrBranch();
+    const h = await startApp({ writes: { 'b.txt': 'bee\n' }, lines: claudeLines('Said bee.') });
+    await firstRun(h, remote.url, 'draft: false\n');
+
+    const gh = happyGitHub({ ...prRoutes(remote.head), [`POST ${R}/pulls/comments/7002/reactions`]: () => [201, {}] });
+    const payload = reviewCommentPayload('/agent say bee here', { cloneUrl: remote.url, prNumber: PR, prTitle: 'Spelling error in the README file', commentId: 7002, path: 'b.txt', line: 1 });
+    await h.probot.receive({ id: 'review', name: 'pull_request_review_comment', payload: payload as never });
+    await h.app.idle();
+
+    expect(gh.bodiesOf('POST', `${R}/pulls/comments/7002/reactions`)).toEqual([{ content: 'eyes' }]);
+    expect(gh.bodiesOf('PATCH', `${R}/git/refs/heads%2F${encodeURIComponent(BRANCH)}`)).toEqual([{ sha: 'new-commit-sha', force: false }]);
+    expect(gh.lines()).not.toContain(`POST ${R}/pulls`);
+    const prompt = record(h, 'stdin');
+    expect(prompt).toContain('say bee here');
+    expect(prompt).toContain('The request was made on `b.txt` line 1.');
+    expect((gh.bodiesOf('PATCH', `${R}/issues/comments/2001`) as { body: string }[]).at(-1)!.body).toMatch(/✅ Pushed/);
   });
 
   it('a verify fix without a session is given the follow-up task again, review comments included', async () => {

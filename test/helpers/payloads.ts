@@ -46,6 +46,26 @@ export function commentPayload(commentBody: string, o: PayloadOptions & { action
   return p;
 }
 
+/** A real `pull_request_review_comment.created` payload: `body` on `path` line `line` of PR `prNumber`. */
+export function reviewCommentPayload(
+  body: string,
+  o: { cloneUrl: string; prNumber: number; prTitle: string; commentId: number; path: string; line: number; installationId?: number },
+): Record<string, unknown> {
+  const group = (examples as unknown as { name: string; examples: Record<string, unknown>[] }[]).find((e) => e.name === 'pull_request_review_comment');
+  const found = group?.examples.find((e) => e.action === 'created');
+  if (!found) throw new Error('no pull_request_review_comment.created example');
+  const p = structuredClone(found) as Record<string, unknown> & {
+    comment: { id: number; body: string; path: string; line?: number };
+    pull_request: { number: number; title: string };
+    repository: { clone_url: string };
+  };
+  p.installation = { id: o.installationId ?? 1 };
+  p.repository.clone_url = o.cloneUrl;
+  Object.assign(p.comment, { id: o.commentId, body, path: o.path, line: o.line });
+  Object.assign(p.pull_request, { number: o.prNumber, title: o.prTitle });
+  return p;
+}
+
 /** A real `pull_request.closed` payload for PR `number`. */
 export function pullRequestClosedPayload(number: number, installationId = 1): Record<string, unknown> {
   const group = (examples as unknown as { name: string; examples: Record<string, unknown>[] }[]).find((e) => e.name === 'pull_request');
