@@ -35,6 +35,11 @@ describe('live progress', () => {
     // every action is an edit: 60+, more than this allows even for a run as long as the 30 s
     // test timeout.
     expect(edits.length).toBeLessThanOrEqual(Math.ceil(elapsedMs / interval) + 3);
+    // While it ran, an edit showed the phase, the time elapsed and the last actions.
+    const live = edits.find((e) => e.includes('Last actions'));
+    expect(live).toMatch(/🤖 Running claude…/);
+    expect(live).toMatch(/⏱️ \d+ s elapsed/);
+    expect(live).toMatch(/Last actions \(\d+ in all\):\n\n(- \*\*Bash\*\* `` ran `echo step \d+` ``\n?){5}$/);
     expect(edits.at(-1)).toMatch(/Opened pull request #42/);
     expect(edits.at(-1)).toMatch(/<details><summary>/);
     expect(edits.at(-1)).toContain('ran `echo step 59`');
