@@ -54,7 +54,8 @@ export function parseClaudeLine(line: string, context?: { cwd: string }): AgentE
     case 'system': {
       // api_retry lines say nothing final: the result after them decides the run.
       const sessionId = str(ev.session_id);
-      return str(ev.subtype) === 'init' && sessionId ? [{ kind: 'session', sessionId }] : [];
+      const model = str(ev.model);
+      return str(ev.subtype) === 'init' && sessionId ? [{ kind: 'session', sessionId, ...(model && { model }) }] : [];
     }
     case 'assistant':
       return assistantEvents(ev, context?.cwd);

@@ -9,6 +9,7 @@ export type AgentRunResult = Omit<Extract<AgentEvent, { kind: 'result' }>, 'kind
  */
 export function foldEvents(events: readonly AgentEvent[], exitCode: number): AgentRunResult {
   let sessionId: string | undefined;
+  let model: string | undefined;
   let lastMessage = '';
   let lastError: string | undefined;
   let result: Extract<AgentEvent, { kind: 'result' }> | undefined;
@@ -16,7 +17,10 @@ export function foldEvents(events: readonly AgentEvent[], exitCode: number): Age
   let inputTokens: number | undefined;
   let outputTokens: number | undefined;
   for (const e of events) {
-    if (e.kind === 'session') sessionId = e.sessionId;
+    if (e.kind === 'session') {
+      sessionId = e.sessionId;
+      model = e.model ?? model;
+    }
     else if (e.kind === 'message') lastMessage = e.text;
     else if (e.kind === 'error') lastError = e.message;
     else if (e.kind === 'usage') {
@@ -32,6 +36,7 @@ export function foldEvents(events: readonly AgentEvent[], exitCode: number): Age
       sessionId: result.sessionId ?? sessionId,
       costUsd: result.costUsd ?? costUsd,
       turns: result.turns,
+      model: result.model ?? model,
       inputTokens: result.inputTokens ?? inputTokens,
       outputTokens: result.outputTokens ?? outputTokens,
       error: result.ok ? (exitCode === 0 ? undefined : `the agent exited with code ${exitCode}`) : (result.error ?? lastError ?? (result.summary || 'the agent reported an error')),
@@ -42,6 +47,7 @@ export function foldEvents(events: readonly AgentEvent[], exitCode: number): Age
     ok,
     summary: lastMessage,
     sessionId,
+    model,
     costUsd,
     inputTokens,
     outputTokens,

@@ -28,7 +28,8 @@ export interface AgentFile {
 }
 
 export type AgentEvent =
-  | { kind: 'session'; sessionId: string }
+  /** `model`: the model the CLI says it runs, when it says (Claude Code's init event does). */
+  | { kind: 'session'; sessionId: string; model?: string }
   | { kind: 'message'; text: string }
   | { kind: 'tool'; name: string; description: string }
   | { kind: 'usage'; inputTokens?: number; outputTokens?: number; costUsd?: number }
@@ -40,6 +41,7 @@ export type AgentEvent =
       sessionId?: string;
       costUsd?: number;
       turns?: number;
+      model?: string;
       inputTokens?: number;
       outputTokens?: number;
       /** Set when ok is false: the CLI's own words. */

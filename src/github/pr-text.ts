@@ -19,7 +19,8 @@ export function pullRequestBody(job: Job, facts: RunFacts): string {
   const r = facts.result;
   const rows: [string, string][] = [
     ['Agent', job.agent],
-    ['Model', facts.model ?? 'default'],
+    // Without a model asked for, the one the CLI says it ran (its default), when it says.
+    ['Model', facts.model ?? r.model ?? 'default'],
     ['Duration', formatDuration(facts.durationMs)],
     ['Turns', r.turns === undefined ? 'n/a' : String(r.turns)],
     ['Cost', r.costUsd === undefined ? 'n/a' : `$${r.costUsd.toFixed(2)}`],

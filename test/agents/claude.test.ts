@@ -27,7 +27,7 @@ function parseAll(name: string, cwd?: string) {
 describe('claude parser on recorded output', () => {
   it('turns a successful run into session, messages, tool lines and a result', () => {
     const events = parseAll('success.jsonl', RECORDED_CWD);
-    expect(events[0]).toEqual({ kind: 'session', sessionId: 'd2ce042b-6bd7-4740-a087-b9e1196c515d' });
+    expect(events[0]).toEqual({ kind: 'session', sessionId: 'd2ce042b-6bd7-4740-a087-b9e1196c515d', model: 'claude-opus-5-5' });
     expect(events.filter((e) => e.kind === 'message')).toEqual([
       { kind: 'message', text: 'I will add the file.' },
       { kind: 'message', text: 'Added src/hello.txt with a one-line greeting.' },
@@ -53,6 +53,7 @@ describe('claude parser on recorded output', () => {
       sessionId: 'd2ce042b-6bd7-4740-a087-b9e1196c515d',
       costUsd: 0.15106,
       turns: 3,
+      model: 'claude-opus-5-5',
       inputTokens: 37245,
       outputTokens: 104,
       error: undefined,

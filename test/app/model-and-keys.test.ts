@@ -58,10 +58,10 @@ describe('the model reaches the agent CLI', () => {
     expect(modelFlag(overridden.argv)).toBe('claude-opus-4-1');
   });
 
-  it('with neither, the CLI gets no model flag (its default)', async () => {
+  it('with neither, the CLI gets no model flag (its default), and the PR names the model the CLI reported', async () => {
     const { argv, prBody } = await run('/agent fix it');
     expect(modelFlag(argv)).toBeUndefined();
-    expect(prBody).toMatch(/\| Model \| default \|/);
+    expect(prBody).toMatch(/\| Model \| claude-sonnet \|/); // from the stand-in's init event
   });
 });
 
