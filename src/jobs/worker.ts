@@ -74,6 +74,9 @@ export function createWorker(deps: WorkerDeps): RunJob {
     });
     const progress = () =>
       renderProgress({ phase, agent: job.agent, elapsedMs: now() - started, actions: actions.actions, costUsd: actions.costUsd, totalActions: actions.total, note });
+    // Quiet stretches (setup, verify, an agent thinking) still show time passing: one edit a minute.
+    const ticker = setInterval(() => final || writer.update(progress()), (deps.progressIntervalMs ?? 10_000) * 6);
+    ticker.unref();
     // The deadline counts from the trigger, so time spent queued is part of it.
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort({ kind: 'timeout' } satisfies AbortReason), Math.max(0, stored.deadlineAt - now()));
@@ -128,6 +131,7 @@ export function createWorker(deps: WorkerDeps): RunJob {
       await deps.store.finish(stored.id, deps.workerId, outcome, { costUsd: actions.costUsd });
     } finally {
       clearTimeout(timer);
+      clearInterval(ticker);
     }
   };
 }

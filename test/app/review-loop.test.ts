@@ -46,6 +46,19 @@ describe('live progress', () => {
   });
 });
 
+describe('live progress of a quiet agent', () => {
+  beforeEach(resetNock);
+  afterEach(resetNock);
+
+  it('a silent stretch still shows time passing (an edit every six intervals)', async () => {
+    // One action, then 4 s of silence; with a 500 ms interval the ticker edits every 3 s.
+    const { gh } = await run({ writes: { 'a.txt': 'b\n' }, lines: [toolLine(1)], sleep: 4 }, 'draft: false\n', { progressIntervalMs: 500 });
+    const running = statusEdits(gh).filter((e) => e.includes('🤖 Running claude…') && e.includes('ran `echo step 1`'));
+    const elapsed = new Set(running.map((e) => /⏱️ (.+) elapsed/.exec(e)?.[1]));
+    expect(elapsed.size).toBeGreaterThanOrEqual(2);
+  });
+});
+
 describe('verification', () => {
   beforeEach(resetNock);
   afterEach(resetNock);
