@@ -172,15 +172,17 @@ async function resolveFollowUp(ev: TriggerEvent, store: JobStore): Promise<Follo
 
 async function stop(gh: TriggerEvent['gh'], thread: Thread, deps: AcceptDeps, by: string): Promise<void> {
   const cancelled = await deps.store.requestCancel(issueKey({ repo: { owner: thread.owner, name: thread.repo }, issue: { number: thread.issue_number } }), by);
-  if (!cancelled) {
+  if (cancelled.length === 0) {
     await reply(gh, thread, 'Nothing to stop: no run is queued or running here.');
     return;
   }
   await acknowledge(gh, thread);
-  if (cancelled.wasRunning) {
-    // Its worker reports the cancellation when the abort lands: at once here, within a heartbeat elsewhere.
-    deps.runner.cancelHere(cancelled.job.id, by);
-  } else if (cancelled.job.statusCommentId !== undefined) {
-    await editComment(gh, thread, cancelled.job.statusCommentId, renderStatus({ outcome: { kind: 'cancelled', by }, agent: cancelled.job.agent }));
+  for (const { job, wasRunning } of cancelled) {
+    if (wasRunning) {
+      // Its worker reports the cancellation when the abort lands: at once here, within a heartbeat elsewhere.
+      deps.runner.cancelHere(job.id, by);
+    } else if (job.statusCommentId !== undefined) {
+      await editComment(gh, thread, job.statusCommentId, renderStatus({ outcome: { kind: 'cancelled', by }, agent: job.agent }));
+    }
   }
 }

@@ -97,4 +97,29 @@ describe('durable jobs through the app', () => {
     expect(gh.lines()).not.toContain(`POST ${R}/git/trees`);
     expect((await h.app.store.stats()).byState.cancelled).toBe(2);
   });
+
+  it('one `/agent stop` on an issue with a run and one queued behind it ends both: nothing runs after a stop', async () => {
+    const h = await startApp({ writes: { 'a.txt': 'b\n' }, lines: claudeLines('done'), sleep: 30 });
+    const gh = happyGitHub({
+      [`PATCH ${R}/issues/comments/1002`]: () => [200, {}],
+      [`POST ${R}/issues/comments/2/reactions`]: () => [201, {}],
+      [`POST ${R}/issues/comments/3/reactions`]: () => [201, {}],
+    });
+    const url = cloneUrl();
+    const comment = (body: string, id: number) => {
+      const p = commentPayload(body, { cloneUrl: url });
+      (p.comment as { id: number }).id = id;
+      return p;
+    };
+    await h.probot.receive({ id: 'a', name: 'issue_comment', payload: comment('/agent first', 492700400) as never });
+    await h.probot.receive({ id: 'b', name: 'issue_comment', payload: comment('/agent second', 2) as never });
+    await waitFor('the first agent to run', () => statusEdits(gh).some((e) => e.includes('Running claude')));
+
+    await h.probot.receive({ id: 'c', name: 'issue_comment', payload: comment('/agent stop', 3) as never });
+    await h.app.idle();
+    expect((gh.bodiesOf('PATCH', `${R}/issues/comments/1002`) as { body: string }[]).at(-1)!.body).toMatch(/🛑 Cancelled by @Codertocat\.$/);
+    expect(statusLine(statusEdits(gh).at(-1)!)).toMatch(/^🛑 Cancelled by @Codertocat in \d+ s\.$/);
+    expect(readFileSync(join(h.agentBin, 'record', 'starts'), 'utf8').trim().split('\n')).toHaveLength(1);
+    expect((await h.app.store.stats()).byState.cancelled).toBe(2);
+  });
 });

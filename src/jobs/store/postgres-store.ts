@@ -3,7 +3,7 @@ import { issueKey } from '../issue-key.js';
 import type { Job, Outcome } from '../types.js';
 import { pendingMigrations } from './migration.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
-import { abandonedOutcome, deadlineOf, emptyByState, PATCH_COLUMNS, queuedTimeoutOutcome, rowToJob, stateForOutcome, type JobRow } from './row.js';
+import { abandonedOutcome, cancelResults, deadlineOf, emptyByState, PATCH_COLUMNS, queuedTimeoutOutcome, rowToJob, stateForOutcome, type JobRow } from './row.js';
 import type {
   CancelResult,
   ClaimLimits,
@@ -216,30 +216,22 @@ export class PostgresJobStore implements JobStore {
     return (r.rowCount ?? 0) > 0;
   }
 
-  async requestCancel(key: string, by: string): Promise<CancelResult | undefined> {
-    // Two conditional updates instead of read-then-write: a claim may start the queued job
-    // between them (the second then updates nothing), so try again and find it running.
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const running = await this.one(
-        this.pool,
+  async requestCancel(key: string, by: string): Promise<CancelResult[]> {
+    return this.tx(async (c) => {
+      // Queued ones first: their rows are then locked, so a claim skips them; one a claim took
+      // just before is running by the second update, which flags it.
+      const queued = await c.query<JobRow>(
+        `UPDATE jobs SET state = 'cancelled', cancel_requested_by = $2, outcome = $3, finished_at = $4
+         WHERE issue_key = $1 AND state = 'queued' RETURNING *`,
+        [key, by, JSON.stringify({ kind: 'cancelled', by } satisfies Outcome), this.now()],
+      );
+      const running = await c.query<JobRow>(
         `UPDATE jobs SET cancel_requested_by = COALESCE(cancel_requested_by, $2)
          WHERE issue_key = $1 AND state = 'running' RETURNING *`,
         [key, by],
       );
-      if (running) return { job: rowToJob(running), wasRunning: true };
-      const queued = await this.one(
-        this.pool,
-        `UPDATE jobs SET state = 'cancelled', cancel_requested_by = $2, outcome = $3, finished_at = $4
-         WHERE id = (SELECT id FROM jobs WHERE issue_key = $1 AND state = 'queued' ORDER BY seq LIMIT 1)
-           AND state = 'queued'
-         RETURNING *`,
-        [key, by, JSON.stringify({ kind: 'cancelled', by } satisfies Outcome), this.now()],
-      );
-      if (queued) return { job: rowToJob(queued), wasRunning: false };
-      const active = await this.pool.query(`SELECT 1 FROM jobs WHERE issue_key = $1 AND state IN ('queued', 'running') LIMIT 1`, [key]);
-      if (active.rowCount === 0) return undefined;
-    }
-    throw new Error(`job store: could not cancel ${key}: its jobs kept changing state`);
+      return cancelResults(running.rows, queued.rows);
+    });
   }
 
   async cancelRequested(jobId: string): Promise<string | undefined> {

@@ -1,5 +1,5 @@
 import type { Job, Outcome } from '../types.js';
-import { JOB_STATES, type FinalState, type JobState, type StoredJob } from './types.js';
+import { JOB_STATES, type CancelResult, type FinalState, type JobState, type StoredJob } from './types.js';
 
 /**
  * A `jobs` row as either driver returns it. PostgreSQL BIGINT arrives as a string and JSONB as
@@ -98,6 +98,14 @@ export function rowToJob(row: JobRow): StoredJob {
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) Object.assign(stored, { [k]: v });
   return stored;
+}
+
+/** What `/agent stop` did: the running job flagged for its worker, the queued ones cancelled (oldest first). */
+export function cancelResults(running: JobRow[], queued: JobRow[]): CancelResult[] {
+  return [
+    ...running.map((row) => ({ job: rowToJob(row), wasRunning: true })),
+    ...queued.map((row) => ({ job: rowToJob(row), wasRunning: false })).sort((a, b) => a.job.job.createdAt - b.job.job.createdAt),
+  ];
 }
 
 /** The final state an outcome puts a job in. */

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { issueKey } from '../issue-key.js';
 import type { Job, Outcome } from '../types.js';
 import { pendingMigrations } from './migration.js';
-import { abandonedOutcome, deadlineOf, emptyByState, PATCH_COLUMNS, queuedTimeoutOutcome, rowToJob, stateForOutcome, type JobRow } from './row.js';
+import { abandonedOutcome, cancelResults, deadlineOf, emptyByState, PATCH_COLUMNS, queuedTimeoutOutcome, rowToJob, stateForOutcome, type JobRow } from './row.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type {
   CancelResult,
@@ -178,25 +178,23 @@ export class SqliteJobStore implements JobStore {
     return r.changes > 0;
   }
 
-  async requestCancel(key: string, by: string): Promise<CancelResult | undefined> {
+  async requestCancel(key: string, by: string): Promise<CancelResult[]> {
     const now = this.now();
     return this.db
-      .transaction((): CancelResult | undefined => {
+      .transaction((): CancelResult[] => {
         const running = this.db
           .prepare(
             `UPDATE jobs SET cancel_requested_by = COALESCE(cancel_requested_by, @by)
              WHERE issue_key = @key AND state = 'running' RETURNING *`,
           )
-          .get({ key, by }) as JobRow | undefined;
-        if (running) return { job: rowToJob(running), wasRunning: true };
+          .all({ key, by }) as JobRow[];
         const queued = this.db
           .prepare(
             `UPDATE jobs SET state = 'cancelled', cancel_requested_by = @by, outcome = @outcome, finished_at = @now
-             WHERE id = (SELECT id FROM jobs WHERE issue_key = @key AND state = 'queued' ORDER BY seq LIMIT 1)
-             RETURNING *`,
+             WHERE issue_key = @key AND state = 'queued' RETURNING *`,
           )
-          .get({ key, by, now, outcome: JSON.stringify({ kind: 'cancelled', by } satisfies Outcome) }) as JobRow | undefined;
-        return queued && { job: rowToJob(queued), wasRunning: false };
+          .all({ key, by, now, outcome: JSON.stringify({ kind: 'cancelled', by } satisfies Outcome) }) as JobRow[];
+        return cancelResults(running, queued);
       })
       .immediate();
   }

@@ -134,10 +134,10 @@ export interface JobStore {
   /** Sets the final state from the outcome, once: false if already final or leased to someone else. */
   finish(jobId: string, workerId: string, outcome: Outcome, extras?: FinishExtras): Promise<boolean>;
   /**
-   * `/agent stop`: a running job of the issue gets `cancelRequestedBy` (its worker aborts it);
-   * otherwise the oldest queued one is cancelled at once. Undefined when the issue has no active job.
+   * `/agent stop`: every queued job of the issue is cancelled at once, and a running one gets
+   * `cancelRequestedBy` (its worker aborts it). Empty when the issue has no active job.
    */
-  requestCancel(issueKey: string, by: string): Promise<CancelResult | undefined>;
+  requestCancel(issueKey: string, by: string): Promise<CancelResult[]>;
   /** Who asked to cancel this job, if anyone: workers poll this (with their heartbeat). */
   cancelRequested(jobId: string): Promise<string | undefined>;
   /** Graceful shutdown: the running job goes back to the queue for another replica. */

@@ -240,15 +240,19 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
   });
 
   describe('cancel', () => {
-    it('a queued job is cancelled at once; only the oldest of its issue', async () => {
+    it('queued jobs are cancelled at once, every one of the issue and no other', async () => {
       const a = await add({ id: 'a', issue: 1 });
       await add({ id: 'b', issue: 1 });
+      await add({ id: 'other', issue: 2 });
       const r = await store.requestCancel(a.issueKey, 'bob');
-      expect(r?.wasRunning).toBe(false);
-      expect(r?.job).toMatchObject({ id: 'a', state: 'cancelled', cancelRequestedBy: 'bob', outcome: { kind: 'cancelled', by: 'bob' }, finishedAt: T0 });
+      expect(r.map((c) => [c.job.id, c.wasRunning])).toEqual([
+        ['a', false],
+        ['b', false],
+      ]);
+      expect(r[0]?.job).toMatchObject({ id: 'a', state: 'cancelled', cancelRequestedBy: 'bob', outcome: { kind: 'cancelled', by: 'bob' }, finishedAt: T0 });
       expect(await store.isActive('a')).toBe(false);
-      expect(await store.isActive('b')).toBe(true);
-      expect((await store.claim('w1', LEASE, WIDE))?.id).toBe('b');
+      expect(await store.isActive('b')).toBe(false);
+      expect((await store.claim('w1', LEASE, WIDE))?.id).toBe('other');
     });
 
     it('a running job is flagged for its worker, which then finishes it as cancelled', async () => {
@@ -257,12 +261,16 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
       await store.claim('w1', LEASE, WIDE);
       expect(await store.cancelRequested('a')).toBeUndefined();
       const r = await store.requestCancel(a.issueKey, 'bob');
-      expect(r?.wasRunning).toBe(true);
-      expect(r?.job).toMatchObject({ id: 'a', state: 'running', cancelRequestedBy: 'bob' });
+      // The running one flagged, the one queued behind it cancelled: nothing runs after a stop.
+      expect(r.map((c) => [c.job.id, c.wasRunning])).toEqual([
+        ['a', true],
+        ['b', false],
+      ]);
+      expect(r[0]?.job).toMatchObject({ id: 'a', state: 'running', cancelRequestedBy: 'bob' });
       expect(await store.cancelRequested('a')).toBe('bob');
       // A second stop keeps the first name and still targets the running job.
-      expect((await store.requestCancel(a.issueKey, 'carol'))?.job.cancelRequestedBy).toBe('bob');
-      expect(await store.isActive('b')).toBe(true);
+      expect((await store.requestCancel(a.issueKey, 'carol')).map((c) => c.job.cancelRequestedBy)).toEqual(['bob']);
+      expect(await store.isActive('b')).toBe(false);
       expect(await store.finish('a', 'w1', { kind: 'cancelled', by: 'bob' })).toBe(true);
       expect((await store.get('a'))?.state).toBe('cancelled');
     });
@@ -276,12 +284,12 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
       expect(r.requeued).toEqual([]);
     });
 
-    it('nothing to cancel: undefined', async () => {
-      expect(await store.requestCancel('octo/hello#1', 'bob')).toBeUndefined();
+    it('nothing to cancel: empty', async () => {
+      expect(await store.requestCancel('octo/hello#1', 'bob')).toEqual([]);
       await add({ id: 'a' });
       await store.claim('w1', LEASE, WIDE);
       await store.finish('a', 'w1', PR);
-      expect(await store.requestCancel('octo/hello#1', 'bob')).toBeUndefined();
+      expect(await store.requestCancel('octo/hello#1', 'bob')).toEqual([]);
     });
   });
 
