@@ -1,5 +1,3 @@
-import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
 import type { ApplicationFunction, Probot } from 'probot';
 import type { Logger } from 'pino';
 import type { AppEnv } from './config/env.js';
@@ -10,6 +8,7 @@ import { healthHandler } from './handlers/health.js';
 import { RecentSet } from './handlers/recent-set.js';
 import { endedWithoutWorker } from './handlers/ended-without-worker.js';
 import { JobRunner } from './jobs/runner.js';
+import { isDeadOnThisHost, newWorkerId } from './jobs/worker-id.js';
 import type { JobStore } from './jobs/store/types.js';
 import { createWorker } from './jobs/worker.js';
 import type { Metrics } from './metrics.js';
@@ -49,7 +48,7 @@ export const MAX_ATTEMPTS = 3;
 export function createApp(deps: AppDeps): IssueAgentApp {
   let probot: Probot | undefined;
   const octokitFor = async (installationId: number) => (await probot!.auth(installationId)) as GitHub;
-  const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const workerId = newWorkerId();
   const worker = createWorker({
     store: deps.store,
     workerId,
@@ -82,7 +81,7 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     leaseMs: deps.leaseMs ?? 30_000,
     pollMs: deps.pollMs ?? 2_000,
     maxAttempts: MAX_ATTEMPTS,
-    soleReplica: deps.store.kind === 'sqlite',
+    isDeadWorker: (id) => isDeadOnThisHost(id),
     onEndedWithoutWorker: (job) => endedWithoutWorker(job, { octokitFor, store: deps.store, log: deps.log }),
     log: deps.log,
   });

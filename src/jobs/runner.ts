@@ -33,10 +33,10 @@ export interface RunnerOptions {
   /** Jobs that ended without a worker (timed out while queued, failed after too many attempts). */
   onEndedWithoutWorker(job: StoredJob): Promise<void>;
   /**
-   * The store has no other replica (SQLite): every job marked running at start belongs to a
-   * process that died, so it is requeued at once instead of after its lease expires.
+   * At start, requeue the running jobs of workers that surely died (this host, pid gone) at
+   * once instead of after their leases expire: a restart picks its jobs up without waiting.
    */
-  soleReplica?: boolean;
+  isDeadWorker?(workerId: string): boolean;
   log: Logger;
   now?: () => number;
 }
@@ -120,9 +120,9 @@ export class JobRunner {
   private async tick(): Promise<void> {
     const now = (this.o.now ?? Date.now)();
     const { store } = this.o;
-    const reclaimBefore = this.firstTick && this.o.soleReplica ? Number.MAX_SAFE_INTEGER : now;
+    const dead = this.firstTick && this.o.isDeadWorker ? (await store.runningWorkers()).filter((w) => this.o.isDeadWorker!(w)) : [];
     this.firstTick = false;
-    const reclaimed = await store.reclaimExpired(reclaimBefore, this.o.maxAttempts);
+    const reclaimed = await store.reclaimExpired(now, this.o.maxAttempts, dead);
     for (const job of reclaimed.requeued) this.o.log.warn({ job: job.id, attempts: job.attempts }, 'requeued a job whose worker stopped');
     for (const job of [...reclaimed.failed, ...reclaimed.cancelled, ...(await store.expireOverdue(now))]) {
       await this.o.onEndedWithoutWorker(job);

@@ -234,6 +234,11 @@ export class PostgresJobStore implements JobStore {
     });
   }
 
+  async runningWorkers(): Promise<string[]> {
+    const r = await this.pool.query<{ worker_id: string }>(`SELECT DISTINCT worker_id FROM jobs WHERE state = 'running'`);
+    return r.rows.map((row) => row.worker_id);
+  }
+
   async cancelRequested(jobId: string): Promise<string | undefined> {
     const r = await this.pool.query<{ by: string | null }>('SELECT cancel_requested_by AS by FROM jobs WHERE id = $1', [jobId]);
     return r.rows[0]?.by ?? undefined;
@@ -250,13 +255,14 @@ export class PostgresJobStore implements JobStore {
     return (r.rowCount ?? 0) > 0;
   }
 
-  async reclaimExpired(now: number, maxAttempts: number): Promise<ReclaimResult> {
+  async reclaimExpired(now: number, maxAttempts: number, deadWorkers: readonly string[] = []): Promise<ReclaimResult> {
     return this.tx(async (c) => {
       // SKIP LOCKED: another replica's sweeper has those rows, or their worker is heartbeating
       // or finishing them right now (so they are not dead).
       const expired = await c.query<JobRow>(
-        `SELECT * FROM jobs WHERE state = 'running' AND lease_expires_at <= $1 ORDER BY seq FOR UPDATE SKIP LOCKED`,
-        [now],
+        `SELECT * FROM jobs WHERE state = 'running' AND (lease_expires_at <= $1 OR worker_id = ANY($2::text[]))
+         ORDER BY seq FOR UPDATE SKIP LOCKED`,
+        [now, deadWorkers],
       );
       const result: ReclaimResult = { requeued: [], failed: [], cancelled: [] };
       for (const row of expired.rows) {

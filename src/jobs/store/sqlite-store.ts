@@ -216,12 +216,15 @@ export class SqliteJobStore implements JobStore {
     return r.changes > 0;
   }
 
-  async reclaimExpired(now: number, maxAttempts: number): Promise<ReclaimResult> {
+  async reclaimExpired(now: number, maxAttempts: number, deadWorkers: readonly string[] = []): Promise<ReclaimResult> {
     return this.db
       .transaction((): ReclaimResult => {
         const expired = this.db
-          .prepare(`SELECT * FROM jobs WHERE state = 'running' AND lease_expires_at <= ? ORDER BY seq`)
-          .all(now) as JobRow[];
+          .prepare(
+            `SELECT * FROM jobs WHERE state = 'running'
+               AND (lease_expires_at <= ? OR worker_id IN (SELECT value FROM json_each(?))) ORDER BY seq`,
+          )
+          .all(now, JSON.stringify(deadWorkers)) as JobRow[];
         const result: ReclaimResult = { requeued: [], failed: [], cancelled: [] };
         for (const row of expired) {
           const attempts = Number(row.attempts);
@@ -239,6 +242,11 @@ export class SqliteJobStore implements JobStore {
         return result;
       })
       .immediate();
+  }
+
+  async runningWorkers(): Promise<string[]> {
+    const rows = this.db.prepare(`SELECT DISTINCT worker_id FROM jobs WHERE state = 'running'`).all() as { worker_id: string }[];
+    return rows.map((r) => r.worker_id);
   }
 
   /** Final state without a lease check: for the sweeper, inside its transaction. */

@@ -142,8 +142,13 @@ export interface JobStore {
   cancelRequested(jobId: string): Promise<string | undefined>;
   /** Graceful shutdown: the running job goes back to the queue for another replica. */
   releaseForShutdown(jobId: string, workerId: string): Promise<boolean>;
-  /** Running jobs whose lease expired before `now`: requeued, or failed after `maxAttempts` claims. */
-  reclaimExpired(now: number, maxAttempts: number): Promise<ReclaimResult>;
+  /**
+   * Running jobs whose lease expired before `now`, or whose worker is one of `deadWorkers`
+   * (known to have died, lease or not): requeued, or failed after `maxAttempts` claims.
+   */
+  reclaimExpired(now: number, maxAttempts: number, deadWorkers?: readonly string[]): Promise<ReclaimResult>;
+  /** The workers holding running jobs (so a starting process can tell which of them died). */
+  runningWorkers(): Promise<string[]>;
   /** Queued jobs past their deadline become failed with a timeout outcome; returns them. */
   expireOverdue(now: number): Promise<StoredJob[]>;
   /** Whether the job is queued or running (the orphan sweeper asks before killing its sandbox). */

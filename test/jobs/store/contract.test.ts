@@ -181,6 +181,18 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
       expect(await store.reclaimExpired(T0 + LEASE + 1, 3)).toEqual({ requeued: [], failed: [], cancelled: [] });
     });
 
+    it('a job of a worker known to be dead is requeued at once, its lease or not; other workers keep theirs', async () => {
+      await add({ id: 'a', issue: 1 });
+      await add({ id: 'b', issue: 2 });
+      await store.claim('host:100:dead', LEASE, WIDE);
+      await store.claim('host:200:live', LEASE, WIDE);
+      expect((await store.runningWorkers()).sort()).toEqual(['host:100:dead', 'host:200:live']);
+      const r = await store.reclaimExpired(T0, 3, ['host:100:dead']);
+      expect(r.requeued.map((j) => [j.id, j.state])).toEqual([['a', 'queued']]);
+      expect((await store.get('b'))?.state).toBe('running');
+      expect(await store.runningWorkers()).toEqual(['host:200:live']);
+    });
+
     it('an expired lease is requeued with its sandbox and session, and the old worker has lost it', async () => {
       await add({ id: 'a' });
       await store.claim('w1', LEASE, WIDE);
