@@ -104,7 +104,7 @@ export function createWorker(deps: WorkerDeps): RunJob {
           },
           onSandbox: (result) => deps.metrics?.sandboxStarts.inc({ result }),
           prior: { sandboxId: stored.sandboxId, branch: stored.branch, prNumber: stored.prNumber, checkpoint: stored.checkpoint },
-          record: async (patch) => void (await deps.store.record(stored.id, patch)),
+          record: async (patch) => void (await deps.store.record(stored.id, patch, deps.workerId)),
           now,
         },
         runSignal,

@@ -187,12 +187,15 @@ export class PostgresJobStore implements JobStore {
     return (r.rowCount ?? 0) > 0;
   }
 
-  async record(jobId: string, patch: JobPatch): Promise<boolean> {
+  async record(jobId: string, patch: JobPatch, workerId?: string): Promise<boolean> {
     const keys = (Object.keys(PATCH_COLUMNS) as (keyof JobPatch)[]).filter((k) => patch[k] !== undefined);
     if (keys.length === 0) return (await this.get(jobId)) !== undefined;
     // Column names come from the fixed PATCH_COLUMNS map; every value is a bound parameter.
-    const set = keys.map((k, i) => `${PATCH_COLUMNS[k]} = $${i + 2}`).join(', ');
-    const r = await this.pool.query(`UPDATE jobs SET ${set} WHERE id = $1`, [jobId, ...keys.map((k) => patch[k])]);
+    const set = keys.map((k, i) => `${PATCH_COLUMNS[k]} = $${i + 3}`).join(', ');
+    const r = await this.pool.query(
+      `UPDATE jobs SET ${set} WHERE id = $1 AND ($2::text IS NULL OR (worker_id = $2 AND state = 'running'))`,
+      [jobId, workerId ?? null, ...keys.map((k) => patch[k])],
+    );
     return (r.rowCount ?? 0) > 0;
   }
 

@@ -146,14 +146,14 @@ export class SqliteJobStore implements JobStore {
     return r.changes > 0;
   }
 
-  async record(jobId: string, patch: JobPatch): Promise<boolean> {
+  async record(jobId: string, patch: JobPatch, workerId?: string): Promise<boolean> {
     const entries = (Object.keys(PATCH_COLUMNS) as (keyof JobPatch)[]).filter((k) => patch[k] !== undefined);
     if (entries.length === 0) return (await this.get(jobId)) !== undefined;
     // Column names come from the fixed PATCH_COLUMNS map; every value is a bound parameter.
     const set = entries.map((k) => `${PATCH_COLUMNS[k]} = @${k}`).join(', ');
-    const params: Record<string, string | number> = { id: jobId };
+    const params: Record<string, string | number | null> = { id: jobId, workerId: workerId ?? null };
     for (const k of entries) params[k] = patch[k] as string | number;
-    return this.db.prepare(`UPDATE jobs SET ${set} WHERE id = @id`).run(params).changes > 0;
+    return this.db.prepare(`UPDATE jobs SET ${set} WHERE id = @id AND (@workerId IS NULL OR (worker_id = @workerId AND state = 'running'))`).run(params).changes > 0;
   }
 
   async finish(jobId: string, workerId: string, outcome: Outcome, extras: FinishExtras = {}): Promise<boolean> {

@@ -129,8 +129,12 @@ export interface JobStore {
   claim(workerId: string, leaseMs: number, limits: ClaimLimits): Promise<StoredJob | undefined>;
   /** Extends the lease; false when this worker no longer owns the running job (stop working on it). */
   heartbeat(jobId: string, workerId: string, leaseMs: number): Promise<boolean>;
-  /** Stores what the worker learned (sandbox id, session id, branch, PR number, ...). False if no such job. */
-  record(jobId: string, patch: JobPatch): Promise<boolean>;
+  /**
+   * Stores what the worker learned (sandbox id, session id, branch, PR number, ...). With
+   * `workerId`, only while that worker holds the running job, so a worker that lost its lease
+   * cannot overwrite its successor's fields. False if nothing was stored.
+   */
+  record(jobId: string, patch: JobPatch, workerId?: string): Promise<boolean>;
   /** Sets the final state from the outcome, once: false if already final or leased to someone else. */
   finish(jobId: string, workerId: string, outcome: Outcome, extras?: FinishExtras): Promise<boolean>;
   /**

@@ -400,6 +400,18 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
       expect(await store.sandboxInUse('sb-kept', clock.t + 120_000)).toBe(false);
     });
 
+    it('a worker records only while it holds the running job', async () => {
+      await add({ id: 'a' });
+      await store.claim('w1', LEASE, WIDE);
+      expect(await store.record('a', { sessionId: 'mine' }, 'w1')).toBe(true);
+      expect(await store.record('a', { sessionId: 'stale' }, 'w0')).toBe(false);
+      expect((await store.get('a'))?.sessionId).toBe('mine');
+      await store.reclaimExpired(T0 + LEASE, 3);
+      expect(await store.record('a', { sessionId: 'after losing it' }, 'w1')).toBe(false);
+      expect(await store.record('a', { statusCommentId: 7 })).toBe(true); // the handler, not a worker
+      expect(await store.get('a')).toMatchObject({ sessionId: 'mine', statusCommentId: 7 });
+    });
+
     it('values are bound, not spliced into SQL', async () => {
 
       const evil = "x'); DELETE FROM jobs; --";
