@@ -169,9 +169,13 @@ describe('label to pull request with SANDBOX_PROVIDER=e2b (real SDK, local E2B s
     const h = await startE2BApp({ writes: { 'b.txt': 'bee\n' }, lines: claudeLines('Said bee.') });
     const from = fake.requests.length;
     const started = Date.now();
-    await label(h, remote.url, happyGitHub({ [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, 'followUps:\n  keepSandboxMinutes: 5\n'] }));
+    const config = 'followUps:\n  keepSandboxMinutes: 5\nnetwork:\n  allowOut: [api.anthropic.com, github.com]\n';
+    await label(h, remote.url, happyGitHub({ [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, config] }));
     const finished = Date.now();
 
+    // The repository's config reached the create request: egress allow-list, pause on timeout.
+    const [create] = creates(requestsSince(from));
+    expect(create!.body).toMatchObject({ network: { allowOut: ['api.anthropic.com', 'github.com'], denyOut: ['0.0.0.0/0'] }, autoPause: true });
     expect(kills(requestsSince(from))).toEqual([]);
     const [sandbox, ...others] = fake.sandboxes();
     expect(others).toEqual([]);
