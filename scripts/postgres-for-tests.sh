@@ -13,6 +13,11 @@ found_initdb() {
   return 1
 }
 
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+  echo "postgres-for-tests: TEST_DATABASE_URL is set; the tests use that server"
+  exit 0
+fi
+
 if found_initdb; then
   echo "postgres-for-tests: initdb found; nothing to install"
   exit 0
