@@ -232,7 +232,7 @@ async function prepare(job: Job, driver: AgentDriver, deps: PipelineDeps, signal
       await sandbox.setTimeout((job.config.timeoutMinutes + 5) * 60_000);
     }
   } else if (previous?.sandboxId) {
-    // Kept for a follow-up, but this one runs another agent: nothing will resume in it now.
+    // Kept for a follow-up this one cannot resume (another agent, or no session): it would only cost money.
     await killIfAlive(deps.provider, previous.sandboxId);
   }
   sandbox ??= await createSandbox(deps, signal, {
