@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     if (stopping) process.exit(1);
     stopping = true;
     log.info({ signal, graceSeconds: env.shutdownGraceSeconds, running: app.runner.running }, 'shutting down');
-    sweeper?.stop();
+    await sweeper?.stop();
     await server.stop().catch(() => undefined);
     await app.runner.stop(env.shutdownGraceSeconds * 1000);
     await store.close();

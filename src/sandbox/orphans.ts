@@ -114,7 +114,8 @@ export interface SweeperOptions extends CleanupOptions {
 export interface OrphanSweeper {
   /** Runs a sweep now (or joins the one running). */
   sweep(): Promise<CleanupReport | undefined>;
-  stop(): void;
+  /** No more sweeps; resolves once a sweep in progress has ended (before its store closes). */
+  stop(): Promise<void>;
 }
 
 /**
@@ -140,5 +141,11 @@ export function startOrphanSweeper(options: SweeperOptions): OrphanSweeper {
   const timer = setInterval(() => void sweep(), options.intervalMs ?? 5 * 60_000);
   timer.unref();
   void sweep();
-  return { sweep, stop: () => clearInterval(timer) };
+  return {
+    sweep,
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

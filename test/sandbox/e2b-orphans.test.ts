@@ -105,7 +105,7 @@ describe('startOrphanSweeper', () => {
       const second = await sandboxFor('job-2');
       await eventually(() => reports.some((killed) => killed.includes(second)));
     } finally {
-      sweeper.stop();
+      await sweeper.stop();
     }
     const third = await sandboxFor('job-3');
     const seen = reports.length;
@@ -129,9 +129,33 @@ describe('startOrphanSweeper', () => {
     try {
       await eventually(() => calls >= 2);
     } finally {
-      sweeper.stop();
+      await sweeper.stop();
     }
     expect(errors).toEqual([new Error('E2B is unavailable')]);
+  });
+
+  it('stop waits for a sweep in progress, so nothing runs against a closed job store', async () => {
+    let release: () => void = () => undefined;
+    const listing = new Promise<void>((resolve) => (release = resolve));
+    let listed = false;
+    const lister: SandboxLister = {
+      list: async () => {
+        listed = true;
+        await listing;
+        return [];
+      },
+      kill: async () => undefined,
+    };
+    const reports: unknown[] = [];
+    const sweeper = startOrphanSweeper({ sandboxes: lister, appId: APP, isJobActive: () => false, graceMs: 0, onReport: (r) => reports.push(r) });
+    await eventually(() => listed);
+    let stopped = false;
+    const stopping = sweeper.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(reports).toHaveLength(1);
   });
 });
 
