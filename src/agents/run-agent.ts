@@ -1,5 +1,5 @@
 import { quote } from '../sandbox/shell.js';
-import type { Sandbox } from '../sandbox/types.js';
+import type { RunResult, Sandbox } from '../sandbox/types.js';
 import { stderrTail } from './parse-helpers.js';
 import { foldEvents, type AgentRunResult } from './run-result.js';
 import type { AgentDriver, AgentEvent, AgentInput } from './types.js';
@@ -63,8 +63,9 @@ export async function runAgent(sandbox: Sandbox, driver: AgentDriver, input: Age
 }
 
 /**
- * Finds a run started with `keepOutputIn` again after the app restarted: waits for the CLI to
- * exit (it kept running in the sandbox), then reads what it printed, as if streamed.
+ * Finds a run started with `keepOutputIn` again after the app restarted (it kept running in the
+ * sandbox): follows its output file, so what it printed and prints from now on streams as before,
+ * until the CLI exits; the file read at the end is what counts.
  */
 export async function reattachAgent(
   sandbox: Sandbox,
@@ -73,12 +74,22 @@ export async function reattachAgent(
   options: { dir: string; signal?: AbortSignal; onEvent?(event: AgentEvent): void },
 ): Promise<AgentRunOutcome> {
   const f = outputFiles(options.dir);
-  const waited = await sandbox.run(`while [ ! -s ${quote(f.exit)} ]; do sleep 1; done; cat ${quote(f.exit)}`, { timeoutMs: 0, signal: options.signal });
-  const text = async (path: string) => new TextDecoder().decode(await sandbox.readFile(path).catch(() => new Uint8Array()));
-  const [stdout, stderr] = await Promise.all([text(f.out), text(f.err)]);
   const events = new EventSink(options.onEvent);
   const lines = new LineSplitter((line) => events.emit(driver.parse(line, { cwd: input.cwd })));
-  lines.push(stdout);
+  const following = new AbortController();
+  const follow = sandbox
+    .run(`tail -c +1 -f ${quote(f.out)}`, { timeoutMs: 0, signal: following.signal, onStdout: (chunk) => lines.push(chunk) })
+    .catch(() => undefined); // ends by our abort; the file is read whole below anyway
+  let waited: RunResult;
+  try {
+    waited = await sandbox.run(`while [ ! -s ${quote(f.exit)} ]; do sleep 1; done; cat ${quote(f.exit)}`, { timeoutMs: 0, signal: options.signal });
+  } finally {
+    following.abort();
+    await follow;
+  }
+  const text = async (path: string) => new TextDecoder().decode(await sandbox.readFile(path).catch(() => new Uint8Array()));
+  const [stdout, stderr] = await Promise.all([text(f.out), text(f.err)]);
+  lines.push(stdout.slice(lines.received));
   lines.end();
   return conclude(driver, events, { exitCode: Number.parseInt(waited.stdout.trim(), 10) || 0, stdout, stderr });
 }
