@@ -70,14 +70,15 @@ describe('claude CLI contract', () => {
     const { s, f, base } = await setUp(writeTurns);
     const { result, events } = await run(s, { ...base, model: 'claude-sonnet-4-5' }, { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: f.url, GITHUB_TOKEN: 'ghs_x' });
 
-    expect(result).toMatchObject({ ok: true, exitCode: 0, summary: 'I created hello.txt.', turns: 2 });
+    expect(result).toMatchObject({ ok: true, exitCode: 0, summary: 'I created hello.txt.', turns: 2, model: 'claude-sonnet-4-5' });
     expect(result.sessionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(result.costUsd).toBeGreaterThan(0);
     expect(result.inputTokens).toBeGreaterThan(0);
     expect(Buffer.from(await s.readFile(`${base.cwd}/hello.txt`)).toString('utf8')).toBe(CONTENT);
     expect(existsSync(join(base.cwd, 'pwned'))).toBe(false);
     expect(events).toContainEqual({ kind: 'tool', name: 'Write', description: 'wrote hello.txt' });
-    expect(events[0]).toEqual({ kind: 'session', sessionId: result.sessionId });
+    // The init event names the session and the model the CLI runs.
+    expect(events[0]).toEqual({ kind: 'session', sessionId: result.sessionId, model: 'claude-sonnet-4-5' });
 
     const convo = f.conversationRequests();
     expect(convo).toHaveLength(2);
