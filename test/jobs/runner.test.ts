@@ -16,9 +16,10 @@ describe('JobRunner leases', () => {
   });
 
   /** A runner on a fresh SQLite store with one queued job; its worker waits until aborted and reports why. */
-  async function runOneJob(wrap: (store: JobStore) => JobStore) {
+  async function runOneJob(wrap: (store: JobStore) => JobStore, onStore: (store: JobStore) => void = () => undefined) {
     const dir = await mkdtemp(join(tmpdir(), 'runner-'));
     const store = await openJobStore({ dataDir: dir });
+    onStore(store);
     await store.enqueue(makeJob({ id: 'j1', createdAt: Date.now() }), 'key-j1');
     let aborted: (reason: AbortReason) => void = () => undefined;
     const reason = new Promise<AbortReason>((resolve) => (aborted = resolve));
@@ -61,6 +62,17 @@ describe('JobRunner leases', () => {
     const { reason, started } = await runOneJob(storeDown);
     expect(await reason).toEqual({ kind: 'lease-lost' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(LEASE_MS - 50);
+  });
+
+  it('a `/agent stop` recorded by another replica reaches the worker with its next heartbeat', async () => {
+    let store: JobStore | undefined;
+    const { reason } = await runOneJob((s) => s, (s) => (store = s));
+    while ((await store!.get('j1'))?.state !== 'running') await new Promise((r) => setTimeout(r, 20));
+    const [cancelled] = await store!.requestCancel('octo/hello#1', 'carol');
+    expect(cancelled?.wasRunning).toBe(true);
+    const started = Date.now();
+    expect(await reason).toEqual({ kind: 'cancelled', by: 'carol' });
+    expect(Date.now() - started).toBeLessThan(5_000); // heartbeats every 200 ms here (2 s at most in production)
   });
 
   it('a worker whose heartbeats go through keeps running past its first lease', async () => {
