@@ -9,7 +9,7 @@ import type { FakeAgentScript } from '../helpers/fake-agent.js';
 import { makeRemote } from '../helpers/git-remote.js';
 import { INSTALLATION_TOKEN, READ_TOKEN } from '../helpers/github-mock.js';
 import { labeledPayload } from '../helpers/payloads.js';
-import { API_KEY, claudeLines, expectPagerPullRequest, happyGitHub, phaseLines, R, resetNock, startApp, statusEdits } from './harness.js';
+import { API_KEY, callsOfARun, claudeLines, expectPagerPullRequest, happyGitHub, phaseLines, R, resetNock, startApp, statusEdits } from './harness.js';
 
 /**
  * The whole label-to-PR flow with SANDBOX_PROVIDER=e2b: the real provider and the real `e2b`
@@ -88,25 +88,7 @@ describe('label to pull request with SANDBOX_PROVIDER=e2b (real SDK, local E2B s
     const reqs = requestsSince(from);
 
     // GitHub saw the same conversation as with the local provider.
-    expect([...gh.lines()].sort()).toEqual(
-      [
-        'POST /app/installations/1/access_tokens',
-        `GET ${R}/contents/.github%2Fissue-agent.yml`,
-        'GET /repos/Codertocat/.github/contents/.github%2Fissue-agent.yml',
-        `GET ${R}/collaborators/Codertocat/permission`,
-        `POST ${R}/issues/1/reactions`,
-        `POST ${R}/issues/1/comments`,
-        ...Array(statusEdits(gh).length).fill(`PATCH ${R}/issues/comments/1001`), // checked below
-        'POST /app/installations/1/access_tokens',
-        `POST ${R}/git/trees`,
-        `POST ${R}/git/commits`,
-        `POST ${R}/git/refs`,
-        `POST ${R}/pulls`,
-        `POST ${R}/pulls/42/requested_reviewers`,
-        `POST ${R}/check-runs`,
-        `PATCH ${R}/check-runs/77`,
-      ].sort(),
-    );
+    expect([...gh.lines()].sort()).toEqual(callsOfARun(gh));
     expect(gh.lines().filter((l) => /git\/|pulls/.test(l))).toEqual([
       `POST ${R}/git/trees`,
       `POST ${R}/git/commits`,

@@ -131,6 +131,30 @@ export function statusEdits(gh: ReturnType<typeof githubMock>): string[] {
   return gh.bodiesOf('PATCH', `${R}/issues/comments/1001`).map((b) => (b as { body: string }).body);
 }
 
+/**
+ * Every GitHub call of a run from trigger to PR, sorted (the handler makes some in parallel):
+ * what a test compares `[...gh.lines()].sort()` with. `reaction` is where the 👀 goes.
+ */
+export function callsOfARun(gh: ReturnType<typeof githubMock>, reaction = `POST ${R}/issues/1/reactions`): string[] {
+  return [
+    'POST /app/installations/1/access_tokens', // the app's installation token
+    `GET ${R}/contents/.github%2Fissue-agent.yml`,
+    'GET /repos/Codertocat/.github/contents/.github%2Fissue-agent.yml', // org-wide defaults
+    `GET ${R}/collaborators/Codertocat/permission`,
+    reaction,
+    `POST ${R}/issues/1/comments`,
+    ...Array(statusEdits(gh).length).fill(`PATCH ${R}/issues/comments/1001`), // phases, live progress, outcome
+    'POST /app/installations/1/access_tokens', // the read-only clone token
+    `POST ${R}/git/trees`,
+    `POST ${R}/git/commits`,
+    `POST ${R}/git/refs`,
+    `POST ${R}/pulls`,
+    `POST ${R}/pulls/42/requested_reviewers`,
+    `POST ${R}/check-runs`,
+    `PATCH ${R}/check-runs/77`,
+  ].sort();
+}
+
 /** A job as the handler would have accepted it, for tests that enqueue directly. */
 export function makeJob(cloneUrl: string, overrides: Partial<Omit<Job, 'config'>> & { config?: Record<string, unknown> } = {}): Job {
   const { config, ...rest } = overrides;

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commentPayload, labeledPayload } from '../helpers/payloads.js';
 import { makeRemote } from '../helpers/git-remote.js';
 import { INSTALLATION_TOKEN, READ_TOKEN } from '../helpers/github-mock.js';
-import { API_KEY, claudeLines, expectPagerPullRequest, happyGitHub, phaseLines, R, resetNock, startApp, statusEdits } from './harness.js';
+import { API_KEY, callsOfARun, claudeLines, expectPagerPullRequest, happyGitHub, phaseLines, R, resetNock, startApp, statusEdits } from './harness.js';
 
 describe('label or comment to pull request, the whole flow', () => {
   beforeEach(resetNock);
@@ -26,25 +26,7 @@ describe('label or comment to pull request, the whole flow', () => {
     await h.app.idle();
 
     // Every call, as a set (the handler makes some in parallel) ...
-    expect([...gh.lines()].sort()).toEqual(
-      [
-        'POST /app/installations/1/access_tokens', // the app's installation token
-        `GET ${R}/contents/.github%2Fissue-agent.yml`,
-        'GET /repos/Codertocat/.github/contents/.github%2Fissue-agent.yml', // org-wide defaults
-        `GET ${R}/collaborators/Codertocat/permission`,
-        `POST ${R}/issues/1/reactions`,
-        `POST ${R}/issues/1/comments`,
-        ...Array(statusEdits(gh).length).fill(`PATCH ${R}/issues/comments/1001`), // phases, live progress, outcome (below)
-        'POST /app/installations/1/access_tokens', // the read-only clone token
-        `POST ${R}/git/trees`,
-        `POST ${R}/git/commits`,
-        `POST ${R}/git/refs`,
-        `POST ${R}/pulls`,
-        `POST ${R}/pulls/42/requested_reviewers`,
-        `POST ${R}/check-runs`,
-        `PATCH ${R}/check-runs/77`,
-      ].sort(),
-    );
+    expect([...gh.lines()].sort()).toEqual(callsOfARun(gh));
     // ... and the publishing ones in order.
     const publishing = gh.lines().filter((l) => /git\/|pulls/.test(l));
     expect(publishing).toEqual([`POST ${R}/git/trees`, `POST ${R}/git/commits`, `POST ${R}/git/refs`, `POST ${R}/pulls`, `POST ${R}/pulls/42/requested_reviewers`]);
@@ -92,25 +74,7 @@ describe('label or comment to pull request, the whole flow', () => {
     await h.app.idle();
 
     // The same conversation as for a label, with the reaction on the comment instead of the issue.
-    expect([...gh.lines()].sort()).toEqual(
-      [
-        'POST /app/installations/1/access_tokens',
-        `GET ${R}/contents/.github%2Fissue-agent.yml`,
-        'GET /repos/Codertocat/.github/contents/.github%2Fissue-agent.yml',
-        `GET ${R}/collaborators/Codertocat/permission`,
-        `POST ${R}/issues/comments/492700400/reactions`,
-        `POST ${R}/issues/1/comments`,
-        ...Array(statusEdits(gh).length).fill(`PATCH ${R}/issues/comments/1001`),
-        'POST /app/installations/1/access_tokens',
-        `POST ${R}/git/trees`,
-        `POST ${R}/git/commits`,
-        `POST ${R}/git/refs`,
-        `POST ${R}/pulls`,
-        `POST ${R}/pulls/42/requested_reviewers`,
-        `POST ${R}/check-runs`,
-        `PATCH ${R}/check-runs/77`,
-      ].sort(),
-    );
+    expect([...gh.lines()].sort()).toEqual(callsOfARun(gh, `POST ${R}/issues/comments/492700400/reactions`));
     expect(gh.bodiesOf('POST', `${R}/issues/comments/492700400/reactions`)).toEqual([{ content: 'eyes' }]);
     expect(gh.bodiesOf('POST', `${R}/git/trees`)).toEqual([{ base_tree: remote.tree, tree: [{ path: 'a.txt', mode: '100644', type: 'blob', content: 'b\n' }] }]);
     expect(gh.bodiesOf('POST', `${R}/git/commits`)).toEqual([expect.objectContaining({ parents: [remote.sha] })]);
