@@ -2,7 +2,7 @@ import nock from 'nock';
 import { expect } from 'vitest';
 import type { Probot } from 'probot';
 import { createApp, type IssueAgentApp } from '../../src/app.js';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEnv } from '../../src/config/env.js';
@@ -14,7 +14,7 @@ import type { SandboxProvider } from '../../src/sandbox/types.js';
 import { redactor } from '../../src/security/redactor.js';
 import { registerSecrets } from '../../src/security/secrets.js';
 import { fakeAgentBin, type FakeAgentScript } from '../helpers/fake-agent.js';
-import { accessTokenRoute, githubMock } from '../helpers/github-mock.js';
+import { accessTokenRoute, githubMock, INSTALLATION_TOKEN, READ_TOKEN } from '../helpers/github-mock.js';
 import { captureLogger, privateKey, testProbot } from '../helpers/probot.js';
 
 export const OWNER = 'Codertocat';
@@ -187,6 +187,23 @@ export async function enqueue(h: Harness, job: Job): Promise<void> {
   if (!created) throw new Error('duplicate test job');
   await h.app.store.record(job.id, { statusCommentId: job.statusCommentId });
   h.app.runner.wake();
+}
+
+/**
+ * What the stand-in agent of the pager scenario was given: the issue as data on stdin, never on
+ * its command line; its API key and no GitHub token of any kind.
+ */
+export function expectPagerAgentInput(h: Harness): void {
+  const record = join(h.agentBin, 'record');
+  const prompt = readFileSync(join(record, 'stdin'), 'utf8');
+  expect(prompt).toContain('Pager skips the last page');
+  expect(prompt).toContain('The last page is never shown.');
+  expect(readFileSync(join(record, 'argv'), 'utf8')).not.toContain('Pager');
+  const agentEnv = readFileSync(join(record, 'env'), 'utf8');
+  expect(agentEnv).toContain(`ANTHROPIC_API_KEY=${API_KEY}`);
+  expect(agentEnv).not.toContain(READ_TOKEN);
+  expect(agentEnv).not.toContain(INSTALLATION_TOKEN);
+  expect(agentEnv).toContain('IS_SANDBOX=1');
 }
 
 /**
