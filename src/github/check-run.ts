@@ -1,3 +1,4 @@
+import type { Outcome } from '../jobs/types.js';
 import { redactor } from '../security/redactor.js';
 import type { GitHub } from './octokit.js';
 
@@ -8,6 +9,21 @@ export const CHECK_NAME = 'issue-agent';
 export const CHECK_TEXT_LIMIT = 65_535;
 
 export type CheckConclusion = 'success' | 'failure' | 'neutral' | 'cancelled';
+
+/** How a run's outcome shows among the PR's checks. */
+export function checkConclusion(outcome: Outcome): CheckConclusion {
+  switch (outcome.kind) {
+    case 'pr':
+    case 'pushed':
+      return outcome.checksFailed ? 'failure' : 'success';
+    case 'no-changes':
+      return 'neutral';
+    case 'failed':
+      return 'failure';
+    case 'cancelled':
+      return 'cancelled';
+  }
+}
 
 export interface StartCheckRunInput {
   owner: string;

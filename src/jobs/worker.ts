@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { GitHub } from '../github/octokit.js';
-import { completeCheckRun, startCheckRun, type CheckConclusion } from '../github/check-run.js';
+import { checkConclusion, completeCheckRun, startCheckRun } from '../github/check-run.js';
 import { ActionLog, createThrottledWriter, renderActionLogDetails, renderProgress } from '../github/progress.js';
 import { StatusComment } from '../github/status-comment.js';
 import { renderStatus } from '../github/status-text.js';
@@ -136,20 +136,6 @@ export function createWorker(deps: WorkerDeps): RunJob {
   };
 }
 
-function conclusionOf(outcome: Outcome): CheckConclusion {
-  switch (outcome.kind) {
-    case 'pr':
-    case 'pushed':
-      return outcome.checksFailed ? 'failure' : 'success';
-    case 'no-changes':
-      return 'neutral';
-    case 'failed':
-      return 'failure';
-    case 'cancelled':
-      return 'cancelled';
-  }
-}
-
 async function waitForStatusComment(store: JobStore, stored: StoredJob, timeoutMs: number): Promise<number | undefined> {
   const until = Date.now() + timeoutMs;
   let id = stored.statusCommentId ?? stored.job.statusCommentId;
@@ -172,7 +158,7 @@ async function reportCheckRun(gh: GitHub, stored: StoredJob, outcome: Outcome, h
       owner,
       repo,
       id,
-      conclusion: conclusionOf(outcome),
+      conclusion: checkConclusion(outcome),
       summary: renderStatus({ outcome, agent: stored.job.agent }),
       text: actionLog || 'The agent reported no actions.',
     });

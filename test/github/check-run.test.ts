@@ -1,6 +1,6 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CHECK_TEXT_LIMIT, completeCheckRun, startCheckRun, truncate } from '../../src/github/check-run.js';
+import { CHECK_TEXT_LIMIT, checkConclusion, completeCheckRun, startCheckRun, truncate } from '../../src/github/check-run.js';
 import { redactor } from '../../src/security/redactor.js';
 import { githubMock } from '../helpers/github-mock.js';
 import { testGitHub } from './client.js';
@@ -102,5 +102,16 @@ describe('truncate', () => {
     const t = truncate('a'.repeat(26) + '😀'.repeat(10), 30);
     expect(t).toBe('a'.repeat(26) + '😀…');
     expect(t).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/);
+  });
+});
+
+describe('checkConclusion', () => {
+  it('maps every outcome, a PR whose checks failed included', () => {
+    const pr = { kind: 'pr' as const, number: 1, url: 'u', branch: 'b', files: [] };
+    expect(checkConclusion(pr)).toBe('success');
+    expect(checkConclusion({ ...pr, checksFailed: true })).toBe('failure');
+    expect(checkConclusion({ kind: 'no-changes', answer: 'a' })).toBe('neutral');
+    expect(checkConclusion({ kind: 'failed', reason: 'r' })).toBe('failure');
+    expect(checkConclusion({ kind: 'cancelled', by: 'x' })).toBe('cancelled');
   });
 });
