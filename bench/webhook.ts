@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { openJobStore } from '../src/jobs/store/open.js';
 import { createApp } from '../src/app.js';
 import { loadEnv } from '../src/config/env.js';
-import { createLogger } from '../src/log/logger.js';
+import { createLogger } from '../src/telemetry/logger.js';
 import { LocalSandboxProvider } from '../src/sandbox/local.js';
 import { fakeAgentBin } from '../test/helpers/fake-agent.js';
 import { makeRemote } from '../test/helpers/git-remote.js';

@@ -10,3 +10,10 @@ export function inlineCode(text: string, maxLength = 80): string {
   const pad = shown.startsWith('`') || shown.endsWith('`') || shown.startsWith(' ') ? ' ' : '';
   return `${fence}${pad}${shown.replace(/\r?\n/g, ' ')}${pad}${fence}`;
 }
+
+/** A fenced code block that `text` cannot close: the fence is longer than any backtick run in it. */
+export function fenced(text: string, info = 'text'): string {
+  const longest = Math.max(2, ...(text.match(/`{3,}/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}${info}\n${text}\n${fence}`;
+}

@@ -1,5 +1,5 @@
 import type { Octokit } from '@octokit/core';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../telemetry/metrics.js';
 import type { Redactor } from '../security/redactor.js';
 
 /** Counts every GitHub response and keeps the last rate-limit reading, for /metrics. */

@@ -1,7 +1,8 @@
 import type { AgentRunResult } from '../agents/run-result.js';
-import type { Job } from '../jobs/types.js';
+import type { Job } from '../domain/job.js';
 import type { FileChange } from '../workspace/types.js';
-import { renderVerifySection, type VerifyResult } from '../pipeline/verify.js';
+import { fenced } from '../config/markdown.js';
+import { allPassed, verifyFailure, type VerifyResult } from '../domain/verify-result.js';
 import { wrapChecks, wrapSummary } from './pr-summary.js';
 import { formatDuration } from './status-text.js';
 
@@ -66,3 +67,35 @@ export function commitMessage(job: Job, noreplyDomain: string): string {
 export function noreplyDomain(gheHost: string | undefined): string {
   return gheHost ? `users.noreply.${gheHost}` : 'users.noreply.github.com';
 }
+
+/** The PR body section: each command passed/failed with its output tail collapsed. */
+export function renderVerifySection(results: readonly VerifyResult[], options: { attempts?: number } = {}): string {
+  if (results.length === 0) return '';
+  const lines = ['### Checks', ''];
+  for (const r of results) {
+    const status = r.passed ? 'passed' : verifyFailure(r);
+    lines.push(
+      `<details><summary>${r.passed ? '✅' : '❌'} <code>${escapeHtml(r.command)}</code> ${status}</summary>`,
+      '',
+      fenced(r.outputTail || '(no output)'),
+      '',
+      '</details>',
+    );
+  }
+  if (!allPassed(results)) {
+    const tries = options.attempts && options.attempts > 1 ? ` after ${options.attempts} attempts` : '';
+    lines.push('', `⚠️ This pull request was opened as a draft because checks still failed${tries}.`);
+  }
+  return redactor.redact(lines.join('\n'));
+}
+
+/** Text for inside an HTML element: shown literally, no tags, no @mentions. */
+function escapeHtml(text: string): string {
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/@/g, '&#64;');
+}
+

@@ -1,5 +1,5 @@
 import type { AgentEvent } from '../agents/types.js';
-import type { Phase } from '../jobs/types.js';
+import type { Phase } from '../domain/outcome.js';
 import { inlineCode } from '../config/markdown.js';
 import { redactor } from '../security/redactor.js';
 import { formatDuration, renderStatus } from './status-text.js';

@@ -1,4 +1,4 @@
-import type { Outcome } from '../jobs/types.js';
+import type { Outcome } from '../domain/outcome.js';
 import { redactor } from '../security/redactor.js';
 import type { GitHub } from './octokit.js';
 import { renderStatus } from './status-text.js';

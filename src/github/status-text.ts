@@ -1,4 +1,4 @@
-import type { Outcome, Phase } from '../jobs/types.js';
+import type { Outcome, Phase } from '../domain/outcome.js';
 
 /** What the status comment shows; a pure view of the job's state. */
 export type StatusView =

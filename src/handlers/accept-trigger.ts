@@ -5,10 +5,10 @@ import { formatConfigErrors, parseRepoConfig, type RepoConfig } from '../config/
 import { httpStatus } from '../github/octokit.js';
 import { getRole, meetsPermission } from '../github/permissions.js';
 import { renderStatus } from '../github/status-text.js';
-import { issueKey } from '../jobs/issue-key.js';
+import { issueKey } from '../domain/issue-key.js';
 import type { JobRunner } from '../jobs/runner.js';
 import type { JobStore } from '../jobs/store/types.js';
-import type { FollowUp, Job } from '../jobs/types.js';
+import type { FollowUp, Job } from '../domain/job.js';
 import { helpText, unknownAgentText, usableAgents } from '../triggers/help.js';
 import type { Trigger } from '../triggers/types.js';
 import { acknowledge, editComment, reply, type Thread } from './replies.js';

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JobStore } from '../jobs/store/types.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../telemetry/metrics.js';
 
 /** `GET /healthz` (store reachable, queue depth) and `GET /metrics` (Prometheus), added to Probot's server. */
 export function healthHandler(deps: { store: JobStore; metrics?: Metrics }) {

@@ -6,10 +6,12 @@ import { commitMessage, noreplyDomain, pullRequestBody } from '../github/pr-text
 import { publish } from '../github/publish.js';
 import { BranchMovedConflictError, commitOnBranch } from '../github/update-branch.js';
 import type { JobPatch } from '../jobs/store/types.js';
-import type { Job, Outcome } from '../jobs/types.js';
+import type { Job } from '../domain/job.js';
+import type { Outcome } from '../domain/outcome.js';
 import { redactor } from '../security/redactor.js';
 import type { BaseCommit, FileChange } from '../workspace/types.js';
-import { renderVerifySection, type VerifyResult } from './verify.js';
+import { renderVerifySection } from '../github/pr-text.js';
+import { type VerifyResult } from '../domain/verify-result.js';
 
 export interface Delivery {
   gh: GitHub;

@@ -1,5 +1,6 @@
-import type { AbortReason } from '../jobs/runner.js';
-import type { Job, Outcome } from '../jobs/types.js';
+import type { AbortReason } from '../domain/abort.js';
+import type { Job } from '../domain/job.js';
+import type { Outcome } from '../domain/outcome.js';
 import { httpStatus } from '../github/octokit.js';
 import { CommandTimeoutError, SandboxError } from '../sandbox/types.js';
 import { redactor } from '../security/redactor.js';

@@ -1,4 +1,4 @@
-import type { Job } from '../jobs/types.js';
+import type { Job } from '../domain/job.js';
 
 /**
  * The agent's prompt. Issue and comment text are untrusted data: they are placed in a file

@@ -5,9 +5,10 @@ import { reattachAgent, runAgent } from '../agents/run-agent.js';
 import type { AgentDriver, AgentEvent } from '../agents/types.js';
 import type { GitHub } from '../github/octokit.js';
 import { renderReviewCommentsForPrompt, reviewCommentsSince } from '../github/review-comments.js';
-import { isHandover } from '../jobs/runner.js';
+import { isHandover } from '../domain/abort.js';
 import type { JobPatch } from '../jobs/store/types.js';
-import type { Job, Outcome, Phase } from '../jobs/types.js';
+import type { Job } from '../domain/job.js';
+import type { Outcome, Phase } from '../domain/outcome.js';
 import { sandboxTags } from '../sandbox/orphans.js';
 import { command } from '../sandbox/shell.js';
 import { SandboxCapacityError, type Sandbox, type SandboxProvider, type SandboxSpec } from '../sandbox/types.js';
@@ -20,7 +21,8 @@ import { validateChanges } from '../workspace/validate-changes.js';
 import { deliver } from './deliver.js';
 import { describeFailure, SetupError } from './failure.js';
 import { buildFollowUpPrompt, buildPrompt } from './prompt.js';
-import { allPassed, runVerify, verifyFeedbackPrompt, type VerifyResult } from './verify.js';
+import { runVerify, verifyFeedbackPrompt } from './verify.js';
+import { allPassed, type VerifyResult } from '../domain/verify-result.js';
 
 export interface PipelineDeps {
   gh: GitHub;

@@ -1,18 +1,7 @@
-import { inlineCode } from '../config/markdown.js';
+import { fenced, inlineCode } from '../config/markdown.js';
+import { verifyFailure, type VerifyResult } from '../domain/verify-result.js';
 import { redactor } from '../security/redactor.js';
 import { CommandTimeoutError, type Sandbox } from '../sandbox/types.js';
-
-/** One verification command's outcome. */
-export interface VerifyResult {
-  command: string;
-  /** The command's exit code; -1 when it was stopped for running too long. */
-  exitCode: number;
-  passed: boolean;
-  /** The last lines of stdout and stderr as they came, ANSI colours removed, redacted. */
-  outputTail: string;
-  timedOut?: boolean;
-  durationMs: number;
-}
 
 export interface VerifyOptions {
   /** Shell commands from the repo config (`verify:`), run in order. */
@@ -84,10 +73,6 @@ export function tail(text: string, lines: number): string {
   return out;
 }
 
-export function allPassed(results: readonly VerifyResult[]): boolean {
-  return results.every((r) => r.passed);
-}
-
 /**
  * What the agent is told when checks failed: the failing commands with their output tails.
  * The output is data: it sits in fences the text inside cannot close. Empty when all passed.
@@ -95,7 +80,7 @@ export function allPassed(results: readonly VerifyResult[]): boolean {
 export function verifyFeedbackPrompt(results: readonly VerifyResult[]): string {
   const failed = results.filter((r) => !r.passed);
   if (failed.length === 0) return '';
-  const sections = failed.map((r) => [`### ${inlineCode(r.command, 200)}: ${failure(r)}`, '', fenced(r.outputTail || '(no output)')].join('\n'));
+  const sections = failed.map((r) => [`### ${inlineCode(r.command, 200)}: ${verifyFailure(r)}`, '', fenced(r.outputTail || '(no output)')].join('\n'));
   return redactor.redact(
     [
       `The repository's checks were run on your change and ${failed.length === 1 ? 'one command failed' : `${failed.length} commands failed`}.`,
@@ -105,48 +90,6 @@ export function verifyFeedbackPrompt(results: readonly VerifyResult[]): string {
       'Fix the code so these commands pass. Do not weaken, skip or delete tests or checks, and do not change the commands or their configuration to make them pass.',
     ].join('\n'),
   );
-}
-
-/** The PR body section: each command passed/failed with its output tail collapsed. */
-export function renderVerifySection(results: readonly VerifyResult[], options: { attempts?: number } = {}): string {
-  if (results.length === 0) return '';
-  const lines = ['### Checks', ''];
-  for (const r of results) {
-    const status = r.passed ? 'passed' : failure(r);
-    lines.push(
-      `<details><summary>${r.passed ? '✅' : '❌'} <code>${escapeHtml(r.command)}</code> ${status}</summary>`,
-      '',
-      fenced(r.outputTail || '(no output)'),
-      '',
-      '</details>',
-    );
-  }
-  if (!allPassed(results)) {
-    const tries = options.attempts && options.attempts > 1 ? ` after ${options.attempts} attempts` : '';
-    lines.push('', `⚠️ This pull request was opened as a draft because checks still failed${tries}.`);
-  }
-  return redactor.redact(lines.join('\n'));
-}
-
-function failure(r: VerifyResult): string {
-  return r.timedOut ? 'failed (timed out)' : `failed (exit ${r.exitCode})`;
-}
-
-/** A fenced code block that `text` cannot close: the fence is longer than any backtick run in it. */
-export function fenced(text: string, info = 'text'): string {
-  const longest = Math.max(2, ...(text.match(/`{3,}/g) ?? []).map((run) => run.length));
-  const fence = '`'.repeat(longest + 1);
-  return `${fence}${info}\n${text}\n${fence}`;
-}
-
-/** Text for inside an HTML element: shown literally, no tags, no @mentions. */
-function escapeHtml(text: string): string {
-  return text
-    .replace(/\s+/g, ' ')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/@/g, '&#64;');
 }
 
 function stripAnsi(text: string): string {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadEnv } from '../../src/config/env.js';
 import { openJobStore } from '../../src/jobs/store/open.js';
 import { parseRepoConfig } from '../../src/config/repo-config.js';
-import type { Job } from '../../src/jobs/types.js';
+import type { Job } from '../../src/domain/job.js';
 import { LocalSandboxProvider } from '../../src/sandbox/local.js';
 import type { SandboxProvider } from '../../src/sandbox/types.js';
 import { redactor } from '../../src/security/redactor.js';

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openJobStore } from '../../src/jobs/store/open.js';
-import { Metrics } from '../../src/metrics.js';
+import { Metrics } from '../../src/telemetry/metrics.js';
 import { createApp } from '../../src/app.js';
 import { loadEnv } from '../../src/config/env.js';
 import { LocalSandboxProvider } from '../../src/sandbox/local.js';

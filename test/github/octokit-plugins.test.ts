@@ -2,7 +2,7 @@ import nock from 'nock';
 import { Probot, ProbotOctokit } from 'probot';
 import { afterEach, describe, expect, it } from 'vitest';
 import { countRequests, redactMintedTokens } from '../../src/github/octokit-plugins.js';
-import { Metrics } from '../../src/metrics.js';
+import { Metrics } from '../../src/telemetry/metrics.js';
 import type { JobStore } from '../../src/jobs/store/types.js';
 import { Redactor } from '../../src/security/redactor.js';
 import { privateKey } from '../helpers/probot.js';

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { Probot, ProbotOctokit, Server, type ApplicationFunction } from 'probot';
 import type { Logger } from 'pino';
 import { redactMintedTokens } from '../../src/github/octokit-plugins.js';
-import { createLogger } from '../../src/log/logger.js';
+import { createLogger } from '../../src/telemetry/logger.js';
 import { redactor } from '../../src/security/redactor.js';
 
 export const privateKey = generateKeyPairSync('rsa', {

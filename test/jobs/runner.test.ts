@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JobRunner, type AbortReason } from '../../src/jobs/runner.js';
+import { JobRunner } from '../../src/jobs/runner.js';
+import { type AbortReason } from '../../src/domain/abort.js';
 import { openJobStore, type JobStore } from '../../src/jobs/store/index.js';
 import { makeJob } from './store/make-job.js';
 

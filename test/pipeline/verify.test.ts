@@ -1,13 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  allPassed,
-  fenced,
-  renderVerifySection,
-  runVerify,
-  tail,
-  verifyFeedbackPrompt,
-  type VerifyResult,
-} from '../../src/pipeline/verify.js';
+import { runVerify, tail, verifyFeedbackPrompt } from '../../src/pipeline/verify.js';
+import { fenced } from '../../src/config/markdown.js';
+import { renderVerifySection } from '../../src/github/pr-text.js';
+import { allPassed, type VerifyResult } from '../../src/domain/verify-result.js';
 import { LocalSandboxProvider } from '../../src/sandbox/local.js';
 import { CommandAbortedError, type Sandbox } from '../../src/sandbox/types.js';
 import { redactor } from '../../src/security/redactor.js';

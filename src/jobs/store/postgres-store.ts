@@ -1,6 +1,7 @@
 import pg from 'pg';
-import { issueKey } from '../issue-key.js';
-import type { Job, Outcome } from '../types.js';
+import { issueKey } from '../../domain/issue-key.js';
+import type { Job } from '../../domain/job.js';
+import type { Outcome } from '../../domain/outcome.js';
 import { pendingMigrations } from './migration.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { abandonedOutcome, cancelResults, deadlineOf, emptyByState, PATCH_COLUMNS, queuedTimeoutOutcome, rowToJob, stateForOutcome, type JobRow } from './row.js';

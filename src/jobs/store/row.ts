@@ -1,4 +1,5 @@
-import type { Job, Outcome } from '../types.js';
+import type { Job } from '../../domain/job.js';
+import type { Outcome } from '../../domain/outcome.js';
 import { JOB_STATES, type CancelResult, type FinalState, type JobState, type StoredJob } from './types.js';
 
 /**

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { issueKey } from '../issue-key.js';
-import type { Job, Outcome } from '../types.js';
+import { issueKey } from '../../domain/issue-key.js';
+import type { Job } from '../../domain/job.js';
+import type { Outcome } from '../../domain/outcome.js';
 import { pendingMigrations } from './migration.js';
 import { abandonedOutcome, cancelResults, deadlineOf, emptyByState, PATCH_COLUMNS, queuedTimeoutOutcome, rowToJob, stateForOutcome, type JobRow } from './row.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';

@@ -1,4 +1,5 @@
-import type { Job, Outcome } from '../types.js';
+import type { Job } from '../../domain/job.js';
+import type { Outcome } from '../../domain/outcome.js';
 
 /**
  * Life of a job row. `queued` and `running` are active; the other four are final and a row

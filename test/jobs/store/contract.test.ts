@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobStore, StoredJob } from '../../../src/jobs/store/index.js';
-import type { Outcome } from '../../../src/jobs/types.js';
+import type { Outcome } from '../../../src/domain/outcome.js';
 import { createFixture, makeJob, type BackendName, type JobSpec, type StoreFixture } from './fixtures.js';
 
 const T0 = 1_700_000_000_000;

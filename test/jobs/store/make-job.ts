@@ -1,6 +1,6 @@
 // Kept apart from fixtures.ts so the burst replicas (plain child processes) need not import vitest.
 import { parseRepoConfig } from '../../../src/config/repo-config.js';
-import type { Job } from '../../../src/jobs/types.js';
+import type { Job } from '../../../src/domain/job.js';
 
 export interface JobSpec {
   id: string;

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { JobStore, StoreStats } from './jobs/store/types.js';
+import type { JobStore, StoreStats } from '../jobs/store/types.js';
 
 /** Prometheus metrics of one replica; job counts come from the shared store at scrape time. */
 export class Metrics {

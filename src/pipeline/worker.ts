@@ -5,11 +5,12 @@ import { ActionLog, createThrottledWriter, renderActionLogDetails, renderProgres
 import { StatusComment } from '../github/status-comment.js';
 import { renderStatus } from '../github/status-text.js';
 import type { SandboxProvider } from '../sandbox/types.js';
-import type { Metrics } from '../metrics.js';
-import { runJob } from '../pipeline/run-job.js';
-import type { AbortReason, RunJob } from './runner.js';
-import type { JobStore, StoredJob } from './store/types.js';
-import type { Outcome, Phase } from './types.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { runJob } from './run-job.js';
+import type { RunJob } from '../jobs/runner.js';
+import type { AbortReason } from '../domain/abort.js';
+import type { JobStore, StoredJob } from '../jobs/store/types.js';
+import type { Outcome, Phase } from '../domain/outcome.js';
 
 export interface WorkerDeps {
   store: JobStore;

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { GitHub } from '../github/octokit.js';
 import type { JobStore, StoredJob } from '../jobs/store/types.js';
-import { statusCommentFor } from '../jobs/worker.js';
+import { statusCommentFor } from './worker.js';
 
 /**
  * A job the store ended on its own (it timed out while queued, or its workers kept dying):

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { JobStore, StoreStats } from '../src/jobs/store/types.js';
-import { Metrics } from '../src/metrics.js';
+import type { JobStore, StoreStats } from '../../src/jobs/store/types.js';
+import { Metrics } from '../../src/telemetry/metrics.js';
 
 describe('Metrics', () => {
   it('reads the job counts from the store once per scrape, fresh on every scrape', async () => {

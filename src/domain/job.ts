@@ -52,15 +52,3 @@ export interface FollowUp {
   /** The review comment that triggered, if it was one. */
   reviewComment?: { path?: string; line?: number };
 }
-
-/** How a job ended: exactly one of these is shown on its status comment. */
-export type Outcome =
-  | { kind: 'pr'; number: number; url: string; branch: string; files: string[]; commitSha?: string; checksFailed?: boolean }
-  /** A follow-up's commit on the app's own PR branch. */
-  | { kind: 'pushed'; number: number; url: string; branch: string; files: string[]; commitSha: string; rebased: boolean; summary: string; checksFailed?: boolean }
-  | { kind: 'no-changes'; answer: string }
-  | { kind: 'failed'; reason: string }
-  | { kind: 'cancelled'; by: string };
-
-/** Phases a running job goes through, in order. */
-export type Phase = 'queued' | 'starting' | 'cloning' | 'setup' | 'running' | 'verifying' | 'fixing' | 'committing';
