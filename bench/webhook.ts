@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { openJobStore } from '../src/jobs/store/open.js';
 import { createApp } from '../src/app.js';
 import { loadEnv } from '../src/config/env.js';
+import { Redactor } from '../src/security/redactor.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { LocalSandboxProvider } from '../src/sandbox/local.js';
 import { fakeAgentBin } from '../test/helpers/fake-agent.js';
@@ -37,12 +38,13 @@ api.post(`${R}/issues/comments/492700400/reactions`).delay(latency).reply(201, {
 api.post(`${R}/issues/1/comments`).delay(latency).reply(201, { id: 1 });
 api.patch(/.*/).delay(latency).reply(200, {});
 
-const log = createLogger({ level: 'silent' });
+const redactor = new Redactor();
+const log = createLogger({ level: 'silent', redactor });
 const env = loadEnv({ APP_ID: '1', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, SANDBOX_PROVIDER: 'local', MAX_CONCURRENT_JOBS: '1' });
 const bin = fakeAgentBin('claude', { sleep: 600 });
 // One long job holds the only slot, so every delivery queues behind it: no run starts during the measurement.
 const store = await openJobStore({ dataDir: mkdtempSync(join(tmpdir(), 'issue-agent-data-')) });
-const app = createApp({ env, store, pollMs: 50, provider: new LocalSandboxProvider({ pathPrefix: [bin] }), agentEnv: { ANTHROPIC_API_KEY: 'sk-bench-key-000000' }, log });
+const app = createApp({ env, store, pollMs: 50, provider: new LocalSandboxProvider({ pathPrefix: [bin] }), agentEnv: { ANTHROPIC_API_KEY: 'sk-bench-key-000000' }, log, redactor });
 const { server, port } = await startTestServer(app.appFn, { log, secret: SECRET });
 
 const body = JSON.stringify(commentPayload('/agent go', { cloneUrl: makeRemote({ 'a.txt': 'a\n' }).url }));

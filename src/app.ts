@@ -13,7 +13,8 @@ import type { JobStore } from './jobs/store/types.js';
 import { createWorker } from './pipeline/worker.js';
 import type { Metrics } from './telemetry/metrics.js';
 import type { SandboxProvider } from './sandbox/types.js';
-import { redactor } from './security/redactor.js';
+import { guardRequests } from './github/octokit-plugins.js';
+import type { Redactor } from './security/redactor.js';
 import { ignoreReason } from './triggers/ignore.js';
 import { parseCommand } from './triggers/parse-command.js';
 import { parseLabel } from './triggers/parse-label.js';
@@ -25,6 +26,8 @@ export interface AppDeps {
   /** Agent keys and base URLs (process.env in production). */
   agentEnv: Record<string, string | undefined>;
   log: Logger;
+  /** Every secret the app holds; it masks every request to GitHub (and, in main.ts, every log line). */
+  redactor: Redactor;
   metrics?: Metrics;
   /** How often the runner looks for work when nothing wakes it (ms). */
   pollMs?: number;
@@ -47,22 +50,22 @@ export const MAX_ATTEMPTS = 3;
 /** Wires the webhook handlers (thin) to the durable store and the runner that works it. */
 export function createApp(deps: AppDeps): IssueAgentApp {
   let probot: Probot | undefined;
-  const octokitFor = async (installationId: number) => (await probot!.auth(installationId)) as GitHub;
+  // Every client the app uses goes through this guard: no write path can skip the redactor.
+  const guard = guardRequests(deps.redactor);
+  const octokitFor = async (installationId: number) => guard((await probot!.auth(installationId)) as GitHub);
   const workerId = newWorkerId();
   const worker = createWorker({
     store: deps.store,
     workerId,
     octokitFor,
     mintReadToken: async (installationId, repo) => {
-      const appClient = (await probot!.auth()) as GitHub;
+      const appClient = guard((await probot!.auth()) as GitHub);
       const { data } = await appClient.rest.apps.createInstallationAccessToken({
         installation_id: installationId,
         repositories: [repo],
         permissions: { contents: 'read' },
       });
-      // Also seen by redactMintedTokens in production; this one must not depend on the client's plugins.
-      redactor.add(data.token, Date.parse(data.expires_at));
-      return data.token;
+      return data.token; // the guard has taught the redactor this token
     },
     provider: deps.provider,
     agentEnv: deps.agentEnv,
@@ -87,20 +90,24 @@ export function createApp(deps: AppDeps): IssueAgentApp {
   });
   const acceptDeps = { store: deps.store, runner, agentEnv: deps.agentEnv, deniedOnce: new RecentSet<string>(10_000), log: deps.log };
 
-  const appFn: ApplicationFunction = (app, options) => {
+  const appFn: ApplicationFunction = async (app, options) => {
     probot = app;
+    // Installation tokens are minted through the app's own client: guarded, it learns each one.
+    guard(await app.auth());
     try {
       options?.addHandler?.(healthHandler({ store: deps.store, metrics: deps.metrics }));
     } catch {
       // Loaded without an HTTP server (probot.receive in tests): no routes to add.
     }
     app.on('issues.labeled', async (context) => {
+      guard(context.octokit);
       // A label on a pull request is not a trigger: follow-ups are `/agent` comments.
       if (ignoreReason(context.payload) || !context.payload.label || context.payload.issue.pull_request) return;
       const label = context.payload.label.name;
       await acceptTrigger(fromLabel(context), (config) => parseLabel(label, config), acceptDeps);
     });
     app.on('issue_comment.created', async (context) => {
+      guard(context.octokit);
       if (ignoreReason(context.payload)) return;
       const body = context.payload.comment.body;
       // Every command starts with "/": skip the config and permission calls for ordinary comments.
@@ -108,12 +115,14 @@ export function createApp(deps: AppDeps): IssueAgentApp {
       await acceptTrigger(fromIssueComment(context), (config) => parseCommand(body, config), acceptDeps);
     });
     app.on('pull_request_review_comment.created', async (context) => {
+      guard(context.octokit);
       if (ignoreReason(context.payload)) return;
       const body = context.payload.comment.body;
       if (!body.startsWith('/')) return;
       await acceptTrigger(fromReviewComment(context), (config) => parseCommand(body, config), acceptDeps);
     });
     app.on('pull_request.closed', async (context) => {
+      guard(context.octokit);
       // A kept sandbox is only there for follow-ups on this PR: it goes when the PR does.
       const { repository, pull_request: pr } = context.payload;
       const last = await deps.store.latestForPullRequest(repository.owner.login, repository.name, pr.number);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ProbotOctokit, run, type ApplicationFunction, type Server } from 'probot';
 import { createApp } from './app.js';
-import { countRequests, redactMintedTokens } from './github/octokit-plugins.js';
+import { countRequests } from './github/octokit-plugins.js';
 import { applyDotEnv } from './config/dotenv.js';
 import { EnvError, loadEnv, type AppEnv } from './config/env.js';
 import { openJobStore } from './jobs/store/open.js';
@@ -11,8 +11,11 @@ import { E2BSandboxProvider } from './sandbox/e2b.js';
 import { LocalSandboxProvider } from './sandbox/local.js';
 import { startOrphanSweeper } from './sandbox/orphans.js';
 import type { SandboxProvider } from './sandbox/types.js';
-import { redactor } from './security/redactor.js';
+import { Redactor } from './security/redactor.js';
 import { registerSecrets } from './security/secrets.js';
+
+/** Every secret the process holds: the logger and every GitHub request are masked with it. */
+const redactor = new Redactor();
 
 /** Process start: read .env, validate the environment, open the job store, then hand the server to Probot. */
 async function main(): Promise<void> {
@@ -30,7 +33,7 @@ async function main(): Promise<void> {
     throw err;
   }
   registerSecrets(process.env, redactor);
-  const log = createLogger({ level: env.logLevel, format: env.logFormat });
+  const log = createLogger({ level: env.logLevel, format: env.logFormat, redactor });
   if (!env.appId) {
     log.info('APP_ID is not set: serving the GitHub App registration page (app.yml)');
     await runProbot(() => undefined, { log });
@@ -48,10 +51,10 @@ async function main(): Promise<void> {
   } else {
     provider = e2b = new E2BSandboxProvider({ apiKey: env.e2bApiKey!, ...(env.e2bDomain !== undefined && { domain: env.e2bDomain }) });
   }
-  const app = createApp({ env, store, provider, agentEnv: process.env, log, metrics });
-  // Every client, in handlers and workers alike, has its calls counted for /metrics and the
-  // installation tokens it mints masked.
-  const Octokit = ProbotOctokit.plugin(countRequests(metrics), redactMintedTokens(redactor));
+  const app = createApp({ env, store, provider, agentEnv: process.env, log, redactor, metrics });
+  // Every client, in handlers and workers alike, has its calls counted for /metrics (app.ts
+  // guards each one it uses with the redactor).
+  const Octokit = ProbotOctokit.plugin(countRequests(metrics));
   const server = await runProbot(app.appFn, { log, Octokit });
 
   const sweeper = e2b

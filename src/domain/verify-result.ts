@@ -4,7 +4,7 @@ export interface VerifyResult {
   /** The command's exit code; -1 when it was stopped for running too long. */
   exitCode: number;
   passed: boolean;
-  /** The last lines of stdout and stderr as they came, ANSI colours removed, redacted. */
+  /** The last lines of stdout and stderr as they came, ANSI colours removed. */
   outputTail: string;
   timedOut?: boolean;
   durationMs: number;

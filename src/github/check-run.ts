@@ -1,5 +1,4 @@
 import type { Outcome } from '../domain/outcome.js';
-import { redactor } from '../security/redactor.js';
 import type { GitHub } from './octokit.js';
 
 /** The check run's name in the PR's checks list. */
@@ -69,7 +68,7 @@ const TITLES: Record<CheckConclusion, string> = {
   cancelled: 'The agent run was cancelled',
 };
 
-/** Completes the check run with its conclusion; summary and text are redacted and cut to GitHub's limit. */
+/** Completes the check run with its conclusion; summary and text are cut to GitHub's limit. */
 export async function completeCheckRun(gh: GitHub, input: CompleteCheckRunInput): Promise<void> {
   await gh.rest.checks.update({
     owner: input.owner,
@@ -78,9 +77,9 @@ export async function completeCheckRun(gh: GitHub, input: CompleteCheckRunInput)
     status: 'completed',
     conclusion: input.conclusion,
     output: {
-      title: truncate(redactor.redact(input.title ?? TITLES[input.conclusion]), 1_000),
-      summary: truncate(redactor.redact(input.summary), CHECK_TEXT_LIMIT),
-      text: truncate(redactor.redact(input.text), CHECK_TEXT_LIMIT),
+      title: truncate(input.title ?? TITLES[input.conclusion], 1_000),
+      summary: truncate(input.summary, CHECK_TEXT_LIMIT),
+      text: truncate(input.text, CHECK_TEXT_LIMIT),
     },
   });
 }

@@ -17,17 +17,32 @@ export function countRequests(metrics: Metrics) {
 /** The route that mints installation tokens, as a template (Probot's auth) or with the id filled in. */
 const ACCESS_TOKENS = /\/app\/installations\/(?:\{installation_id\}|\d+)\/access_tokens$/;
 
+/** Request options that are not the app's words: where the request goes and how. */
+const NOT_CONTENT = new Set(['method', 'url', 'baseUrl', 'headers', 'request', 'mediaType']);
+
+/** Clients already guarded (a hook added twice would mask twice and learn tokens twice). */
+const guarded = new WeakSet<object>();
+
 /**
- * Every installation token minted through this client reaches the redactor, with its expiry:
- * the tokens Probot's auth strategy mints for handlers and workers never pass through our
- * code otherwise, so a library error or debug line that printed one would go out unmasked.
+ * The edge where the app's words leave for GitHub. Every request's parameters (comment and PR
+ * bodies, titles, check run output, commit messages, tree contents, ...) pass the redactor,
+ * so no write path has to remember to. And every installation token minted through the client
+ * reaches the redactor with its expiry: the tokens Probot's auth strategy mints for handlers
+ * and workers never pass through our code otherwise. app.ts guards every client it uses.
  */
-export function redactMintedTokens(redactor: Redactor) {
-  return (octokit: Octokit): void => {
+export function guardRequests(redactor: Redactor) {
+  return <T extends Pick<Octokit, 'hook'>>(octokit: T): T => {
+    if (guarded.has(octokit)) return octokit;
+    guarded.add(octokit);
+    octokit.hook.before('request', (options) => {
+      const params = options as Record<string, unknown>;
+      for (const [name, value] of Object.entries(params)) if (!NOT_CONTENT.has(name)) params[name] = redactor.redactValue(value);
+    });
     octokit.hook.after('request', (response, options) => {
       if (options.method !== 'POST' || !ACCESS_TOKENS.test(options.url)) return;
       const { token, expires_at: expiresAt } = response.data as { token?: string; expires_at?: string };
       redactor.add(token, expiresAt ? Date.parse(expiresAt) : undefined);
     });
+    return octokit;
   };
 }

@@ -1,4 +1,3 @@
-import { redactor } from '../security/redactor.js';
 
 /**
  * Parts of the PR body the app wrote between markers, so a follow-up can replace just them:
@@ -51,10 +50,9 @@ function wrap(part: Part, content: string): string {
   return `${start(part)}\n${clean(content)}\n${end(part)}`;
 }
 
-/** Redacted, trimmed, and unable to forge a marker (agent output is not trusted to keep the body's shape). */
+/** Trimmed, and unable to forge a marker (agent output is not trusted to keep the body's shape). */
 function clean(text: string): string {
-  return redactor
-    .redact(text)
+  return text
     .replace(/<!--\s*issue-agent:(?:summary|checks):(?:start|end)\s*-->/gi, '')
     .trim();
 }

@@ -86,7 +86,7 @@ export function renderVerifySection(results: readonly VerifyResult[], options: {
     const tries = options.attempts && options.attempts > 1 ? ` after ${options.attempts} attempts` : '';
     lines.push('', `⚠️ This pull request was opened as a draft because checks still failed${tries}.`);
   }
-  return redactor.redact(lines.join('\n'));
+  return lines.join('\n');
 }
 
 /** Text for inside an HTML element: shown literally, no tags, no @mentions. */

@@ -1,14 +1,13 @@
 import type { AgentEvent } from '../agents/types.js';
 import type { Phase } from '../domain/outcome.js';
 import { inlineCode } from '../config/markdown.js';
-import { redactor } from '../security/redactor.js';
 import { formatDuration, renderStatus } from './status-text.js';
 
 /** One thing the agent did, as the status comment shows it. */
 export interface Action {
   /** The tool's name as the agent CLI reports it (Edit, shell, apply_patch, ...). */
   tool: string;
-  /** Short, single-line, redacted description ("edited src/pager.ts", "ran npm test"). */
+  /** Short, single-line description ("edited src/pager.ts", "ran npm test"). */
   description: string;
   /** How many times in a row the agent did exactly this (a loop of identical reads shows once). */
   count: number;
@@ -21,13 +20,11 @@ export interface ActionLogOptions {
   max?: number;
   /** Longest description kept, in characters; longer ones are cut with an ellipsis. */
   maxDescription?: number;
-  /** Masks secrets; the app's redactor by default. */
-  redact?: (text: string) => string;
 }
 
 /**
- * The agent's actions and cost so far, folded from its events. Descriptions are redacted
- * and shortened on the way in, so nothing kept here can leak a secret into a comment.
+ * The agent's actions and cost so far, folded from its events. Descriptions are shortened
+ * on the way in with an ellipsis, which the redactor at the edge knows to look next to.
  * Cost follows `foldEvents`: usage costs add up; a result's total replaces the sum.
  */
 export class ActionLog {
@@ -37,20 +34,18 @@ export class ActionLog {
   private resultCost: number | undefined;
   private readonly max: number;
   private readonly maxDescription: number;
-  private readonly redact: (text: string) => string;
 
   constructor(options: ActionLogOptions = {}) {
     this.max = Math.max(1, options.max ?? 200);
     this.maxDescription = Math.max(8, options.maxDescription ?? 100);
-    this.redact = options.redact ?? ((t) => redactor.redact(t));
   }
 
   /** Takes one event; true when what the progress view shows changed (an action or the cost). */
   append(event: AgentEvent, elapsedMs?: number): boolean {
     if (event.kind === 'tool') {
       this.seen++;
-      const tool = shorten(this.redact(oneLine(event.name)), 40) || 'tool';
-      const description = shorten(this.redact(oneLine(event.description)), this.maxDescription) || `used ${tool}`;
+      const tool = shorten(oneLine(event.name), 40) || 'tool';
+      const description = shorten(oneLine(event.description), this.maxDescription) || `used ${tool}`;
       const last = this.kept.at(-1);
       if (last && last.tool === tool && last.description === description) {
         last.count++;
@@ -117,7 +112,7 @@ export function renderProgress(view: ProgressView): string {
     const total = Math.max(view.totalActions ?? 0, view.actions.reduce((n, a) => n + a.count, 0));
     lines.push('', `Last actions (${total} in all):`, '', ...last.map((a) => `- ${actionLine(a)}`));
   }
-  return redactor.redact(lines.join('\n'));
+  return lines.join('\n');
 }
 
 /** The whole action log, collapsed, for the final edit of the status comment. Empty when there is none. */
@@ -131,7 +126,7 @@ export function renderActionLogDetails(actions: readonly Action[], options: { dr
     lines.push(`- ${at}${actionLine(a)}`);
   }
   lines.push('', '</details>');
-  return redactor.redact(lines.join('\n'));
+  return lines.join('\n');
 }
 
 export function formatCost(usd: number): string {

@@ -1,5 +1,4 @@
 import type { Outcome } from '../domain/outcome.js';
-import { redactor } from '../security/redactor.js';
 import type { GitHub } from './octokit.js';
 import { renderStatus } from './status-text.js';
 
@@ -25,9 +24,9 @@ export class StatusComment {
     private readonly agent: string,
   ) {}
 
-  /** Writes a Markdown body (redacted). `final` posts it as a new comment if the first one never got posted. */
+  /** Writes a Markdown body. `final` posts it as a new comment if the first one never got posted. */
   async write(markdown: string, final = false): Promise<void> {
-    const body = redactor.redact(markdown);
+    const body = markdown;
     const { owner, repo, issueNumber } = this.target;
     const id = await this.target.commentId();
     if (id !== undefined) await this.gh.rest.issues.updateComment({ owner, repo, comment_id: id, body });

@@ -1,5 +1,4 @@
 import type { GitHub } from '../github/octokit.js';
-import { redactor } from '../security/redactor.js';
 
 /** Where a trigger happened: the issue or pull request, and the comment if it was one. */
 export interface Thread {
@@ -11,9 +10,9 @@ export interface Thread {
   reviewComment?: boolean;
 }
 
-/** Posts a comment on the issue or pull request (redacted, like everything we write). */
+/** Posts a comment on the issue or pull request. */
 export async function reply(gh: GitHub, t: Thread, body: string): Promise<number> {
-  const { data } = await gh.rest.issues.createComment({ owner: t.owner, repo: t.repo, issue_number: t.issue_number, body: redactor.redact(body) });
+  const { data } = await gh.rest.issues.createComment({ owner: t.owner, repo: t.repo, issue_number: t.issue_number, body });
   return data.id;
 }
 
@@ -29,5 +28,5 @@ export async function acknowledge(gh: GitHub, t: Thread): Promise<void> {
 }
 
 export async function editComment(gh: GitHub, t: Thread, commentId: number, body: string): Promise<void> {
-  await gh.rest.issues.updateComment({ owner: t.owner, repo: t.repo, comment_id: commentId, body: redactor.redact(body) });
+  await gh.rest.issues.updateComment({ owner: t.owner, repo: t.repo, comment_id: commentId, body });
 }

@@ -8,7 +8,6 @@ import { BranchMovedConflictError, commitOnBranch } from '../github/update-branc
 import type { JobPatch } from '../jobs/store/types.js';
 import type { Job } from '../domain/job.js';
 import type { Outcome } from '../domain/outcome.js';
-import { redactor } from '../security/redactor.js';
 import type { BaseCommit, FileChange } from '../workspace/types.js';
 import { renderVerifySection } from '../github/pr-text.js';
 import { type VerifyResult } from '../domain/verify-result.js';
@@ -48,7 +47,7 @@ export async function deliver(d: Delivery): Promise<Outcome> {
     }
     // The PR body's summary and checks follow the latest run.
     const { data: pr } = await gh.rest.pulls.get({ owner: job.repo.owner, repo: job.repo.name, pull_number: fu.prNumber });
-    const summary = redactor.redact(d.result.summary.trim());
+    const summary = d.result.summary.trim();
     let body = summary ? replaceSummary(pr.body, summary) : (pr.body ?? '');
     if (d.verify) body = replaceChecks(body, renderVerifySection(d.verify.results, { attempts: d.verify.attempts }));
     if (body !== (pr.body ?? '')) {
@@ -78,7 +77,7 @@ export async function deliver(d: Delivery): Promise<Outcome> {
     onBranch: (branch) => d.record({ branch }),
     commitMessage: message,
     title: fu ? `${job.issue.title} (follow-up)` : job.issue.title,
-    body: redactor.redact(pullRequestBody(job, { result: d.result, model: d.model, durationMs: d.durationMs, changes: d.changes, verify: d.verify })),
+    body: pullRequestBody(job, { result: d.result, model: d.model, durationMs: d.durationMs, changes: d.changes, verify: d.verify }),
     draft: job.config.draft || d.checksFailed,
     reviewer: job.trigger.sender.login,
   });

@@ -3,7 +3,6 @@ import type { Job } from '../domain/job.js';
 import type { Outcome } from '../domain/outcome.js';
 import { httpStatus } from '../github/octokit.js';
 import { CommandTimeoutError, SandboxError } from '../sandbox/types.js';
-import { redactor } from '../security/redactor.js';
 import { CloneError } from '../workspace/clone.js';
 
 /** A setup command failed; its message is the status comment's reason. */
@@ -26,11 +25,11 @@ export function describeFailure(err: unknown, signal: AbortSignal, job: Job): Ou
     // shutdown and lease-lost: the worker does not report this outcome, the job runs again.
     return { kind: 'failed', reason: 'the run was interrupted' };
   }
-  if (err instanceof SandboxError || err instanceof SetupError) return { kind: 'failed', reason: redactor.redact(err.message) };
-  if (err instanceof CommandTimeoutError) return { kind: 'failed', reason: redactor.redact(err.message) };
-  if (err instanceof CloneError) return { kind: 'failed', reason: redactor.redact(`the repository could not be cloned: ${err.message}`) };
+  if (err instanceof SandboxError || err instanceof SetupError) return { kind: 'failed', reason: err.message };
+  if (err instanceof CommandTimeoutError) return { kind: 'failed', reason: err.message };
+  if (err instanceof CloneError) return { kind: 'failed', reason: `the repository could not be cloned: ${err.message}` };
   const status = httpStatus(err);
   const message = err instanceof Error ? err.message : String(err);
-  if (status !== undefined) return { kind: 'failed', reason: redactor.redact(`GitHub answered ${status}: ${message}`) };
-  return { kind: 'failed', reason: redactor.redact(message) };
+  if (status !== undefined) return { kind: 'failed', reason: `GitHub answered ${status}: ${message}` };
+  return { kind: 'failed', reason: message };
 }

@@ -12,7 +12,6 @@ import type { Outcome, Phase } from '../domain/outcome.js';
 import { sandboxTags } from '../sandbox/orphans.js';
 import { command } from '../sandbox/shell.js';
 import { SandboxCapacityError, type Sandbox, type SandboxProvider, type SandboxSpec } from '../sandbox/types.js';
-import { redactor } from '../security/redactor.js';
 import { cloneRepository } from '../workspace/clone.js';
 import { collectChanges } from '../workspace/collect-changes.js';
 import { takeGitFingerprint, type GitFingerprint } from '../workspace/git-fingerprint.js';
@@ -259,7 +258,6 @@ async function prepare(job: Job, driver: AgentDriver, deps: PipelineDeps, signal
 
   deps.onPhase('cloning');
   const token = await deps.mintReadToken();
-  redactor.add(token);
   // A kept sandbox still holds the last run's checkout: start from the branch as it is now.
   if (resumeSessionId) await sandbox.run(command('rm', '-rf', p.repo), { signal });
   const base = await cloneRepository(sandbox, {

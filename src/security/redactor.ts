@@ -1,6 +1,7 @@
 /**
- * One place that knows every secret the app holds (API keys it was given, tokens it mints)
- * and masks them in anything written out: logs, comments, PR bodies, error messages.
+ * Knows every secret the app holds (API keys it was given, tokens it mints) and masks them in
+ * text. main.ts makes one and hands it to the two edges where text leaves the app: the
+ * logger and the Octokit request hook (github/octokit-plugins.ts). Nothing else calls it.
  */
 export class Redactor {
   /** Each secret with the time it stops being worth hiding (tokens expire; keys do not). */
@@ -29,8 +30,14 @@ export class Redactor {
     return this.secrets.size;
   }
 
+  /**
+   * Masks every known secret, and the piece of one that text cut short left next to its cut
+   * mark ("…" or "..."): shortened descriptions and tails are cut before they reach an edge.
+   */
   redact(text: string): string {
-    return this.pattern ? text.replace(this.pattern, '***') : text;
+    if (!this.pattern) return text;
+    const masked = text.replace(this.pattern, '***');
+    return CUT_MARK.test(masked) ? maskCutPieces(masked, [...this.secrets.keys()]) : masked;
   }
 
   /** Deep-redacts strings inside a JSON-like value (for log objects and request bodies). */
@@ -45,12 +52,58 @@ export class Redactor {
   }
 }
 
-/** The app's redactor. Every secret the process holds is added to it. */
-export const redactor = new Redactor();
-
 /** Clocks differ: a token is kept this long past the expiry GitHub gave it. */
 const EXPIRY_MARGIN_MS = 10 * 60_000;
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Where text was cut short: "…" or "...", after optional whitespace. */
+const CUT_MARK = /\s*(?:…|\.\.\.)/;
+/** A shorter piece of a secret next to a cut mark is not worth hiding (and would mask ordinary words). */
+const MIN_PIECE = 8;
+
+/** Masks the start of a secret right before a cut mark, and the end of one right after it. */
+function maskCutPieces(text: string, secrets: string[]): string {
+  const cuts: [number, number][] = [];
+  for (const mark of text.matchAll(new RegExp(CUT_MARK.source, 'g'))) {
+    const before = mark.index;
+    const after = mark.index + mark[0].length;
+    for (const secret of secrets) {
+      const head = headPiece(text, secret, before);
+      if (head) cuts.push([before - head, before]);
+      const tail = tailPiece(text, secret, after);
+      if (tail) cuts.push([after, after + tail]);
+    }
+  }
+  let out = '';
+  let at = 0;
+  for (const [from, to] of cuts.sort((a, b) => a[0] - b[0])) {
+    if (to <= at) continue; // inside a piece already masked
+    out += text.slice(at, Math.max(at, from)) + '***';
+    at = to;
+  }
+  return out + text.slice(at);
+}
+
+/** Length of the longest start of `secret` (MIN_PIECE or more, not all of it) that ends at `end`, or 0. */
+function headPiece(text: string, secret: string, end: number): number {
+  const from = Math.max(0, end - secret.length + 1);
+  const window = text.slice(from, end - MIN_PIECE + 1);
+  // Candidates start where the secret's first character is; the earliest gives the longest piece.
+  for (let i = window.indexOf(secret[0]!); i >= 0; i = window.indexOf(secret[0]!, i + 1)) {
+    if (text.startsWith(secret.slice(0, end - from - i), from + i)) return end - from - i;
+  }
+  return 0;
+}
+
+/** Length of the longest end of `secret` (MIN_PIECE or more, not all of it) that starts at `start`, or 0. */
+function tailPiece(text: string, secret: string, start: number): number {
+  const window = text.slice(start, start + secret.length - 1);
+  // Candidates end where the secret's last character is; the latest gives the longest piece.
+  for (let i = window.lastIndexOf(secret.at(-1)!); i >= MIN_PIECE - 1; i = window.lastIndexOf(secret.at(-1)!, i - 1)) {
+    if (text.startsWith(secret.slice(secret.length - i - 1), start)) return i + 1;
+  }
+  return 0;
 }

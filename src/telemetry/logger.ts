@@ -1,5 +1,5 @@
 import { pino, stdSerializers, type Logger } from 'pino';
-import { redactor as defaultRedactor, type Redactor } from '../security/redactor.js';
+import type { Redactor } from '../security/redactor.js';
 
 export interface LoggerOptions {
   level?: string;
@@ -7,7 +7,8 @@ export interface LoggerOptions {
   format?: 'json' | 'pretty';
   /** Where lines go; stdout by default (tests pass a stream to inspect them). */
   destination?: pino.DestinationStream;
-  redactor?: Redactor;
+  /** The app's redactor: the logger is one of the two edges where text leaves the app. */
+  redactor: Redactor;
 }
 
 /**
@@ -15,8 +16,8 @@ export interface LoggerOptions {
  * (`redact`), and every string in every line is masked against the redactor's secret values,
  * which catches a token inside an error message or a payload field we did not foresee.
  */
-export function createLogger(options: LoggerOptions = {}): Logger {
-  const redactor = options.redactor ?? defaultRedactor;
+export function createLogger(options: LoggerOptions): Logger {
+  const { redactor } = options;
   return pino(
     {
       level: options.level ?? 'info',

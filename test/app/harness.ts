@@ -11,7 +11,7 @@ import { parseRepoConfig } from '../../src/config/repo-config.js';
 import type { Job } from '../../src/domain/job.js';
 import { LocalSandboxProvider } from '../../src/sandbox/local.js';
 import type { SandboxProvider } from '../../src/sandbox/types.js';
-import { redactor } from '../../src/security/redactor.js';
+import { Redactor } from '../../src/security/redactor.js';
 import { registerSecrets } from '../../src/security/secrets.js';
 import { fakeAgentBin, type FakeAgentScript } from '../helpers/fake-agent.js';
 import { accessTokenRoute, githubMock, INSTALLATION_TOKEN, READ_TOKEN } from '../helpers/github-mock.js';
@@ -66,7 +66,8 @@ export async function startApp(
     bin?: string;
   } = {},
 ): Promise<Harness> {
-  const { log, lines } = captureLogger();
+  const redactor = new Redactor();
+  const { log, lines } = captureLogger(redactor);
   const agentBin = fakeAgentBin(options.bin ?? 'claude', script);
   const agentEnv: Record<string, string> = { ANTHROPIC_API_KEY: API_KEY, ...options.env };
   registerSecrets(agentEnv, redactor);
@@ -74,7 +75,7 @@ export async function startApp(
   const provider = options.provider?.(agentBin) ?? new LocalSandboxProvider({ pathPrefix: [agentBin] });
   const store = await openJobStore({ dataDir: mkdtempSync(join(tmpdir(), 'issue-agent-data-')) });
   // Progress edits unthrottled, so every phase shows (the throttle has its own tests).
-  const app = createApp({ env, store, provider, agentEnv, log, pollMs: 50, progressIntervalMs: options.progressIntervalMs ?? 0 });
+  const app = createApp({ env, store, provider, agentEnv, log, redactor, pollMs: 50, progressIntervalMs: options.progressIntervalMs ?? 0 });
   const probot = testProbot(log);
   await probot.load(app.appFn);
   return { probot, app, logLines: lines, agentBin, agentEnv };

@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openJobStore } from '../../src/jobs/store/open.js';
+import { Redactor } from '../../src/security/redactor.js';
 import { Metrics } from '../../src/telemetry/metrics.js';
 import { createApp } from '../../src/app.js';
 import { loadEnv } from '../../src/config/env.js';
@@ -26,11 +27,12 @@ describe('webhooks over real HTTP', () => {
   });
 
   async function start(agentSleep: number) {
-    const { log } = captureLogger();
+    const redactor = new Redactor();
+    const { log } = captureLogger(redactor);
     const bin = fakeAgentBin('claude', { writes: { 'a.txt': 'b\n' }, lines: claudeLines('done'), sleep: agentSleep });
     const env = loadEnv({ APP_ID: '1', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, SANDBOX_PROVIDER: 'local' });
     const store = await openJobStore({ dataDir: mkdtempSync(join(tmpdir(), 'issue-agent-data-')) });
-    const app = createApp({ env, store, metrics: new Metrics(store), pollMs: 50, provider: new LocalSandboxProvider({ pathPrefix: [bin] }), agentEnv: { ANTHROPIC_API_KEY: API_KEY }, log });
+    const app = createApp({ env, store, metrics: new Metrics(store), pollMs: 50, provider: new LocalSandboxProvider({ pathPrefix: [bin] }), agentEnv: { ANTHROPIC_API_KEY: API_KEY }, log, redactor });
     const started = await startTestServer(app.appFn, { log, secret: SECRET });
     server = started.server;
     const base = `http://127.0.0.1:${started.port}`;

@@ -3,9 +3,8 @@ import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { Probot, ProbotOctokit, Server, type ApplicationFunction } from 'probot';
 import type { Logger } from 'pino';
-import { redactMintedTokens } from '../../src/github/octokit-plugins.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { redactor } from '../../src/security/redactor.js';
+import { Redactor } from '../../src/security/redactor.js';
 
 export const privateKey = generateKeyPairSync('rsa', {
   modulusLength: 2048,
@@ -13,8 +12,8 @@ export const privateKey = generateKeyPairSync('rsa', {
   publicKeyEncoding: { type: 'spki', format: 'pem' },
 }).privateKey;
 
-/** A logger whose lines the test can read (every line the app writes, as text). */
-export function captureLogger(): { log: Logger; lines: string[] } {
+/** A logger whose lines the test can read (every line the app writes, as text), masked with `redactor`. */
+export function captureLogger(redactor = new Redactor()): { log: Logger; lines: string[] } {
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -22,15 +21,15 @@ export function captureLogger(): { log: Logger; lines: string[] } {
       cb();
     },
   });
-  return { log: createLogger({ level: 'trace', destination }), lines };
+  return { log: createLogger({ level: 'trace', destination, redactor }), lines };
 }
 
 /**
- * The production Octokit's token masking, with retries and throttling really off (see
- * STACK-NOTES: the object form is merged away).
+ * Probot's Octokit with retries and throttling really off: the function form of `defaults`,
+ * because the object form is shallow-merged and leaves throttling on.
  */
 function testOctokit() {
-  return ProbotOctokit.plugin(redactMintedTokens(redactor)).defaults((o: Record<string, unknown> & { throttle?: object }) => ({
+  return ProbotOctokit.defaults((o: Record<string, unknown> & { throttle?: object }) => ({
     ...o,
     retry: { enabled: false },
     throttle: { ...o.throttle, enabled: false },

@@ -5,16 +5,13 @@ import { renderVerifySection } from '../../src/github/pr-text.js';
 import { allPassed, type VerifyResult } from '../../src/domain/verify-result.js';
 import { LocalSandboxProvider } from '../../src/sandbox/local.js';
 import { CommandAbortedError, type Sandbox } from '../../src/sandbox/types.js';
-import { redactor } from '../../src/security/redactor.js';
 
-const SECRET = 'sk-verify-secret-that-must-not-leak-0001';
 
 describe('runVerify with the local sandbox', () => {
   let sandbox: Sandbox;
   let cwd: string;
 
   beforeAll(async () => {
-    redactor.add(SECRET);
     sandbox = await new LocalSandboxProvider().create({ template: 'test', metadata: {}, timeoutMs: 120_000 });
     cwd = `${sandbox.home}/repo`;
     await sandbox.writeFile(`${cwd}/package.json`, '{}');
@@ -35,16 +32,15 @@ describe('runVerify with the local sandbox', () => {
     expect(results[0]!.durationMs).toBeGreaterThanOrEqual(0);
   });
 
-  it('keeps the last 60 lines of combined output, without colours, redacted', async () => {
+  it('keeps the last 60 lines of combined output, without colours', async () => {
     const [r] = await runVerify(sandbox, {
       cwd,
-      commands: [`for i in $(seq 1 100); do echo "line $i"; done; printf '\\033[31mred ${SECRET}\\033[0m\\n' >&2; exit 1`],
+      commands: [`for i in $(seq 1 100); do echo "line $i"; done; printf '\\033[31mred\\033[0m\\n' >&2; exit 1`],
     });
     const lines = r!.outputTail.split('\n');
     expect(lines).toHaveLength(60);
     expect(lines[0]).toBe('line 42');
-    expect(lines.at(-1)).toBe('red ***');
-    expect(r!.outputTail).not.toContain(SECRET);
+    expect(lines.at(-1)).toBe('red');
   });
 
   it('fails a command that runs too long, and goes on with the next', async () => {

@@ -25,3 +25,34 @@ describe('Redactor', () => {
     expect(r.redact('ghs_first_job_token ghs_second_job_token sk-ant-never-expires')).toBe('ghs_first_job_token *** ***');
   });
 });
+
+describe('Redactor: secrets cut short', () => {
+  const key = 'sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789';
+  const r = new Redactor();
+  r.add(key);
+  r.add('whsec_webhook_secret_value');
+
+  it.each([
+    ['the start of a secret before an ellipsis', `ran curl -H "x-api-key: ${key.slice(0, 30)}…`, 'ran curl -H "x-api-key: ***…'],
+    ['the start of a secret before three dots', `token=${key.slice(0, 20)}...`, 'token=***...'],
+    ['the start before a cut note on the next lines', `${key.slice(0, 25)}\n\n… (cut to fit GitHub’s limit)`, '***\n\n… (cut to fit GitHub’s limit)'],
+    ['the end of a secret after a leading ellipsis (an output tail)', `…${key.slice(12)} was printed`, '…*** was printed'],
+    ['a whole secret and a cut one in one text', `${key} and whsec_webhook_se…`, '*** and ***…'],
+    ['pieces shorter than 8 characters stay (they match ordinary words)', `${key.slice(0, 7)}…`, `${key.slice(0, 7)}…`],
+    ['text that merely ends in an ellipsis', 'and so on…', 'and so on…'],
+    ['a piece not at a cut mark stays (it is not a secret)', `${key.slice(0, 20)} is a prefix`, `${key.slice(0, 20)} is a prefix`],
+  ])('%s', (_, text, expected) => {
+    expect(r.redact(text)).toBe(expected);
+  });
+
+  it('stays fast on long text with many cut marks', () => {
+    const pem = `-----BEGIN PRIVATE KEY-----\n${'A'.repeat(1_600)}\n-----END PRIVATE KEY-----`;
+    const big = new Redactor();
+    big.add(pem);
+    big.add(key);
+    const text = 'word… '.repeat(20_000);
+    const started = performance.now();
+    expect(big.redact(text)).toBe(text);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
