@@ -12,6 +12,7 @@ import { isDeadOnThisHost, newWorkerId } from './jobs/worker-id.js';
 import type { JobStore } from './jobs/store/types.js';
 import { createWorker } from './pipeline/worker.js';
 import type { Metrics } from './telemetry/metrics.js';
+import { SandboxLifecycle } from './sandbox/lifecycle.js';
 import type { SandboxProvider } from './sandbox/types.js';
 import { guardRequests } from './github/octokit-plugins.js';
 import type { Redactor } from './security/redactor.js';
@@ -126,9 +127,7 @@ export function createApp(deps: AppDeps): IssueAgentApp {
       // A kept sandbox is only there for follow-ups on this PR: it goes when the PR does.
       const { repository, pull_request: pr } = context.payload;
       const last = await deps.store.latestForPullRequest(repository.owner.login, repository.name, pr.number);
-      if (last?.sandboxId && deps.provider.connect) {
-        await deps.provider.connect(last.sandboxId).then((s) => s.kill()).catch(() => undefined);
-      }
+      if (last?.sandboxId) await new SandboxLifecycle(deps.provider, deps.log).killById(last.sandboxId, 'its pull request was closed');
     });
     runner.start();
   };

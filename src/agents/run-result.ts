@@ -1,3 +1,4 @@
+import { CostMeter } from './cost.js';
 import type { AgentEvent } from './types.js';
 
 /** What a finished agent run amounts to, folded from its events: a `result` event's facts. */
@@ -13,10 +14,11 @@ export function foldEvents(events: readonly AgentEvent[], exitCode: number): Age
   let lastMessage = '';
   let lastError: string | undefined;
   let result: Extract<AgentEvent, { kind: 'result' }> | undefined;
-  let costUsd: number | undefined;
+  const cost = new CostMeter();
   let inputTokens: number | undefined;
   let outputTokens: number | undefined;
   for (const e of events) {
+    cost.add(e);
     if (e.kind === 'session') {
       sessionId = e.sessionId;
       model = e.model ?? model;
@@ -24,7 +26,6 @@ export function foldEvents(events: readonly AgentEvent[], exitCode: number): Age
     else if (e.kind === 'message') lastMessage = e.text;
     else if (e.kind === 'error') lastError = e.message;
     else if (e.kind === 'usage') {
-      if (e.costUsd !== undefined) costUsd = (costUsd ?? 0) + e.costUsd;
       if (e.inputTokens !== undefined) inputTokens = (inputTokens ?? 0) + e.inputTokens;
       if (e.outputTokens !== undefined) outputTokens = (outputTokens ?? 0) + e.outputTokens;
     } else if (e.kind === 'result') result = e;
@@ -34,7 +35,7 @@ export function foldEvents(events: readonly AgentEvent[], exitCode: number): Age
       ok: result.ok && exitCode === 0,
       summary: result.summary || lastMessage,
       sessionId: result.sessionId ?? sessionId,
-      costUsd: result.costUsd ?? costUsd,
+      costUsd: cost.totalUsd,
       turns: result.turns,
       model: result.model ?? model,
       inputTokens: result.inputTokens ?? inputTokens,
@@ -48,7 +49,7 @@ export function foldEvents(events: readonly AgentEvent[], exitCode: number): Age
     summary: lastMessage,
     sessionId,
     model,
-    costUsd,
+    costUsd: cost.totalUsd,
     inputTokens,
     outputTokens,
     error: ok ? undefined : (lastError ?? `the agent exited with code ${exitCode} without a result`),

@@ -4,10 +4,13 @@ import type { FileChange } from '../workspace/types.js';
 import { fenced } from '../config/markdown.js';
 import { allPassed, verifyFailure, type VerifyResult } from '../domain/verify-result.js';
 import { wrapChecks, wrapSummary } from './pr-summary.js';
+import { formatCost } from './progress.js';
 import { formatDuration } from './status-text.js';
 
 export interface RunFacts {
   result: AgentRunResult;
+  /** The job's cost, every agent invocation included. */
+  costUsd?: number;
   model?: string;
   durationMs: number;
   changes: FileChange[];
@@ -24,7 +27,7 @@ export function pullRequestBody(job: Job, facts: RunFacts): string {
     ['Model', facts.model ?? r.model ?? 'default'],
     ['Duration', formatDuration(facts.durationMs)],
     ['Turns', r.turns === undefined ? 'n/a' : String(r.turns)],
-    ['Cost', r.costUsd === undefined ? 'n/a' : `$${r.costUsd.toFixed(2)}`],
+    ['Cost', facts.costUsd === undefined ? 'n/a' : formatCost(facts.costUsd)],
   ];
   const files = facts.changes.map((c) => `- \`${c.path}\`${c.kind === 'delete' ? ' (deleted)' : ''}`);
   return [

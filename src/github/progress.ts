@@ -23,15 +23,13 @@ export interface ActionLogOptions {
 }
 
 /**
- * The agent's actions and cost so far, folded from its events. Descriptions are shortened
- * on the way in with an ellipsis, which the redactor at the edge knows to look next to.
- * Cost follows `foldEvents`: usage costs add up; a result's total replaces the sum.
+ * The agent's actions so far, folded from its events. Descriptions are shortened on the way
+ * in with an ellipsis, which the redactor at the edge knows to look next to. (Cost is folded
+ * once, by the pipeline's CostMeter.)
  */
 export class ActionLog {
   private readonly kept: Action[] = [];
   private seen = 0;
-  private usageCost: number | undefined;
-  private resultCost: number | undefined;
   private readonly max: number;
   private readonly maxDescription: number;
 
@@ -40,7 +38,7 @@ export class ActionLog {
     this.maxDescription = Math.max(8, options.maxDescription ?? 100);
   }
 
-  /** Takes one event; true when what the progress view shows changed (an action or the cost). */
+  /** Takes one event; true when the actions changed. */
   append(event: AgentEvent, elapsedMs?: number): boolean {
     if (event.kind === 'tool') {
       this.seen++;
@@ -53,14 +51,6 @@ export class ActionLog {
       }
       this.kept.push(elapsedMs === undefined ? { tool, description, count: 1 } : { tool, description, count: 1, elapsedMs });
       if (this.kept.length > this.max) this.kept.shift();
-      return true;
-    }
-    if (event.kind === 'usage' && event.costUsd !== undefined) {
-      this.usageCost = (this.usageCost ?? 0) + event.costUsd;
-      return this.resultCost === undefined;
-    }
-    if (event.kind === 'result' && event.costUsd !== undefined) {
-      this.resultCost = event.costUsd;
       return true;
     }
     return false;
@@ -79,11 +69,6 @@ export class ActionLog {
   /** Actions seen but no longer kept (beyond `max`), repeats excluded. */
   get dropped(): number {
     return this.seen - this.kept.reduce((n, a) => n + a.count, 0);
-  }
-
-  /** Cost reported so far in USD, undefined while the agent has reported none. */
-  get costUsd(): number | undefined {
-    return this.resultCost ?? this.usageCost;
   }
 }
 

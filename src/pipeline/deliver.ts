@@ -18,6 +18,8 @@ export interface Delivery {
   base: BaseCommit;
   changes: FileChange[];
   result: AgentRunResult;
+  /** The job's cost, every agent invocation included (agents/cost.ts). */
+  costUsd?: number;
   model?: string;
   durationMs: number;
   verify?: { results: VerifyResult[]; attempts: number };
@@ -77,7 +79,7 @@ export async function deliver(d: Delivery): Promise<Outcome> {
     onBranch: (branch) => d.record({ branch }),
     commitMessage: message,
     title: fu ? `${job.issue.title} (follow-up)` : job.issue.title,
-    body: pullRequestBody(job, { result: d.result, model: d.model, durationMs: d.durationMs, changes: d.changes, verify: d.verify }),
+    body: pullRequestBody(job, { result: d.result, costUsd: d.costUsd, model: d.model, durationMs: d.durationMs, changes: d.changes, verify: d.verify }),
     draft: job.config.draft || d.checksFailed,
     reviewer: job.trigger.sender.login,
   });

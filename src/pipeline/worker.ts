@@ -67,6 +67,7 @@ export function createWorker(deps: WorkerDeps): RunJob {
     const actions = new ActionLog();
     let phase: Phase = 'starting';
     let note: string | undefined;
+    let costUsd: number | undefined;
     let final = false;
     const writer = createThrottledWriter({
       write: (body) => status.write(body, final),
@@ -74,7 +75,7 @@ export function createWorker(deps: WorkerDeps): RunJob {
       onError: (err) => log.warn({ err }, 'could not update the status comment'),
     });
     const progress = () =>
-      renderProgress({ phase, agent: job.agent, elapsedMs: now() - started, actions: actions.actions, costUsd: actions.costUsd, totalActions: actions.total, note });
+      renderProgress({ phase, agent: job.agent, elapsedMs: now() - started, actions: actions.actions, costUsd, totalActions: actions.total, note });
     // Quiet stretches (setup, verify, an agent thinking) still show time passing: one edit a minute.
     const ticker = setInterval(() => final || writer.update(progress()), (deps.progressIntervalMs ?? 10_000) * 6);
     ticker.unref();
@@ -103,6 +104,10 @@ export function createWorker(deps: WorkerDeps): RunJob {
           onAgentEvent: (event) => {
             if (actions.append(event, now() - started)) writer.update(progress());
           },
+          onCost: (total) => {
+            costUsd = total;
+            writer.update(progress());
+          },
           onSandbox: (result) => deps.metrics?.sandboxStarts.inc({ result }),
           prior: { sandboxId: stored.sandboxId, branch: stored.branch, prNumber: stored.prNumber, checkpoint: stored.checkpoint },
           record: async (patch) => void (await deps.store.record(stored.id, patch, deps.workerId)),
@@ -129,7 +134,7 @@ export function createWorker(deps: WorkerDeps): RunJob {
       // On the new commit; a follow-up that made none reports on the PR head it started from.
       const headSha = outcome.kind === 'pr' || outcome.kind === 'pushed' ? outcome.commitSha : job.followUp?.headSha;
       if (headSha) await reportCheckRun(gh, stored, outcome, headSha, actionLog, log);
-      await deps.store.finish(stored.id, deps.workerId, outcome, { costUsd: actions.costUsd });
+      await deps.store.finish(stored.id, deps.workerId, outcome, { costUsd });
     } finally {
       clearTimeout(timer);
       clearInterval(ticker);
