@@ -11,6 +11,8 @@ import type { JobStore } from '../jobs/store/types.js';
 import type { FollowUp, Job } from '../domain/job.js';
 import { helpText, unknownAgentText, usableAgents } from '../triggers/help.js';
 import type { Trigger } from '../triggers/types.js';
+
+type RunTrigger = Extract<Trigger, { kind: 'run' }>;
 import { acknowledge, editComment, reply, type Thread } from './replies.js';
 import type { TriggerEvent } from './trigger-event.js';
 
@@ -41,57 +43,81 @@ export async function loadRepoConfig(ev: Pick<TriggerEvent, 'readConfig'>): Prom
  * never the agent. It validates, checks permission, records the job once, acknowledges, returns.
  */
 export async function acceptTrigger(ev: TriggerEvent, parse: (config: RepoConfig) => Trigger | null, deps: AcceptDeps): Promise<void> {
-  const { gh, sender } = ev;
-  const thread: Thread = {
+  const thread = threadOf(ev);
+  const allowed = await allowedTrigger(ev, thread, parse, deps);
+  if (!allowed) return;
+  const { config, trigger, log } = allowed;
+  switch (trigger.kind) {
+    case 'help':
+      await reply(ev.gh, thread, helpText(config, availableAgents(deps.agentEnv, config.model)));
+      return;
+    case 'unknown-agent':
+      await reply(ev.gh, thread, unknownAgentText(trigger.name, usableAgents(config, availableAgents(deps.agentEnv, config.model))));
+      return;
+    case 'stop':
+      await stop(ev.gh, thread, deps, ev.sender.login);
+      return;
+    case 'run': {
+      const job = await jobFor(ev, thread, trigger, config, deps);
+      if (job) await enqueueAndAcknowledge(ev, thread, job, deps, log);
+    }
+  }
+}
+
+function threadOf(ev: TriggerEvent): Thread {
+  return {
     owner: ev.repo.owner,
     repo: ev.repo.name,
     issue_number: ev.issue.number,
     commentId: ev.comment?.id,
     reviewComment: ev.comment?.kind === 'review',
   };
+}
+
+/**
+ * The trigger under the repository's config, when the sender may give it. A config error is
+ * answered when the message would have been a trigger under the defaults; a sender without
+ * the required permission is told once per issue.
+ */
+async function allowedTrigger(
+  ev: TriggerEvent,
+  thread: Thread,
+  parse: (config: RepoConfig) => Trigger | null,
+  deps: AcceptDeps,
+): Promise<{ config: RepoConfig; trigger: Trigger; log: Logger } | undefined> {
+  const { gh, sender } = ev;
   // Config and the sender's role are independent: fetch both at once to answer fast.
   const [loaded, role] = await Promise.all([loadRepoConfig(ev), getRole(gh, { owner: thread.owner, repo: thread.repo, username: sender.login })]);
   if (!loaded.ok) {
-    // Only speak up if the message would have been a trigger under the defaults.
     const defaults = parseRepoConfig({});
     if (defaults.ok && parse(defaults.config)) await reply(gh, thread, formatConfigErrors(loaded.errors));
-    return;
+    return undefined;
   }
-  const config = loaded.config;
+  const { config } = loaded;
   const trigger = parse(config);
-  if (!trigger) return;
-
+  if (!trigger) return undefined;
   const log = deps.log.child({ repo: ev.repo.fullName, issue: ev.issue.number, sender: sender.login, delivery: ev.deliveryId });
-  if (!meetsPermission(role, config.permission)) {
-    const key = `${ev.repo.fullName}#${ev.issue.number}:${sender.login}`.toLowerCase();
-    log.info({ role, required: config.permission }, 'trigger refused: permission');
-    if (!deps.deniedOnce.has(key)) {
-      deps.deniedOnce.add(key);
-      await reply(gh, thread, `@${sender.login} only people with \`${config.permission}\` access or higher can start issue-agent here.`);
-    }
-    return;
+  if (meetsPermission(role, config.permission)) return { config, trigger, log };
+  const key = `${ev.repo.fullName}#${ev.issue.number}:${sender.login}`.toLowerCase();
+  log.info({ role, required: config.permission }, 'trigger refused: permission');
+  if (!deps.deniedOnce.has(key)) {
+    deps.deniedOnce.add(key);
+    await reply(gh, thread, `@${sender.login} only people with \`${config.permission}\` access or higher can start issue-agent here.`);
   }
+  return undefined;
+}
 
-  switch (trigger.kind) {
-    case 'help':
-      await reply(gh, thread, helpText(config, availableAgents(deps.agentEnv, config.model)));
-      return;
-    case 'unknown-agent':
-      await reply(gh, thread, unknownAgentText(trigger.name, usableAgents(config, availableAgents(deps.agentEnv, config.model))));
-      return;
-    case 'stop':
-      await stop(gh, thread, deps, sender.login);
-      return;
-    case 'run':
-      break;
-  }
-
+/**
+ * The job a `run` trigger asks for, or undefined after replying why it cannot run (a closed or
+ * forked PR, an agent without its key or with a model it cannot run).
+ */
+async function jobFor(ev: TriggerEvent, thread: Thread, trigger: RunTrigger, config: RepoConfig, deps: AcceptDeps): Promise<Job | undefined> {
   let followUp: FollowUp | undefined;
   if (ev.issue.isPullRequest) {
     const resolved = await resolveFollowUp(ev, deps.store);
     if (typeof resolved === 'string') {
-      await reply(gh, thread, resolved);
-      return;
+      await reply(ev.gh, thread, resolved);
+      return undefined;
     }
     followUp = resolved;
   }
@@ -101,11 +127,10 @@ export async function acceptTrigger(ev: TriggerEvent, parse: (config: RepoConfig
   const model = runModel({ agent, model: trigger.model, config });
   const blocked = cannotRun(agent, model, deps.agentEnv);
   if (blocked) {
-    await reply(gh, thread, `The agent \`${agent}\`${model === undefined ? '' : ` with the model \`${model}\``} cannot run: ${blocked}`);
-    return;
+    await reply(ev.gh, thread, `The agent \`${agent}\`${model === undefined ? '' : ` with the model \`${model}\``} cannot run: ${blocked}`);
+    return undefined;
   }
-
-  const job: Job = {
+  return {
     id: randomUUID(),
     deliveryId: ev.deliveryId,
     installationId: ev.installationId,
@@ -113,7 +138,7 @@ export async function acceptTrigger(ev: TriggerEvent, parse: (config: RepoConfig
     issue: ev.issue,
     trigger: {
       kind: ev.comment ? 'comment' : 'label',
-      sender,
+      sender: ev.sender,
       instructions: trigger.instructions,
       commentId: ev.comment?.id,
     },
@@ -123,6 +148,10 @@ export async function acceptTrigger(ev: TriggerEvent, parse: (config: RepoConfig
     ...(followUp && { followUp }),
     createdAt: Date.now(),
   };
+}
+
+/** Records the job once (a redelivery is a no-op), then 👀 and the status comment, and wakes the runner. */
+async function enqueueAndAcknowledge(ev: TriggerEvent, thread: Thread, job: Job, deps: AcceptDeps, log: Logger): Promise<void> {
   // A comment is one trigger however often it is delivered; a label event is one delivery.
   const dedupeKey = ev.comment ? `${ev.comment.kind}-comment:${ev.comment.id}` : `delivery:${ev.deliveryId}`;
   const { job: stored, created, ahead } = await deps.store.enqueue(job, dedupeKey);
@@ -131,12 +160,12 @@ export async function acceptTrigger(ev: TriggerEvent, parse: (config: RepoConfig
     return;
   }
   const [, statusCommentId] = await Promise.all([
-    acknowledge(gh, thread),
-    reply(gh, thread, renderStatus({ phase: 'queued', agent: job.agent, queuedBehind: ahead })),
+    acknowledge(ev.gh, thread),
+    reply(ev.gh, thread, renderStatus({ phase: 'queued', agent: job.agent, queuedBehind: ahead })),
   ]);
   await deps.store.record(stored.id, { statusCommentId });
   deps.runner.wake();
-  log.info({ job: stored.id, agent: job.agent, ahead, followUp: followUp?.prNumber }, 'job queued');
+  log.info({ job: stored.id, agent: job.agent, ahead, followUp: job.followUp?.prNumber }, 'job queued');
 }
 
 /**
