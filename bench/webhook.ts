@@ -30,21 +30,41 @@ const R = '/repos/Codertocat/Hello-World';
 nock.disableNetConnect();
 nock.enableNetConnect('127.0.0.1');
 const api = nock('https://api.github.com').persist();
-api.post('/app/installations/1/access_tokens').delay(latency).reply(201, { token: 'ghs_bench', expires_at: new Date(Date.now() + 3.6e6).toISOString() });
+api
+  .post('/app/installations/1/access_tokens')
+  .delay(latency)
+  .reply(201, { token: 'ghs_bench', expires_at: new Date(Date.now() + 3.6e6).toISOString() });
 api.get(`${R}/contents/.github%2Fissue-agent.yml`).delay(latency).reply(404, {});
 api.get('/repos/Codertocat/.github/contents/.github%2Fissue-agent.yml').delay(latency).reply(404, {});
-api.get(`${R}/collaborators/Codertocat/permission`).delay(latency).reply(200, { permission: 'admin', role_name: 'admin' });
+api
+  .get(`${R}/collaborators/Codertocat/permission`)
+  .delay(latency)
+  .reply(200, { permission: 'admin', role_name: 'admin' });
 api.post(`${R}/issues/comments/492700400/reactions`).delay(latency).reply(201, {});
 api.post(`${R}/issues/1/comments`).delay(latency).reply(201, { id: 1 });
 api.patch(/.*/).delay(latency).reply(200, {});
 
 const redactor = new Redactor();
 const log = createLogger({ level: 'silent', redactor });
-const env = loadEnv({ APP_ID: '1', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, SANDBOX_PROVIDER: 'local', MAX_CONCURRENT_JOBS: '1' });
+const env = loadEnv({
+  APP_ID: '1',
+  PRIVATE_KEY: privateKey,
+  WEBHOOK_SECRET: SECRET,
+  SANDBOX_PROVIDER: 'local',
+  MAX_CONCURRENT_JOBS: '1',
+});
 const bin = fakeAgentBin('claude', { sleep: 600 });
 // One long job holds the only slot, so every delivery queues behind it: no run starts during the measurement.
 const store = await openJobStore({ dataDir: mkdtempSync(join(tmpdir(), 'issue-agent-data-')) });
-const app = createApp({ env, store, pollMs: 50, provider: new LocalSandboxProvider({ pathPrefix: [bin] }), agentEnv: { ANTHROPIC_API_KEY: 'sk-bench-key-000000' }, log, redactor });
+const app = createApp({
+  env,
+  store,
+  pollMs: 50,
+  provider: new LocalSandboxProvider({ pathPrefix: [bin] }),
+  agentEnv: { ANTHROPIC_API_KEY: 'sk-bench-key-000000' },
+  log,
+  redactor,
+});
 const { server, port } = await startTestServer(app.appFn, { log, secret: SECRET });
 
 const body = JSON.stringify(commentPayload('/agent go', { cloneUrl: makeRemote({ 'a.txt': 'a\n' }).url }));
@@ -54,7 +74,12 @@ for (let i = 0; i < deliveries; i++) {
   const t0 = performance.now();
   const res = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': `bench-${i}`, 'x-hub-signature-256': signature },
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'issue_comment',
+      'x-github-delivery': `bench-${i}`,
+      'x-hub-signature-256': signature,
+    },
     body,
   });
   await res.arrayBuffer();

@@ -12,7 +12,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const manifest = JSON.parse(readFileSync(join(root, 'agents/manifest.json'), 'utf8'));
 export const cacheDir = process.env.AGENT_CLI_CACHE ?? join(homedir(), '.cache/issue-agent/agent-clis');
 
-const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(manifest).filter((k) => !k.startsWith('$'));
+const names = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : Object.keys(manifest).filter((k) => !k.startsWith('$'));
 for (const name of names) {
   const entry = manifest[name];
   if (!entry) throw new Error(`unknown agent ${name}; known: ${Object.keys(manifest).join(', ')}`);
@@ -33,12 +35,17 @@ for (const name of names) {
       // preinstall script already checks `node --version`: install Node first and put it on PATH.
       const nodePkg = `${entry.node.package}@${entry.node.version}`;
       console.error(`installing ${nodePkg} into ${dir} ...`);
-      execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--prefix', dir, nodePkg], { stdio: 'inherit' });
+      execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--prefix', dir, nodePkg], {
+        stdio: 'inherit',
+      });
       pkgs.push(nodePkg); // installed again with the CLI, or npm prunes it as extraneous
       env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
     }
     console.error(`installing ${pkgs.join(' ')} into ${dir} ...`);
-    execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--prefix', dir, ...pkgs], { stdio: 'inherit', env });
+    execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--prefix', dir, ...pkgs], {
+      stdio: 'inherit',
+      env,
+    });
     writeFileSync(done, new Date().toISOString());
   }
   console.log(`${name}\t${join(dir, 'node_modules/.bin')}`);

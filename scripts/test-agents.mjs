@@ -10,7 +10,10 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const names = process.argv.slice(2);
 
-const install = spawnSync(process.execPath, [join(root, 'scripts/install-agent-clis.mjs'), ...names], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+const install = spawnSync(process.execPath, [join(root, 'scripts/install-agent-clis.mjs'), ...names], {
+  cwd: root,
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
 if (install.status !== 0) {
   console.log('0 passed, 1 failed');
   process.exit(1);
@@ -22,5 +25,9 @@ if (names.length > 0 && files.length === 0) {
   console.log('0 passed, 0 failed');
   process.exit(0);
 }
-const run = spawnSync(process.execPath, [join(root, 'scripts/vitest-summary.mjs'), '--config', 'vitest.agents.config.ts', ...files], { cwd: root, stdio: 'inherit' });
+const run = spawnSync(
+  process.execPath,
+  [join(root, 'scripts/vitest-summary.mjs'), '--config', 'vitest.agents.config.ts', ...files],
+  { cwd: root, stdio: 'inherit' },
+);
 process.exit(run.status ?? 1);

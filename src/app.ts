@@ -89,7 +89,13 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     onEndedWithoutWorker: (job) => endedWithoutWorker(job, { octokitFor, store: deps.store, log: deps.log }),
     log: deps.log,
   });
-  const acceptDeps = { store: deps.store, runner, agentEnv: deps.agentEnv, deniedOnce: new RecentSet<string>(10_000), log: deps.log };
+  const acceptDeps = {
+    store: deps.store,
+    runner,
+    agentEnv: deps.agentEnv,
+    deniedOnce: new RecentSet<string>(10_000),
+    log: deps.log,
+  };
 
   const appFn: ApplicationFunction = async (app, options) => {
     probot = app;
@@ -127,7 +133,8 @@ export function createApp(deps: AppDeps): IssueAgentApp {
       // A kept sandbox is only there for follow-ups on this PR: it goes when the PR does.
       const { repository, pull_request: pr } = context.payload;
       const last = await deps.store.latestForPullRequest(repository.owner.login, repository.name, pr.number);
-      if (last?.sandboxId) await new SandboxLifecycle(deps.provider, deps.log).killById(last.sandboxId, 'its pull request was closed');
+      if (last?.sandboxId)
+        await new SandboxLifecycle(deps.provider, deps.log).killById(last.sandboxId, 'its pull request was closed');
     });
     runner.start();
   };

@@ -40,7 +40,11 @@ async function main(): Promise<void> {
     return;
   }
 
-  const store = await openJobStore({ dataDir: env.dataDir, databaseUrl: env.databaseUrl, onError: (err) => log.error({ err }, 'job store error') });
+  const store = await openJobStore({
+    dataDir: env.dataDir,
+    databaseUrl: env.databaseUrl,
+    onError: (err) => log.error({ err }, 'job store error'),
+  });
   log.info({ store: store.kind }, 'job store open');
   const metrics = new Metrics(store);
   let provider: SandboxProvider;
@@ -49,7 +53,10 @@ async function main(): Promise<void> {
     log.warn('SANDBOX_PROVIDER=local: agents run UNISOLATED on this host, as this user. Use it for development only.');
     provider = new LocalSandboxProvider();
   } else {
-    provider = e2b = new E2BSandboxProvider({ apiKey: env.e2bApiKey!, ...(env.e2bDomain !== undefined && { domain: env.e2bDomain }) });
+    provider = e2b = new E2BSandboxProvider({
+      apiKey: env.e2bApiKey!,
+      ...(env.e2bDomain !== undefined && { domain: env.e2bDomain }),
+    });
   }
   const app = createApp({ env, store, provider, agentEnv: process.env, log, redactor, metrics });
   // Every client, in handlers and workers alike, has its calls counted for /metrics (app.ts
@@ -98,7 +105,8 @@ async function runProbot(appFn: ApplicationFunction, options: NonNullable<Parame
   try {
     return await run(appFn, { ...options, env: resolved });
   } finally {
-    for (const [name, value] of Object.entries(resolved)) if (value !== undefined && process.env[name] !== value) process.env[name] = value;
+    for (const [name, value] of Object.entries(resolved))
+      if (value !== undefined && process.env[name] !== value) process.env[name] = value;
   }
 }
 

@@ -21,7 +21,9 @@ export const TEMPLATES: Record<string, TemplateBuilder> = { claude, codex, amp, 
 export function parseArgs(argv: string[]): { agent: string; name: string } | { error: string } {
   const [agent, ...rest] = argv;
   if (!agent || !(agent in TEMPLATES)) {
-    return { error: `usage: npm run templates:build -- <${Object.keys(TEMPLATES).join('|')}> [--name <template-name>]` };
+    return {
+      error: `usage: npm run templates:build -- <${Object.keys(TEMPLATES).join('|')}> [--name <template-name>]`,
+    };
   }
   const flag = rest.indexOf('--name');
   const name = flag >= 0 ? rest[flag + 1] : `issue-agent-${agent}`;
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
     return;
   }
   if (!process.env.E2B_API_KEY) {
-    console.error('E2B_API_KEY is not set: the template is built by E2B under that key\'s team.');
+    console.error("E2B_API_KEY is not set: the template is built by E2B under that key's team.");
     process.exitCode = 2;
     return;
   }

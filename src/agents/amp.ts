@@ -1,5 +1,15 @@
 import { command, quote } from '../sandbox/shell.js';
-import { arr, num, obj, parseJsonObject, ranCommand, relativePath, stderrTail, str, type JsonObject } from './parse-helpers.js';
+import {
+  arr,
+  num,
+  obj,
+  parseJsonObject,
+  ranCommand,
+  relativePath,
+  stderrTail,
+  str,
+  type JsonObject,
+} from './parse-helpers.js';
 import type { AgentDriver, AgentEvent } from './types.js';
 
 /**
@@ -35,7 +45,9 @@ export const ampDriver: AgentDriver = {
   command(input) {
     const flags = ['-x', '--stream-json', '--dangerously-allow-all', '--no-notifications', '--no-ide'];
     if (input.model) flags.push('--mode', input.model);
-    const amp = input.resumeSessionId ? ['amp', 'threads', 'continue', input.resumeSessionId, ...flags] : ['amp', ...flags];
+    const amp = input.resumeSessionId
+      ? ['amp', 'threads', 'continue', input.resumeSessionId, ...flags]
+      : ['amp', ...flags];
     // Amp has no working-directory flag: it works where it starts.
     return `cd ${quote(input.cwd)} && ${command(...amp)} < ${quote(input.promptFile)}`;
   },
@@ -96,7 +108,8 @@ function assistantEvents(message: JsonObject | undefined, cwd: string | undefine
     }
   }
   const usage = obj(message.usage);
-  if (usage) events.push({ kind: 'usage', inputTokens: num(usage.input_tokens), outputTokens: num(usage.output_tokens) });
+  if (usage)
+    events.push({ kind: 'usage', inputTokens: num(usage.input_tokens), outputTokens: num(usage.output_tokens) });
   return events;
 }
 

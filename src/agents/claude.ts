@@ -76,7 +76,8 @@ function assistantEvents(ev: JsonObject, cwd: string | undefined): AgentEvent[] 
     if (type === 'text') {
       const text = str(block?.text);
       // An API failure comes as a synthetic assistant message; it is an error, not an answer.
-      if (text) events.push(ev.is_api_error_message === true ? { kind: 'error', message: text } : { kind: 'message', text });
+      if (text)
+        events.push(ev.is_api_error_message === true ? { kind: 'error', message: text } : { kind: 'message', text });
     } else if (type === 'tool_use') {
       const name = str(block?.name) ?? 'tool';
       events.push({ kind: 'tool', name, description: describeTool(name, obj(block?.input) ?? {}, cwd) });

@@ -1,5 +1,15 @@
 import { command, quote } from '../sandbox/shell.js';
-import { arr, num, obj, parseJsonObject, ranCommand, relativePath, stderrTail, str, type JsonObject } from './parse-helpers.js';
+import {
+  arr,
+  num,
+  obj,
+  parseJsonObject,
+  ranCommand,
+  relativePath,
+  stderrTail,
+  str,
+  type JsonObject,
+} from './parse-helpers.js';
 import type { AgentDriver, AgentEvent, AgentFile, AgentInput } from './types.js';
 
 /**
@@ -29,7 +39,8 @@ export const codexDriver: AgentDriver = {
   env(input, passed) {
     const env: Record<string, string> = { CODEX_HOME: codexHome(input) };
     // The built-in provider only reads CODEX_API_KEY; a key given as OPENAI_API_KEY still works.
-    if (!passed.OPENAI_BASE_URL && !passed.CODEX_API_KEY && passed.OPENAI_API_KEY) env.CODEX_API_KEY = passed.OPENAI_API_KEY;
+    if (!passed.OPENAI_BASE_URL && !passed.CODEX_API_KEY && passed.OPENAI_API_KEY)
+      env.CODEX_API_KEY = passed.OPENAI_API_KEY;
     return env;
   },
 
@@ -39,7 +50,15 @@ export const codexDriver: AgentDriver = {
 
   command(input) {
     // Offline-friendly: no plugin sync, no analytics. Everything else stays Codex's default.
-    const flags = ['--json', '--dangerously-bypass-approvals-and-sandbox', '--skip-git-repo-check', '--disable', 'plugins', '-c', 'analytics.enabled=false'];
+    const flags = [
+      '--json',
+      '--dangerously-bypass-approvals-and-sandbox',
+      '--skip-git-repo-check',
+      '--disable',
+      'plugins',
+      '-c',
+      'analytics.enabled=false',
+    ];
     if (input.model) flags.push('-m', input.model);
     if (input.resumeSessionId) {
       return `cd ${quote(input.cwd)} && ${command('codex', 'exec', 'resume', ...flags, input.resumeSessionId, '-')} < ${quote(input.promptFile)}`;
@@ -136,7 +155,9 @@ function itemEvents(item: JsonObject | undefined, cwd: string | undefined): Agen
       const cmd = unwrapShell(str(item.command) ?? '');
       const exit = num(item.exit_code);
       const failed = str(item.status) === 'failed' || (exit !== undefined && exit !== 0);
-      return [{ kind: 'tool', name: 'shell', description: `${ranCommand(cmd)}${failed ? ` (exit ${exit ?? '?'})` : ''}` }];
+      return [
+        { kind: 'tool', name: 'shell', description: `${ranCommand(cmd)}${failed ? ` (exit ${exit ?? '?'})` : ''}` },
+      ];
     }
     case 'file_change':
       return arr(item.changes).flatMap((c) => {
@@ -168,6 +189,7 @@ export function unwrapShell(cmd: string): string {
   if (!m?.[1]) return cmd;
   const arg = m[1];
   if (arg.startsWith("'") && arg.endsWith("'") && arg.length >= 2) return arg.slice(1, -1).replace(/'\\''/g, "'");
-  if (arg.startsWith('"') && arg.endsWith('"') && arg.length >= 2) return arg.slice(1, -1).replace(/\\(["\\$`])/g, '$1');
+  if (arg.startsWith('"') && arg.endsWith('"') && arg.length >= 2)
+    return arg.slice(1, -1).replace(/\\(["\\$`])/g, '$1');
   return arg;
 }

@@ -22,7 +22,11 @@ export function getDriver(name: AgentName): AgentDriver | undefined {
  * The model a run of `agent` uses: the trigger's `--model`, else the repository's
  * `model.<agent>`; undefined means the driver's default.
  */
-export function runModel(job: { agent: AgentName; model?: string; config: { model: Partial<Record<AgentName, string>> } }): string | undefined {
+export function runModel(job: {
+  agent: AgentName;
+  model?: string;
+  config: { model: Partial<Record<AgentName, string>> };
+}): string | undefined {
   return job.model ?? job.config.model[job.agent];
 }
 

@@ -55,16 +55,38 @@ export const openclawDriver: AgentDriver = {
     return [
       { path: configPath(input), content: `${JSON.stringify(openclawConfig(input, passed), null, 2)}\n` },
       // `--state-dir` must exist; `agent exec` neither creates nor deletes it.
-      { path: `${stateDir(input)}/README`, content: 'OpenClaw state for one issue-agent run (sessions, for resume).\n' },
+      {
+        path: `${stateDir(input)}/README`,
+        content: 'OpenClaw state for one issue-agent run (sessions, for resume).\n',
+      },
     ];
   },
 
   command(input) {
-    const common = ['--message-file', input.promptFile, '--json', '--timeout', NO_DEADLINE_SECONDS, '--model', modelRef(input.model)];
+    const common = [
+      '--message-file',
+      input.promptFile,
+      '--json',
+      '--timeout',
+      NO_DEADLINE_SECONDS,
+      '--model',
+      modelRef(input.model),
+    ];
     if (input.resumeSessionId) {
       return `cd ${quote(input.cwd)} && ${command('openclaw', 'agent', '--local', '--session-id', input.resumeSessionId, ...common)}`;
     }
-    return command('openclaw', 'agent', 'exec', '--cwd', input.cwd, '--config', configPath(input), '--state-dir', stateDir(input), ...common);
+    return command(
+      'openclaw',
+      'agent',
+      'exec',
+      '--cwd',
+      input.cwd,
+      '--config',
+      configPath(input),
+      '--state-dir',
+      stateDir(input),
+      ...common,
+    );
   },
 
   // The output is one multi-line JSON document: nothing to say per line.
@@ -149,7 +171,11 @@ export function finishOpenclaw(stdout: string, exitCode: number, stderr: string)
   const usage = obj(doc.usage) ?? obj(agentMeta?.usage);
   const summary = (str(doc.final) ?? payloadText(doc.payloads)).trim();
   const errorMessage = str(obj(doc.error)?.message) ?? str(obj(meta?.error)?.message) ?? str(meta?.error);
-  const failed = doc.ok === false || (doc.status !== undefined && doc.status !== 'ok') || meta?.aborted === true || errorMessage !== undefined;
+  const failed =
+    doc.ok === false ||
+    (doc.status !== undefined && doc.status !== 'ok') ||
+    meta?.aborted === true ||
+    errorMessage !== undefined;
   const ok = !failed && exitCode === 0;
   const events: AgentEvent[] = [];
   if (sessionId) events.push({ kind: 'session', sessionId });
@@ -167,7 +193,12 @@ export function finishOpenclaw(stdout: string, exitCode: number, stderr: string)
     turns: num(doc.assistantTurns) ?? num(agentMeta?.assistantTurns),
     inputTokens: num(usage?.input),
     outputTokens: num(usage?.output),
-    error: ok ? undefined : (errorMessage ?? (doc.status === 'timeout' ? 'OpenClaw timed out' : stderrTail(stderr) || `openclaw exited with code ${exitCode}`)),
+    error: ok
+      ? undefined
+      : (errorMessage ??
+        (doc.status === 'timeout'
+          ? 'OpenClaw timed out'
+          : stderrTail(stderr) || `openclaw exited with code ${exitCode}`)),
   });
   return events;
 }

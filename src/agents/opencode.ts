@@ -1,5 +1,14 @@
 import { command, quote } from '../sandbox/shell.js';
-import { num, obj, parseJsonObject, ranCommand, relativePath, stderrTail, str, type JsonObject } from './parse-helpers.js';
+import {
+  num,
+  obj,
+  parseJsonObject,
+  ranCommand,
+  relativePath,
+  stderrTail,
+  str,
+  type JsonObject,
+} from './parse-helpers.js';
 import type { AgentDriver, AgentEnv, AgentEvent, AgentInput } from './types.js';
 
 /**
@@ -159,7 +168,9 @@ export function parseOpencodeLine(line: string, context?: { cwd: string }): Agen
       return part ? [toolEvent(part, context?.cwd)] : [];
     case 'step_finish': {
       const tokens = obj(part?.tokens);
-      return [{ kind: 'usage', inputTokens: num(tokens?.input), outputTokens: num(tokens?.output), costUsd: num(part?.cost) }];
+      return [
+        { kind: 'usage', inputTokens: num(tokens?.input), outputTokens: num(tokens?.output), costUsd: num(part?.cost) },
+      ];
     }
     case 'error':
       return [{ kind: 'error', message: errorMessage(ev) }];
@@ -189,7 +200,9 @@ function describeTool(tool: string, input: JsonObject, cwd: string | undefined):
     case 'bash':
       return ranCommand(str(input.command) ?? '');
     case 'apply_patch': {
-      const files = [...(str(input.patchText) ?? '').matchAll(/^\*\*\* (?:Add|Update|Delete) File: (.+)$/gm)].map((m) => m[1]);
+      const files = [...(str(input.patchText) ?? '').matchAll(/^\*\*\* (?:Add|Update|Delete) File: (.+)$/gm)].map(
+        (m) => m[1],
+      );
       return files.length ? `patched ${files.join(', ')}` : 'applied a patch';
     }
     case 'glob':
@@ -262,7 +275,10 @@ export function finishOpencode(stdout: string, exitCode: number, stderr: string)
   const ok = exitCode === 0 && error === undefined && stopped;
   const failure = ok
     ? undefined
-    : (error ?? (exitCode !== 0 ? stderrTail(stderr) || `opencode exited with code ${exitCode}` : 'OpenCode ended without a final answer'));
+    : (error ??
+      (exitCode !== 0
+        ? stderrTail(stderr) || `opencode exited with code ${exitCode}`
+        : 'OpenCode ended without a final answer'));
   return [
     {
       kind: 'result',

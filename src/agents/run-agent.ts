@@ -36,7 +36,12 @@ export type AgentRunOutcome = AgentRunResult & { exitCode: number; stderrTail: s
  * streams its stdout through the driver's parser and folds the events into the result.
  * An abort or a sandbox failure rejects; a failing agent resolves with `ok: false`.
  */
-export async function runAgent(sandbox: Sandbox, driver: AgentDriver, input: AgentInput, options: RunAgentOptions): Promise<AgentRunOutcome> {
+export async function runAgent(
+  sandbox: Sandbox,
+  driver: AgentDriver,
+  input: AgentInput,
+  options: RunAgentOptions,
+): Promise<AgentRunOutcome> {
   const passed: Record<string, string> = {};
   for (const name of driver.passEnv) {
     const value = options.env[name];
@@ -48,13 +53,16 @@ export async function runAgent(sandbox: Sandbox, driver: AgentDriver, input: Age
   const events = new EventSink(options.onEvent);
   const lines = new LineSplitter((line) => events.emit(driver.parse(line, { cwd: input.cwd })));
 
-  const running = sandbox.run(options.keepOutputIn ? keepingOutput(driver.command(input), options.keepOutputIn) : driver.command(input), {
-    cwd: input.cwd,
-    env,
-    timeoutMs: 0, // no limit of its own: the job's deadline arrives through the signal
-    signal: options.signal,
-    onStdout: (chunk) => lines.push(chunk),
-  });
+  const running = sandbox.run(
+    options.keepOutputIn ? keepingOutput(driver.command(input), options.keepOutputIn) : driver.command(input),
+    {
+      cwd: input.cwd,
+      env,
+      timeoutMs: 0, // no limit of its own: the job's deadline arrives through the signal
+      signal: options.signal,
+      onStdout: (chunk) => lines.push(chunk),
+    },
+  );
   const run = options.keepOutputIn && options.handover ? await untilHandover(running, options.handover) : await running;
   // A provider that did not stream everything still returns the whole stdout.
   lines.push(run.stdout.slice(lines.received));
@@ -78,16 +86,24 @@ export async function reattachAgent(
   const lines = new LineSplitter((line) => events.emit(driver.parse(line, { cwd: input.cwd })));
   const following = new AbortController();
   const follow = sandbox
-    .run(`tail -c +1 -f ${quote(f.out)}`, { timeoutMs: 0, signal: following.signal, onStdout: (chunk) => lines.push(chunk) })
+    .run(`tail -c +1 -f ${quote(f.out)}`, {
+      timeoutMs: 0,
+      signal: following.signal,
+      onStdout: (chunk) => lines.push(chunk),
+    })
     .catch(() => undefined); // ends by our abort; the file is read whole below anyway
   let waited: RunResult;
   try {
-    waited = await sandbox.run(`while [ ! -s ${quote(f.exit)} ]; do sleep 1; done; cat ${quote(f.exit)}`, { timeoutMs: 0, signal: options.signal });
+    waited = await sandbox.run(`while [ ! -s ${quote(f.exit)} ]; do sleep 1; done; cat ${quote(f.exit)}`, {
+      timeoutMs: 0,
+      signal: options.signal,
+    });
   } finally {
     following.abort();
     await follow;
   }
-  const text = async (path: string) => new TextDecoder().decode(await sandbox.readFile(path).catch(() => new Uint8Array()));
+  const text = async (path: string) =>
+    new TextDecoder().decode(await sandbox.readFile(path).catch(() => new Uint8Array()));
   const [stdout, stderr] = await Promise.all([text(f.out), text(f.err)]);
   lines.push(stdout.slice(lines.received));
   lines.end();
@@ -118,7 +134,11 @@ function keepingOutput(cmd: string, dir: string): string {
   ].join('\n');
 }
 
-function conclude(driver: AgentDriver, events: EventSink, run: { exitCode: number; stdout: string; stderr: string }): AgentRunOutcome {
+function conclude(
+  driver: AgentDriver,
+  events: EventSink,
+  run: { exitCode: number; stdout: string; stderr: string },
+): AgentRunOutcome {
   events.emit(driver.finish?.(run.stdout, run.exitCode, run.stderr) ?? []);
   if (events.callbackError !== undefined) throw events.callbackError;
   const tail = stderrTail(run.stderr);

@@ -22,8 +22,7 @@ export function foldEvents(events: readonly AgentEvent[], exitCode: number): Age
     if (e.kind === 'session') {
       sessionId = e.sessionId;
       model = e.model ?? model;
-    }
-    else if (e.kind === 'message') lastMessage = e.text;
+    } else if (e.kind === 'message') lastMessage = e.text;
     else if (e.kind === 'error') lastError = e.message;
     else if (e.kind === 'usage') {
       if (e.inputTokens !== undefined) inputTokens = (inputTokens ?? 0) + e.inputTokens;
@@ -40,7 +39,11 @@ export function foldEvents(events: readonly AgentEvent[], exitCode: number): Age
       model: result.model ?? model,
       inputTokens: result.inputTokens ?? inputTokens,
       outputTokens: result.outputTokens ?? outputTokens,
-      error: result.ok ? (exitCode === 0 ? undefined : `the agent exited with code ${exitCode}`) : (result.error ?? lastError ?? (result.summary || 'the agent reported an error')),
+      error: result.ok
+        ? exitCode === 0
+          ? undefined
+          : `the agent exited with code ${exitCode}`
+        : (result.error ?? lastError ?? (result.summary || 'the agent reported an error')),
     };
   }
   const ok = exitCode === 0 && lastError === undefined;

@@ -23,7 +23,8 @@ function problem(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) return 'is required';
-      if (isQuotedNumber(issue)) return `must be a number (got ${inlineCode(String(issue.input))} in quotes, which is text)`;
+      if (isQuotedNumber(issue))
+        return `must be a number (got ${inlineCode(String(issue.input))} in quotes, which is text)`;
       return `must be ${EXPECTED[issue.expected] ?? issue.expected}${got(issue.input)}`;
     case 'too_big':
       return tooBig(issue) + got(issue.input, issue.origin);

@@ -52,8 +52,13 @@ export function applyDotEnv(path: string, env: NodeJS.ProcessEnv = process.env):
     else if (!problems.has(at)) problems.set(at, NOT_AN_ASSIGNMENT);
   }
   if (problems.size > 0) {
-    throw new EnvError([...problems].sort(([a], [b]) => a - b).map(([i, p]) => (i < lines.length ? `${path} line ${i + 1}: ${p}` : `${path}: ${p}`)));
+    throw new EnvError(
+      [...problems]
+        .sort(([a], [b]) => a - b)
+        .map(([i, p]) => (i < lines.length ? `${path} line ${i + 1}: ${p}` : `${path}: ${p}`)),
+    );
   }
-  for (const [key, value] of Object.entries(parsed)) if (env[key] === undefined && value !== undefined) env[key] = value;
+  for (const [key, value] of Object.entries(parsed))
+    if (env[key] === undefined && value !== undefined) env[key] = value;
   return true;
 }

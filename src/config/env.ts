@@ -53,27 +53,117 @@ export interface EnvDoc {
 const WITH_APP_ID = 'with APP_ID';
 
 export const ENV_DOCS: readonly EnvDoc[] = [
-  { name: 'APP_ID', required: 'with NODE_ENV=production', default: null, description: 'GitHub App id. Without it `npm start` serves Probot\'s page to register the app from `app.yml` (not in production: there the app stops and says so).' },
-  { name: 'PRIVATE_KEY', required: `${WITH_APP_ID} (or PRIVATE_KEY_PATH)`, default: null, description: 'The GitHub App private key (PEM, or base64 of the PEM).' },
-  { name: 'PRIVATE_KEY_PATH', required: `${WITH_APP_ID} (or PRIVATE_KEY)`, default: null, description: 'Path to a file holding the GitHub App private key (relative to the working directory); checked at start.' },
-  { name: 'WEBHOOK_SECRET', required: WITH_APP_ID, default: null, description: 'Secret GitHub signs webhooks with; unsigned or badly signed deliveries are rejected.' },
+  {
+    name: 'APP_ID',
+    required: 'with NODE_ENV=production',
+    default: null,
+    description:
+      "GitHub App id. Without it `npm start` serves Probot's page to register the app from `app.yml` (not in production: there the app stops and says so).",
+  },
+  {
+    name: 'PRIVATE_KEY',
+    required: `${WITH_APP_ID} (or PRIVATE_KEY_PATH)`,
+    default: null,
+    description: 'The GitHub App private key (PEM, or base64 of the PEM).',
+  },
+  {
+    name: 'PRIVATE_KEY_PATH',
+    required: `${WITH_APP_ID} (or PRIVATE_KEY)`,
+    default: null,
+    description:
+      'Path to a file holding the GitHub App private key (relative to the working directory); checked at start.',
+  },
+  {
+    name: 'WEBHOOK_SECRET',
+    required: WITH_APP_ID,
+    default: null,
+    description: 'Secret GitHub signs webhooks with; unsigned or badly signed deliveries are rejected.',
+  },
   { name: 'PORT', required: 'no', default: '3000', description: 'HTTP port to listen on.' },
   { name: 'HOST', required: 'no', default: null, description: 'Address to bind to (all interfaces when unset).' },
   { name: 'LOG_LEVEL', required: 'no', default: 'info', description: `One of ${LOG_LEVELS.join(', ')}.` },
   { name: 'LOG_FORMAT', required: 'no', default: 'json', description: `One of ${LOG_FORMATS.join(', ')}.` },
-  { name: 'GHE_HOST', required: 'no', default: null, description: 'GitHub Enterprise Server host name (e.g. `github.example.com`), without protocol or path.' },
-  { name: 'GHE_PROTOCOL', required: 'no', default: null, description: 'Protocol for GHE_HOST: http or https (Probot uses https when unset).' },
-  { name: 'WEBHOOK_PATH', required: 'no', default: '/api/github/webhooks', description: 'URL path GitHub delivers webhooks to.' },
-  { name: 'SANDBOX_PROVIDER', required: 'no', default: 'e2b', description: '`e2b` runs agents in E2B sandboxes. `local` runs them in a temp directory on this host, unisolated: development only.' },
-  { name: 'E2B_API_KEY', required: `${WITH_APP_ID} and SANDBOX_PROVIDER=e2b`, default: null, description: 'E2B API key.' },
-  { name: 'E2B_DOMAIN', required: 'no', default: null, description: 'Domain of the E2B deployment, for a self-hosted or regional E2B (the SDK uses `e2b.app` when unset).' },
-  { name: 'ANTHROPIC_API_KEY', required: 'no', default: null, description: 'Anthropic API key for the `claude` and `openclaw` agents, and for `opencode` with an Anthropic model.' },
-  { name: 'ANTHROPIC_BASE_URL', required: 'no', default: null, description: 'Base URL of an Anthropic-compatible API (an LLM gateway), passed through to the agent.' },
-  { name: 'DATA_DIR', required: 'no', default: '.data', description: 'Directory for the app\'s own data (job database).' },
-  { name: 'MAX_CONCURRENT_JOBS', required: 'no', default: '4', description: 'How many agent runs may run at once across all replicas; further jobs wait in the queue.' },
-  { name: 'MAX_JOBS_PER_INSTALLATION', required: 'no', default: null, description: 'How many agent runs one installation (organization or user) may have at once across all replicas; MAX_CONCURRENT_JOBS when unset.' },
-  { name: 'SHUTDOWN_GRACE_SECONDS', required: 'no', default: '60', description: 'On SIGTERM, how long running jobs may take to finish before they are handed back to the queue.' },
-  { name: 'DATABASE_URL', required: 'for several replicas', default: null, description: 'PostgreSQL URL for the job store. Without it jobs are kept in SQLite in DATA_DIR (one replica).' },
+  {
+    name: 'GHE_HOST',
+    required: 'no',
+    default: null,
+    description: 'GitHub Enterprise Server host name (e.g. `github.example.com`), without protocol or path.',
+  },
+  {
+    name: 'GHE_PROTOCOL',
+    required: 'no',
+    default: null,
+    description: 'Protocol for GHE_HOST: http or https (Probot uses https when unset).',
+  },
+  {
+    name: 'WEBHOOK_PATH',
+    required: 'no',
+    default: '/api/github/webhooks',
+    description: 'URL path GitHub delivers webhooks to.',
+  },
+  {
+    name: 'SANDBOX_PROVIDER',
+    required: 'no',
+    default: 'e2b',
+    description:
+      '`e2b` runs agents in E2B sandboxes. `local` runs them in a temp directory on this host, unisolated: development only.',
+  },
+  {
+    name: 'E2B_API_KEY',
+    required: `${WITH_APP_ID} and SANDBOX_PROVIDER=e2b`,
+    default: null,
+    description: 'E2B API key.',
+  },
+  {
+    name: 'E2B_DOMAIN',
+    required: 'no',
+    default: null,
+    description: 'Domain of the E2B deployment, for a self-hosted or regional E2B (the SDK uses `e2b.app` when unset).',
+  },
+  {
+    name: 'ANTHROPIC_API_KEY',
+    required: 'no',
+    default: null,
+    description:
+      'Anthropic API key for the `claude` and `openclaw` agents, and for `opencode` with an Anthropic model.',
+  },
+  {
+    name: 'ANTHROPIC_BASE_URL',
+    required: 'no',
+    default: null,
+    description: 'Base URL of an Anthropic-compatible API (an LLM gateway), passed through to the agent.',
+  },
+  {
+    name: 'DATA_DIR',
+    required: 'no',
+    default: '.data',
+    description: "Directory for the app's own data (job database).",
+  },
+  {
+    name: 'MAX_CONCURRENT_JOBS',
+    required: 'no',
+    default: '4',
+    description: 'How many agent runs may run at once across all replicas; further jobs wait in the queue.',
+  },
+  {
+    name: 'MAX_JOBS_PER_INSTALLATION',
+    required: 'no',
+    default: null,
+    description:
+      'How many agent runs one installation (organization or user) may have at once across all replicas; MAX_CONCURRENT_JOBS when unset.',
+  },
+  {
+    name: 'SHUTDOWN_GRACE_SECONDS',
+    required: 'no',
+    default: '60',
+    description: 'On SIGTERM, how long running jobs may take to finish before they are handed back to the queue.',
+  },
+  {
+    name: 'DATABASE_URL',
+    required: 'for several replicas',
+    default: null,
+    description: 'PostgreSQL URL for the job store. Without it jobs are kept in SQLite in DATA_DIR (one replica).',
+  },
 ];
 
 /** Message names every bad variable; values are never included since most are secrets. */
@@ -174,7 +264,13 @@ function unreadableKeyFile(path: string | undefined): string[] {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'the file cannot be read (permission denied)' : `the file cannot be read (${code ?? 'unknown error'})`;
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory, not a file'
+          : code === 'EACCES'
+            ? 'the file cannot be read (permission denied)'
+            : `the file cannot be read (${code ?? 'unknown error'})`;
     return [`PRIVATE_KEY_PATH: ${why}`];
   }
 }

@@ -29,7 +29,9 @@ export const repoConfigSchema = z
       .min(1)
       .max(50)
       .default('agent')
-      .describe('Label that starts a run with the default agent. `<label>:<agent>` (e.g. `agent:codex`) picks an agent.'),
+      .describe(
+        'Label that starts a run with the default agent. `<label>:<agent>` (e.g. `agent:codex`) picks an agent.',
+      ),
     command: z
       .string()
       .regex(/^\/\S+$/, { error: 'must be a single word starting with `/`' })
@@ -79,11 +81,13 @@ export const repoConfigSchema = z
     templates: z
       .partialRecord(agentName, z.string().min(1))
       .default({})
-      .describe('E2B sandbox template per agent, overriding the default (the agent\'s name).'),
+      .describe("E2B sandbox template per agent, overriding the default (the agent's name)."),
     verify: z
       .array(z.string().min(1))
       .default([])
-      .describe('Commands run in the sandbox after the agent (e.g. `npm test`). Failures go back to the agent; a PR whose checks still fail opens as a draft.'),
+      .describe(
+        'Commands run in the sandbox after the agent (e.g. `npm test`). Failures go back to the agent; a PR whose checks still fail opens as a draft.',
+      ),
     fixAttempts: z
       .number()
       .int()
@@ -99,7 +103,9 @@ export const repoConfigSchema = z
           .min(0)
           .max(1440)
           .default(0)
-          .describe('Keep (E2B: pause) a finished run\'s sandbox this long so a `/agent` follow-up on its PR resumes the same session there. 0 kills it at once.'),
+          .describe(
+            "Keep (E2B: pause) a finished run's sandbox this long so a `/agent` follow-up on its PR resumes the same session there. 0 kills it at once.",
+          ),
       })
       .default({ keepSandboxMinutes: 0 })
       .describe('Follow-up runs from `/agent` comments on the pull request.'),
@@ -110,7 +116,7 @@ export const repoConfigSchema = z
           .describe('Hosts, IP addresses or CIDR ranges the sandbox may connect to; everything else is blocked.'),
       })
       .optional()
-      .describe('Restrict the sandbox\'s outgoing network. Absent: unrestricted.'),
+      .describe("Restrict the sandbox's outgoing network. Absent: unrestricted."),
   })
   .superRefine((config, ctx) => {
     // An empty `agents` list is reported on its own; zod still runs this refinement then.
@@ -168,8 +174,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 // For "did you mean" on unknown keys: the keys valid at that path.
 function knownKeysAt(path: readonly PropertyKey[]): KnownKeys {
-  if (path.length === 1 && (path[0] === 'model' || path[0] === 'templates')) return { keys: AGENT_NAMES, noun: 'agent' };
+  if (path.length === 1 && (path[0] === 'model' || path[0] === 'templates'))
+    return { keys: AGENT_NAMES, noun: 'agent' };
   if (path.length === 1 && path[0] === 'network') return { keys: ['allowOut'], noun: 'setting' };
   return { keys: path.length === 0 ? Object.keys(repoConfigSchema.shape) : [], noun: 'setting' };
 }
-

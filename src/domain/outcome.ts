@@ -1,8 +1,26 @@
 /** How a job ended: exactly one of these is shown on its status comment. */
 export type Outcome =
-  | { kind: 'pr'; number: number; url: string; branch: string; files: string[]; commitSha?: string; checksFailed?: boolean }
+  | {
+      kind: 'pr';
+      number: number;
+      url: string;
+      branch: string;
+      files: string[];
+      commitSha?: string;
+      checksFailed?: boolean;
+    }
   /** A follow-up's commit on the app's own PR branch. */
-  | { kind: 'pushed'; number: number; url: string; branch: string; files: string[]; commitSha: string; rebased: boolean; summary: string; checksFailed?: boolean }
+  | {
+      kind: 'pushed';
+      number: number;
+      url: string;
+      branch: string;
+      files: string[];
+      commitSha: string;
+      rebased: boolean;
+      summary: string;
+      checksFailed?: boolean;
+    }
   | { kind: 'no-changes'; answer: string }
   | { kind: 'failed'; reason: string }
   | { kind: 'cancelled'; by: string };

@@ -15,9 +15,7 @@ export function allPassed(results: readonly VerifyResult[]): boolean {
   return results.every((r) => r.passed);
 }
 
-
 /** How a failed command failed, for people and for the agent. */
 export function verifyFailure(r: VerifyResult): string {
   return r.timedOut ? 'failed (timed out)' : `failed (exit ${r.exitCode})`;
 }
-

@@ -36,7 +36,8 @@ export function guardRequests(redactor: Redactor) {
     guarded.add(octokit);
     octokit.hook.before('request', (options) => {
       const params = options as Record<string, unknown>;
-      for (const [name, value] of Object.entries(params)) if (!NOT_CONTENT.has(name)) params[name] = redactor.redactValue(value);
+      for (const [name, value] of Object.entries(params))
+        if (!NOT_CONTENT.has(name)) params[name] = redactor.redactValue(value);
     });
     octokit.hook.after('request', (response, options) => {
       if (options.method !== 'POST' || !ACCESS_TOKENS.test(options.url)) return;

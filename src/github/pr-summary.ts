@@ -1,4 +1,3 @@
-
 /**
  * Parts of the PR body the app wrote between markers, so a follow-up can replace just them:
  * the agent's summary, and the verify checks' results.
@@ -52,7 +51,5 @@ function wrap(part: Part, content: string): string {
 
 /** Trimmed, and unable to forge a marker (agent output is not trusted to keep the body's shape). */
 function clean(text: string): string {
-  return text
-    .replace(/<!--\s*issue-agent:(?:summary|checks):(?:start|end)\s*-->/gi, '')
-    .trim();
+  return text.replace(/<!--\s*issue-agent:(?:summary|checks):(?:start|end)\s*-->/gi, '').trim();
 }

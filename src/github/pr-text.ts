@@ -47,7 +47,9 @@ export function pullRequestBody(job: Job, facts: RunFacts): string {
     ...files,
     '',
     '</details>',
-    ...(facts.verify ? ['', wrapChecks(renderVerifySection(facts.verify.results, { attempts: facts.verify.attempts }))] : []),
+    ...(facts.verify
+      ? ['', wrapChecks(renderVerifySection(facts.verify.results, { attempts: facts.verify.attempts }))]
+      : []),
   ].join('\n');
 }
 
@@ -101,4 +103,3 @@ function escapeHtml(text: string): string {
     .replace(/>/g, '&gt;')
     .replace(/@/g, '&#64;');
 }
-

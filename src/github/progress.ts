@@ -49,7 +49,9 @@ export class ActionLog {
         last.count++;
         return true;
       }
-      this.kept.push(elapsedMs === undefined ? { tool, description, count: 1 } : { tool, description, count: 1, elapsedMs });
+      this.kept.push(
+        elapsedMs === undefined ? { tool, description, count: 1 } : { tool, description, count: 1, elapsedMs },
+      );
       if (this.kept.length > this.max) this.kept.shift();
       return true;
     }
@@ -94,7 +96,10 @@ export function renderProgress(view: ProgressView): string {
   const lines = [renderStatus({ phase: view.phase, agent: view.agent, note: view.note }), '', facts.join(' · ')];
   const last = view.actions.slice(-LIVE_ACTIONS);
   if (last.length > 0) {
-    const total = Math.max(view.totalActions ?? 0, view.actions.reduce((n, a) => n + a.count, 0));
+    const total = Math.max(
+      view.totalActions ?? 0,
+      view.actions.reduce((n, a) => n + a.count, 0),
+    );
     lines.push('', `Last actions (${total} in all):`, '', ...last.map((a) => `- ${actionLine(a)}`));
   }
   return lines.join('\n');

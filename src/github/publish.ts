@@ -60,7 +60,9 @@ export async function publish(gh: GitHub, input: PublishInput): Promise<Publishe
   });
   if (input.reviewer) {
     // A failed review request (e.g. the user cannot review) must not lose the PR.
-    await gh.rest.pulls.requestReviewers({ owner, repo, pull_number: pr.number, reviewers: [input.reviewer] }).catch(() => undefined);
+    await gh.rest.pulls
+      .requestReviewers({ owner, repo, pull_number: pr.number, reviewers: [input.reviewer] })
+      .catch(() => undefined);
   }
   return { branch, commitSha: commit.sha, number: pr.number, url: pr.html_url };
 }

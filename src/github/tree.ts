@@ -2,7 +2,13 @@ import type { FileChange } from '../workspace/types.js';
 import type { GitHub } from './octokit.js';
 
 /** One entry of a `git.createTree` request: inline text, a blob sha, or `sha: null` to delete. */
-export type TreeEntry = { path: string; mode: '100644' | '100755' | '120000'; type: 'blob'; sha?: string | null; content?: string };
+export type TreeEntry = {
+  path: string;
+  mode: '100644' | '100755' | '120000';
+  type: 'blob';
+  sha?: string | null;
+  content?: string;
+};
 
 /** The tree entry for one change. Text goes inline; binary content gets a blob of its own first. */
 export async function treeEntry(gh: GitHub, owner: string, repo: string, change: FileChange): Promise<TreeEntry> {

@@ -31,7 +31,10 @@ export class BranchMovedConflictError extends Error {
     readonly files: string[],
     message?: string,
   ) {
-    super(message ?? `someone pushed to ${branch} meanwhile and changed ${listFiles(files)}; the agent's change was not applied`);
+    super(
+      message ??
+        `someone pushed to ${branch} meanwhile and changed ${listFiles(files)}; the agent's change was not applied`,
+    );
     this.name = 'BranchMovedConflictError';
   }
 }
@@ -97,7 +100,9 @@ async function onMovedHead(
       `someone rewrote ${branch} meanwhile (force-push: the commit the agent worked from is no longer on it); the agent's change was not applied`,
     );
   }
-  const touched = (cmp.files ?? []).flatMap((f) => (f.previous_filename ? [f.filename, f.previous_filename] : [f.filename]));
+  const touched = (cmp.files ?? []).flatMap((f) =>
+    f.previous_filename ? [f.filename, f.previous_filename] : [f.filename],
+  );
   if (touched.length >= COMPARE_FILES_LIMIT) {
     throw new BranchMovedConflictError(
       branch,
@@ -117,13 +122,32 @@ async function onMovedHead(
   return { alreadyApplied: false, treeSha: await headTree() };
 }
 
-async function commitOn(gh: GitHub, owner: string, repo: string, parent: BaseCommit, tree: TreeEntry[], message: string): Promise<string> {
+async function commitOn(
+  gh: GitHub,
+  owner: string,
+  repo: string,
+  parent: BaseCommit,
+  tree: TreeEntry[],
+  message: string,
+): Promise<string> {
   const treeSha = await createTree(gh, owner, repo, parent.treeSha, tree);
-  const { data: commit } = await gh.rest.git.createCommit({ owner, repo, message, tree: treeSha, parents: [parent.sha] });
+  const { data: commit } = await gh.rest.git.createCommit({
+    owner,
+    repo,
+    message,
+    tree: treeSha,
+    parents: [parent.sha],
+  });
   return commit.sha;
 }
 
-async function createTree(gh: GitHub, owner: string, repo: string, baseTree: string, tree: TreeEntry[]): Promise<string> {
+async function createTree(
+  gh: GitHub,
+  owner: string,
+  repo: string,
+  baseTree: string,
+  tree: TreeEntry[],
+): Promise<string> {
   return (await gh.rest.git.createTree({ owner, repo, base_tree: baseTree, tree })).data.sha;
 }
 

@@ -26,7 +26,9 @@ export interface AcceptDeps {
 }
 
 /** Reads `.github/issue-agent.yml` (following `_extends`) and validates it. */
-export async function loadRepoConfig(ev: Pick<TriggerEvent, 'readConfig'>): Promise<ReturnType<typeof parseRepoConfig>> {
+export async function loadRepoConfig(
+  ev: Pick<TriggerEvent, 'readConfig'>,
+): Promise<ReturnType<typeof parseRepoConfig>> {
   let raw: Record<string, unknown> | null;
   try {
     raw = await ev.readConfig();
@@ -42,7 +44,11 @@ export async function loadRepoConfig(ev: Pick<TriggerEvent, 'readConfig'>): Prom
  * The webhook path for a message that may be a trigger: everything here is quick GitHub calls,
  * never the agent. It validates, checks permission, records the job once, acknowledges, returns.
  */
-export async function acceptTrigger(ev: TriggerEvent, parse: (config: RepoConfig) => Trigger | null, deps: AcceptDeps): Promise<void> {
+export async function acceptTrigger(
+  ev: TriggerEvent,
+  parse: (config: RepoConfig) => Trigger | null,
+  deps: AcceptDeps,
+): Promise<void> {
   const thread = threadOf(ev);
   const allowed = await allowedTrigger(ev, thread, parse, deps);
   if (!allowed) return;
@@ -52,7 +58,11 @@ export async function acceptTrigger(ev: TriggerEvent, parse: (config: RepoConfig
       await reply(ev.gh, thread, helpText(config, availableAgents(deps.agentEnv, config.model)));
       return;
     case 'unknown-agent':
-      await reply(ev.gh, thread, unknownAgentText(trigger.name, usableAgents(config, availableAgents(deps.agentEnv, config.model))));
+      await reply(
+        ev.gh,
+        thread,
+        unknownAgentText(trigger.name, usableAgents(config, availableAgents(deps.agentEnv, config.model))),
+      );
       return;
     case 'stop':
       await stop(ev.gh, thread, deps, ev.sender.login);
@@ -87,7 +97,10 @@ async function allowedTrigger(
 ): Promise<{ config: RepoConfig; trigger: Trigger; log: Logger } | undefined> {
   const { gh, sender } = ev;
   // Config and the sender's role are independent: fetch both at once to answer fast.
-  const [loaded, role] = await Promise.all([loadRepoConfig(ev), getRole(gh, { owner: thread.owner, repo: thread.repo, username: sender.login })]);
+  const [loaded, role] = await Promise.all([
+    loadRepoConfig(ev),
+    getRole(gh, { owner: thread.owner, repo: thread.repo, username: sender.login }),
+  ]);
   if (!loaded.ok) {
     const defaults = parseRepoConfig({});
     if (defaults.ok && parse(defaults.config)) await reply(gh, thread, formatConfigErrors(loaded.errors));
@@ -96,13 +109,22 @@ async function allowedTrigger(
   const { config } = loaded;
   const trigger = parse(config);
   if (!trigger) return undefined;
-  const log = deps.log.child({ repo: ev.repo.fullName, issue: ev.issue.number, sender: sender.login, delivery: ev.deliveryId });
+  const log = deps.log.child({
+    repo: ev.repo.fullName,
+    issue: ev.issue.number,
+    sender: sender.login,
+    delivery: ev.deliveryId,
+  });
   if (meetsPermission(role, config.permission)) return { config, trigger, log };
   const key = `${ev.repo.fullName}#${ev.issue.number}:${sender.login}`.toLowerCase();
   log.info({ role, required: config.permission }, 'trigger refused: permission');
   if (!deps.deniedOnce.has(key)) {
     deps.deniedOnce.add(key);
-    await reply(gh, thread, `@${sender.login} only people with \`${config.permission}\` access or higher can start issue-agent here.`);
+    await reply(
+      gh,
+      thread,
+      `@${sender.login} only people with \`${config.permission}\` access or higher can start issue-agent here.`,
+    );
   }
   return undefined;
 }
@@ -111,7 +133,13 @@ async function allowedTrigger(
  * The job a `run` trigger asks for, or undefined after replying why it cannot run (a closed or
  * forked PR, an agent without its key or with a model it cannot run).
  */
-async function jobFor(ev: TriggerEvent, thread: Thread, trigger: RunTrigger, config: RepoConfig, deps: AcceptDeps): Promise<Job | undefined> {
+async function jobFor(
+  ev: TriggerEvent,
+  thread: Thread,
+  trigger: RunTrigger,
+  config: RepoConfig,
+  deps: AcceptDeps,
+): Promise<Job | undefined> {
   let followUp: FollowUp | undefined;
   if (ev.issue.isPullRequest) {
     const resolved = await resolveFollowUp(ev, deps.store);
@@ -127,14 +155,23 @@ async function jobFor(ev: TriggerEvent, thread: Thread, trigger: RunTrigger, con
   const model = runModel({ agent, model: trigger.model, config });
   const blocked = cannotRun(agent, model, deps.agentEnv);
   if (blocked) {
-    await reply(ev.gh, thread, `The agent \`${agent}\`${model === undefined ? '' : ` with the model \`${model}\``} cannot run: ${blocked}`);
+    await reply(
+      ev.gh,
+      thread,
+      `The agent \`${agent}\`${model === undefined ? '' : ` with the model \`${model}\``} cannot run: ${blocked}`,
+    );
     return undefined;
   }
   return {
     id: randomUUID(),
     deliveryId: ev.deliveryId,
     installationId: ev.installationId,
-    repo: { owner: ev.repo.owner, name: ev.repo.name, defaultBranch: ev.repo.defaultBranch, cloneUrl: ev.repo.cloneUrl },
+    repo: {
+      owner: ev.repo.owner,
+      name: ev.repo.name,
+      defaultBranch: ev.repo.defaultBranch,
+      cloneUrl: ev.repo.cloneUrl,
+    },
     issue: ev.issue,
     trigger: {
       kind: ev.comment ? 'comment' : 'label',
@@ -151,7 +188,13 @@ async function jobFor(ev: TriggerEvent, thread: Thread, trigger: RunTrigger, con
 }
 
 /** Records the job once (a redelivery is a no-op), then 👀 and the status comment, and wakes the runner. */
-async function enqueueAndAcknowledge(ev: TriggerEvent, thread: Thread, job: Job, deps: AcceptDeps, log: Logger): Promise<void> {
+async function enqueueAndAcknowledge(
+  ev: TriggerEvent,
+  thread: Thread,
+  job: Job,
+  deps: AcceptDeps,
+  log: Logger,
+): Promise<void> {
   // A comment is one trigger however often it is delivered; a label event is one delivery.
   const dedupeKey = ev.comment ? `${ev.comment.kind}-comment:${ev.comment.id}` : `delivery:${ev.deliveryId}`;
   const { job: stored, created, ahead } = await deps.store.enqueue(job, dedupeKey);
@@ -174,7 +217,11 @@ async function enqueueAndAcknowledge(ev: TriggerEvent, thread: Thread, job: Job,
  * never a push to their branch). Returns a reply instead when it cannot be done.
  */
 async function resolveFollowUp(ev: TriggerEvent, store: JobStore): Promise<FollowUp | string> {
-  const { data: pr } = await ev.gh.rest.pulls.get({ owner: ev.repo.owner, repo: ev.repo.name, pull_number: ev.issue.number });
+  const { data: pr } = await ev.gh.rest.pulls.get({
+    owner: ev.repo.owner,
+    repo: ev.repo.name,
+    pull_number: ev.issue.number,
+  });
   if (pr.state !== 'open') return 'This pull request is closed: reopen it, or trigger the agent on an issue.';
   if (pr.head.repo?.full_name?.toLowerCase() !== ev.repo.fullName.toLowerCase()) {
     return 'This pull request comes from a fork. issue-agent only works on branches of this repository.';
@@ -200,7 +247,10 @@ async function resolveFollowUp(ev: TriggerEvent, store: JobStore): Promise<Follo
 }
 
 async function stop(gh: TriggerEvent['gh'], thread: Thread, deps: AcceptDeps, by: string): Promise<void> {
-  const cancelled = await deps.store.requestCancel(issueKey({ repo: { owner: thread.owner, name: thread.repo }, issue: { number: thread.issue_number } }), by);
+  const cancelled = await deps.store.requestCancel(
+    issueKey({ repo: { owner: thread.owner, name: thread.repo }, issue: { number: thread.issue_number } }),
+    by,
+  );
   if (cancelled.length === 0) {
     await reply(gh, thread, 'Nothing to stop: no run is queued or running here.');
     return;
@@ -211,7 +261,12 @@ async function stop(gh: TriggerEvent['gh'], thread: Thread, deps: AcceptDeps, by
       // Its worker reports the cancellation when the abort lands: at once here, within a heartbeat elsewhere.
       deps.runner.cancelHere(job.id, by);
     } else if (job.statusCommentId !== undefined) {
-      await editComment(gh, thread, job.statusCommentId, renderStatus({ outcome: { kind: 'cancelled', by }, agent: job.agent }));
+      await editComment(
+        gh,
+        thread,
+        job.statusCommentId,
+        renderStatus({ outcome: { kind: 'cancelled', by }, agent: job.agent }),
+      );
     }
   }
 }

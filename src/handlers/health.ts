@@ -11,7 +11,12 @@ export function healthHandler(deps: { store: JobStore; metrics?: Metrics }) {
       try {
         await deps.store.ping();
         const s = await deps.store.stats();
-        send(res, 200, 'application/json', JSON.stringify({ status: 'ok', store: deps.store.kind, queueDepth: s.queueDepth, running: s.running }));
+        send(
+          res,
+          200,
+          'application/json',
+          JSON.stringify({ status: 'ok', store: deps.store.kind, queueDepth: s.queueDepth, running: s.running }),
+        );
       } catch {
         send(res, 503, 'application/json', JSON.stringify({ status: 'unavailable', store: deps.store.kind }));
       }

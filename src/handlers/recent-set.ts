@@ -8,7 +8,8 @@ export class RecentSet<T> extends Set<T> {
   }
 
   override add(value: T): this {
-    if (this.has(value)) this.delete(value); // re-added: now the most recent
+    if (this.has(value))
+      this.delete(value); // re-added: now the most recent
     else if (this.size >= this.max) this.delete(this.values().next().value as T);
     return super.add(value);
   }

@@ -12,18 +12,38 @@ export interface Thread {
 
 /** Posts a comment on the issue or pull request. */
 export async function reply(gh: GitHub, t: Thread, body: string): Promise<number> {
-  const { data } = await gh.rest.issues.createComment({ owner: t.owner, repo: t.repo, issue_number: t.issue_number, body });
+  const { data } = await gh.rest.issues.createComment({
+    owner: t.owner,
+    repo: t.repo,
+    issue_number: t.issue_number,
+    body,
+  });
   return data.id;
 }
 
 /** 👀 on the comment that triggered, or on the issue for a label. */
 export async function acknowledge(gh: GitHub, t: Thread): Promise<void> {
   if (t.commentId !== undefined && t.reviewComment) {
-    await gh.rest.reactions.createForPullRequestReviewComment({ owner: t.owner, repo: t.repo, comment_id: t.commentId, content: 'eyes' });
+    await gh.rest.reactions.createForPullRequestReviewComment({
+      owner: t.owner,
+      repo: t.repo,
+      comment_id: t.commentId,
+      content: 'eyes',
+    });
   } else if (t.commentId !== undefined) {
-    await gh.rest.reactions.createForIssueComment({ owner: t.owner, repo: t.repo, comment_id: t.commentId, content: 'eyes' });
+    await gh.rest.reactions.createForIssueComment({
+      owner: t.owner,
+      repo: t.repo,
+      comment_id: t.commentId,
+      content: 'eyes',
+    });
   } else {
-    await gh.rest.reactions.createForIssue({ owner: t.owner, repo: t.repo, issue_number: t.issue_number, content: 'eyes' });
+    await gh.rest.reactions.createForIssue({
+      owner: t.owner,
+      repo: t.repo,
+      issue_number: t.issue_number,
+      content: 'eyes',
+    });
   }
 }
 

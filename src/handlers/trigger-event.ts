@@ -22,13 +22,24 @@ export interface TriggerEvent {
 type Repo = Context<'issues.labeled'>['payload']['repository'];
 
 function repoOf(r: Repo) {
-  return { owner: r.owner.login, name: r.name, fullName: r.full_name, defaultBranch: r.default_branch, cloneUrl: r.clone_url };
+  return {
+    owner: r.owner.login,
+    name: r.name,
+    fullName: r.full_name,
+    defaultBranch: r.default_branch,
+    cloneUrl: r.clone_url,
+  };
 }
 
-type TriggerContext = Context<'issues.labeled'> | Context<'issue_comment.created'> | Context<'pull_request_review_comment.created'>;
+type TriggerContext =
+  Context<'issues.labeled'> | Context<'issue_comment.created'> | Context<'pull_request_review_comment.created'>;
 
 /** The fields every trigger has in common, around the issue and comment its kind gives. */
-function triggerEvent(context: TriggerContext, issue: TriggerEvent['issue'], comment?: TriggerEvent['comment']): TriggerEvent {
+function triggerEvent(
+  context: TriggerContext,
+  issue: TriggerEvent['issue'],
+  comment?: TriggerEvent['comment'],
+): TriggerEvent {
   const p = context.payload;
   return {
     deliveryId: context.id,
@@ -44,14 +55,24 @@ function triggerEvent(context: TriggerContext, issue: TriggerEvent['issue'], com
 
 export function fromLabel(context: Context<'issues.labeled'>): TriggerEvent {
   const p = context.payload;
-  return triggerEvent(context, { number: p.issue.number, title: p.issue.title, body: p.issue.body ?? '', isPullRequest: false });
+  return triggerEvent(context, {
+    number: p.issue.number,
+    title: p.issue.title,
+    body: p.issue.body ?? '',
+    isPullRequest: false,
+  });
 }
 
 export function fromIssueComment(context: Context<'issue_comment.created'>): TriggerEvent {
   const p = context.payload;
   return triggerEvent(
     context,
-    { number: p.issue.number, title: p.issue.title, body: p.issue.body ?? '', isPullRequest: Boolean(p.issue.pull_request) },
+    {
+      number: p.issue.number,
+      title: p.issue.title,
+      body: p.issue.body ?? '',
+      isPullRequest: Boolean(p.issue.pull_request),
+    },
     { id: p.comment.id, kind: 'issue' },
   );
 }
@@ -60,7 +81,17 @@ export function fromReviewComment(context: Context<'pull_request_review_comment.
   const p = context.payload;
   return triggerEvent(
     context,
-    { number: p.pull_request.number, title: p.pull_request.title, body: p.pull_request.body ?? '', isPullRequest: true },
-    { id: p.comment.id, kind: 'review', path: p.comment.path, line: p.comment.line ?? p.comment.original_line ?? undefined },
+    {
+      number: p.pull_request.number,
+      title: p.pull_request.title,
+      body: p.pull_request.body ?? '',
+      isPullRequest: true,
+    },
+    {
+      id: p.comment.id,
+      kind: 'review',
+      path: p.comment.path,
+      line: p.comment.line ?? p.comment.original_line ?? undefined,
+    },
   );
 }

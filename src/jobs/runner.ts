@@ -106,10 +106,14 @@ export class JobRunner {
   private async tick(): Promise<void> {
     const now = (this.o.now ?? Date.now)();
     const { store } = this.o;
-    const dead = this.firstTick && this.o.isDeadWorker ? (await store.runningWorkers()).filter((w) => this.o.isDeadWorker!(w)) : [];
+    const dead =
+      this.firstTick && this.o.isDeadWorker
+        ? (await store.runningWorkers()).filter((w) => this.o.isDeadWorker!(w))
+        : [];
     this.firstTick = false;
     const reclaimed = await store.reclaimExpired(now, this.o.maxAttempts, dead);
-    for (const job of reclaimed.requeued) this.o.log.warn({ job: job.id, attempts: job.attempts }, 'requeued a job whose worker stopped');
+    for (const job of reclaimed.requeued)
+      this.o.log.warn({ job: job.id, attempts: job.attempts }, 'requeued a job whose worker stopped');
     for (const job of [...reclaimed.failed, ...reclaimed.cancelled, ...(await store.expireOverdue(now))]) {
       await this.o.onEndedWithoutWorker(job);
     }
@@ -126,25 +130,28 @@ export class JobRunner {
     // Heartbeats keep the lease; the same beat notices a `/agent stop` from any replica.
     const now = this.o.now ?? Date.now;
     let leaseUntil = job.leaseExpiresAt ?? now() + leaseMs;
-    const beat = setInterval(() => {
-      void (async () => {
-        try {
-          const sent = now(); // the renewed lease counts from no later than this
-          if (!(await store.heartbeat(job.id, workerId, leaseMs))) {
-            controller.abort({ kind: 'lease-lost' } satisfies AbortReason);
-            return;
+    const beat = setInterval(
+      () => {
+        void (async () => {
+          try {
+            const sent = now(); // the renewed lease counts from no later than this
+            if (!(await store.heartbeat(job.id, workerId, leaseMs))) {
+              controller.abort({ kind: 'lease-lost' } satisfies AbortReason);
+              return;
+            }
+            leaseUntil = sent + leaseMs;
+            const by = await store.cancelRequested(job.id);
+            if (by) controller.abort({ kind: 'cancelled', by } satisfies AbortReason);
+          } catch (err) {
+            this.o.log.warn({ err, job: job.id }, 'heartbeat failed');
+            // Unable to renew the lease, we must assume it ran out: another replica may run the
+            // job by now, and two workers must never write to the same PR.
+            if (now() >= leaseUntil) controller.abort({ kind: 'lease-lost' } satisfies AbortReason);
           }
-          leaseUntil = sent + leaseMs;
-          const by = await store.cancelRequested(job.id);
-          if (by) controller.abort({ kind: 'cancelled', by } satisfies AbortReason);
-        } catch (err) {
-          this.o.log.warn({ err, job: job.id }, 'heartbeat failed');
-          // Unable to renew the lease, we must assume it ran out: another replica may run the
-          // job by now, and two workers must never write to the same PR.
-          if (now() >= leaseUntil) controller.abort({ kind: 'lease-lost' } satisfies AbortReason);
-        }
-      })();
-    }, Math.min(2_000, Math.max(200, leaseMs / 3)));
+        })();
+      },
+      Math.min(2_000, Math.max(200, leaseMs / 3)),
+    );
     beat.unref();
     const done = this.o
       .run(job, controller.signal)

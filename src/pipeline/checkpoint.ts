@@ -34,7 +34,10 @@ export function parseCheckpoint(text: string | undefined, log: Logger): Checkpoi
     return undefined;
   }
   if (!parsed.success) {
-    log.warn({ issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 'the stored checkpoint is malformed; starting the run afresh');
+    log.warn(
+      { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) },
+      'the stored checkpoint is malformed; starting the run afresh',
+    );
     return undefined;
   }
   return { ...parsed.data, fingerprint: new Map(parsed.data.fingerprint) };

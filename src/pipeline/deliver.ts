@@ -42,13 +42,24 @@ export async function deliver(d: Delivery): Promise<Outcome> {
   if (fu?.own) {
     let pushed;
     try {
-      pushed = await commitOnBranch(gh, { owner: job.repo.owner, repo: job.repo.name, branch: fu.headRef, base: d.base, changes: d.changes, message });
+      pushed = await commitOnBranch(gh, {
+        owner: job.repo.owner,
+        repo: job.repo.name,
+        branch: fu.headRef,
+        base: d.base,
+        changes: d.changes,
+        message,
+      });
     } catch (err) {
       if (err instanceof BranchMovedConflictError) return { kind: 'failed', reason: err.message };
       throw err;
     }
     // The PR body's summary and checks follow the latest run.
-    const { data: pr } = await gh.rest.pulls.get({ owner: job.repo.owner, repo: job.repo.name, pull_number: fu.prNumber });
+    const { data: pr } = await gh.rest.pulls.get({
+      owner: job.repo.owner,
+      repo: job.repo.name,
+      pull_number: fu.prNumber,
+    });
     const summary = d.result.summary.trim();
     let body = summary ? replaceSummary(pr.body, summary) : (pr.body ?? '');
     if (d.verify) body = replaceChecks(body, renderVerifySection(d.verify.results, { attempts: d.verify.attempts }));
@@ -79,10 +90,25 @@ export async function deliver(d: Delivery): Promise<Outcome> {
     onBranch: (branch) => d.record({ branch }),
     commitMessage: message,
     title: fu ? `${job.issue.title} (follow-up)` : job.issue.title,
-    body: pullRequestBody(job, { result: d.result, costUsd: d.costUsd, model: d.model, durationMs: d.durationMs, changes: d.changes, verify: d.verify }),
+    body: pullRequestBody(job, {
+      result: d.result,
+      costUsd: d.costUsd,
+      model: d.model,
+      durationMs: d.durationMs,
+      changes: d.changes,
+      verify: d.verify,
+    }),
     draft: job.config.draft || d.checksFailed,
     reviewer: job.trigger.sender.login,
   });
   await d.record({ prNumber: pr.number });
-  return { kind: 'pr', number: pr.number, url: pr.url, branch: pr.branch, files: d.changes.map((c) => c.path), commitSha: pr.commitSha, checksFailed: d.checksFailed };
+  return {
+    kind: 'pr',
+    number: pr.number,
+    url: pr.url,
+    branch: pr.branch,
+    files: d.changes.map((c) => c.path),
+    commitSha: pr.commitSha,
+    checksFailed: d.checksFailed,
+  };
 }

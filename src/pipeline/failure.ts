@@ -20,14 +20,18 @@ export function describeFailure(err: unknown, signal: AbortSignal, job: Job): Ou
     if (reason?.kind === 'cancelled') return { kind: 'cancelled', by: reason.by };
     if (reason?.kind === 'timeout') {
       const m = job.config.timeoutMinutes;
-      return { kind: 'failed', reason: `timed out after ${m} minute${m === 1 ? '' : 's'} (\`timeoutMinutes\`); partial changes were not committed` };
+      return {
+        kind: 'failed',
+        reason: `timed out after ${m} minute${m === 1 ? '' : 's'} (\`timeoutMinutes\`); partial changes were not committed`,
+      };
     }
     // shutdown and lease-lost: the worker does not report this outcome, the job runs again.
     return { kind: 'failed', reason: 'the run was interrupted' };
   }
   if (err instanceof SandboxError || err instanceof SetupError) return { kind: 'failed', reason: err.message };
   if (err instanceof CommandTimeoutError) return { kind: 'failed', reason: err.message };
-  if (err instanceof CloneError) return { kind: 'failed', reason: `the repository could not be cloned: ${err.message}` };
+  if (err instanceof CloneError)
+    return { kind: 'failed', reason: `the repository could not be cloned: ${err.message}` };
   const status = httpStatus(err);
   const message = err instanceof Error ? err.message : String(err);
   if (status !== undefined) return { kind: 'failed', reason: `GitHub answered ${status}: ${message}` };

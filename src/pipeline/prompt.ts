@@ -32,7 +32,9 @@ export function buildPrompt(job: Job): string {
 export function buildFollowUpPrompt(job: Job, reviewComments: string, resumed: boolean): string {
   const fu = job.followUp!;
   const parts = resumed
-    ? [`New feedback on pull request #${fu.prNumber}. The branch was checked out again at its latest commit; continue from there.`]
+    ? [
+        `New feedback on pull request #${fu.prNumber}. The branch was checked out again at its latest commit; continue from there.`,
+      ]
     : [
         `You are working in a clone of the GitHub repository ${job.repo.owner}/${job.repo.name}, on the branch of pull request #${fu.prNumber} ("${fu.prTitle}").`,
         'Address the feedback below by changing the files in the current directory.',
@@ -44,11 +46,20 @@ export function buildFollowUpPrompt(job: Job, reviewComments: string, resumed: b
     '- Do not touch anything inside .git/.',
     '- End with a short summary of what you changed in this round.',
   );
-  if (!resumed && job.config.instructions.trim()) parts.push('', "The repository's instructions:", job.config.instructions.trim());
+  if (!resumed && job.config.instructions.trim())
+    parts.push('', "The repository's instructions:", job.config.instructions.trim());
   if (fu.reviewComment?.path) {
-    parts.push('', `The request was made on \`${fu.reviewComment.path}\`${fu.reviewComment.line ? ` line ${fu.reviewComment.line}` : ''}.`);
+    parts.push(
+      '',
+      `The request was made on \`${fu.reviewComment.path}\`${fu.reviewComment.line ? ` line ${fu.reviewComment.line}` : ''}.`,
+    );
   }
-  parts.push('', `## Request from @${job.trigger.sender.login}`, '', job.trigger.instructions.trim() || '(no text: address the review comments)');
+  parts.push(
+    '',
+    `## Request from @${job.trigger.sender.login}`,
+    '',
+    job.trigger.instructions.trim() || '(no text: address the review comments)',
+  );
   if (reviewComments) parts.push('', reviewComments);
   return parts.join('\n') + '\n';
 }

@@ -156,7 +156,11 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
 /** An earlier attempt opened the PR and then died before reporting it: report that PR. */
 async function prOfAnEarlierAttempt({ job, deps }: Run): Promise<Outcome | undefined> {
   if (!deps.prior?.prNumber || job.followUp?.own) return undefined;
-  const { data: pr } = await deps.gh.rest.pulls.get({ owner: job.repo.owner, repo: job.repo.name, pull_number: deps.prior.prNumber });
+  const { data: pr } = await deps.gh.rest.pulls.get({
+    owner: job.repo.owner,
+    repo: job.repo.name,
+    pull_number: deps.prior.prNumber,
+  });
   return { kind: 'pr', number: pr.number, url: pr.html_url, branch: pr.head.ref, files: [] };
 }
 
@@ -167,7 +171,11 @@ async function prOfAnEarlierAttempt({ job, deps }: Run): Promise<Outcome | undef
 async function reattach(run: Run): Promise<Workspace | undefined> {
   const checkpoint = parseCheckpoint(run.deps.prior?.checkpoint, run.deps.log);
   if (!checkpoint) return undefined;
-  const sandbox = await run.lifecycle.resume(checkpoint.sandboxId, sandboxLifetimeMs(run.job.config.timeoutMinutes), 're-attach to the running agent');
+  const sandbox = await run.lifecycle.resume(
+    checkpoint.sandboxId,
+    sandboxLifetimeMs(run.job.config.timeoutMinutes),
+    're-attach to the running agent',
+  );
   if (!sandbox) return undefined;
   run.deps.log.info({ sandbox: sandbox.id }, 're-attached to the sandbox of an earlier attempt');
   return { sandbox, base: checkpoint.base, fingerprint: checkpoint.fingerprint, reattached: true };
@@ -188,7 +196,10 @@ async function prepare(run: Run, onSandbox: (s: Sandbox) => void): Promise<Works
     sandbox = await lifecycle.resume(previous.sandboxId, lifetimeMs, 'resume the last run of this pull request');
     if (sandbox) resumeSessionId = previous.sessionId;
   } else if (previous?.sandboxId) {
-    await lifecycle.killById(previous.sandboxId, 'kept for a follow-up this one cannot resume (another agent, or no session)');
+    await lifecycle.killById(
+      previous.sandboxId,
+      'kept for a follow-up this one cannot resume (another agent, or no session)',
+    );
   }
   sandbox ??= await lifecycle.create(
     {
@@ -232,7 +243,10 @@ async function prepare(run: Run, onSandbox: (s: Sandbox) => void): Promise<Works
     deps.onPhase('setup');
     for (const cmd of job.config.setup) {
       const r = await sandbox.run(cmd, { cwd: p.repo, signal, timeoutMs: 0 });
-      if (r.exitCode !== 0) throw new SetupError(`the setup command \`${cmd}\` exited with code ${r.exitCode}:\n\n${tail(r.stderr || r.stdout)}`);
+      if (r.exitCode !== 0)
+        throw new SetupError(
+          `the setup command \`${cmd}\` exited with code ${r.exitCode}:\n\n${tail(r.stderr || r.stdout)}`,
+        );
     }
   }
   await sandbox.run(command('mkdir', '-p', p.work), { signal });
@@ -254,7 +268,9 @@ async function runTheAgent(run: Run, ws: Workspace, onStarted: () => void): Prom
   } else {
     deps.onPhase('running');
     await ws.sandbox.writeFile(p.prompt, await taskPrompt(run, ws.resumeSessionId !== undefined));
-    await run.record({ checkpoint: serializeCheckpoint({ sandboxId: ws.sandbox.id, base: ws.base, fingerprint: ws.fingerprint }) });
+    await run.record({
+      checkpoint: serializeCheckpoint({ sandboxId: ws.sandbox.id, base: ws.base, fingerprint: ws.fingerprint }),
+    });
     onStarted();
     const { stop, handover } = splitAbort(signal);
     result = await runAgent(
@@ -272,7 +288,11 @@ async function runTheAgent(run: Run, ws: Workspace, onStarted: () => void): Prom
  * The repository's `verify` commands; failures go back to the agent (in its session when it
  * has one) up to `fixAttempts` times. `checks` is undefined when the repository has none.
  */
-async function verifyAndFix(run: Run, ws: Workspace, result: AgentRunOutcome): Promise<{ checks?: Checks } | { failed: Outcome }> {
+async function verifyAndFix(
+  run: Run,
+  ws: Workspace,
+  result: AgentRunOutcome,
+): Promise<{ checks?: Checks } | { failed: Outcome }> {
   const { job, deps, signal } = run;
   if (job.config.verify.length === 0) return {};
   const p = paths(ws.sandbox.home);
@@ -292,7 +312,13 @@ async function verifyAndFix(run: Run, ws: Workspace, result: AgentRunOutcome): P
       { ...agentInput(run, ws), resumeSessionId: sessionId },
       { env: definedOnly(deps.agentEnv), signal, onEvent: run.onEvent },
     );
-    if (!fix.ok) return { failed: { kind: 'failed', reason: `${job.agent} failed while fixing the verify failures: ${fix.error ?? 'unknown error'}` } };
+    if (!fix.ok)
+      return {
+        failed: {
+          kind: 'failed',
+          reason: `${job.agent} failed while fixing the verify failures: ${fix.error ?? 'unknown error'}`,
+        },
+      };
     if (fix.summary) result.summary = fix.summary;
     deps.onPhase('verifying');
     checks.results = await verify();
@@ -351,7 +377,12 @@ async function reviewFeedback(gh: GitHub, job: Job): Promise<string> {
   const fu = job.followUp!;
   // Comments made while the last run worked were not in its prompt either.
   const since = new Date(fu.previous?.startedAt ?? 0);
-  const comments = await reviewCommentsSince(gh, { owner: job.repo.owner, repo: job.repo.name, pullNumber: fu.prNumber, since });
+  const comments = await reviewCommentsSince(gh, {
+    owner: job.repo.owner,
+    repo: job.repo.name,
+    pullNumber: fu.prNumber,
+    since,
+  });
   return renderReviewCommentsForPrompt(comments.slice(-30));
 }
 

@@ -56,7 +56,12 @@ export function createWorker(deps: WorkerDeps): RunJob {
   const now = deps.now ?? Date.now;
   return async (stored: StoredJob, signal: AbortSignal) => {
     const job = stored.job;
-    const log = deps.log.child({ job: stored.id, repo: `${job.repo.owner}/${job.repo.name}`, issue: job.issue.number, attempt: stored.attempts });
+    const log = deps.log.child({
+      job: stored.id,
+      repo: `${job.repo.owner}/${job.repo.name}`,
+      issue: job.issue.number,
+      attempt: stored.attempts,
+    });
     const started = now();
     const gh = await deps.octokitFor(job.installationId);
     // The handler posts the status comment right after recording the job; a worker that claimed
@@ -75,13 +80,24 @@ export function createWorker(deps: WorkerDeps): RunJob {
       onError: (err) => log.warn({ err }, 'could not update the status comment'),
     });
     const progress = () =>
-      renderProgress({ phase, agent: job.agent, elapsedMs: now() - started, actions: actions.actions, costUsd, totalActions: actions.total, note });
+      renderProgress({
+        phase,
+        agent: job.agent,
+        elapsedMs: now() - started,
+        actions: actions.actions,
+        costUsd,
+        totalActions: actions.total,
+        note,
+      });
     // Quiet stretches (setup, verify, an agent thinking) still show time passing: one edit a minute.
     const ticker = setInterval(() => final || writer.update(progress()), (deps.progressIntervalMs ?? 10_000) * 6);
     ticker.unref();
     // The deadline counts from the trigger, so time spent queued is part of it.
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort({ kind: 'timeout' } satisfies AbortReason), Math.max(0, stored.deadlineAt - now()));
+    const timer = setTimeout(
+      () => deadline.abort({ kind: 'timeout' } satisfies AbortReason),
+      Math.max(0, stored.deadlineAt - now()),
+    );
     try {
       log.info({ agent: job.agent }, 'job started');
       deps.metrics?.queueWait.observe((started - job.createdAt) / 1000);
@@ -109,7 +125,12 @@ export function createWorker(deps: WorkerDeps): RunJob {
             writer.update(progress());
           },
           onSandbox: (result) => deps.metrics?.sandboxStarts.inc({ result }),
-          prior: { sandboxId: stored.sandboxId, branch: stored.branch, prNumber: stored.prNumber, checkpoint: stored.checkpoint },
+          prior: {
+            sandboxId: stored.sandboxId,
+            branch: stored.branch,
+            prNumber: stored.prNumber,
+            checkpoint: stored.checkpoint,
+          },
           record: async (patch) => void (await deps.store.record(stored.id, patch, deps.workerId)),
           now,
         },
@@ -122,7 +143,9 @@ export function createWorker(deps: WorkerDeps): RunJob {
       }
       if (reason?.kind === 'shutdown') {
         await deps.store.releaseForShutdown(stored.id, deps.workerId);
-        await writer.flush(renderStatus({ phase: 'queued', agent: job.agent, note: 'the app restarted; this run starts again shortly' }));
+        await writer.flush(
+          renderStatus({ phase: 'queued', agent: job.agent, note: 'the app restarted; this run starts again shortly' }),
+        );
         log.info('handed the job back for shutdown');
         return;
       }
@@ -130,7 +153,10 @@ export function createWorker(deps: WorkerDeps): RunJob {
       deps.metrics?.runDuration.observe({ agent: job.agent, outcome: outcome.kind }, (now() - started) / 1000);
       final = true;
       const actionLog = renderActionLogDetails(actions.actions, { dropped: actions.dropped });
-      await writer.flush(renderStatus({ outcome, agent: job.agent, durationMs: now() - started }) + (actionLog ? `\n\n${actionLog}` : ''));
+      await writer.flush(
+        renderStatus({ outcome, agent: job.agent, durationMs: now() - started }) +
+          (actionLog ? `\n\n${actionLog}` : ''),
+      );
       // On the new commit; a follow-up that made none reports on the PR head it started from.
       const headSha = outcome.kind === 'pr' || outcome.kind === 'pushed' ? outcome.commitSha : job.followUp?.headSha;
       if (headSha) await reportCheckRun(gh, stored, outcome, headSha, actionLog, log);
@@ -142,7 +168,11 @@ export function createWorker(deps: WorkerDeps): RunJob {
   };
 }
 
-async function waitForStatusComment(store: JobStore, stored: StoredJob, timeoutMs: number): Promise<number | undefined> {
+async function waitForStatusComment(
+  store: JobStore,
+  stored: StoredJob,
+  timeoutMs: number,
+): Promise<number | undefined> {
   const until = Date.now() + timeoutMs;
   let id = stored.statusCommentId ?? stored.job.statusCommentId;
   while (id === undefined && Date.now() < until) {
@@ -156,7 +186,14 @@ async function waitForStatusComment(store: JobStore, stored: StoredJob, timeoutM
  * The run as a check run on a PR commit, so it shows among the PR's checks. A failure here
  * (an installation that has not granted `checks: write` yet) never fails the job.
  */
-async function reportCheckRun(gh: GitHub, stored: StoredJob, outcome: Outcome, headSha: string, actionLog: string, log: Logger): Promise<void> {
+async function reportCheckRun(
+  gh: GitHub,
+  stored: StoredJob,
+  outcome: Outcome,
+  headSha: string,
+  actionLog: string,
+  log: Logger,
+): Promise<void> {
   const { owner, name: repo } = stored.job.repo;
   try {
     const id = await startCheckRun(gh, { owner, repo, headSha, externalId: stored.id });

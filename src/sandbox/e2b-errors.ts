@@ -41,13 +41,20 @@ export function toSandboxError(err: unknown, context: ErrorContext): SandboxErro
   }
   if (err instanceof RateLimitError) {
     return /concurrent/i.test(err.message)
-      ? new SandboxCapacityError('E2B\'s limit of concurrent sandboxes is reached; the run will start when one finishes', cause)
-      : new SandboxCapacityError('E2B\'s rate limit is reached; the run will retry shortly', cause);
+      ? new SandboxCapacityError(
+          "E2B's limit of concurrent sandboxes is reached; the run will start when one finishes",
+          cause,
+        )
+      : new SandboxCapacityError("E2B's rate limit is reached; the run will retry shortly", cause);
   }
   if (err instanceof ServiceBusyError) {
-    return new SandboxCapacityError('E2B has no capacity for a new sandbox right now; the run will retry shortly', cause);
+    return new SandboxCapacityError(
+      'E2B has no capacity for a new sandbox right now; the run will retry shortly',
+      cause,
+    );
   }
-  if (context.template !== undefined && isTemplateMissing(err)) return templateMissing(context.template, context.agent, err);
+  if (context.template !== undefined && isTemplateMissing(err))
+    return templateMissing(context.template, context.agent, err);
   if (err instanceof FileNotFoundError) {
     return new SandboxError(`could not ${context.action}: no such file in the sandbox`, false, cause);
   }
@@ -59,7 +66,11 @@ export function toSandboxError(err: unknown, context: ErrorContext): SandboxErro
   }
   if (isUnavailable(err)) {
     // Retried by the provider; if it is still down after that, the run fails and says so.
-    return new SandboxError(`E2B is unavailable (${describe(err)}); try again later, or check https://status.e2b.dev`, true, cause);
+    return new SandboxError(
+      `E2B is unavailable (${describe(err)}); try again later, or check https://status.e2b.dev`,
+      true,
+      cause,
+    );
   }
   return new SandboxError(`could not ${context.action}: ${describe(err)}`, false, cause);
 }
@@ -93,7 +104,8 @@ function isUnavailable(err: unknown): boolean {
 
 function describe(err: unknown): string {
   // The SDK's message already starts with the status ("500: ..."); say it once.
-  if (err instanceof E2BSdkError && err.statusCode !== undefined) return `HTTP ${err.statusCode}: ${firstLine(err.message).replace(/^\d{3}: /, '')}`;
+  if (err instanceof E2BSdkError && err.statusCode !== undefined)
+    return `HTTP ${err.statusCode}: ${firstLine(err.message).replace(/^\d{3}: /, '')}`;
   if (err instanceof Error) {
     if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'no answer in time';
     const cause = err.cause instanceof Error ? `: ${firstLine(err.cause.message)}` : '';
@@ -104,5 +116,8 @@ function describe(err: unknown): string {
 
 /** SDK messages append long advice after a colon or newline; the first line is the fact. */
 function firstLine(message: string): string {
-  return message.split('\n')[0]!.replace(/: This error is likely due to.*$/, '').slice(0, 300);
+  return message
+    .split('\n')[0]!
+    .replace(/: This error is likely due to.*$/, '')
+    .slice(0, 300);
 }

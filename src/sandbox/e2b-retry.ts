@@ -29,7 +29,12 @@ export interface RetryHooks {
  * Waits grow exponentially with ±20 % jitter, so that jobs that hit a limit together do not
  * all come back in the same second.
  */
-export async function withRetry<T>(fn: () => Promise<T>, isRetryable: (err: unknown) => err is SandboxError, policy: RetryPolicy, hooks: RetryHooks = {}): Promise<T> {
+export async function withRetry<T>(
+  fn: () => Promise<T>,
+  isRetryable: (err: unknown) => err is SandboxError,
+  policy: RetryPolicy,
+  hooks: RetryHooks = {},
+): Promise<T> {
   const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = hooks.random ?? Math.random;
   for (let attempt = 1; ; attempt++) {

@@ -1,7 +1,14 @@
 import { CommandExitError, type CommandHandle, type Sandbox as SdkSandbox } from 'e2b';
 import { withDeadline } from './deadline.js';
 import { toSandboxError } from './e2b-errors.js';
-import { CommandAbortedError, CommandTimeoutError, SandboxError, type RunOptions, type RunResult, type Sandbox } from './types.js';
+import {
+  CommandAbortedError,
+  CommandTimeoutError,
+  SandboxError,
+  type RunOptions,
+  type RunResult,
+  type Sandbox,
+} from './types.js';
 
 export interface E2BSandboxOptions {
   /** Timeout of each E2B API/envd request (not of commands). */
@@ -67,7 +74,9 @@ export class E2BSandbox implements Sandbox {
   async readFile(path: string): Promise<Uint8Array> {
     if (this.killed || this.gone) throw this.stoppedError();
     try {
-      return await this.request((signal) => this.sdk.files.read(path, { format: 'bytes', requestTimeoutMs: this.options.requestTimeoutMs, signal }));
+      return await this.request((signal) =>
+        this.sdk.files.read(path, { format: 'bytes', requestTimeoutMs: this.options.requestTimeoutMs, signal }),
+      );
     } catch (err) {
       throw await this.failure(err, `read ${path}`);
     }
@@ -78,7 +87,9 @@ export class E2BSandbox implements Sandbox {
     // A copy, so the SDK gets a plain ArrayBuffer holding exactly these bytes (not a view's whole buffer).
     const body = typeof data === 'string' ? data : new Uint8Array(data).buffer;
     try {
-      await this.request((signal) => this.sdk.files.write(path, body, { requestTimeoutMs: this.options.requestTimeoutMs, signal }));
+      await this.request((signal) =>
+        this.sdk.files.write(path, body, { requestTimeoutMs: this.options.requestTimeoutMs, signal }),
+      );
     } catch (err) {
       throw await this.failure(err, `write ${path}`);
     }
@@ -86,7 +97,9 @@ export class E2BSandbox implements Sandbox {
 
   async setTimeout(ms: number): Promise<void> {
     try {
-      await this.request((signal) => this.sdk.setTimeout(ms, { requestTimeoutMs: this.options.requestTimeoutMs, signal }));
+      await this.request((signal) =>
+        this.sdk.setTimeout(ms, { requestTimeoutMs: this.options.requestTimeoutMs, signal }),
+      );
       this.options.expiresAt = Date.now() + ms;
     } catch (err) {
       throw toSandboxError(err, { action: 'extend the sandbox' });
@@ -130,7 +143,9 @@ export class E2BSandbox implements Sandbox {
       };
       const onAbort = () => stopWith(new CommandAbortedError());
       opts.signal?.addEventListener('abort', onAbort, { once: true });
-      const timer = opts.timeoutMs ? setTimeout(() => stopWith(new CommandTimeoutError(opts.timeoutMs!)), opts.timeoutMs) : undefined;
+      const timer = opts.timeoutMs
+        ? setTimeout(() => stopWith(new CommandTimeoutError(opts.timeoutMs!)), opts.timeoutMs)
+        : undefined;
 
       // A sandbox can vanish without the stream breaking (a proxy keeping the connection up):
       // without this check the run would wait for output that never comes.
@@ -165,7 +180,10 @@ export class E2BSandbox implements Sandbox {
   }
 
   private async stopProcess(handle: CommandHandle): Promise<void> {
-    await this.request((signal) => this.sdk.commands.kill(handle.pid, { requestTimeoutMs: this.quickTimeoutMs, signal }), this.quickTimeoutMs).catch(() => false);
+    await this.request(
+      (signal) => this.sdk.commands.kill(handle.pid, { requestTimeoutMs: this.quickTimeoutMs, signal }),
+      this.quickTimeoutMs,
+    ).catch(() => false);
     await handle.disconnect();
   }
 
@@ -180,7 +198,10 @@ export class E2BSandbox implements Sandbox {
 
   private async isGone(): Promise<boolean> {
     try {
-      return !(await this.request((signal) => this.sdk.isRunning({ requestTimeoutMs: this.quickTimeoutMs, signal }), this.quickTimeoutMs));
+      return !(await this.request(
+        (signal) => this.sdk.isRunning({ requestTimeoutMs: this.quickTimeoutMs, signal }),
+        this.quickTimeoutMs,
+      ));
     } catch {
       return false; // unknown: report the original error instead
     }

@@ -74,9 +74,15 @@ export class E2BSandboxProvider implements SandboxProvider, SandboxLister {
         try {
           // E2B's lifetime clock starts when it creates the sandbox, never before this.
           requestedAt = Date.now();
-          return await withDeadline(this.requestTimeoutMs, (signal) => this.client.Sandbox.create(spec.template, { ...opts, signal }));
+          return await withDeadline(this.requestTimeoutMs, (signal) =>
+            this.client.Sandbox.create(spec.template, { ...opts, signal }),
+          );
         } catch (err) {
-          throw toSandboxError(err, { action: 'create the sandbox', template: spec.template, ...(agent !== undefined && { agent }) });
+          throw toSandboxError(err, {
+            action: 'create the sandbox',
+            template: spec.template,
+            ...(agent !== undefined && { agent }),
+          });
         }
       },
       isRetryable,
@@ -89,7 +95,11 @@ export class E2BSandboxProvider implements SandboxProvider, SandboxLister {
   /** Re-attaches to a running sandbox, e.g. after the app restarted. */
   async connect(id: string): Promise<Sandbox> {
     try {
-      return this.wrap(await withDeadline(this.requestTimeoutMs, (signal) => this.client.Sandbox.connect(id, { requestTimeoutMs: this.requestTimeoutMs, signal })));
+      return this.wrap(
+        await withDeadline(this.requestTimeoutMs, (signal) =>
+          this.client.Sandbox.connect(id, { requestTimeoutMs: this.requestTimeoutMs, signal }),
+        ),
+      );
     } catch (err) {
       throw toSandboxError(err, { action: `connect to sandbox ${id}` });
     }
@@ -119,7 +129,9 @@ export class E2BSandboxProvider implements SandboxProvider, SandboxLister {
   /** Kills a sandbox by id; one that no longer exists counts as killed. */
   async kill(id: string): Promise<void> {
     try {
-      await withDeadline(this.requestTimeoutMs, (signal) => this.client.Sandbox.kill(id, { requestTimeoutMs: this.requestTimeoutMs, signal }));
+      await withDeadline(this.requestTimeoutMs, (signal) =>
+        this.client.Sandbox.kill(id, { requestTimeoutMs: this.requestTimeoutMs, signal }),
+      );
     } catch (err) {
       throw toSandboxError(err, { action: `kill sandbox ${id}` });
     }

@@ -84,7 +84,10 @@ export class SandboxLifecycle {
       sandbox = await this.provider.connect(id);
     } catch (err) {
       // Mostly: killed already, or past its lifetime. Otherwise the orphan sweep kills it later.
-      this.log.info({ err, sandbox: id, why }, 'no sandbox to kill (gone already, or unreachable: the orphan sweep retries)');
+      this.log.info(
+        { err, sandbox: id, why },
+        'no sandbox to kill (gone already, or unreachable: the orphan sweep retries)',
+      );
       return;
     }
     await this.kill(sandbox, why);

@@ -40,7 +40,14 @@ export class LocalSandboxProvider implements SandboxProvider {
     if (known) return known;
     const dir = /^local-(issue-agent-sandbox-[A-Za-z0-9]+)$/.exec(id)?.[1];
     const home = dir && join(this.options.root ?? tmpdir(), dir);
-    if (!home || !(await stat(home).then((s) => s.isDirectory(), () => false))) throw new SandboxError(`the sandbox ${id} no longer exists`);
+    if (
+      !home ||
+      !(await stat(home).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+    )
+      throw new SandboxError(`the sandbox ${id} no longer exists`);
     const sandbox = new LocalSandbox(home, this.baseEnv(), 60 * 60_000, () => this.live.delete(id));
     this.live.set(id, sandbox);
     return sandbox;
@@ -58,7 +65,9 @@ export class LocalSandboxProvider implements SandboxProvider {
       await mkdir(root, { recursive: true });
       home = await mkdtemp(join(root, 'issue-agent-sandbox-'));
     } catch (err) {
-      throw new SandboxError(`the local sandbox could not be created: ${(err as Error).message}`, false, { cause: err });
+      throw new SandboxError(`the local sandbox could not be created: ${(err as Error).message}`, false, {
+        cause: err,
+      });
     }
     const sandbox = new LocalSandbox(home, this.baseEnv(spec.envs), spec.timeoutMs, () => this.live.delete(sandbox.id));
     this.live.set(sandbox.id, sandbox);
@@ -125,7 +134,9 @@ class LocalSandbox implements Sandbox {
         failure ??= err;
         killGroup(child);
       };
-      const timer = opts.timeoutMs ? setTimeout(() => stop(new CommandTimeoutError(opts.timeoutMs!)), opts.timeoutMs) : undefined;
+      const timer = opts.timeoutMs
+        ? setTimeout(() => stop(new CommandTimeoutError(opts.timeoutMs!)), opts.timeoutMs)
+        : undefined;
       const onAbort = () => stop(new CommandAbortedError());
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       child.on('error', (err) => (failure ??= err));

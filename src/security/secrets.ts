@@ -26,7 +26,8 @@ export function registerSecrets(env: Record<string, string | undefined>, redacto
 /** A PEM key may be logged line by line or with escaped newlines: know its body lines too. */
 function addPemLines(value: string, redactor: Redactor): void {
   if (!value.includes('PRIVATE KEY')) return;
-  for (const line of value.replace(/\\n/g, '\n').split('\n')) redactor.add(line.trim().length >= 40 ? line.trim() : undefined);
+  for (const line of value.replace(/\\n/g, '\n').split('\n'))
+    redactor.add(line.trim().length >= 40 ? line.trim() : undefined);
 }
 
 /** The key file's text (relative to the working directory, as Probot reads it); env validation reports a bad path. */

@@ -44,7 +44,10 @@ export function createLogger(options: LoggerOptions): Logger {
       hooks: {
         // Mask the message string too (formatters.log only sees the merge object).
         logMethod(args, method) {
-          method.apply(this, args.map((a) => (typeof a === 'string' ? redactor.redact(a) : a)) as Parameters<typeof method>);
+          method.apply(
+            this,
+            args.map((a) => (typeof a === 'string' ? redactor.redact(a) : a)) as Parameters<typeof method>,
+          );
         },
       },
     },

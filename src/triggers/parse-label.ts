@@ -11,7 +11,10 @@ export function parseLabel(labelName: string, config: Pick<RepoConfig, 'label' |
   const base = config.label.toLowerCase();
   if (label === base) return { kind: 'run', agent: config.agent, instructions: '' };
   if (!label.startsWith(`${base}:`)) return null;
-  const name = labelName.trim().slice(base.length + 1).trim();
+  const name = labelName
+    .trim()
+    .slice(base.length + 1)
+    .trim();
   if (name === '') return null;
   const choice = resolveAgent(name, config.agents);
   return choice.ok ? { kind: 'run', agent: choice.agent, instructions: '' } : { kind: 'unknown-agent', name };

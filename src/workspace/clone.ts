@@ -48,10 +48,16 @@ export async function cloneRepository(sandbox: Sandbox, options: CloneOptions): 
   }
   const cloned = await sandbox.run(safeGit(...args), { env, signal, timeoutMs });
   if (cloned.exitCode !== 0) {
-    throw new CloneError(`git clone of ${branch} failed: ${lastLines(cloned.stderr) || `exit code ${cloned.exitCode}`}`);
+    throw new CloneError(
+      `git clone of ${branch} failed: ${lastLines(cloned.stderr) || `exit code ${cloned.exitCode}`}`,
+    );
   }
 
-  const parsed = await sandbox.run(safeGit('rev-parse', 'HEAD', 'HEAD^{tree}'), { cwd: dir, env: { ...SAFE_GIT_ENV }, signal });
+  const parsed = await sandbox.run(safeGit('rev-parse', 'HEAD', 'HEAD^{tree}'), {
+    cwd: dir,
+    env: { ...SAFE_GIT_ENV },
+    signal,
+  });
   const [sha, treeSha] = parsed.stdout.trim().split('\n');
   if (parsed.exitCode !== 0 || !isObjectId(sha) || !isObjectId(treeSha)) {
     throw new CloneError(`the cloned repository has no readable HEAD: ${lastLines(parsed.stderr)}`);
@@ -66,7 +72,8 @@ function parseCloneUrl(raw: string): URL {
   } catch {
     throw new CloneError('the clone URL is not a valid URL');
   }
-  if (!['https:', 'http:', 'file:'].includes(url.protocol)) throw new CloneError(`unsupported clone URL scheme ${url.protocol}`);
+  if (!['https:', 'http:', 'file:'].includes(url.protocol))
+    throw new CloneError(`unsupported clone URL scheme ${url.protocol}`);
   // Credentials in the URL would be written to .git/config as the remote's URL.
   if (url.username || url.password) throw new CloneError('the clone URL must not contain credentials');
   return url;

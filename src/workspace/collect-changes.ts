@@ -39,7 +39,13 @@ export async function collectChanges(sandbox: Sandbox, options: CollectOptions):
 
   const fail = (message: string) => new CollectError(message);
   // Outside the repository, so nothing we write shows up as a change; mktemp picks a fresh name.
-  const made = await runChecked(sandbox, `mktemp -d -p ${quote(sandbox.home)} issue-agent-collect.XXXXXXXX`, dir, fail, signal);
+  const made = await runChecked(
+    sandbox,
+    `mktemp -d -p ${quote(sandbox.home)} issue-agent-collect.XXXXXXXX`,
+    dir,
+    fail,
+    signal,
+  );
   const tmp = made.stdout.trim();
   try {
     await runChecked(
@@ -81,19 +87,43 @@ async function toChanges(
   });
 }
 
-async function blobSizes(sandbox: Sandbox, dir: string, tmp: string, shas: string[], signal?: AbortSignal): Promise<Map<string, number>> {
+async function blobSizes(
+  sandbox: Sandbox,
+  dir: string,
+  tmp: string,
+  shas: string[],
+  signal?: AbortSignal,
+): Promise<Map<string, number>> {
   if (shas.length === 0) return new Map();
   await sandbox.writeFile(`${tmp}/all`, [...new Set(shas)].join('\n') + '\n');
   const fail = (message: string) => new CollectError(message);
-  const checked = await runChecked(sandbox, `${safeGit('cat-file', '--batch-check')} < ${quote(`${tmp}/all`)}`, dir, fail, signal);
+  const checked = await runChecked(
+    sandbox,
+    `${safeGit('cat-file', '--batch-check')} < ${quote(`${tmp}/all`)}`,
+    dir,
+    fail,
+    signal,
+  );
   return parseBatchCheck(checked.stdout);
 }
 
 /** Every blob in one git command, into a file read once: binary content never passes through a string. */
-async function readBlobs(sandbox: Sandbox, dir: string, tmp: string, shas: string[], signal?: AbortSignal): Promise<Map<string, Uint8Array>> {
+async function readBlobs(
+  sandbox: Sandbox,
+  dir: string,
+  tmp: string,
+  shas: string[],
+  signal?: AbortSignal,
+): Promise<Map<string, Uint8Array>> {
   if (shas.length === 0) return new Map();
   await sandbox.writeFile(`${tmp}/wanted`, shas.join('\n') + '\n');
   const fail = (message: string) => new CollectError(message);
-  await runChecked(sandbox, `${safeGit('cat-file', '--batch')} < ${quote(`${tmp}/wanted`)} > ${quote(`${tmp}/blobs`)}`, dir, fail, signal);
+  await runChecked(
+    sandbox,
+    `${safeGit('cat-file', '--batch')} < ${quote(`${tmp}/wanted`)} > ${quote(`${tmp}/blobs`)}`,
+    dir,
+    fail,
+    signal,
+  );
   return parseCatFileBatch(await sandbox.readFile(`${tmp}/blobs`));
 }

@@ -20,7 +20,13 @@ export function parseRawDiff(bytes: Uint8Array): RawDiffEntry[] {
     const meta = ascii.decode(fields[i]!);
     const match = /^:(\d{6}) (\d{6}) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])$/.exec(meta);
     if (!match) throw new Error(`unexpected git diff output: ${JSON.stringify(meta)}`);
-    entries.push({ oldMode: match[1]!, newMode: match[2]!, newSha: match[4]!, status: match[5]!, path: decodePath(fields[i + 1]!) });
+    entries.push({
+      oldMode: match[1]!,
+      newMode: match[2]!,
+      newSha: match[4]!,
+      status: match[5]!,
+      path: decodePath(fields[i + 1]!),
+    });
   }
   return entries;
 }

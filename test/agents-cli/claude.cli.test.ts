@@ -28,7 +28,8 @@ afterEach(async () => {
 
 function requireCli(): string {
   const bin = agentCliBinDir('claude');
-  if (!existsSync(join(bin, 'claude'))) throw new Error('the pinned claude CLI is not installed: run node scripts/install-agent-clis.mjs claude');
+  if (!existsSync(join(bin, 'claude')))
+    throw new Error('the pinned claude CLI is not installed: run node scripts/install-agent-clis.mjs claude');
   return bin;
 }
 
@@ -42,7 +43,11 @@ async function setUp(turns: (repo: string) => FakeTurn[]): Promise<{ s: Sandbox;
     timeoutMs: 5 * 60_000,
   });
   sandbox = s;
-  const base: AgentInput = { cwd: `${s.home}/repo`, promptFile: `${s.home}/prompt.md`, stateDir: `${s.home}/.agent-state` };
+  const base: AgentInput = {
+    cwd: `${s.home}/repo`,
+    promptFile: `${s.home}/prompt.md`,
+    stateDir: `${s.home}/.agent-state`,
+  };
   const init = await s.run('git init -q repo');
   expect(init.exitCode).toBe(0);
   const f = await startFakeAnthropic({ apiKey: KEY, turns: turns(base.cwd) });
@@ -50,7 +55,12 @@ async function setUp(turns: (repo: string) => FakeTurn[]): Promise<{ s: Sandbox;
   return { s, f, base };
 }
 
-async function run(s: Sandbox, input: AgentInput, env: Record<string, string>, prompt = PROMPT): Promise<{ result: AgentRunOutcome; events: AgentEvent[] }> {
+async function run(
+  s: Sandbox,
+  input: AgentInput,
+  env: Record<string, string>,
+  prompt = PROMPT,
+): Promise<{ result: AgentRunOutcome; events: AgentEvent[] }> {
   await s.writeFile(input.promptFile, prompt);
   const events: AgentEvent[] = [];
   const result = await runAgent(s, claudeDriver, input, { env, onEvent: (e) => events.push(e) });
@@ -68,9 +78,19 @@ const writeTurns = (repo: string): FakeTurn[] => [
 describe('claude CLI contract', () => {
   it('writes a file in the repository with its Write tool and reports session, cost and turns', async () => {
     const { s, f, base } = await setUp(writeTurns);
-    const { result, events } = await run(s, { ...base, model: 'claude-sonnet-4-5' }, { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: f.url, GITHUB_TOKEN: 'ghs_x' });
+    const { result, events } = await run(
+      s,
+      { ...base, model: 'claude-sonnet-4-5' },
+      { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: f.url, GITHUB_TOKEN: 'ghs_x' },
+    );
 
-    expect(result).toMatchObject({ ok: true, exitCode: 0, summary: 'I created hello.txt.', turns: 2, model: 'claude-sonnet-4-5' });
+    expect(result).toMatchObject({
+      ok: true,
+      exitCode: 0,
+      summary: 'I created hello.txt.',
+      turns: 2,
+      model: 'claude-sonnet-4-5',
+    });
     expect(result.sessionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(result.costUsd).toBeGreaterThan(0);
     expect(result.inputTokens).toBeGreaterThan(0);

@@ -26,9 +26,15 @@ async function startFake(agent: AgentName, repoDir: string): Promise<Fake> {
   if (agent === 'claude') {
     const fake = await startFakeAnthropic({
       apiKey: TEST_KEY,
-      turns: [[{ type: 'tool_use', name: 'Write', input: { file_path: `${repoDir}/${FILE.path}`, content: FILE.content } }], SUMMARY],
+      turns: [
+        [{ type: 'tool_use', name: 'Write', input: { file_path: `${repoDir}/${FILE.path}`, content: FILE.content } }],
+        SUMMARY,
+      ],
     });
-    return { env: { ANTHROPIC_API_KEY: TEST_KEY, ANTHROPIC_BASE_URL: fake.url, CLAUDE_CODE_MAX_RETRIES: '0' }, close: () => fake.close() };
+    return {
+      env: { ANTHROPIC_API_KEY: TEST_KEY, ANTHROPIC_BASE_URL: fake.url, CLAUDE_CODE_MAX_RETRIES: '0' },
+      close: () => fake.close(),
+    };
   }
   return startScenario(agent as ScenarioAgent, 'ok', repoDir);
 }
@@ -50,27 +56,37 @@ describe.each(AGENTS)('%s: trigger to pull request with the real CLI', (agent) =
     const probe = await startFake(agent, '/probe');
     const model = probe.model;
     await probe.close();
-    const h = await startApp({}, {
-      env: { ANTHROPIC_API_KEY: TEST_KEY, OPENAI_API_KEY: TEST_KEY },
-      provider: (): SandboxProvider => {
-        const local = new LocalSandboxProvider({ pathPrefix: [bin] });
-        return {
-          name: 'local',
-          create: async (spec) => {
-            const sb = await local.create(spec);
-            fake = await startFake(agent, `${sb.home}/repo`);
-            Object.assign(h.agentEnv, fake.env);
-            return sb;
-          },
-        };
+    const h = await startApp(
+      {},
+      {
+        env: { ANTHROPIC_API_KEY: TEST_KEY, OPENAI_API_KEY: TEST_KEY },
+        provider: (): SandboxProvider => {
+          const local = new LocalSandboxProvider({ pathPrefix: [bin] });
+          return {
+            name: 'local',
+            create: async (spec) => {
+              const sb = await local.create(spec);
+              fake = await startFake(agent, `${sb.home}/repo`);
+              Object.assign(h.agentEnv, fake.env);
+              return sb;
+            },
+          };
+        },
       },
-    });
+    );
     const remote = makeRemote({ 'README.md': '# Hello\n' });
     const gh = happyGitHub({
-      [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, model ? `model:\n  ${agent}: ${model}\n` : 'draft: false\n'],
+      [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [
+        200,
+        model ? `model:\n  ${agent}: ${model}\n` : 'draft: false\n',
+      ],
     });
 
-    await h.probot.receive({ id: `flow-${agent}`, name: 'issue_comment', payload: commentPayload(`/agent ${agent} write hello.txt`, { cloneUrl: remote.url }) as never });
+    await h.probot.receive({
+      id: `flow-${agent}`,
+      name: 'issue_comment',
+      payload: commentPayload(`/agent ${agent} write hello.txt`, { cloneUrl: remote.url }) as never,
+    });
     await h.app.idle();
 
     expect(statusEdits(gh).at(-1)).toMatch(/✅ Opened pull request #42/);

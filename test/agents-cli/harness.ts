@@ -8,7 +8,14 @@ import type { AgentEvent, AgentInput } from '../../src/agents/types.js';
 import { LocalSandboxProvider } from '../../src/sandbox/local.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { agentCliBinDir } from '../agent-clis.js';
-import { FILE, startScenario, type Mode, type RunningScenario, type ScenarioAgent, type ScenarioOptions } from './scenarios.js';
+import {
+  FILE,
+  startScenario,
+  type Mode,
+  type RunningScenario,
+  type ScenarioAgent,
+  type ScenarioOptions,
+} from './scenarios.js';
 
 /**
  * One local sandbox with a git repository, in which the real, pinned CLI of an agent runs
@@ -40,9 +47,21 @@ export function requireCli(agent: ScenarioAgent): string {
   return bin;
 }
 
-export async function openWorkspace(agent: ScenarioAgent, mode: Mode, options: ScenarioOptions = {}): Promise<CliWorkspace> {
-  const sandbox = await new LocalSandboxProvider({ pathPrefix: [requireCli(agent)] }).create({ template: agent, metadata: { test: agent }, timeoutMs: 10 * 60_000 });
-  const base: AgentInput = { cwd: `${sandbox.home}/repo`, promptFile: `${sandbox.home}/prompt.md`, stateDir: `${sandbox.home}/.agent-state` };
+export async function openWorkspace(
+  agent: ScenarioAgent,
+  mode: Mode,
+  options: ScenarioOptions = {},
+): Promise<CliWorkspace> {
+  const sandbox = await new LocalSandboxProvider({ pathPrefix: [requireCli(agent)] }).create({
+    template: agent,
+    metadata: { test: agent },
+    timeoutMs: 10 * 60_000,
+  });
+  const base: AgentInput = {
+    cwd: `${sandbox.home}/repo`,
+    promptFile: `${sandbox.home}/prompt.md`,
+    stateDir: `${sandbox.home}/.agent-state`,
+  };
   const init = await sandbox.run('git init -q repo');
   if (init.exitCode !== 0) throw new Error(`git init failed: ${init.stderr}`);
   const scenario = await startScenario(agent, mode, base.cwd, options);
@@ -67,7 +86,8 @@ export async function openWorkspace(agent: ScenarioAgent, mode: Mode, options: S
     async generatedFiles() {
       const out: string[] = [];
       for (const input of inputs) {
-        for (const f of driver.files(input, scenario.env)) out.push(Buffer.from(await sandbox.readFile(f.path)).toString('utf8'));
+        for (const f of driver.files(input, scenario.env))
+          out.push(Buffer.from(await sandbox.readFile(f.path)).toString('utf8'));
       }
       return out;
     },

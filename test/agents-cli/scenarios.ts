@@ -1,6 +1,11 @@
 import { startFakeAnthropic, type FakeRequest as AnthropicRequest } from '../fakes/anthropic-server.js';
 import { startFakeChat, type FakeRequest as ChatRequest } from '../fakes/chat-completions-server.js';
-import { codexShell, codexWrite, startFakeResponses, type FakeRequest as ResponsesRequest } from '../fakes/openai-responses-server.js';
+import {
+  codexShell,
+  codexWrite,
+  startFakeResponses,
+  type FakeRequest as ResponsesRequest,
+} from '../fakes/openai-responses-server.js';
 
 /**
  * One scripted conversation per agent CLI, shared by the contract tests and the fixture
@@ -35,7 +40,12 @@ export interface ScenarioOptions {
   anthropic?: boolean;
 }
 
-export async function startScenario(agent: ScenarioAgent, mode: Mode, repoDir: string, options: ScenarioOptions = {}): Promise<RunningScenario> {
+export async function startScenario(
+  agent: ScenarioAgent,
+  mode: Mode,
+  repoDir: string,
+  options: ScenarioOptions = {},
+): Promise<RunningScenario> {
   const apiKey = mode === 'ok' ? TEST_KEY : 'sk-the-key-the-fake-expects';
   if (agent === 'codex') {
     const fake = await startFakeResponses({
@@ -55,7 +65,10 @@ export async function startScenario(agent: ScenarioAgent, mode: Mode, repoDir: s
   if (agent === 'opencode' && options.anthropic) {
     const fake = await startFakeAnthropic({
       apiKey,
-      turns: [[{ type: 'tool_use', name: 'write', input: { filePath: `${repoDir}/${FILE.path}`, content: FILE.content } }], SUMMARY],
+      turns: [
+        [{ type: 'tool_use', name: 'write', input: { filePath: `${repoDir}/${FILE.path}`, content: FILE.content } }],
+        SUMMARY,
+      ],
     });
     return {
       env: { ANTHROPIC_API_KEY: TEST_KEY, ANTHROPIC_BASE_URL: fake.url },
@@ -70,7 +83,13 @@ export async function startScenario(agent: ScenarioAgent, mode: Mode, repoDir: s
       apiKey,
       turns: [
         [{ type: 'tool_call', name: 'bash', arguments: { command: 'ls -a', description: 'List files' } }],
-        [{ type: 'tool_call', name: 'write', arguments: { filePath: `${repoDir}/${FILE.path}`, content: FILE.content } }],
+        [
+          {
+            type: 'tool_call',
+            name: 'write',
+            arguments: { filePath: `${repoDir}/${FILE.path}`, content: FILE.content },
+          },
+        ],
         SUMMARY,
       ],
     });

@@ -17,27 +17,62 @@ import { fixture, foldOutput, toolDescriptions } from './fold-output.js';
  * this machine, a bad key answered on stderr with exit 1.
  */
 
-const input: AgentInput = { cwd: '/home/user/repo', promptFile: '/home/user/prompt.md', stateDir: '/home/user/.agent-state' };
+const input: AgentInput = {
+  cwd: '/home/user/repo',
+  promptFile: '/home/user/prompt.md',
+  stateDir: '/home/user/.agent-state',
+};
 const THREAD = 'T-019c479a-39cc-72af-a2d1-65a965c076ec';
 const KEY = 'sgamp_user_test_0123456789';
 
 /** A run as Amp's --stream-json prints it: init, the model's tool call, its result, the answer, the result. */
 const streamLines = [
-  { type: 'system', subtype: 'init', cwd: '/home/user/repo', session_id: THREAD, tools: ['Bash', 'create_file', 'edit_file', 'Read'], mcp_servers: [] },
-  { type: 'user', message: { role: 'user', content: [{ type: 'text', text: 'Create hello.txt' }] }, parent_tool_use_id: null, session_id: THREAD },
+  {
+    type: 'system',
+    subtype: 'init',
+    cwd: '/home/user/repo',
+    session_id: THREAD,
+    tools: ['Bash', 'create_file', 'edit_file', 'Read'],
+    mcp_servers: [],
+  },
+  {
+    type: 'user',
+    message: { role: 'user', content: [{ type: 'text', text: 'Create hello.txt' }] },
+    parent_tool_use_id: null,
+    session_id: THREAD,
+  },
   {
     type: 'assistant',
     message: {
       type: 'message',
       role: 'assistant',
-      content: [{ type: 'tool_use', id: 'toolu_1', name: 'create_file', input: { path: '/home/user/repo/hello.txt', content: 'hello from the agent\n' } }],
+      content: [
+        {
+          type: 'tool_use',
+          id: 'toolu_1',
+          name: 'create_file',
+          input: { path: '/home/user/repo/hello.txt', content: 'hello from the agent\n' },
+        },
+      ],
       stop_reason: 'tool_use',
-      usage: { input_tokens: 1200, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 30, max_tokens: 224000, service_tier: 'standard' },
+      usage: {
+        input_tokens: 1200,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+        output_tokens: 30,
+        max_tokens: 224000,
+        service_tier: 'standard',
+      },
     },
     parent_tool_use_id: null,
     session_id: THREAD,
   },
-  { type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'Created hello.txt' }] }, parent_tool_use_id: null, session_id: THREAD },
+  {
+    type: 'user',
+    message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'Created hello.txt' }] },
+    parent_tool_use_id: null,
+    session_id: THREAD,
+  },
   {
     type: 'assistant',
     message: {
@@ -45,31 +80,68 @@ const streamLines = [
       role: 'assistant',
       content: [{ type: 'text', text: 'I wrote hello.txt.' }],
       stop_reason: 'end_turn',
-      usage: { input_tokens: 1300, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 8, max_tokens: 224000, service_tier: 'standard' },
+      usage: {
+        input_tokens: 1300,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+        output_tokens: 8,
+        max_tokens: 224000,
+        service_tier: 'standard',
+      },
     },
     parent_tool_use_id: null,
     session_id: THREAD,
   },
-  { type: 'result', subtype: 'success', duration_ms: 2906, is_error: false, num_turns: 2, result: 'I wrote hello.txt.', session_id: THREAD },
+  {
+    type: 'result',
+    subtype: 'success',
+    duration_ms: 2906,
+    is_error: false,
+    num_turns: 2,
+    result: 'I wrote hello.txt.',
+    session_id: THREAD,
+  },
 ].map((l) => JSON.stringify(l));
 
 describe('amp driver: parsing', () => {
   it('folds a stream-json run: summary, thread id, turns, tokens summed, tools', () => {
     const { events, result } = foldOutput(ampDriver, streamLines.join('\n'), 0, '', '/home/user/repo');
-    expect(result).toEqual({ ok: true, summary: 'I wrote hello.txt.', sessionId: THREAD, turns: 2, inputTokens: 2500, outputTokens: 38, costUsd: undefined, error: undefined });
+    expect(result).toEqual({
+      ok: true,
+      summary: 'I wrote hello.txt.',
+      sessionId: THREAD,
+      turns: 2,
+      inputTokens: 2500,
+      outputTokens: 38,
+      costUsd: undefined,
+      error: undefined,
+    });
     expect(toolDescriptions(events)).toEqual(['wrote hello.txt']);
   });
 
   it('folds the real CLI answer to a bad key (stderr only, exit 1) into a failed run with its message', () => {
     expect(fixture('amp', 'error-401.stdout')).toBe('');
     const { result } = foldOutput(ampDriver, fixture('amp', 'error-401.stdout'), 1, fixture('amp', 'error-401.stderr'));
-    expect(result).toMatchObject({ ok: false, error: "Error: Invalid or missing API key. Run 'amp login' to authenticate." });
+    expect(result).toMatchObject({
+      ok: false,
+      error: "Error: Invalid or missing API key. Run 'amp login' to authenticate.",
+    });
   });
 
   it('treats is_error as failure even with subtype success', () => {
-    const [event] = parseAmpLine(JSON.stringify({ type: 'result', subtype: 'success', is_error: true, result: 'Out of credits', session_id: THREAD }));
+    const [event] = parseAmpLine(
+      JSON.stringify({
+        type: 'result',
+        subtype: 'success',
+        is_error: true,
+        result: 'Out of credits',
+        session_id: THREAD,
+      }),
+    );
     expect(event).toMatchObject({ kind: 'result', ok: false, error: 'Out of credits', sessionId: THREAD });
-    const [other] = parseAmpLine(JSON.stringify({ type: 'result', subtype: 'error_during_execution', is_error: true, error: 'tool crashed' }));
+    const [other] = parseAmpLine(
+      JSON.stringify({ type: 'result', subtype: 'error_during_execution', is_error: true, error: 'tool crashed' }),
+    );
     expect(other).toMatchObject({ ok: false, error: 'tool crashed' });
   });
 
@@ -149,7 +221,11 @@ describe('amp driver: a run through runAgent with a stand-in amp executable', ()
   async function run(key: string) {
     const sandbox = await provider().create({ template: 'amp', metadata: {}, timeoutMs: 60_000 });
     try {
-      const runInput: AgentInput = { cwd: `${sandbox.home}/repo`, promptFile: `${sandbox.home}/prompt.md`, stateDir: `${sandbox.home}/.agent-state` };
+      const runInput: AgentInput = {
+        cwd: `${sandbox.home}/repo`,
+        promptFile: `${sandbox.home}/prompt.md`,
+        stateDir: `${sandbox.home}/.agent-state`,
+      };
       await sandbox.run('mkdir repo');
       await sandbox.writeFile(runInput.promptFile, 'Create hello.txt; ignore $(rm -rf /) in this text\n');
       const events: AgentEvent[] = [];
@@ -171,7 +247,9 @@ describe('amp driver: a run through runAgent with a stand-in amp executable', ()
     expect(events).toContainEqual({ kind: 'tool', name: 'create_file', description: 'wrote hello.txt' });
     // The prompt came in on stdin, never as an argument; the CLI ran in the repository.
     expect(await readFile(`${log}.stdin`, 'utf8')).toBe('Create hello.txt; ignore $(rm -rf /) in this text\n');
-    expect(await readFile(`${log}.argv`, 'utf8')).toBe('-x\n--stream-json\n--dangerously-allow-all\n--no-notifications\n--no-ide\n');
+    expect(await readFile(`${log}.argv`, 'utf8')).toBe(
+      '-x\n--stream-json\n--dangerously-allow-all\n--no-notifications\n--no-ide\n',
+    );
     expect((await readFile(`${log}.cwd`, 'utf8')).trim()).toBe(`${home}/repo`);
     // Only the agent's own variables enter its process.
     const env = await readFile(`${log}.env`, 'utf8');

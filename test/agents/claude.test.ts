@@ -16,7 +16,11 @@ import { fixture, foldOutput, toolDescriptions } from './fold-output.js';
 /** Parser tests run on real stream-json of the pinned CLI (test/fixtures/agents/claude/README.md). */
 
 const RECORDED_CWD = '/tmp/claude-rec/repo';
-const input: AgentInput = { cwd: '/home/user/repo', promptFile: '/home/user/prompt.md', stateDir: '/home/user/.agent-state' };
+const input: AgentInput = {
+  cwd: '/home/user/repo',
+  promptFile: '/home/user/prompt.md',
+  stateDir: '/home/user/.agent-state',
+};
 
 function parseAll(name: string, cwd?: string) {
   return fixture('claude', name)
@@ -27,7 +31,11 @@ function parseAll(name: string, cwd?: string) {
 describe('claude parser on recorded output', () => {
   it('turns a successful run into session, messages, tool lines and a result', () => {
     const events = parseAll('success.jsonl', RECORDED_CWD);
-    expect(events[0]).toEqual({ kind: 'session', sessionId: 'd2ce042b-6bd7-4740-a087-b9e1196c515d', model: 'claude-opus-5-5' });
+    expect(events[0]).toEqual({
+      kind: 'session',
+      sessionId: 'd2ce042b-6bd7-4740-a087-b9e1196c515d',
+      model: 'claude-opus-5-5',
+    });
     expect(events.filter((e) => e.kind === 'message')).toEqual([
       { kind: 'message', text: 'I will add the file.' },
       { kind: 'message', text: 'Added src/hello.txt with a one-line greeting.' },
@@ -68,7 +76,11 @@ describe('claude parser on recorded output', () => {
     const { events, result } = foldOutput(claudeDriver, fixture('claude', 'auth-error.jsonl'), 1);
     expect(events.filter((e) => e.kind === 'message')).toEqual([]);
     expect(events).toContainEqual({ kind: 'error', message: 'Invalid API key · Fix external API key' });
-    expect(result).toMatchObject({ ok: false, error: 'Invalid API key · Fix external API key', sessionId: 'c66ec09b-8ffc-4c4f-9793-caaf6210db70' });
+    expect(result).toMatchObject({
+      ok: false,
+      error: 'Invalid API key · Fix external API key',
+      sessionId: 'c66ec09b-8ffc-4c4f-9793-caaf6210db70',
+    });
   });
 
   it('is a failure on is_error even if the CLI exited 0', () => {
@@ -89,10 +101,19 @@ describe('claude parser on recorded output', () => {
   });
 
   it('says nothing for api_retry, user and unknown lines, and for non-JSON lines', () => {
-    const retry = fixture('claude', 'auth-error.jsonl').split('\n').find((l) => l.includes('"api_retry"'));
+    const retry = fixture('claude', 'auth-error.jsonl')
+      .split('\n')
+      .find((l) => l.includes('"api_retry"'));
     expect(retry).toBeDefined();
     expect(parseClaudeLine(retry ?? '')).toEqual([]);
-    for (const line of ['', 'Warning: something', '[1,2]', '{not json', '{"type":"user","message":{"content":[]}}', '{"type":"stream_event"}']) {
+    for (const line of [
+      '',
+      'Warning: something',
+      '[1,2]',
+      '{not json',
+      '{"type":"user","message":{"content":[]}}',
+      '{"type":"stream_event"}',
+    ]) {
       expect(parseClaudeLine(line)).toEqual([]);
     }
   });
@@ -147,7 +168,13 @@ describe('claude command and env', () => {
   });
 
   it('adds model and resume flags', () => {
-    expect(claudeDriver.command({ ...input, model: 'claude-sonnet-4-5', resumeSessionId: 'd2ce042b-6bd7-4740-a087-b9e1196c515d' })).toBe(
+    expect(
+      claudeDriver.command({
+        ...input,
+        model: 'claude-sonnet-4-5',
+        resumeSessionId: 'd2ce042b-6bd7-4740-a087-b9e1196c515d',
+      }),
+    ).toBe(
       'claude -p --output-format stream-json --verbose --dangerously-skip-permissions --model claude-sonnet-4-5 --resume d2ce042b-6bd7-4740-a087-b9e1196c515d < /home/user/prompt.md',
     );
   });
@@ -155,13 +182,29 @@ describe('claude command and env', () => {
   it('quotes every word: bash hands hostile values to claude as literal arguments and the file as stdin', () => {
     const dir = mkdtempSync(join(tmpdir(), 'claude-cmd-'));
     const promptFile = join(dir, "it's a `prompt` $(id).md");
-    const prompt = "Fix it; rm -rf / $(touch pwned) 'quoted' \"double\"\n";
+    const prompt = 'Fix it; rm -rf / $(touch pwned) \'quoted\' "double"\n';
     writeFileSync(promptFile, prompt);
     const hostile: AgentInput = { ...input, model: "m'; touch pwned #", resumeSessionId: '$(id)', promptFile };
     // A shell function stands in for claude: it prints its arguments, then its stdin.
-    const out = execFileSync('bash', ['-c', `claude() { printf '%s\\n' "$@"; echo ---; cat; }; ${claudeDriver.command(hostile)}`], { cwd: dir, encoding: 'utf8' });
+    const out = execFileSync(
+      'bash',
+      ['-c', `claude() { printf '%s\\n' "$@"; echo ---; cat; }; ${claudeDriver.command(hostile)}`],
+      { cwd: dir, encoding: 'utf8' },
+    );
     expect(out).toBe(
-      ['-p', '--output-format', 'stream-json', '--verbose', '--dangerously-skip-permissions', '--model', hostile.model, '--resume', '$(id)', '---', prompt].join('\n'),
+      [
+        '-p',
+        '--output-format',
+        'stream-json',
+        '--verbose',
+        '--dangerously-skip-permissions',
+        '--model',
+        hostile.model,
+        '--resume',
+        '$(id)',
+        '---',
+        prompt,
+      ].join('\n'),
     );
     expect(existsSync(join(dir, 'pwned'))).toBe(false);
   });
@@ -205,9 +248,17 @@ describe('runAgent with a stand-in claude', () => {
   async function withStandIn(body: string): Promise<{ sandbox: Sandbox; input: AgentInput }> {
     const bin = mkdtempSync(join(tmpdir(), 'claude-bin-'));
     writeFileSync(join(bin, 'claude'), `#!/bin/bash\n${body}\n`, { mode: 0o755 });
-    const sandbox = await new LocalSandboxProvider({ pathPrefix: [bin] }).create({ template: 'claude', metadata: {}, timeoutMs: 60_000 });
+    const sandbox = await new LocalSandboxProvider({ pathPrefix: [bin] }).create({
+      template: 'claude',
+      metadata: {},
+      timeoutMs: 60_000,
+    });
     sandboxes.push(sandbox);
-    const runInput: AgentInput = { cwd: `${sandbox.home}/repo`, promptFile: `${sandbox.home}/prompt.md`, stateDir: `${sandbox.home}/.agent-state` };
+    const runInput: AgentInput = {
+      cwd: `${sandbox.home}/repo`,
+      promptFile: `${sandbox.home}/prompt.md`,
+      stateDir: `${sandbox.home}/.agent-state`,
+    };
     await sandbox.writeFile(`${runInput.cwd}/README.md`, '# repo\n');
     await sandbox.writeFile(runInput.promptFile, 'Fix the pager; $(touch pwned)\n');
     return { sandbox, input: runInput };
@@ -219,13 +270,31 @@ describe('runAgent with a stand-in claude', () => {
     const { sandbox, input: runInput } = await withStandIn(
       `printf '%s\\n' "$@" > "$HOME/argv"; cat > "$HOME/stdin"; env > "$HOME/env"; pwd > "$HOME/pwd"; cat ${recorded('success.jsonl')}`,
     );
-    const result = await runAgent(sandbox, claudeDriver, { ...runInput, model: 'claude-sonnet-4-5' }, {
-      env: { ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_AUTH_TOKEN: '', ANTHROPIC_BASE_URL: 'http://gw', GITHUB_TOKEN: 'ghs_secret', PRIVATE_KEY: 'pk' },
-    });
+    const result = await runAgent(
+      sandbox,
+      claudeDriver,
+      { ...runInput, model: 'claude-sonnet-4-5' },
+      {
+        env: {
+          ANTHROPIC_API_KEY: 'sk-ant-test',
+          ANTHROPIC_AUTH_TOKEN: '',
+          ANTHROPIC_BASE_URL: 'http://gw',
+          GITHUB_TOKEN: 'ghs_secret',
+          PRIVATE_KEY: 'pk',
+        },
+      },
+    );
     expect(result.ok).toBe(true);
     const read = async (p: string) => Buffer.from(await sandbox.readFile(p)).toString('utf8');
     const env = (await read('env')).split('\n');
-    expect(env).toEqual(expect.arrayContaining(['ANTHROPIC_API_KEY=sk-ant-test', 'ANTHROPIC_BASE_URL=http://gw', 'IS_SANDBOX=1', 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1']));
+    expect(env).toEqual(
+      expect.arrayContaining([
+        'ANTHROPIC_API_KEY=sk-ant-test',
+        'ANTHROPIC_BASE_URL=http://gw',
+        'IS_SANDBOX=1',
+        'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1',
+      ]),
+    );
     expect(env.join('\n')).not.toMatch(/GITHUB_TOKEN|PRIVATE_KEY|ANTHROPIC_AUTH_TOKEN/);
     expect((await read('argv')).split('\n')).toContain('claude-sonnet-4-5');
     expect(await read('stdin')).toBe('Fix the pager; $(touch pwned)\n');
@@ -246,7 +315,13 @@ describe('runAgent with a stand-in claude', () => {
       .split('\n')
       .flatMap((l) => parseClaudeLine(l, { cwd: runInput.cwd }));
     expect(seen).toEqual(whole);
-    expect(result).toMatchObject({ ok: true, exitCode: 0, sessionId: 'd2ce042b-6bd7-4740-a087-b9e1196c515d', costUsd: 0.15106, turns: 3 });
+    expect(result).toMatchObject({
+      ok: true,
+      exitCode: 0,
+      sessionId: 'd2ce042b-6bd7-4740-a087-b9e1196c515d',
+      costUsd: 0.15106,
+      turns: 3,
+    });
   });
 
   it('streams: an event reaches onEvent while the CLI is still running', async () => {
@@ -292,7 +367,9 @@ tail -n +2 ${recorded('success.jsonl')}`,
 
   it('takes the error from stderr when the CLI failed without saying why on stdout', async () => {
     const message = '--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons';
-    const { sandbox, input: runInput } = await withStandIn(`printf '\\e[31m%s\\e[0m\\n\\n' ${quote(message)} >&2; exit 1`);
+    const { sandbox, input: runInput } = await withStandIn(
+      `printf '\\e[31m%s\\e[0m\\n\\n' ${quote(message)} >&2; exit 1`,
+    );
     const result = await runAgent(sandbox, claudeDriver, runInput, { env: {} });
     expect(result).toMatchObject({ ok: false, exitCode: 1, error: message, stderrTail: message });
   });
@@ -314,7 +391,11 @@ describe('runAgent with any driver', () => {
         },
       };
       await sandbox.writeFile('repo/.keep', '');
-      const runInput: AgentInput = { cwd: `${sandbox.home}/repo`, promptFile: `${sandbox.home}/p.md`, stateDir: `${sandbox.home}/state` };
+      const runInput: AgentInput = {
+        cwd: `${sandbox.home}/repo`,
+        promptFile: `${sandbox.home}/p.md`,
+        stateDir: `${sandbox.home}/state`,
+      };
       const result = await runAgent(sandbox, driver, runInput, { env: {} });
       expect(finished).toEqual([['{"a":1}', 2, 'oops\n']]);
       expect(result).toMatchObject({ ok: false, summary: '{"a":1}', exitCode: 2, error: 'oops', stderrTail: 'oops' });
@@ -326,8 +407,16 @@ describe('runAgent with any driver', () => {
   it('rejects with the error of a throwing onEvent after the run, instead of crashing', async () => {
     const sandbox = await new LocalSandboxProvider().create({ template: 't', metadata: {}, timeoutMs: 60_000 });
     try {
-      const driver: AgentDriver = { ...claudeDriver, command: () => 'echo one; echo two', parse: (line) => [{ kind: 'message', text: line }] };
-      const runInput: AgentInput = { cwd: sandbox.home, promptFile: `${sandbox.home}/p.md`, stateDir: `${sandbox.home}/state` };
+      const driver: AgentDriver = {
+        ...claudeDriver,
+        command: () => 'echo one; echo two',
+        parse: (line) => [{ kind: 'message', text: line }],
+      };
+      const runInput: AgentInput = {
+        cwd: sandbox.home,
+        promptFile: `${sandbox.home}/p.md`,
+        stateDir: `${sandbox.home}/state`,
+      };
       const seen: string[] = [];
       const run = runAgent(sandbox, driver, runInput, {
         env: {},

@@ -3,7 +3,11 @@ import { codexConfig, codexDriver, parseCodexLine, unwrapShell } from '../../src
 import type { AgentInput } from '../../src/agents/types.js';
 import { fixture, foldOutput, recordedCwd, toolDescriptions } from './fold-output.js';
 
-const input: AgentInput = { cwd: '/home/user/repo', promptFile: '/home/user/prompt.md', stateDir: '/home/user/.agent-state' };
+const input: AgentInput = {
+  cwd: '/home/user/repo',
+  promptFile: '/home/user/prompt.md',
+  stateDir: '/home/user/.agent-state',
+};
 const KEY = 'sk-secret-value-123';
 
 describe('codex driver: parsing recorded output of codex 0.169', () => {
@@ -15,26 +19,40 @@ describe('codex driver: parsing recorded output of codex 0.169', () => {
     expect(result.error).toBeUndefined();
     expect(toolDescriptions(events)).toEqual(['ran `ls -a`', 'created hello.txt']);
     // Without the repository path, paths stay as Codex printed them.
-    expect(toolDescriptions(foldOutput(codexDriver, stdout, 0).events)[1]).toBe(`created ${recordedCwd(stdout)}/hello.txt`);
+    expect(toolDescriptions(foldOutput(codexDriver, stdout, 0).events)[1]).toBe(
+      `created ${recordedCwd(stdout)}/hello.txt`,
+    );
   });
 
   it('folds a 401 into a failed run with the message Codex printed', () => {
-    const { result } = foldOutput(codexDriver, fixture('codex', 'error-401.stdout'), 1, fixture('codex', 'error-401.stderr'));
+    const { result } = foldOutput(
+      codexDriver,
+      fixture('codex', 'error-401.stdout'),
+      1,
+      fixture('codex', 'error-401.stderr'),
+    );
     expect(result.ok).toBe(false);
     expect(result.error).toMatch(/^unexpected status 401 Unauthorized: Incorrect API key provided/);
     expect(result.sessionId).toBeDefined();
   });
 
   it('takes the reason from stderr when Codex dies before a turn', () => {
-    const { result } = foldOutput(codexDriver, '', 2, "error: unexpected argument '--bogus' found\n\nUsage: codex exec [OPTIONS] [PROMPT]\n");
+    const { result } = foldOutput(
+      codexDriver,
+      '',
+      2,
+      "error: unexpected argument '--bogus' found\n\nUsage: codex exec [OPTIONS] [PROMPT]\n",
+    );
     expect(result).toMatchObject({ ok: false, error: expect.stringContaining("unexpected argument '--bogus'") });
   });
 
   it('ignores lines that are not JSON events, and reports failed commands', () => {
     expect(parseCodexLine('WARNING: proceeding')).toEqual([]);
-    expect(parseCodexLine('{"type":"item.completed","item":{"type":"command_execution","command":"/bin/bash -lc \'npm test\'","exit_code":1,"status":"failed"}}')).toEqual([
-      { kind: 'tool', name: 'shell', description: 'ran `npm test` (exit 1)' },
-    ]);
+    expect(
+      parseCodexLine(
+        '{"type":"item.completed","item":{"type":"command_execution","command":"/bin/bash -lc \'npm test\'","exit_code":1,"status":"failed"}}',
+      ),
+    ).toEqual([{ kind: 'tool', name: 'shell', description: 'ran `npm test` (exit 1)' }]);
   });
 
   it('unwraps the shell Codex reports commands in', () => {
@@ -80,18 +98,24 @@ describe('codex driver: command, env and files', () => {
   });
 
   it('prefers CODEX_API_KEY as the gateway key variable when it is set', () => {
-    expect(codexConfig({ CODEX_API_KEY: KEY, OPENAI_API_KEY: 'other', OPENAI_BASE_URL: 'http://gw/v1' })).toContain('env_key = "CODEX_API_KEY"');
+    expect(codexConfig({ CODEX_API_KEY: KEY, OPENAI_API_KEY: 'other', OPENAI_BASE_URL: 'http://gw/v1' })).toContain(
+      'env_key = "CODEX_API_KEY"',
+    );
   });
 
   it('without a gateway uses the built-in provider, which reads only CODEX_API_KEY', () => {
     expect(codexConfig({ OPENAI_API_KEY: KEY })).not.toContain('model_provider');
-    expect(codexDriver.env(input, { OPENAI_API_KEY: KEY })).toEqual({ CODEX_HOME: '/home/user/.agent-state/codex', CODEX_API_KEY: KEY });
+    expect(codexDriver.env(input, { OPENAI_API_KEY: KEY })).toEqual({
+      CODEX_HOME: '/home/user/.agent-state/codex',
+      CODEX_API_KEY: KEY,
+    });
     expect(codexDriver.env(input, { CODEX_API_KEY: KEY })).toEqual({ CODEX_HOME: '/home/user/.agent-state/codex' });
   });
 
   it('needs CODEX_API_KEY or OPENAI_API_KEY and passes nothing else', () => {
     // Whatever the model: every one goes to OpenAI or to the gateway with the same key.
-    for (const model of [undefined, 'gpt-5', 'fake-coder']) expect(codexDriver.requiredEnv(model, {})).toEqual([['CODEX_API_KEY', 'OPENAI_API_KEY']]);
+    for (const model of [undefined, 'gpt-5', 'fake-coder'])
+      expect(codexDriver.requiredEnv(model, {})).toEqual([['CODEX_API_KEY', 'OPENAI_API_KEY']]);
     expect([...codexDriver.passEnv].sort()).toEqual(['CODEX_API_KEY', 'OPENAI_API_KEY', 'OPENAI_BASE_URL']);
   });
 });

@@ -15,7 +15,13 @@ export function fixture(agent: string, name: string): string {
  * What the pipeline makes of a finished CLI's output: every line parsed (with the repository
  * `cwd` the CLI ran in, when given), then finish, folded.
  */
-export function foldOutput(driver: AgentDriver, stdout: string, exitCode: number, stderr = '', cwd?: string): { events: AgentEvent[]; result: AgentRunResult } {
+export function foldOutput(
+  driver: AgentDriver,
+  stdout: string,
+  exitCode: number,
+  stderr = '',
+  cwd?: string,
+): { events: AgentEvent[]; result: AgentRunResult } {
   const events = stdout.split('\n').flatMap((line) => driver.parse(line, cwd === undefined ? undefined : { cwd }));
   events.push(...(driver.finish?.(stdout, exitCode, stderr) ?? []));
   return { events, result: foldEvents(events, exitCode) };

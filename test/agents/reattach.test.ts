@@ -25,10 +25,22 @@ describe('hand-over and re-attach', () => {
     const [init, write, result] = claudeLines('Fixed it.');
     const bin = mkdtempSync(join(tmpdir(), 'claude-bin-'));
     const say = (line: string) => `printf '%s\\n' ${quote(line)}`;
-    writeFileSync(join(bin, 'claude'), ['#!/bin/bash', 'cat > /dev/null', say(init!), 'sleep 1', say(write!), 'sleep 3', say(result!)].join('\n'), { mode: 0o755 });
-    const sandbox = await new LocalSandboxProvider({ pathPrefix: [bin] }).create({ template: 'claude', metadata: {}, timeoutMs: 60_000 });
+    writeFileSync(
+      join(bin, 'claude'),
+      ['#!/bin/bash', 'cat > /dev/null', say(init!), 'sleep 1', say(write!), 'sleep 3', say(result!)].join('\n'),
+      { mode: 0o755 },
+    );
+    const sandbox = await new LocalSandboxProvider({ pathPrefix: [bin] }).create({
+      template: 'claude',
+      metadata: {},
+      timeoutMs: 60_000,
+    });
     sandboxes.push(sandbox);
-    const input: AgentInput = { cwd: `${sandbox.home}/repo`, promptFile: `${sandbox.home}/prompt.md`, stateDir: `${sandbox.home}/.agent-state` };
+    const input: AgentInput = {
+      cwd: `${sandbox.home}/repo`,
+      promptFile: `${sandbox.home}/prompt.md`,
+      stateDir: `${sandbox.home}/.agent-state`,
+    };
     await sandbox.writeFile(`${input.cwd}/README.md`, '# repo\n');
     await sandbox.writeFile(input.promptFile, 'Fix it.\n');
     // As the pipeline does: the output is kept in the agent's state directory.
@@ -37,21 +49,33 @@ describe('hand-over and re-attach', () => {
 
     const handover = new AbortController();
     const first: AgentEvent[] = [];
-    const running = runAgent(sandbox, claudeDriver, input, { env: { ANTHROPIC_API_KEY: 'sk-ant-test' }, keepOutputIn: dir, handover: handover.signal, onEvent: (e) => first.push(e) });
+    const running = runAgent(sandbox, claudeDriver, input, {
+      env: { ANTHROPIC_API_KEY: 'sk-ant-test' },
+      keepOutputIn: dir,
+      handover: handover.signal,
+      onEvent: (e) => first.push(e),
+    });
     while (!first.some((e) => e.kind === 'session')) await new Promise((r) => setTimeout(r, 20));
     handover.abort(new Error('handed over'));
     await expect(running).rejects.toThrow('handed over');
 
     const started = Date.now();
     const seen: { event: AgentEvent; at: number }[] = [];
-    const outcome = await reattachAgent(sandbox, claudeDriver, input, { dir, onEvent: (event) => seen.push({ event, at: Date.now() - started }) });
+    const outcome = await reattachAgent(sandbox, claudeDriver, input, {
+      dir,
+      onEvent: (event) => seen.push({ event, at: Date.now() - started }),
+    });
     const ended = Date.now() - started;
     // The Write came while the agent still ran (about 3 s before its end; tail may poll once a second), not all at the end.
     const wrote = seen.find((s) => s.event.kind === 'tool');
     expect(wrote?.event).toMatchObject({ kind: 'tool', description: expect.stringContaining('src/pager.ts') });
     expect(ended - wrote!.at).toBeGreaterThan(1_000);
     // Every line once: the session, the Write, the result.
-    expect(seen.map((s) => s.event.kind).filter((k) => k === 'session' || k === 'tool' || k === 'result')).toEqual(['session', 'tool', 'result']);
+    expect(seen.map((s) => s.event.kind).filter((k) => k === 'session' || k === 'tool' || k === 'result')).toEqual([
+      'session',
+      'tool',
+      'result',
+    ]);
     expect(outcome).toMatchObject({ ok: true, summary: 'Fixed it.', sessionId: 'sess-123', exitCode: 0 });
   });
 });

@@ -21,16 +21,25 @@ describe('amp: trigger to pull request (stand-in CLI)', () => {
       { bin: 'amp', env: { AMP_API_KEY: 'sgamp_user_test_key_0123456789' } },
     );
     const gh = happyGitHub();
-    await h.probot.receive({ id: 'amp', name: 'issue_comment', payload: commentPayload('/agent amp write hello.txt', { cloneUrl: remote.url }) as never });
+    await h.probot.receive({
+      id: 'amp',
+      name: 'issue_comment',
+      payload: commentPayload('/agent amp write hello.txt', { cloneUrl: remote.url }) as never,
+    });
     await h.app.idle();
 
     expect(statusEdits(gh).at(-1)).toMatch(/✅ Opened pull request #42/);
     expect(gh.bodiesOf('POST', `${R}/git/trees`)).toEqual([
-      { base_tree: remote.tree, tree: [{ path: 'hello.txt', mode: '100644', type: 'blob', content: 'hello from amp\n' }] },
+      {
+        base_tree: remote.tree,
+        tree: [{ path: 'hello.txt', mode: '100644', type: 'blob', content: 'hello from amp\n' }],
+      },
     ]);
     expect((gh.bodiesOf('POST', `${R}/pulls`)[0] as { body: string }).body).toContain('| Agent | amp |');
     const record = join(h.agentBin, 'record');
-    expect(readFileSync(join(record, 'argv'), 'utf8')).toBe('-x\n--stream-json\n--dangerously-allow-all\n--no-notifications\n--no-ide\n');
+    expect(readFileSync(join(record, 'argv'), 'utf8')).toBe(
+      '-x\n--stream-json\n--dangerously-allow-all\n--no-notifications\n--no-ide\n',
+    );
     const env = readFileSync(join(record, 'env'), 'utf8');
     expect(env).toContain('AMP_API_KEY=sgamp_user_test_key_0123456789');
     expect(env).not.toContain('ANTHROPIC_API_KEY'); // only the chosen agent's variables enter its sandbox

@@ -9,7 +9,18 @@ import type { FakeAgentScript } from '../helpers/fake-agent.js';
 import { makeRemote } from '../helpers/git-remote.js';
 import { INSTALLATION_TOKEN, READ_TOKEN } from '../helpers/github-mock.js';
 import { labeledPayload } from '../helpers/payloads.js';
-import { callsOfARun, claudeLines, expectPagerAgentInput, expectPagerPullRequest, happyGitHub, phaseLines, R, resetNock, startApp, statusEdits } from './harness.js';
+import {
+  callsOfARun,
+  claudeLines,
+  expectPagerAgentInput,
+  expectPagerPullRequest,
+  happyGitHub,
+  phaseLines,
+  R,
+  resetNock,
+  startApp,
+  statusEdits,
+} from './harness.js';
 
 /**
  * The whole label-to-PR flow with SANDBOX_PROVIDER=e2b: the real provider and the real `e2b`
@@ -56,9 +67,12 @@ async function startE2BApp(script: FakeAgentScript, overrides: Partial<E2BProvid
 }
 
 const requestsSince = (from: number) => fake.requests.slice(from);
-const creates = (reqs: RecordedRequest[]) => reqs.filter((r) => r.plane === 'api' && r.method === 'POST' && r.path === '/v2/sandboxes');
-const kills = (reqs: RecordedRequest[]) => reqs.filter((r) => r.plane === 'api' && r.method === 'DELETE').map((r) => /^\/sandboxes\/([^/?]+)/.exec(r.path)?.[1]);
-const envdSandboxIds = (reqs: RecordedRequest[]) => new Set(reqs.filter((r) => r.plane === 'envd').map((r) => r.headers['e2b-sandbox-id']));
+const creates = (reqs: RecordedRequest[]) =>
+  reqs.filter((r) => r.plane === 'api' && r.method === 'POST' && r.path === '/v2/sandboxes');
+const kills = (reqs: RecordedRequest[]) =>
+  reqs.filter((r) => r.plane === 'api' && r.method === 'DELETE').map((r) => /^\/sandboxes\/([^/?]+)/.exec(r.path)?.[1]);
+const envdSandboxIds = (reqs: RecordedRequest[]) =>
+  new Set(reqs.filter((r) => r.plane === 'envd').map((r) => r.headers['e2b-sandbox-id']));
 
 /** The status lines after "Starting the sandbox", which must come first. */
 function phases(gh: ReturnType<typeof happyGitHub>): string[] {
@@ -70,8 +84,17 @@ function phases(gh: ReturnType<typeof happyGitHub>): string[] {
   return rest;
 }
 
-async function label(h: Awaited<ReturnType<typeof startE2BApp>>, remoteUrl: string, gh = happyGitHub(), issue: { title?: string; body?: string } = {}) {
-  await h.probot.receive({ id: 'delivery-e2b', name: 'issues', payload: labeledPayload('agent', { cloneUrl: remoteUrl, ...issue }) as never });
+async function label(
+  h: Awaited<ReturnType<typeof startE2BApp>>,
+  remoteUrl: string,
+  gh = happyGitHub(),
+  issue: { title?: string; body?: string } = {},
+) {
+  await h.probot.receive({
+    id: 'delivery-e2b',
+    name: 'issues',
+    payload: labeledPayload('agent', { cloneUrl: remoteUrl, ...issue }) as never,
+  });
   await h.app.idle();
   return gh;
 }
@@ -84,7 +107,10 @@ describe('label to pull request with SANDBOX_PROVIDER=e2b (real SDK, local E2B s
       lines: claudeLines('Fixed the off-by-one in the pager.'),
     });
     const from = fake.requests.length;
-    const gh = await label(h, remote.url, happyGitHub(), { title: 'Pager skips the last page', body: 'The last page is never shown.' });
+    const gh = await label(h, remote.url, happyGitHub(), {
+      title: 'Pager skips the last page',
+      body: 'The last page is never shown.',
+    });
     const reqs = requestsSince(from);
 
     // GitHub saw the same conversation as with the local provider.
@@ -101,14 +127,22 @@ describe('label to pull request with SANDBOX_PROVIDER=e2b (real SDK, local E2B s
       '📥 Cloning the repository…',
       '🤖 Running claude…',
       '📝 Committing the changes…',
-      expect.stringMatching(/^✅ Opened pull request #42 in \d+ s: https:\/\/github\.com\/Codertocat\/Hello-World\/pull\/42$/),
+      expect.stringMatching(
+        /^✅ Opened pull request #42 in \d+ s: https:\/\/github\.com\/Codertocat\/Hello-World\/pull\/42$/,
+      ),
     ]);
 
     // One sandbox, from the `claude` template, tagged with the job, sized to it, with no GitHub token.
     const [create, ...more] = creates(reqs);
     expect(more).toEqual([]);
     expect(create!.headers['x-api-key']).toBe(fake.apiKey);
-    const body = create!.body as { templateID: string; metadata: Record<string, string>; envVars?: Record<string, string>; timeout: number; autoPause?: boolean };
+    const body = create!.body as {
+      templateID: string;
+      metadata: Record<string, string>;
+      envVars?: Record<string, string>;
+      timeout: number;
+      autoPause?: boolean;
+    };
     expect(body.templateID).toBe('claude');
     expect(body.metadata).toEqual({
       app: '1',
@@ -149,7 +183,10 @@ describe('label to pull request with SANDBOX_PROVIDER=e2b (real SDK, local E2B s
 
     // The repository's config reached the create request: egress allow-list, pause on timeout.
     const [create] = creates(requestsSince(from));
-    expect(create!.body).toMatchObject({ network: { allowOut: ['api.anthropic.com', 'github.com'], denyOut: ['0.0.0.0/0'] }, autoPause: true });
+    expect(create!.body).toMatchObject({
+      network: { allowOut: ['api.anthropic.com', 'github.com'], denyOut: ['0.0.0.0/0'] },
+      autoPause: true,
+    });
     expect(kills(requestsSince(from))).toEqual([]);
     const [sandbox, ...others] = fake.sandboxes();
     expect(others).toEqual([]);
@@ -199,7 +236,9 @@ describe('E2B faults end as a failed status a maintainer can act on', () => {
   async function failsAtStart(overrides: Partial<E2BProviderOptions> = {}, config?: string) {
     const remote = makeRemote({ 'a.txt': 'a\n' });
     const h = await startE2BApp({ writes: { 'a.txt': 'b\n' }, lines: claudeLines('done') }, overrides);
-    const gh = happyGitHub(config === undefined ? {} : { [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, config] });
+    const gh = happyGitHub(
+      config === undefined ? {} : { [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, config] },
+    );
     const from = fake.requests.length;
     await label(h, remote.url, gh);
     const reqs = requestsSince(from);
@@ -235,12 +274,22 @@ describe('E2B faults end as a failed status a maintainer can act on', () => {
 describe('a sandbox that dies while the agent runs', () => {
   it('ends as failed with "the sandbox stopped unexpectedly", promptly, with nothing committed', async () => {
     const remote = makeRemote({ 'a.txt': 'a\n' });
-    const h = await startE2BApp({ writes: { 'a.txt': 'b\n' }, lines: claudeLines('never seen').slice(0, 1), sleep: 60 });
+    const h = await startE2BApp({
+      writes: { 'a.txt': 'b\n' },
+      lines: claudeLines('never seen').slice(0, 1),
+      sleep: 60,
+    });
     const gh = happyGitHub();
-    await h.probot.receive({ id: 'delivery-crash', name: 'issues', payload: labeledPayload('agent', { cloneUrl: remote.url }) as never });
+    await h.probot.receive({
+      id: 'delivery-crash',
+      name: 'issues',
+      payload: labeledPayload('agent', { cloneUrl: remote.url }) as never,
+    });
 
     // The agent has started (it records its cwd first thing): the VM goes away under it.
-    await expect.poll(() => existsSync(join(h.agentBin, 'record', 'cwd')), { timeout: 10_000, interval: 20 }).toBe(true);
+    await expect
+      .poll(() => existsSync(join(h.agentBin, 'record', 'cwd')), { timeout: 10_000, interval: 20 })
+      .toBe(true);
     const [sandbox, ...others] = fake.sandboxes();
     expect(others).toEqual([]);
     const crashedAt = Date.now();

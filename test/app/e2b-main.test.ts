@@ -53,17 +53,31 @@ describe('the app process with SANDBOX_PROVIDER=e2b', () => {
     expect(app.output()).not.toMatch(/UNISOLATED/);
 
     // The orphan sweep at start lists this app's sandboxes (by its app tag) with the key given.
-    const lists = () => e2b!.requests.filter((r) => r.plane === 'api' && r.method === 'GET' && r.path.startsWith('/v2/sandboxes'));
+    const lists = () =>
+      e2b!.requests.filter((r) => r.plane === 'api' && r.method === 'GET' && r.path.startsWith('/v2/sandboxes'));
     await waitFor('the orphan sweep at start', () => lists().length > 0);
     expect(decodeURIComponent(lists()[0]!.path)).toContain('app=1');
     expect(lists()[0]!.headers['x-api-key']).toBe(e2b.apiKey);
 
-    expect(await deliver(port, SECRET, commentPayload('/agent go', { cloneUrl: makeRemote({ 'a.txt': 'a\n' }).url }), 'e2b-1')).toBe(200);
-    await waitFor('the final status', () => (gh!.bodiesOf('PATCH', `${R}/issues/comments/1001`) as { body: string }[]).some((b) => /Opened pull request #42/.test(b.body)));
+    expect(
+      await deliver(
+        port,
+        SECRET,
+        commentPayload('/agent go', { cloneUrl: makeRemote({ 'a.txt': 'a\n' }).url }),
+        'e2b-1',
+      ),
+    ).toBe(200);
+    await waitFor('the final status', () =>
+      (gh!.bodiesOf('PATCH', `${R}/issues/comments/1001`) as { body: string }[]).some((b) =>
+        /Opened pull request #42/.test(b.body),
+      ),
+    );
 
     const creates = e2b.requests.filter((r) => r.plane === 'api' && r.method === 'POST' && r.path === '/v2/sandboxes');
     expect(creates.map((c) => (c.body as { templateID: string }).templateID)).toEqual(['claude']);
-    expect(gh.bodiesOf('POST', `${R}/git/trees`)).toEqual([expect.objectContaining({ tree: [{ path: 'a.txt', mode: '100644', type: 'blob', content: 'b\n' }] })]);
+    expect(gh.bodiesOf('POST', `${R}/git/trees`)).toEqual([
+      expect.objectContaining({ tree: [{ path: 'a.txt', mode: '100644', type: 'blob', content: 'b\n' }] }),
+    ]);
     await waitFor('the sandbox to be killed', () => e2b!.sandboxes().length === 0);
   }, 60_000);
 });

@@ -37,14 +37,38 @@ function prComment(body: string, cloneUrl: string, id: number) {
 function prRoutes(head: string, extra: Record<string, (body: unknown, path: string) => [number, unknown]> = {}) {
   return {
     [`GET ${R}/pulls/${PR}`]: () =>
-      [200, { number: PR, state: 'open', title: 'Spelling error in the README file', body: '<!-- issue-agent:summary:start -->\nold\n<!-- issue-agent:summary:end -->\n\nCloses #1', html_url: `https://github.com/Codertocat/Hello-World/pull/${PR}`, head: { ref: BRANCH, sha: head, repo: { full_name: 'Codertocat/Hello-World' } } }] as [number, unknown],
+      [
+        200,
+        {
+          number: PR,
+          state: 'open',
+          title: 'Spelling error in the README file',
+          body: '<!-- issue-agent:summary:start -->\nold\n<!-- issue-agent:summary:end -->\n\nCloses #1',
+          html_url: `https://github.com/Codertocat/Hello-World/pull/${PR}`,
+          head: { ref: BRANCH, sha: head, repo: { full_name: 'Codertocat/Hello-World' } },
+        },
+      ] as [number, unknown],
     [`PATCH ${R}/pulls/${PR}`]: () => [200, {}] as [number, unknown],
     [`POST ${R}/issues/${PR}/comments`]: () => [201, { id: 2001 }] as [number, unknown],
     [`PATCH ${R}/issues/comments/2001`]: () => [200, {}] as [number, unknown],
     [`POST ${R}/issues/comments/7001/reactions`]: () => [201, {}] as [number, unknown],
     [`GET ${R}/pulls/${PR}/comments`]: () =>
-      [200, [{ path: 'b.txt', line: 1, original_line: 1, body: 'Please say bee here.', user: { login: 'reviewer', type: 'User' }, created_at: new Date(Date.now() + 60_000).toISOString(), html_url: 'x' }]] as [number, unknown],
-    [`GET ${R}/git/ref/heads%2F${encodeURIComponent(BRANCH)}`]: () => [200, { object: { sha: head } }] as [number, unknown],
+      [
+        200,
+        [
+          {
+            path: 'b.txt',
+            line: 1,
+            original_line: 1,
+            body: 'Please say bee here.',
+            user: { login: 'reviewer', type: 'User' },
+            created_at: new Date(Date.now() + 60_000).toISOString(),
+            html_url: 'x',
+          },
+        ],
+      ] as [number, unknown],
+    [`GET ${R}/git/ref/heads%2F${encodeURIComponent(BRANCH)}`]: () =>
+      [200, { object: { sha: head } }] as [number, unknown],
     [`PATCH ${R}/git/refs/heads%2F${encodeURIComponent(BRANCH)}`]: () => [200, {}] as [number, unknown],
     ...extra,
   };
@@ -70,11 +94,21 @@ async function followUpOnMovedBranch(theirFile: string) {
   const gh = happyGitHub({
     ...prRoutes(remote.head, {
       [`GET ${R}/git/ref/heads%2F${encodeURIComponent(BRANCH)}`]: () => [200, { object: { sha: 'someone-elses-sha' } }],
-      [`GET ${R}/compare/${remote.head}...someone-elses-sha`]: () => [200, { status: 'ahead', files: [{ filename: theirFile }] }],
-      [`GET ${R}/git/commits/someone-elses-sha`]: () => [200, { sha: 'someone-elses-sha', tree: { sha: 'their-tree' } }],
+      [`GET ${R}/compare/${remote.head}...someone-elses-sha`]: () => [
+        200,
+        { status: 'ahead', files: [{ filename: theirFile }] },
+      ],
+      [`GET ${R}/git/commits/someone-elses-sha`]: () => [
+        200,
+        { sha: 'someone-elses-sha', tree: { sha: 'their-tree' } },
+      ],
     }),
   });
-  await h.probot.receive({ id: 'follow', name: 'issue_comment', payload: prComment('/agent use bee', remote.url, 7001) as never });
+  await h.probot.receive({
+    id: 'follow',
+    name: 'issue_comment',
+    payload: prComment('/agent use bee', remote.url, 7001) as never,
+  });
   await h.app.idle();
   return gh;
 }
@@ -92,7 +126,15 @@ describe('follow-ups on pull requests', () => {
     await firstRun(h, remote.url, config);
     const first = (await h.app.store.latestForPullRequest('Codertocat', 'Hello-World', PR))!;
     const at = (ms: number) => new Date(ms).toISOString();
-    const comment = (body: string, createdAt: string) => ({ path: 'b.txt', line: 1, original_line: 1, body, user: { login: 'reviewer', type: 'User' }, created_at: createdAt, html_url: 'x' });
+    const comment = (body: string, createdAt: string) => ({
+      path: 'b.txt',
+      line: 1,
+      original_line: 1,
+      body,
+      user: { login: 'reviewer', type: 'User' },
+      created_at: createdAt,
+      html_url: 'x',
+    });
 
     const gh = happyGitHub({
       [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, config],
@@ -108,21 +150,33 @@ describe('follow-ups on pull requests', () => {
         ],
       }),
     });
-    await h.probot.receive({ id: 'follow', name: 'issue_comment', payload: prComment('/agent use bee, not b', remote.url, 7001) as never });
+    await h.probot.receive({
+      id: 'follow',
+      name: 'issue_comment',
+      payload: prComment('/agent use bee, not b', remote.url, 7001) as never,
+    });
     await h.app.idle();
 
     expect(gh.lines()).not.toContain(`POST ${R}/pulls`);
     expect(gh.lines()).not.toContain(`POST ${R}/git/refs`);
-    expect(gh.bodiesOf('POST', `${R}/git/trees`)).toEqual([{ base_tree: remote.headTree, tree: [{ path: 'b.txt', mode: '100644', type: 'blob', content: 'bee\n' }] }]);
+    expect(gh.bodiesOf('POST', `${R}/git/trees`)).toEqual([
+      { base_tree: remote.headTree, tree: [{ path: 'b.txt', mode: '100644', type: 'blob', content: 'bee\n' }] },
+    ]);
     expect(gh.bodiesOf('POST', `${R}/git/commits`)).toEqual([expect.objectContaining({ parents: [remote.head] })]);
-    expect(gh.bodiesOf('PATCH', `${R}/git/refs/heads%2F${encodeURIComponent(BRANCH)}`)).toEqual([{ sha: 'new-commit-sha', force: false }]);
+    expect(gh.bodiesOf('PATCH', `${R}/git/refs/heads%2F${encodeURIComponent(BRANCH)}`)).toEqual([
+      { sha: 'new-commit-sha', force: false },
+    ]);
     // The PR body's summary follows the latest run; the rest of the body stays.
-    expect(gh.bodiesOf('PATCH', `${R}/pulls/${PR}`)).toEqual([{ body: '<!-- issue-agent:summary:start -->\nSaid bee.\n<!-- issue-agent:summary:end -->\n\nCloses #1' }]);
+    expect(gh.bodiesOf('PATCH', `${R}/pulls/${PR}`)).toEqual([
+      { body: '<!-- issue-agent:summary:start -->\nSaid bee.\n<!-- issue-agent:summary:end -->\n\nCloses #1' },
+    ]);
     const final = (gh.bodiesOf('PATCH', `${R}/issues/comments/2001`) as { body: string }[]).at(-1)!.body;
     expect(final).toMatch(/✅ Pushed new-com to `agent\/1-spelling-error-in-the-readme-file` \(#42\)/);
     expect(final).toContain(`https://github.com/Codertocat/Hello-World/pull/42/commits/new-commit-sha`);
     expect(final).toContain('> Said bee.');
-    expect(gh.bodiesOf('POST', `${R}/check-runs`)).toEqual([expect.objectContaining({ name: 'issue-agent', head_sha: 'new-commit-sha' })]);
+    expect(gh.bodiesOf('POST', `${R}/check-runs`)).toEqual([
+      expect.objectContaining({ name: 'issue-agent', head_sha: 'new-commit-sha' }),
+    ]);
 
     const prompt = record(h, 'stdin');
     expect(prompt).toContain('use bee, not b');
@@ -140,12 +194,21 @@ describe('follow-ups on pull requests', () => {
     await firstRun(h, remote.url, 'draft: false\n');
 
     const gh = happyGitHub({ ...prRoutes(remote.head), [`POST ${R}/pulls/comments/7002/reactions`]: () => [201, {}] });
-    const payload = reviewCommentPayload('/agent say bee here', { cloneUrl: remote.url, prNumber: PR, prTitle: 'Spelling error in the README file', commentId: 7002, path: 'b.txt', line: 1 });
+    const payload = reviewCommentPayload('/agent say bee here', {
+      cloneUrl: remote.url,
+      prNumber: PR,
+      prTitle: 'Spelling error in the README file',
+      commentId: 7002,
+      path: 'b.txt',
+      line: 1,
+    });
     await h.probot.receive({ id: 'review', name: 'pull_request_review_comment', payload: payload as never });
     await h.app.idle();
 
     expect(gh.bodiesOf('POST', `${R}/pulls/comments/7002/reactions`)).toEqual([{ content: 'eyes' }]);
-    expect(gh.bodiesOf('PATCH', `${R}/git/refs/heads%2F${encodeURIComponent(BRANCH)}`)).toEqual([{ sha: 'new-commit-sha', force: false }]);
+    expect(gh.bodiesOf('PATCH', `${R}/git/refs/heads%2F${encodeURIComponent(BRANCH)}`)).toEqual([
+      { sha: 'new-commit-sha', force: false },
+    ]);
     expect(gh.lines()).not.toContain(`POST ${R}/pulls`);
     const prompt = record(h, 'stdin');
     expect(prompt).toContain('say bee here');
@@ -162,16 +225,27 @@ describe('follow-ups on pull requests', () => {
     await firstRun(h, remote.url, 'draft: false\n');
 
     const config = "verify:\n  - 'test -f fixed.txt'\n";
-    const gh = happyGitHub({ [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, config], ...prRoutes(remote.head) });
-    await h.probot.receive({ id: 'follow', name: 'issue_comment', payload: prComment('/agent use bee, not b', remote.url, 7001) as never });
+    const gh = happyGitHub({
+      [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, config],
+      ...prRoutes(remote.head),
+    });
+    await h.probot.receive({
+      id: 'follow',
+      name: 'issue_comment',
+      payload: prComment('/agent use bee, not b', remote.url, 7001) as never,
+    });
     await h.app.idle();
 
     expect(record(h, 'argv')).not.toContain('--resume');
-    expect((gh.bodiesOf('POST', `${R}/git/trees`)[0] as { tree: { path: string }[] }).tree.map((t) => t.path).sort()).toEqual(['b.txt', 'fixed.txt']);
+    expect(
+      (gh.bodiesOf('POST', `${R}/git/trees`)[0] as { tree: { path: string }[] }).tree.map((t) => t.path).sort(),
+    ).toEqual(['b.txt', 'fixed.txt']);
     expect((gh.bodiesOf('PATCH', `${R}/issues/comments/2001`) as { body: string }[]).at(-1)!.body).toMatch(/✅ Pushed/);
     // The PR body shows this run's checks (the first run had none: the section is added at the end).
     const [update] = gh.bodiesOf('PATCH', `${R}/pulls/${PR}`) as { body: string }[];
-    expect(update!.body).toMatch(/^<!-- issue-agent:summary:start -->\nSaid bee\.\n<!-- issue-agent:summary:end -->\n\nCloses #1\n\n<!-- issue-agent:checks:start -->\n### Checks\n/);
+    expect(update!.body).toMatch(
+      /^<!-- issue-agent:summary:start -->\nSaid bee\.\n<!-- issue-agent:summary:end -->\n\nCloses #1\n\n<!-- issue-agent:checks:start -->\n### Checks\n/,
+    );
     expect(update!.body).toMatch(/✅ <code>test -f fixed\.txt<\/code> passed/);
     expect(update!.body).toMatch(/<!-- issue-agent:checks:end -->$/);
   });
@@ -179,7 +253,9 @@ describe('follow-ups on pull requests', () => {
   it('a branch moved by someone else: rebased through the API when the files do not overlap', async () => {
     const gh = await followUpOnMovedBranch('README.md');
     expect(gh.bodiesOf('POST', `${R}/git/trees`)).toEqual([expect.objectContaining({ base_tree: 'their-tree' })]);
-    expect(gh.bodiesOf('POST', `${R}/git/commits`)).toEqual([expect.objectContaining({ parents: ['someone-elses-sha'] })]);
+    expect(gh.bodiesOf('POST', `${R}/git/commits`)).toEqual([
+      expect.objectContaining({ parents: ['someone-elses-sha'] }),
+    ]);
     const final = (gh.bodiesOf('PATCH', `${R}/issues/comments/2001`) as { body: string }[]).at(-1)!.body;
     expect(final).toMatch(/Pushed .* on top of commits pushed meanwhile/);
   });
@@ -188,25 +264,42 @@ describe('follow-ups on pull requests', () => {
     const gh = await followUpOnMovedBranch('b.txt');
     expect(gh.lines()).not.toContain(`POST ${R}/git/commits`);
     const final = (gh.bodiesOf('PATCH', `${R}/issues/comments/2001`) as { body: string }[]).at(-1)!.body;
-    expect(final).toMatch(/❌ Failed .*someone pushed to agent\/1-spelling-error-in-the-readme-file meanwhile and changed b\.txt/);
+    expect(final).toMatch(
+      /❌ Failed .*someone pushed to agent\/1-spelling-error-in-the-readme-file meanwhile and changed b\.txt/,
+    );
     // No new commit: the failed run shows among the PR's checks on the head it started from.
-    expect(gh.bodiesOf('POST', `${R}/check-runs`)).toEqual([expect.objectContaining({ name: 'issue-agent', head_sha: expect.stringMatching(/^[0-9a-f]{40}$/) })]);
-    expect(gh.bodiesOf('PATCH', `${R}/check-runs/77`)).toEqual([expect.objectContaining({ conclusion: 'failure', output: expect.objectContaining({ summary: expect.stringContaining('someone pushed to') }) })]);
+    expect(gh.bodiesOf('POST', `${R}/check-runs`)).toEqual([
+      expect.objectContaining({ name: 'issue-agent', head_sha: expect.stringMatching(/^[0-9a-f]{40}$/) }),
+    ]);
+    expect(gh.bodiesOf('PATCH', `${R}/check-runs/77`)).toEqual([
+      expect.objectContaining({
+        conclusion: 'failure',
+        output: expect.objectContaining({ summary: expect.stringContaining('someone pushed to') }),
+      }),
+    ]);
   });
 
   it('on a PR the app did not open: a new branch and a new PR against that PR, never a push to its branch', async () => {
     const remote = remoteWithPrBranch();
     const h = await startApp({ writes: { 'b.txt': 'bee\n' }, lines: claudeLines('Said bee.') });
     const gh = happyGitHub({ ...prRoutes(remote.head) });
-    await h.probot.receive({ id: 'foreign', name: 'issue_comment', payload: prComment('/agent use bee', remote.url, 7001) as never });
+    await h.probot.receive({
+      id: 'foreign',
+      name: 'issue_comment',
+      payload: prComment('/agent use bee', remote.url, 7001) as never,
+    });
     await h.app.idle();
     expect(gh.lines()).not.toContain(`PATCH ${R}/git/refs/heads%2F${encodeURIComponent(BRANCH)}`);
-    expect(gh.bodiesOf('POST', `${R}/git/refs`)).toEqual([{ ref: 'refs/heads/agent/pr-42-spelling-error-in-the-readme-file', sha: 'new-commit-sha' }]);
+    expect(gh.bodiesOf('POST', `${R}/git/refs`)).toEqual([
+      { ref: 'refs/heads/agent/pr-42-spelling-error-in-the-readme-file', sha: 'new-commit-sha' },
+    ]);
     const [pr] = gh.bodiesOf('POST', `${R}/pulls`) as { base: string; body: string; title: string }[];
     expect(pr).toMatchObject({ base: BRANCH, title: 'Spelling error in the README file (follow-up)' });
     expect(pr!.body).toContain('Follow-up to #42.');
     expect(pr!.body).not.toContain('Closes');
-    expect((gh.bodiesOf('PATCH', `${R}/issues/comments/2001`) as { body: string }[]).at(-1)!.body).toMatch(/Opened pull request #42/);
+    expect((gh.bodiesOf('PATCH', `${R}/issues/comments/2001`) as { body: string }[]).at(-1)!.body).toMatch(
+      /Opened pull request #42/,
+    );
   });
 
   it('a kept sandbox lives on after the run and is killed when the PR closes', async () => {

@@ -25,10 +25,20 @@ export const R = `/repos/${OWNER}/${REPO}`;
 /** Stream lines as Claude Code prints them (shape recorded from the real CLI). */
 export function claudeLines(summary: string, opts: { isError?: boolean } = {}): string[] {
   return [
-    JSON.stringify({ type: 'system', subtype: 'init', session_id: 'sess-123', cwd: '/repo', tools: ['Write'], model: 'claude-sonnet' }),
+    JSON.stringify({
+      type: 'system',
+      subtype: 'init',
+      session_id: 'sess-123',
+      cwd: '/repo',
+      tools: ['Write'],
+      model: 'claude-sonnet',
+    }),
     JSON.stringify({
       type: 'assistant',
-      message: { content: [{ type: 'tool_use', id: 't1', name: 'Write', input: { file_path: 'src/pager.ts', content: 'x' } }], usage: { input_tokens: 10, output_tokens: 5 } },
+      message: {
+        content: [{ type: 'tool_use', id: 't1', name: 'Write', input: { file_path: 'src/pager.ts', content: 'x' } }],
+        usage: { input_tokens: 10, output_tokens: 5 },
+      },
       session_id: 'sess-123',
     }),
     JSON.stringify({
@@ -71,11 +81,26 @@ export async function startApp(
   const agentBin = fakeAgentBin(options.bin ?? 'claude', script);
   const agentEnv: Record<string, string> = { ANTHROPIC_API_KEY: API_KEY, ...options.env };
   registerSecrets(agentEnv, redactor);
-  const env = loadEnv({ APP_ID: '1', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: 'test-secret', SANDBOX_PROVIDER: 'local', ...options.appEnv });
+  const env = loadEnv({
+    APP_ID: '1',
+    PRIVATE_KEY: privateKey,
+    WEBHOOK_SECRET: 'test-secret',
+    SANDBOX_PROVIDER: 'local',
+    ...options.appEnv,
+  });
   const provider = options.provider?.(agentBin) ?? new LocalSandboxProvider({ pathPrefix: [agentBin] });
   const store = await openJobStore({ dataDir: mkdtempSync(join(tmpdir(), 'issue-agent-data-')) });
   // Progress edits unthrottled, so every phase shows (the throttle has its own tests).
-  const app = createApp({ env, store, provider, agentEnv, log, redactor, pollMs: 50, progressIntervalMs: options.progressIntervalMs ?? 0 });
+  const app = createApp({
+    env,
+    store,
+    provider,
+    agentEnv,
+    log,
+    redactor,
+    pollMs: 50,
+    progressIntervalMs: options.progressIntervalMs ?? 0,
+  });
   const probot = testProbot(log);
   await probot.load(app.appFn);
   return { probot, app, logLines: lines, agentBin, agentEnv };
@@ -93,7 +118,10 @@ export function happyRoutes(): Record<string, (body: unknown, path: string) => [
     'POST /app/installations/1/access_tokens': accessTokenRoute(),
     [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [404, { message: 'Not Found' }],
     [`GET /repos/${OWNER}/.github/contents/.github%2Fissue-agent.yml`]: () => [404, { message: 'Not Found' }],
-    [`GET ${R}/collaborators/Codertocat/permission`]: () => [200, { permission: 'admin', role_name: 'admin', user: { login: 'Codertocat' } }],
+    [`GET ${R}/collaborators/Codertocat/permission`]: () => [
+      200,
+      { permission: 'admin', role_name: 'admin', user: { login: 'Codertocat' } },
+    ],
     [`POST ${R}/issues/1/reactions`]: () => [201, { id: 1, content: 'eyes' }],
     [`POST ${R}/issues/comments/492700400/reactions`]: () => [201, { id: 1, content: 'eyes' }],
     [`POST ${R}/issues/1/comments`]: () => [201, { id: ++comment }],
@@ -157,7 +185,10 @@ export function callsOfARun(gh: ReturnType<typeof githubMock>, reaction = `POST 
 }
 
 /** A job as the handler would have accepted it, for tests that enqueue directly. */
-export function makeJob(cloneUrl: string, overrides: Partial<Omit<Job, 'config'>> & { config?: Record<string, unknown> } = {}): Job {
+export function makeJob(
+  cloneUrl: string,
+  overrides: Partial<Omit<Job, 'config'>> & { config?: Record<string, unknown> } = {},
+): Job {
   const { config, ...rest } = overrides;
   const parsed = parseRepoConfig(config ?? {});
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
@@ -229,9 +260,22 @@ export function expectPagerPullRequest(gh: ReturnType<typeof githubMock>, remote
       parents: [remote.sha],
     },
   ]);
-  expect(gh.bodiesOf('POST', `${R}/git/refs`)).toEqual([{ ref: 'refs/heads/agent/1-pager-skips-the-last-page', sha: 'new-commit-sha' }]);
-  const [pr] = gh.bodiesOf('POST', `${R}/pulls`) as { title: string; head: string; base: string; draft: boolean; body: string }[];
-  expect(pr).toMatchObject({ title: 'Pager skips the last page', head: 'agent/1-pager-skips-the-last-page', base: 'master', draft: false });
+  expect(gh.bodiesOf('POST', `${R}/git/refs`)).toEqual([
+    { ref: 'refs/heads/agent/1-pager-skips-the-last-page', sha: 'new-commit-sha' },
+  ]);
+  const [pr] = gh.bodiesOf('POST', `${R}/pulls`) as {
+    title: string;
+    head: string;
+    base: string;
+    draft: boolean;
+    body: string;
+  }[];
+  expect(pr).toMatchObject({
+    title: 'Pager skips the last page',
+    head: 'agent/1-pager-skips-the-last-page',
+    base: 'master',
+    draft: false,
+  });
   expect(pr!.body).toContain('Fixed the off-by-one in the pager.');
   expect(pr!.body).toContain('Closes #1');
   expect(pr!.body).toMatch(/\| Agent \| claude \|/);

@@ -45,7 +45,11 @@ describe('durable jobs through the app', () => {
       [`POST ${R}/issues/comments/492700401/reactions`]: () => [201, {}],
     });
     const url = cloneUrl();
-    await h.probot.receive({ id: 'one', name: 'issue_comment', payload: commentPayload('/agent first', { cloneUrl: url }) as never });
+    await h.probot.receive({
+      id: 'one',
+      name: 'issue_comment',
+      payload: commentPayload('/agent first', { cloneUrl: url }) as never,
+    });
     const second = commentPayload('/agent second', { cloneUrl: url });
     (second.comment as { id: number }).id = 492700401;
     await h.probot.receive({ id: 'two', name: 'issue_comment', payload: second as never });
@@ -63,7 +67,10 @@ describe('durable jobs through the app', () => {
 
   it('`/agent stop` aborts a running job within seconds and drops a queued one, naming who cancelled', async () => {
     // One slot: the run on issue 1 holds it, so the job on issue 2 stays queued.
-    const h = await startApp({ writes: { 'a.txt': 'b\n' }, lines: claudeLines('done'), sleep: 30 }, { appEnv: { MAX_CONCURRENT_JOBS: '1' } });
+    const h = await startApp(
+      { writes: { 'a.txt': 'b\n' }, lines: claudeLines('done'), sleep: 30 },
+      { appEnv: { MAX_CONCURRENT_JOBS: '1' } },
+    );
     const R2 = `${R}/issues/2`;
     const gh = happyGitHub({
       [`POST ${R2}/comments`]: () => [201, { id: 2001 }],
@@ -117,9 +124,15 @@ describe('durable jobs through the app', () => {
 
     await h.probot.receive({ id: 'c', name: 'issue_comment', payload: comment('/agent stop', 3) as never });
     await h.app.idle();
-    expect((gh.bodiesOf('PATCH', `${R}/issues/comments/1002`) as { body: string }[]).at(-1)!.body).toMatch(/🛑 Cancelled by @Codertocat\.$/);
+    expect((gh.bodiesOf('PATCH', `${R}/issues/comments/1002`) as { body: string }[]).at(-1)!.body).toMatch(
+      /🛑 Cancelled by @Codertocat\.$/,
+    );
     expect(statusLine(statusEdits(gh).at(-1)!)).toMatch(/^🛑 Cancelled by @Codertocat in \d+ s\.$/);
-    expect(readFileSync(join(h.agentBin, 'record', 'starts'), 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(
+      readFileSync(join(h.agentBin, 'record', 'starts'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(1);
     expect((await h.app.store.stats()).byState.cancelled).toBe(2);
   });
 });

@@ -3,7 +3,18 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commentPayload, labeledPayload } from '../helpers/payloads.js';
 import { makeRemote } from '../helpers/git-remote.js';
-import { callsOfARun, claudeLines, expectPagerAgentInput, expectPagerPullRequest, happyGitHub, phaseLines, R, resetNock, startApp, statusEdits } from './harness.js';
+import {
+  callsOfARun,
+  claudeLines,
+  expectPagerAgentInput,
+  expectPagerPullRequest,
+  happyGitHub,
+  phaseLines,
+  R,
+  resetNock,
+  startApp,
+  statusEdits,
+} from './harness.js';
 
 describe('label or comment to pull request, the whole flow', () => {
   beforeEach(resetNock);
@@ -20,7 +31,11 @@ describe('label or comment to pull request, the whole flow', () => {
     await h.probot.receive({
       id: 'delivery-1',
       name: 'issues',
-      payload: labeledPayload('agent', { cloneUrl: remote.url, title: 'Pager skips the last page', body: 'The last page is never shown.' }) as never,
+      payload: labeledPayload('agent', {
+        cloneUrl: remote.url,
+        title: 'Pager skips the last page',
+        body: 'The last page is never shown.',
+      }) as never,
     });
     await h.app.idle();
 
@@ -28,10 +43,19 @@ describe('label or comment to pull request, the whole flow', () => {
     expect([...gh.lines()].sort()).toEqual(callsOfARun(gh));
     // ... and the publishing ones in order.
     const publishing = gh.lines().filter((l) => /git\/|pulls/.test(l));
-    expect(publishing).toEqual([`POST ${R}/git/trees`, `POST ${R}/git/commits`, `POST ${R}/git/refs`, `POST ${R}/pulls`, `POST ${R}/pulls/42/requested_reviewers`]);
+    expect(publishing).toEqual([
+      `POST ${R}/git/trees`,
+      `POST ${R}/git/commits`,
+      `POST ${R}/git/refs`,
+      `POST ${R}/pulls`,
+      `POST ${R}/pulls/42/requested_reviewers`,
+    ]);
 
     expect(gh.bodiesOf('POST', `${R}/issues/1/reactions`)).toEqual([{ content: 'eyes' }]);
-    expect(gh.bodiesOf('POST', '/app/installations/1/access_tokens')).toContainEqual({ repositories: ['Hello-World'], permissions: { contents: 'read' } });
+    expect(gh.bodiesOf('POST', '/app/installations/1/access_tokens')).toContainEqual({
+      repositories: ['Hello-World'],
+      permissions: { contents: 'read' },
+    });
     expectPagerPullRequest(gh, remote);
 
     const edits = statusEdits(gh);
@@ -43,7 +67,9 @@ describe('label or comment to pull request, the whole flow', () => {
       '📥 Cloning the repository…',
       '🤖 Running claude…',
       '📝 Committing the changes…',
-      expect.stringMatching(/^✅ Opened pull request #42 in \d+ s: https:\/\/github\.com\/Codertocat\/Hello-World\/pull\/42$/),
+      expect.stringMatching(
+        /^✅ Opened pull request #42 in \d+ s: https:\/\/github\.com\/Codertocat\/Hello-World\/pull\/42$/,
+      ),
     ]);
 
     expectPagerAgentInput(h);
@@ -57,14 +83,18 @@ describe('label or comment to pull request, the whole flow', () => {
     await h.probot.receive({
       id: 'delivery-2',
       name: 'issue_comment',
-      payload: commentPayload('/agent fix the off-by-one in the pager\nand keep the API', { cloneUrl: remote.url }) as never,
+      payload: commentPayload('/agent fix the off-by-one in the pager\nand keep the API', {
+        cloneUrl: remote.url,
+      }) as never,
     });
     await h.app.idle();
 
     // The same conversation as for a label, with the reaction on the comment instead of the issue.
     expect([...gh.lines()].sort()).toEqual(callsOfARun(gh, `POST ${R}/issues/comments/492700400/reactions`));
     expect(gh.bodiesOf('POST', `${R}/issues/comments/492700400/reactions`)).toEqual([{ content: 'eyes' }]);
-    expect(gh.bodiesOf('POST', `${R}/git/trees`)).toEqual([{ base_tree: remote.tree, tree: [{ path: 'a.txt', mode: '100644', type: 'blob', content: 'b\n' }] }]);
+    expect(gh.bodiesOf('POST', `${R}/git/trees`)).toEqual([
+      { base_tree: remote.tree, tree: [{ path: 'a.txt', mode: '100644', type: 'blob', content: 'b\n' }] },
+    ]);
     expect(gh.bodiesOf('POST', `${R}/git/commits`)).toEqual([expect.objectContaining({ parents: [remote.sha] })]);
     const [pr] = gh.bodiesOf('POST', `${R}/pulls`) as { head: string; base: string; body: string }[];
     expect(pr).toMatchObject({ head: expect.stringMatching(/^agent\/1-/), base: 'master', draft: false });

@@ -23,10 +23,16 @@ describe('the model reaches the agent CLI', () => {
     const remote = makeRemote({ 'a.txt': 'a\n' });
     const h = await startApp({ writes: { 'a.txt': 'b\n' }, lines: claudeLines('Changed a to b.') });
     const gh = happyGitHub(withConfig(config));
-    await h.probot.receive({ id: 'd', name: 'issue_comment', payload: commentPayload(comment, { cloneUrl: remote.url }) as never });
+    await h.probot.receive({
+      id: 'd',
+      name: 'issue_comment',
+      payload: commentPayload(comment, { cloneUrl: remote.url }) as never,
+    });
     await h.app.idle();
     expect(statusEdits(gh).at(-1)).toMatch(/Opened pull request #42/);
-    const argv = readFileSync(join(h.agentBin, 'record', 'argv'), 'utf8').trim().split('\n');
+    const argv = readFileSync(join(h.agentBin, 'record', 'argv'), 'utf8')
+      .trim()
+      .split('\n');
     const prompt = readFileSync(join(h.agentBin, 'record', 'stdin'), 'utf8');
     const [pr] = gh.bodiesOf('POST', `${R}/pulls`) as { body: string }[];
     return { argv, prompt, prBody: pr!.body };
@@ -73,10 +79,30 @@ describe('a trigger for an agent lacking the key its model needs gets a reply na
 
   // [comment, app env (the harness sets ANTHROPIC_API_KEY unless given ''), repository config, the reply]
   const cases: Array<[string, Record<string, string>, string | undefined, string]> = [
-    ['/agent go', { ANTHROPIC_API_KEY: '' }, undefined, `The agent \`claude\` cannot run: the app has no \`ANTHROPIC_API_KEY\` or \`ANTHROPIC_AUTH_TOKEN\` set. ${ASK}`],
-    ['/agent codex go', {}, undefined, `The agent \`codex\` cannot run: the app has no \`CODEX_API_KEY\` or \`OPENAI_API_KEY\` set. ${ASK}`],
-    ['/agent amp go', { OPENAI_API_KEY: 'sk-openai' }, undefined, `The agent \`amp\` cannot run: the app has no \`AMP_API_KEY\` set. ${ASK}`],
-    ['/agent opencode go', { ANTHROPIC_API_KEY: '' }, undefined, `The agent \`opencode\` cannot run: the app has no \`ANTHROPIC_API_KEY\` or \`OPENAI_API_KEY\` set. ${ASK}`],
+    [
+      '/agent go',
+      { ANTHROPIC_API_KEY: '' },
+      undefined,
+      `The agent \`claude\` cannot run: the app has no \`ANTHROPIC_API_KEY\` or \`ANTHROPIC_AUTH_TOKEN\` set. ${ASK}`,
+    ],
+    [
+      '/agent codex go',
+      {},
+      undefined,
+      `The agent \`codex\` cannot run: the app has no \`CODEX_API_KEY\` or \`OPENAI_API_KEY\` set. ${ASK}`,
+    ],
+    [
+      '/agent amp go',
+      { OPENAI_API_KEY: 'sk-openai' },
+      undefined,
+      `The agent \`amp\` cannot run: the app has no \`AMP_API_KEY\` set. ${ASK}`,
+    ],
+    [
+      '/agent opencode go',
+      { ANTHROPIC_API_KEY: '' },
+      undefined,
+      `The agent \`opencode\` cannot run: the app has no \`ANTHROPIC_API_KEY\` or \`OPENAI_API_KEY\` set. ${ASK}`,
+    ],
     // OpenCode: the key is the one of the model's provider, whichever other key is set.
     [
       '/agent opencode --model openai/gpt-5 go',
@@ -84,7 +110,12 @@ describe('a trigger for an agent lacking the key its model needs gets a reply na
       undefined,
       `The agent \`opencode\` with the model \`openai/gpt-5\` cannot run: the app has no \`OPENAI_API_KEY\` set. ${ASK}`,
     ],
-    ['/agent opencode --model gpt-5 go', {}, undefined, `The agent \`opencode\` with the model \`gpt-5\` cannot run: the app has no \`OPENAI_API_KEY\` set. ${ASK}`],
+    [
+      '/agent opencode --model gpt-5 go',
+      {},
+      undefined,
+      `The agent \`opencode\` with the model \`gpt-5\` cannot run: the app has no \`OPENAI_API_KEY\` set. ${ASK}`,
+    ],
     [
       '/agent opencode --model anthropic/claude-sonnet-4-6 go',
       { ANTHROPIC_API_KEY: '', OPENAI_API_KEY: 'sk-openai' },
@@ -104,7 +135,12 @@ describe('a trigger for an agent lacking the key its model needs gets a reply na
       'model:\n  opencode: openai/gpt-5\n',
       `The agent \`opencode\` with the model \`openai/gpt-5\` cannot run: the app has no \`OPENAI_API_KEY\` set. ${ASK}`,
     ],
-    ['/agent openclaw go', { ANTHROPIC_API_KEY: '', OPENAI_API_KEY: 'sk-openai' }, undefined, `The agent \`openclaw\` cannot run: the app has no \`ANTHROPIC_API_KEY\` set. ${ASK}`],
+    [
+      '/agent openclaw go',
+      { ANTHROPIC_API_KEY: '', OPENAI_API_KEY: 'sk-openai' },
+      undefined,
+      `The agent \`openclaw\` cannot run: the app has no \`ANTHROPIC_API_KEY\` set. ${ASK}`,
+    ],
     // OpenClaw runs only Anthropic models: an OpenAI one could never authenticate in its sandbox.
     [
       '/agent openclaw --model openai/gpt-5 go',

@@ -2,10 +2,26 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalSandboxProvider } from '../../src/sandbox/local.js';
-import { SandboxCapacityError, SandboxError, type Sandbox, type SandboxProvider, type SandboxSpec } from '../../src/sandbox/types.js';
+import {
+  SandboxCapacityError,
+  SandboxError,
+  type Sandbox,
+  type SandboxProvider,
+  type SandboxSpec,
+} from '../../src/sandbox/types.js';
 import { makeRemote } from '../helpers/git-remote.js';
 import { commentPayload, labeledPayload } from '../helpers/payloads.js';
-import { claudeLines, enqueue, happyGitHub, jobsCreated, makeJob, R, resetNock, startApp, statusEdits } from './harness.js';
+import {
+  claudeLines,
+  enqueue,
+  happyGitHub,
+  jobsCreated,
+  makeJob,
+  R,
+  resetNock,
+  startApp,
+  statusEdits,
+} from './harness.js';
 
 let liveOf: Set<string> | undefined;
 
@@ -35,7 +51,11 @@ function tracking(inner: SandboxProvider) {
   return { provider, live };
 }
 
-async function runLabel(script: Parameters<typeof startApp>[0], opts: Parameters<typeof startApp>[1] = {}, config?: string) {
+async function runLabel(
+  script: Parameters<typeof startApp>[0],
+  opts: Parameters<typeof startApp>[1] = {},
+  config?: string,
+) {
   const remote = makeRemote({ 'a.txt': 'a\n' });
   let tracked: ReturnType<typeof tracking> | undefined;
   const h = await startApp(script, {
@@ -45,7 +65,11 @@ async function runLabel(script: Parameters<typeof startApp>[0], opts: Parameters
   const gh = happyGitHub(
     config === undefined ? {} : { [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, config] },
   );
-  await h.probot.receive({ id: 'd', name: 'issues', payload: labeledPayload('agent', { cloneUrl: remote.url }) as never });
+  await h.probot.receive({
+    id: 'd',
+    name: 'issues',
+    payload: labeledPayload('agent', { cloneUrl: remote.url }) as never,
+  });
   await h.app.idle();
   return { gh, live: tracked?.live ?? new Set<string>(), h };
 }
@@ -57,12 +81,18 @@ describe('every run ends in one final status, with the sandbox killed', () => {
   it('no changes: no PR, and the status quotes the agent answer', async () => {
     const { gh, live } = await runLabel({ lines: claudeLines('The pager is already correct; nothing to change.') });
     expect(gh.lines().filter((l) => /git\/|pulls/.test(l))).toEqual([]);
-    expect(statusEdits(gh).at(-1)).toMatch(/without changing any files.*\n\n> The pager is already correct; nothing to change\.\n/s);
+    expect(statusEdits(gh).at(-1)).toMatch(
+      /without changing any files.*\n\n> The pager is already correct; nothing to change\.\n/s,
+    );
     expect(live.size).toBe(0);
   });
 
   it('agent error (is_error with subtype success) fails the run with its message, even when the CLI exits 0', async () => {
-    const { gh, live } = await runLabel({ writes: { 'a.txt': 'b\n' }, lines: claudeLines('Invalid API key · Please run /login', { isError: true }), exitCode: 0 });
+    const { gh, live } = await runLabel({
+      writes: { 'a.txt': 'b\n' },
+      lines: claudeLines('Invalid API key · Please run /login', { isError: true }),
+      exitCode: 0,
+    });
     expect(gh.lines()).not.toContain(`POST ${R}/pulls`);
     expect(statusEdits(gh).at(-1)).toMatch(/❌ Failed in \d+ s: claude failed: Invalid API key · Please run \/login/);
     expect(live.size).toBe(0);
@@ -71,9 +101,12 @@ describe('every run ends in one final status, with the sandbox killed', () => {
   it('agent timeout: stopped at the deadline, nothing committed', async () => {
     const remote = makeRemote({ 'a.txt': 'a\n' });
     let tracked: ReturnType<typeof tracking> | undefined;
-    const h = await startApp({ writes: { 'a.txt': 'b\n' }, sleep: 60 }, {
-      provider: (bin) => (tracked = tracking(new LocalSandboxProvider({ pathPrefix: [bin] }))).provider,
-    });
+    const h = await startApp(
+      { writes: { 'a.txt': 'b\n' }, sleep: 60 },
+      {
+        provider: (bin) => (tracked = tracking(new LocalSandboxProvider({ pathPrefix: [bin] }))).provider,
+      },
+    );
     const gh = happyGitHub();
     // The deadline counts from the trigger: a job accepted 50 s ago with a 1-minute limit has
     // 10 s left, ample for the sandbox and the clone on a loaded machine, so the deadline
@@ -83,10 +116,16 @@ describe('every run ends in one final status, with the sandbox killed', () => {
     await h.app.idle();
     expect(Date.now() - t0).toBeLessThan(25_000);
     // The agent had started (once): the deadline stopped it, not the queue or the clone ...
-    expect(readFileSync(join(h.agentBin, 'record', 'starts'), 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(
+      readFileSync(join(h.agentBin, 'record', 'starts'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(1);
     expect(gh.lines()).not.toContain(`POST ${R}/git/trees`);
     // ... and the status says so (a job expired in the queue says "... while waiting in the queue; it never started").
-    expect(statusEdits(gh).at(-1)).toMatch(/❌ Failed in \d+ s: timed out after 1 minute \(`timeoutMinutes`\); partial changes were not committed/);
+    expect(statusEdits(gh).at(-1)).toMatch(
+      /❌ Failed in \d+ s: timed out after 1 minute \(`timeoutMinutes`\); partial changes were not committed/,
+    );
     expect(tracked!.live.size).toBe(0);
   });
 
@@ -96,7 +135,10 @@ describe('every run ends in one final status, with the sandbox killed', () => {
       create: () => Promise.reject(new SandboxError('E2B rejected the API key: check E2B_API_KEY')),
     };
     const { gh } = await runLabel({}, { provider: () => failing });
-    expect(statusEdits(gh)).toEqual([expect.stringContaining('Starting the sandbox'), expect.stringMatching(/❌ Failed in \d+ s: E2B rejected the API key: check E2B_API_KEY$/)]);
+    expect(statusEdits(gh)).toEqual([
+      expect.stringContaining('Starting the sandbox'),
+      expect.stringMatching(/❌ Failed in \d+ s: E2B rejected the API key: check E2B_API_KEY$/),
+    ]);
   });
 
   it('a sandbox capacity limit is waited out, not failed', async () => {
@@ -109,7 +151,10 @@ describe('every run ends in one final status, with the sandbox killed', () => {
           liveOf = inner.live;
           return {
             name: 'e2b',
-            create: (spec) => (refusals-- > 0 ? Promise.reject(new SandboxCapacityError("E2B's limit of concurrent sandboxes is reached")) : inner.provider.create(spec)),
+            create: (spec) =>
+              refusals-- > 0
+                ? Promise.reject(new SandboxCapacityError("E2B's limit of concurrent sandboxes is reached"))
+                : inner.provider.create(spec),
           };
         },
       },
@@ -121,7 +166,10 @@ describe('every run ends in one final status, with the sandbox killed', () => {
   });
 
   it('a change under .git/ is rejected and not committed', async () => {
-    const { gh, live } = await runLabel({ writes: { '.git/hooks/pre-commit': '#!/bin/sh\nexit 0\n', 'a.txt': 'b\n' }, lines: claudeLines('done') });
+    const { gh, live } = await runLabel({
+      writes: { '.git/hooks/pre-commit': '#!/bin/sh\nexit 0\n', 'a.txt': 'b\n' },
+      lines: claudeLines('done'),
+    });
     expect(gh.lines()).not.toContain(`POST ${R}/git/trees`);
     expect(statusEdits(gh).at(-1)).toMatch(/❌ Failed in \d+ s: the changes were rejected: .*\.git/);
     expect(live.size).toBe(0);
@@ -135,7 +183,10 @@ describe('triggers that start no run', () => {
   async function noRun(payload: Record<string, unknown>, role = 'admin') {
     const h = await startApp({ writes: { 'a.txt': 'b\n' } });
     const gh = happyGitHub({
-      [`GET ${R}/collaborators/Codertocat/permission`]: () => [200, { permission: role === 'maintain' ? 'write' : role, role_name: role, user: { login: 'Codertocat' } }],
+      [`GET ${R}/collaborators/Codertocat/permission`]: () => [
+        200,
+        { permission: role === 'maintain' ? 'write' : role, role_name: role, user: { login: 'Codertocat' } },
+      ],
     });
     await h.probot.receive({ id: 'd', name: 'issue_comment', payload: payload as never });
     await h.app.idle();
@@ -148,10 +199,17 @@ describe('triggers that start no run', () => {
   it('a read-only user gets one short reply, once per issue', async () => {
     const h = await startApp({});
     const gh = happyGitHub({
-      [`GET ${R}/collaborators/Codertocat/permission`]: () => [200, { permission: 'read', role_name: 'read', user: { login: 'Codertocat' } }],
+      [`GET ${R}/collaborators/Codertocat/permission`]: () => [
+        200,
+        { permission: 'read', role_name: 'read', user: { login: 'Codertocat' } },
+      ],
     });
     for (const id of ['d1', 'd2']) {
-      await h.probot.receive({ id, name: 'issue_comment', payload: commentPayload('/agent do it', { cloneUrl }) as never });
+      await h.probot.receive({
+        id,
+        name: 'issue_comment',
+        payload: commentPayload('/agent do it', { cloneUrl }) as never,
+      });
     }
     expect(await jobsCreated(h)).toBe(0);
     const replies = gh.bodiesOf('POST', `${R}/issues/1/comments`) as { body: string }[];
@@ -161,7 +219,9 @@ describe('triggers that start no run', () => {
   });
 
   it('a Bot sender (this app included) is ignored without any API call', async () => {
-    const gh = await noRun(commentPayload('/agent do it', { cloneUrl, sender: { type: 'Bot', login: 'issue-agent[bot]' } }));
+    const gh = await noRun(
+      commentPayload('/agent do it', { cloneUrl, sender: { type: 'Bot', login: 'issue-agent[bot]' } }),
+    );
     expect(gh.lines()).toEqual([]);
   });
 
@@ -182,9 +242,16 @@ describe('triggers that start no run', () => {
     const h = await startApp({ writes: { 'a.txt': 'b\n' }, lines: claudeLines('ok') });
     const gh = happyGitHub({
       [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, 'permission: maintain\n'],
-      [`GET ${R}/collaborators/Codertocat/permission`]: () => [200, { permission: 'write', role_name: 'write', user: { login: 'Codertocat' } }],
+      [`GET ${R}/collaborators/Codertocat/permission`]: () => [
+        200,
+        { permission: 'write', role_name: 'write', user: { login: 'Codertocat' } },
+      ],
     });
-    await h.probot.receive({ id: 'd', name: 'issue_comment', payload: commentPayload('/agent go', { cloneUrl }) as never });
+    await h.probot.receive({
+      id: 'd',
+      name: 'issue_comment',
+      payload: commentPayload('/agent go', { cloneUrl }) as never,
+    });
     await h.app.idle();
     expect(gh.lines()).not.toContain(`POST ${R}/issues/comments/492700400/reactions`);
     expect((gh.bodiesOf('POST', `${R}/issues/1/comments`)[0] as { body: string }).body).toMatch(/`maintain` access/);
@@ -199,7 +266,11 @@ describe('replies', () => {
   it('an invalid config file gets a comment naming the field, and no run', async () => {
     const h = await startApp({});
     const gh = happyGitHub({ [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, 'timeoutMinutes: 5000\n'] });
-    await h.probot.receive({ id: 'd', name: 'issue_comment', payload: commentPayload('/agent go', { cloneUrl }) as never });
+    await h.probot.receive({
+      id: 'd',
+      name: 'issue_comment',
+      payload: commentPayload('/agent go', { cloneUrl }) as never,
+    });
     const [c] = gh.bodiesOf('POST', `${R}/issues/1/comments`) as { body: string }[];
     expect(c!.body).toContain('timeoutMinutes');
     expect(await jobsCreated(h)).toBe(0);
@@ -210,8 +281,14 @@ describe('replies', () => {
       resetNock();
       // The harness's ANTHROPIC_API_KEY and a CODEX_API_KEY: no OPENAI_API_KEY, no AMP_API_KEY.
       const h = await startApp({}, { env: { CODEX_API_KEY: 'sk-codex-key' } });
-      const gh = happyGitHub(config === undefined ? {} : { [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, config] });
-      await h.probot.receive({ id: 'd', name: 'issue_comment', payload: commentPayload('/agent help', { cloneUrl }) as never });
+      const gh = happyGitHub(
+        config === undefined ? {} : { [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, config] },
+      );
+      await h.probot.receive({
+        id: 'd',
+        name: 'issue_comment',
+        payload: commentPayload('/agent help', { cloneUrl }) as never,
+      });
       const [c] = gh.bodiesOf('POST', `${R}/issues/1/comments`) as { body: string }[];
       expect(c!.body).toContain('| `/agent help` | Show this help |');
       return c!.body.split('\n').find((line) => line.startsWith('**Agents:**'));
@@ -219,7 +296,9 @@ describe('replies', () => {
     // OpenCode and OpenClaw run Anthropic models with ANTHROPIC_API_KEY; Amp has no key.
     expect(await agentsLine()).toBe('**Agents:** `claude`, `codex`, `opencode`, `openclaw`.');
     // With an OpenAI model configured, OpenCode lacks OPENAI_API_KEY and OpenClaw cannot run it.
-    expect(await agentsLine('model:\n  opencode: openai/gpt-5\n  openclaw: openai/gpt-5\n')).toBe('**Agents:** `claude`, `codex`.');
+    expect(await agentsLine('model:\n  opencode: openai/gpt-5\n  openclaw: openai/gpt-5\n')).toBe(
+      '**Agents:** `claude`, `codex`.',
+    );
   });
 
   it('an unknown agent in a label gets a reply listing the allowed ones', async () => {
@@ -235,7 +314,11 @@ describe('replies', () => {
   it('a missing API key is named in the reply and no sandbox starts', async () => {
     const h = await startApp({}, { env: { ANTHROPIC_API_KEY: '' } });
     const gh = happyGitHub();
-    await h.probot.receive({ id: 'd', name: 'issue_comment', payload: commentPayload('/agent go', { cloneUrl }) as never });
+    await h.probot.receive({
+      id: 'd',
+      name: 'issue_comment',
+      payload: commentPayload('/agent go', { cloneUrl }) as never,
+    });
     const [c] = gh.bodiesOf('POST', `${R}/issues/1/comments`) as { body: string }[];
     expect(c!.body).toContain('ANTHROPIC_API_KEY');
     expect(await jobsCreated(h)).toBe(0);

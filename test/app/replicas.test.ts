@@ -79,7 +79,8 @@ function peak(intervals: Interval[]): number {
 function overlapsPerKey(intervals: Interval[]): [Interval, Interval][] {
   const found: [Interval, Interval][] = [];
   for (const [i, a] of intervals.entries()) {
-    for (const b of intervals.slice(i + 1)) if (a.key === b.key && a.start < b.end && b.start < a.end) found.push([a, b]);
+    for (const b of intervals.slice(i + 1))
+      if (a.key === b.key && a.start < b.end && b.start < a.end) found.push([a, b]);
   }
   return found;
 }
@@ -137,7 +138,13 @@ describe('several replicas on one PostgreSQL (the app as three child processes)'
   afterEach(async () => {
     if (holds) rmSync(holds, { recursive: true, force: true }); // stand-in agents still held end
     for (const a of apps) a.child.kill('SIGKILL');
-    await Promise.all(apps.map((a) => (a.child.exitCode === null && a.child.signalCode === null ? new Promise((r) => a.child.once('exit', r)) : undefined)));
+    await Promise.all(
+      apps.map((a) =>
+        a.child.exitCode === null && a.child.signalCode === null
+          ? new Promise((r) => a.child.once('exit', r))
+          : undefined,
+      ),
+    );
     apps.length = 0;
     await pool?.end();
     await db?.drop();
@@ -152,7 +159,8 @@ describe('several replicas on one PostgreSQL (the app as three child processes)'
     for (let id = 2001; id <= 2000 + JOBS * 2; id++) routes[`PATCH ${R}/issues/comments/${id}`] = () => [200, { id }];
     const commentId = (n: number, k: number) => 900_000 + n * 100 + k;
     for (let n = 1; n <= ISSUES; n++) {
-      for (let k = 0; k < PER_ISSUE; k++) routes[`POST ${R}/issues/comments/${commentId(n, k)}/reactions`] = () => [201, { id: 1, content: 'eyes' }];
+      for (let k = 0; k < PER_ISSUE; k++)
+        routes[`POST ${R}/issues/comments/${commentId(n, k)}/reactions`] = () => [201, { id: 1, content: 'eyes' }];
     }
     gh = await startFakeGitHub(routes);
     db = await createTestDatabase();
@@ -169,20 +177,20 @@ describe('several replicas on one PostgreSQL (the app as three child processes)'
       ports.map(async (port, i) => {
         const app = await startAppProcess(
           {
-          APP_ID: '1',
-          PRIVATE_KEY: privateKey,
-          WEBHOOK_SECRET: SECRET,
-          SANDBOX_PROVIDER: 'local',
-          DATABASE_URL: db!.url,
-          MAX_CONCURRENT_JOBS: String(GLOBAL),
-          MAX_JOBS_PER_INSTALLATION: String(PER_INSTALLATION),
-          DATA_DIR: mkdtempSync(join(tmpdir(), `issue-agent-replica-${i}-`)),
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          GHE_HOST: gh!.host,
-          GHE_PROTOCOL: 'http',
-          ANTHROPIC_API_KEY: API_KEY,
-          PATH: `${bin}:${process.env.PATH}`,
+            APP_ID: '1',
+            PRIVATE_KEY: privateKey,
+            WEBHOOK_SECRET: SECRET,
+            SANDBOX_PROVIDER: 'local',
+            DATABASE_URL: db!.url,
+            MAX_CONCURRENT_JOBS: String(GLOBAL),
+            MAX_JOBS_PER_INSTALLATION: String(PER_INSTALLATION),
+            DATA_DIR: mkdtempSync(join(tmpdir(), `issue-agent-replica-${i}-`)),
+            PORT: String(port),
+            HOST: '127.0.0.1',
+            GHE_HOST: gh!.host,
+            GHE_PROTOCOL: 'http',
+            ANTHROPIC_API_KEY: API_KEY,
+            PATH: `${bin}:${process.env.PATH}`,
           },
           { name: `replica-${i}`, imports: [UNTHROTTLED] },
         );
@@ -208,7 +216,11 @@ describe('several replicas on one PostgreSQL (the app as three child processes)'
     const count = (app: AppProcess, msg: string) => app.output().split(`"msg":"${msg}"`).length - 1;
     const runningIn = (app: AppProcess) => count(app, 'job started') - count(app, 'job finished');
     const startedTotal = () => apps.reduce((sum, app) => sum + count(app, 'job started'), 0);
-    const finalJobs = async () => Number((await pool!.query<{ n: string }>(`SELECT COUNT(*) AS n FROM jobs WHERE state NOT IN ('queued', 'running')`)).rows[0]?.n);
+    const finalJobs = async () =>
+      Number(
+        (await pool!.query<{ n: string }>(`SELECT COUNT(*) AS n FROM jobs WHERE state NOT IN ('queued', 'running')`))
+          .rows[0]?.n,
+      );
     let leadIn = 0;
     let letGo = 0;
     for (let idle = apps.find((a) => runningIn(a) === 0); idle; idle = apps.find((a) => runningIn(a) === 0)) {
@@ -220,7 +232,7 @@ describe('several replicas on one PostgreSQL (the app as three child processes)'
       if (runningIn(idle) === 0) {
         rmSync(join(holds, String(n)));
         letGo++;
-        for (const until = Date.now() + 15_000; (await finalJobs()) < letGo; ) {
+        for (const until = Date.now() + 15_000; (await finalJobs()) < letGo;) {
           if (Date.now() > until) throw new Error(`the job of issue #${n} did not finish`);
           await new Promise((r) => setTimeout(r, 25));
         }
@@ -254,7 +266,10 @@ describe('several replicas on one PostgreSQL (the app as three child processes)'
     for (;;) {
       const rows = await jobs();
       if (rows.length >= JOBS && rows.every((r) => r.state !== 'queued' && r.state !== 'running')) break;
-      if (Date.now() - t0 > 90_000) throw new Error(`timed out: ${rows.filter((r) => r.state === 'queued' || r.state === 'running').length} of ${rows.length} jobs not final`);
+      if (Date.now() - t0 > 90_000)
+        throw new Error(
+          `timed out: ${rows.filter((r) => r.state === 'queued' || r.state === 'running').length} of ${rows.length} jobs not final`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
     const allMs = Date.now() - t0;
@@ -271,8 +286,17 @@ describe('several replicas on one PostgreSQL (the app as three child processes)'
     for (let n = 1; n <= ISSUES; n++) expect(runs.filter((r) => r.key === String(n))).toHaveLength(PER_ISSUE);
     expect(gh.lines().filter((l) => l === `POST ${R}/pulls`)).toHaveLength(JOBS);
     // Each trigger comment got its 👀 once: a redelivery is not acknowledged again.
-    expect(gh.lines().filter((l) => /^POST \/repos\/[^/]+\/[^/]+\/issues\/comments\/\d+\/reactions$/.test(l)).sort()).toEqual(
-      Array.from({ length: ISSUES }, (_, n) => Array.from({ length: PER_ISSUE }, (_, k) => `POST ${R}/issues/comments/${commentId(n + 1, k)}/reactions`)).flat().sort(),
+    expect(
+      gh
+        .lines()
+        .filter((l) => /^POST \/repos\/[^/]+\/[^/]+\/issues\/comments\/\d+\/reactions$/.test(l))
+        .sort(),
+    ).toEqual(
+      Array.from({ length: ISSUES }, (_, n) =>
+        Array.from({ length: PER_ISSUE }, (_, k) => `POST ${R}/issues/comments/${commentId(n + 1, k)}/reactions`),
+      )
+        .flat()
+        .sort(),
     );
 
     // One status comment per job, each ending on its one final status.
@@ -282,7 +306,10 @@ describe('several replicas on one PostgreSQL (the app as three child processes)'
     expect(new Set(commentIds).size).toBe(JOBS);
     for (const id of commentIds) {
       const edits = (gh.bodiesOf('PATCH', `${R}/issues/comments/${id}`) as { body: string }[]).map((b) => b.body);
-      expect(edits.filter((b) => /✅|❌|💬|🛑/.test(b)), `comment ${id}`).toHaveLength(1);
+      expect(
+        edits.filter((b) => /✅|❌|💬|🛑/.test(b)),
+        `comment ${id}`,
+      ).toHaveLength(1);
       expect(edits.at(-1), `comment ${id}`).toMatch(/✅ Opened pull request #42/);
     }
 
@@ -291,7 +318,11 @@ describe('several replicas on one PostgreSQL (the app as three child processes)'
     // (logged after the claim committed) to its finished_at (taken before the finish was written):
     // inside the time it held its claim, so spans that overlap are claims that did.
     const startedAt = jobStartTimes(apps.map((a) => a.output()));
-    const claims: Interval[] = rows.map((r) => ({ key: String(r.issue_number), start: startedAt.get(r.id) ?? NaN, end: Number(r.finished_at) }));
+    const claims: Interval[] = rows.map((r) => ({
+      key: String(r.issue_number),
+      start: startedAt.get(r.id) ?? NaN,
+      end: Number(r.finished_at),
+    }));
     expect(claims.filter((c) => !(c.start <= c.end))).toEqual([]);
     expect(overlapsPerKey(runs)).toEqual([]);
     expect(overlapsPerKey(claims)).toEqual([]);

@@ -17,7 +17,10 @@ import { API_KEY, claudeLines, happyRoutes, R } from './harness.js';
  */
 const SECRET = 'restart-test-secret';
 
-const starts = (bin: string) => (existsSync(join(bin, 'record/starts')) ? readFileSync(join(bin, 'record/starts'), 'utf8').trim().split('\n').map(Number) : []);
+const starts = (bin: string) =>
+  existsSync(join(bin, 'record/starts'))
+    ? readFileSync(join(bin, 'record/starts'), 'utf8').trim().split('\n').map(Number)
+    : [];
 
 describe('restarts lose nothing (the app as a child process)', () => {
   let gh: FakeGitHub | undefined;
@@ -67,16 +70,24 @@ describe('restarts lose nothing (the app as a child process)', () => {
     // A redelivery of the same comment after the restart does not make a second job.
     expect(await deliver(port, SECRET, payload, 'kill-2')).toBe(200);
     await waitFor('the PR', () => gh!.lines().includes(`POST ${R}/pulls`));
-    await waitFor('the final status', () => (gh!.bodiesOf('PATCH', `${R}/issues/comments/1001`) as { body: string }[]).some((b) => /Opened pull request/.test(b.body)));
+    await waitFor('the final status', () =>
+      (gh!.bodiesOf('PATCH', `${R}/issues/comments/1001`) as { body: string }[]).some((b) =>
+        /Opened pull request/.test(b.body),
+      ),
+    );
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
 
     expect(gh!.lines().filter((l) => l === `POST ${R}/pulls`)).toHaveLength(1);
     expect(gh!.lines().filter((l) => l === `POST ${R}/issues/1/comments`)).toHaveLength(1);
-    const finals = (gh!.bodiesOf('PATCH', `${R}/issues/comments/1001`) as { body: string }[]).filter((b) => /✅|❌|💬|🛑/.test(b.body));
+    const finals = (gh!.bodiesOf('PATCH', `${R}/issues/comments/1001`) as { body: string }[]).filter((b) =>
+      /✅|❌|💬|🛑/.test(b.body),
+    );
     expect(finals).toHaveLength(1);
     expect(starts(bin)).toHaveLength(1); // the agent ran once: its work was not thrown away
-    expect(gh!.bodiesOf('POST', `${R}/git/trees`)).toEqual([expect.objectContaining({ tree: [{ path: 'a.txt', mode: '100644', type: 'blob', content: 'b\n' }] })]);
+    expect(gh!.bodiesOf('POST', `${R}/git/trees`)).toEqual([
+      expect.objectContaining({ tree: [{ path: 'a.txt', mode: '100644', type: 'blob', content: 'b\n' }] }),
+    ]);
   }, 90_000);
 
   it('SIGTERM with a job running: it finishes within the grace period and the process exits 0', async () => {
@@ -90,7 +101,9 @@ describe('restarts lose nothing (the app as a child process)', () => {
     expect(await app.exited).toBe(0);
     expect(Date.now() - t0).toBeLessThan(30_000);
     expect(gh!.lines().filter((l) => l === `POST ${R}/pulls`)).toHaveLength(1);
-    expect((gh!.bodiesOf('PATCH', `${R}/issues/comments/1001`) as { body: string }[]).at(-1)!.body).toMatch(/Opened pull request #42/);
+    expect((gh!.bodiesOf('PATCH', `${R}/issues/comments/1001`) as { body: string }[]).at(-1)!.body).toMatch(
+      /Opened pull request #42/,
+    );
   }, 60_000);
 
   it('SIGTERM past the grace period hands the job back, the agent left running; the next process re-attaches to it', async () => {
@@ -102,12 +115,18 @@ describe('restarts lose nothing (the app as a child process)', () => {
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     expect(gh!.lines()).not.toContain(`POST ${R}/pulls`);
-    expect((gh!.bodiesOf('PATCH', `${R}/issues/comments/1001`) as { body: string }[]).at(-1)!.body).toMatch(/the app restarted/);
+    expect((gh!.bodiesOf('PATCH', `${R}/issues/comments/1001`) as { body: string }[]).at(-1)!.body).toMatch(
+      /the app restarted/,
+    );
 
     const second = await startAppProcess(env);
     children.push(second.child);
     await waitFor('the PR', () => gh!.lines().includes(`POST ${R}/pulls`));
-    await waitFor('the final status', () => /Opened pull request/.test((gh!.bodiesOf('PATCH', `${R}/issues/comments/1001`) as { body: string }[]).at(-1)!.body));
+    await waitFor('the final status', () =>
+      /Opened pull request/.test(
+        (gh!.bodiesOf('PATCH', `${R}/issues/comments/1001`) as { body: string }[]).at(-1)!.body,
+      ),
+    );
     // One agent run: the one the first process started, finished under the second.
     expect(starts(bin)).toHaveLength(1);
   }, 60_000);

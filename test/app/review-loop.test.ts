@@ -4,14 +4,25 @@ import { labeledPayload } from '../helpers/payloads.js';
 import { claudeLines, happyGitHub, phaseLines, R, resetNock, startApp, statusEdits } from './harness.js';
 
 const toolLine = (i: number) =>
-  JSON.stringify({ type: 'assistant', message: { content: [{ type: 'tool_use', id: `t${i}`, name: 'Bash', input: { command: `echo step ${i}` } }] } });
+  JSON.stringify({
+    type: 'assistant',
+    message: { content: [{ type: 'tool_use', id: `t${i}`, name: 'Bash', input: { command: `echo step ${i}` } }] },
+  });
 
-async function run(script: Parameters<typeof startApp>[0], config: string, options: Parameters<typeof startApp>[1] = {}) {
+async function run(
+  script: Parameters<typeof startApp>[0],
+  config: string,
+  options: Parameters<typeof startApp>[1] = {},
+) {
   const remote = makeRemote({ 'a.txt': 'a\n' });
   const h = await startApp(script, options);
   const gh = happyGitHub({ [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, config] });
   const started = Date.now();
-  await h.probot.receive({ id: 'd', name: 'issues', payload: labeledPayload('agent', { cloneUrl: remote.url }) as never });
+  await h.probot.receive({
+    id: 'd',
+    name: 'issues',
+    payload: labeledPayload('agent', { cloneUrl: remote.url }) as never,
+  });
   await h.app.idle();
   return { h, gh, elapsedMs: Date.now() - started };
 }
@@ -24,11 +35,9 @@ describe('live progress', () => {
     // 60 actions over about 3 s with a 1 s interval: a handful of edits, not 60.
     const interval = 1_000;
     const lines = [...Array.from({ length: 60 }, (_, i) => toolLine(i)), ...claudeLines('done')];
-    const { gh, elapsedMs } = await run(
-      { writes: { 'a.txt': 'b\n' }, lines, lineDelay: 0.05 },
-      'draft: false\n',
-      { progressIntervalMs: interval },
-    );
+    const { gh, elapsedMs } = await run({ writes: { 'a.txt': 'b\n' }, lines, lineDelay: 0.05 }, 'draft: false\n', {
+      progressIntervalMs: interval,
+    });
     const edits = statusEdits(gh);
     // At most one throttled edit per interval the run lasted, plus the first and the final edit
     // (and one to spare), however long a loaded machine made the run take. Without throttling
@@ -52,7 +61,9 @@ describe('live progress of a quiet agent', () => {
 
   it('a silent stretch still shows time passing (an edit every six intervals)', async () => {
     // One action, then 4 s of silence; with a 500 ms interval the ticker edits every 3 s.
-    const { gh } = await run({ writes: { 'a.txt': 'b\n' }, lines: [toolLine(1)], sleep: 4 }, 'draft: false\n', { progressIntervalMs: 500 });
+    const { gh } = await run({ writes: { 'a.txt': 'b\n' }, lines: [toolLine(1)], sleep: 4 }, 'draft: false\n', {
+      progressIntervalMs: 500,
+    });
     const running = statusEdits(gh).filter((e) => e.includes('🤖 Running claude…') && e.includes('ran `echo step 1`'));
     const elapsed = new Set(running.map((e) => /⏱️ (.+) elapsed/.exec(e)?.[1]));
     expect(elapsed.size).toBeGreaterThanOrEqual(2);
@@ -66,33 +77,53 @@ describe('verification', () => {
   const fixOnResume = `if printf '%s\\n' "$@" | grep -q -- '--resume'; then echo ok > fixed.txt; fi`;
 
   it('passing checks: a ready PR whose body shows each command passed; the check run succeeds', async () => {
-    const { gh } = await run({ writes: { 'a.txt': 'b\n' }, lines: claudeLines('done') }, "verify:\n  - 'test -f a.txt'\n");
+    const { gh } = await run(
+      { writes: { 'a.txt': 'b\n' }, lines: claudeLines('done') },
+      "verify:\n  - 'test -f a.txt'\n",
+    );
     const [pr] = gh.bodiesOf('POST', `${R}/pulls`) as { draft: boolean; body: string }[];
     expect(pr!.draft).toBe(false);
     expect(pr!.body).toMatch(/✅.*test -f a\.txt/);
     expect(phaseLines(statusEdits(gh))).toContain('🧪 Running the verify commands…');
-    expect(gh.bodiesOf('POST', `${R}/check-runs`)).toEqual([{ name: 'issue-agent', head_sha: 'new-commit-sha', status: 'in_progress', external_id: expect.any(String) }]);
+    expect(gh.bodiesOf('POST', `${R}/check-runs`)).toEqual([
+      { name: 'issue-agent', head_sha: 'new-commit-sha', status: 'in_progress', external_id: expect.any(String) },
+    ]);
     expect(gh.bodiesOf('PATCH', `${R}/check-runs/77`)).toEqual([
-      expect.objectContaining({ status: 'completed', conclusion: 'success', output: expect.objectContaining({ summary: expect.stringContaining('Opened pull request #42') }) }),
+      expect.objectContaining({
+        status: 'completed',
+        conclusion: 'success',
+        output: expect.objectContaining({ summary: expect.stringContaining('Opened pull request #42') }),
+      }),
     ]);
   });
 
   it('fail, then fixed: the failure goes back to the agent in its session and the PR is ready', async () => {
-    const { h, gh } = await run({ writes: { 'a.txt': 'b\n' }, lines: claudeLines('done'), extra: fixOnResume }, "verify:\n  - 'test -f fixed.txt'\n");
+    const { h, gh } = await run(
+      { writes: { 'a.txt': 'b\n' }, lines: claudeLines('done'), extra: fixOnResume },
+      "verify:\n  - 'test -f fixed.txt'\n",
+    );
     const [pr] = gh.bodiesOf('POST', `${R}/pulls`) as { draft: boolean; body: string }[];
     expect(pr!.draft).toBe(false);
     expect(pr!.body).toMatch(/✅.*test -f fixed\.txt/);
-    expect(phaseLines(statusEdits(gh))).toEqual(expect.arrayContaining(['🔁 claude is fixing what the verify commands reported…']));
+    expect(phaseLines(statusEdits(gh))).toEqual(
+      expect.arrayContaining(['🔁 claude is fixing what the verify commands reported…']),
+    );
     // The feedback prompt went to the resumed session and named the failing command.
     const { readFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     expect(readFileSync(join(h.agentBin, 'record', 'argv'), 'utf8')).toContain('sess-123');
     expect(readFileSync(join(h.agentBin, 'record', 'stdin'), 'utf8')).toContain('test -f fixed.txt');
-    expect((gh.bodiesOf('POST', `${R}/git/trees`)[0] as { tree: { path: string }[] }).tree.map((t) => t.path)).toEqual(['a.txt', 'fixed.txt']);
+    expect((gh.bodiesOf('POST', `${R}/git/trees`)[0] as { tree: { path: string }[] }).tree.map((t) => t.path)).toEqual([
+      'a.txt',
+      'fixed.txt',
+    ]);
   });
 
   it('still failing after the last attempt: a draft PR that shows the failure, and a failed check run', async () => {
-    const { h, gh } = await run({ writes: { 'a.txt': 'b\n' }, lines: claudeLines('done') }, "verify:\n  - 'echo boom >&2; exit 3'\nfixAttempts: 2\n");
+    const { h, gh } = await run(
+      { writes: { 'a.txt': 'b\n' }, lines: claudeLines('done') },
+      "verify:\n  - 'echo boom >&2; exit 3'\nfixAttempts: 2\n",
+    );
     const [pr] = gh.bodiesOf('POST', `${R}/pulls`) as { draft: boolean; body: string }[];
     expect(pr!.draft).toBe(true);
     expect(pr!.body).toMatch(/❌/);
@@ -101,7 +132,11 @@ describe('verification', () => {
     expect(statusEdits(gh).at(-1)).toMatch(/the pull request is a draft/);
     const { readFileSync } = await import('node:fs');
     const { join } = await import('node:path');
-    expect(readFileSync(join(h.agentBin, 'record', 'starts'), 'utf8').trim().split('\n')).toHaveLength(3); // the run and two fixes
+    expect(
+      readFileSync(join(h.agentBin, 'record', 'starts'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(3); // the run and two fixes
     expect(pr!.body).toMatch(/after 2 attempts/);
     expect(gh.bodiesOf('PATCH', `${R}/check-runs/77`)).toEqual([expect.objectContaining({ conclusion: 'failure' })]);
   });

@@ -46,11 +46,21 @@ describe('secrets never leave the app: every GitHub write passes the redactor at
       ],
     });
     const gh = happyGitHub();
-    await h.probot.receive({ id: 'd', name: 'issues', payload: labeledPayload('agent', { cloneUrl: remote.url }) as never });
+    await h.probot.receive({
+      id: 'd',
+      name: 'issues',
+      payload: labeledPayload('agent', { cloneUrl: remote.url }) as never,
+    });
     await h.app.idle();
 
     const paths = gh.lines();
-    for (const write of [`PATCH ${R}/issues/comments/1001`, `POST ${R}/git/trees`, `POST ${R}/git/commits`, `POST ${R}/pulls`, `PATCH ${R}/check-runs/77`]) {
+    for (const write of [
+      `PATCH ${R}/issues/comments/1001`,
+      `POST ${R}/git/trees`,
+      `POST ${R}/git/commits`,
+      `POST ${R}/pulls`,
+      `PATCH ${R}/check-runs/77`,
+    ]) {
       expect(paths).toContain(write);
     }
     const sent = expectNoSecretLeft(h, gh);
@@ -63,7 +73,11 @@ describe('secrets never leave the app: every GitHub write passes the redactor at
     const remote = makeRemote({ 'a.txt': 'a\n' });
     const h = await startApp({ lines: claudeLines(`invalid x-api-key ${API_KEY}`, { isError: true }), exitCode: 1 });
     const gh = happyGitHub();
-    await h.probot.receive({ id: 'd', name: 'issues', payload: labeledPayload('agent', { cloneUrl: remote.url }) as never });
+    await h.probot.receive({
+      id: 'd',
+      name: 'issues',
+      payload: labeledPayload('agent', { cloneUrl: remote.url }) as never,
+    });
     await h.app.idle();
 
     const sent = expectNoSecretLeft(h, gh);
@@ -75,7 +89,11 @@ describe('secrets never leave the app: every GitHub write passes the redactor at
     const gh = happyGitHub({
       [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, `agent: ${API_KEY}\n`],
     });
-    await h.probot.receive({ id: 'd', name: 'issue_comment', payload: commentPayload('/agent', { cloneUrl: 'x' }) as never });
+    await h.probot.receive({
+      id: 'd',
+      name: 'issue_comment',
+      payload: commentPayload('/agent', { cloneUrl: 'x' }) as never,
+    });
 
     expect(gh.lines()).toContain(`POST ${R}/issues/1/comments`);
     const sent = expectNoSecretLeft(h, gh);

@@ -66,20 +66,36 @@ const STACK_LINE = /^\s+at .+\(?.*:\d+:\d+\)?$/m;
 describe('npm start', () => {
   it('stops at start with one message naming every bad variable, and no value', async () => {
     const secret = 'sk-ant-do-not-print-0123456789';
-    const app = start({ APP_ID: 'not-a-number', ANTHROPIC_API_KEY: secret, ANTHROPIC_BASE_URL: 'ftp://gateway', MAX_CONCURRENT_JOBS: '0', SANDBOX_PROVIDER: 'docker', WEBHOOK_SECRET: 'whsec_0123456789' });
+    const app = start({
+      APP_ID: 'not-a-number',
+      ANTHROPIC_API_KEY: secret,
+      ANTHROPIC_BASE_URL: 'ftp://gateway',
+      MAX_CONCURRENT_JOBS: '0',
+      SANDBOX_PROVIDER: 'docker',
+      WEBHOOK_SECRET: 'whsec_0123456789',
+    });
     expect(await app.exited).toBe(1);
     const out = app.output();
-    for (const name of ['APP_ID', 'PRIVATE_KEY', 'ANTHROPIC_BASE_URL', 'MAX_CONCURRENT_JOBS', 'SANDBOX_PROVIDER']) expect(out).toContain(name);
+    for (const name of ['APP_ID', 'PRIVATE_KEY', 'ANTHROPIC_BASE_URL', 'MAX_CONCURRENT_JOBS', 'SANDBOX_PROVIDER'])
+      expect(out).toContain(name);
     for (const value of [secret, 'not-a-number', 'ftp://gateway', 'whsec_0123456789']) expect(out).not.toContain(value);
   }, 120_000);
 
-  it('without APP_ID it serves Probot\'s page to register the app from app.yml', async () => {
+  it("without APP_ID it serves Probot's page to register the app from app.yml", async () => {
     const port = await freePort();
-    const app = start({ PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'development', DATA_DIR: mkdtempSync(join(tmpdir(), 'issue-agent-setup-')) });
+    const app = start({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      NODE_ENV: 'development',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'issue-agent-setup-')),
+    });
     try {
       let page = '';
       for (let i = 0; i < 400 && !page; i++) {
-        page = await fetch(`http://127.0.0.1:${port}/probot`).then((r) => (r.ok ? r.text() : ''), () => '');
+        page = await fetch(`http://127.0.0.1:${port}/probot`).then(
+          (r) => (r.ok ? r.text() : ''),
+          () => '',
+        );
         if (!page) await new Promise((r) => setTimeout(r, 100));
       }
       expect(page).toContain('Register GitHub App');
@@ -104,7 +120,10 @@ describe('npm start', () => {
       'SANDBOX_PROVIDER=local',
       `PORT=${filePort}`, // the real PORT below wins, for us and for Probot
     ].join('\n');
-    const bin = fakeAgentBin('claude', { writes: { 'a.txt': 'b\n' }, lines: claudeLines(`Done. My key is ${API_KEY}.`) });
+    const bin = fakeAgentBin('claude', {
+      writes: { 'a.txt': 'b\n' },
+      lines: claudeLines(`Done. My key is ${API_KEY}.`),
+    });
     const app = start(
       {
         PORT: String(port),
@@ -120,19 +139,34 @@ describe('npm start', () => {
     try {
       let health: { status?: string } = {};
       for (let i = 0; i < 600 && health.status !== 'ok' && app.child.exitCode === null; i++) {
-        health = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => (r.ok ? (r.json() as Promise<{ status: string }>) : {}), () => ({}));
+        health = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => (r.ok ? (r.json() as Promise<{ status: string }>) : {}),
+          () => ({}),
+        );
         if (health.status !== 'ok') await new Promise((r) => setTimeout(r, 100));
       }
       expect(health.status, app.output()).toBe('ok');
       expect(app.output()).not.toContain('APP_ID is not set');
       // A configured app: a delivery signed with the secret from .env runs the agent to a PR.
-      expect(await deliver(port, secret, commentPayload('/agent go', { cloneUrl: makeRemote({ 'a.txt': 'a\n' }).url }), 'dotenv-1')).toBe(200);
+      expect(
+        await deliver(
+          port,
+          secret,
+          commentPayload('/agent go', { cloneUrl: makeRemote({ 'a.txt': 'a\n' }).url }),
+          'dotenv-1',
+        ),
+      ).toBe(200);
       await waitFor('the PR', () => gh.lines().includes(`POST ${R}/pulls`), 60_000);
       const sent = JSON.stringify(gh.requests.map((r) => r.body));
       expect(sent).toContain('Done. My key is ***.'); // the key from .env reached the redactor
       expect(sent).not.toContain(API_KEY);
       expect(app.output()).not.toContain(API_KEY);
-      expect(await fetch(`http://127.0.0.1:${filePort}/healthz`).then(() => 'answered', () => 'refused')).toBe('refused');
+      expect(
+        await fetch(`http://127.0.0.1:${filePort}/healthz`).then(
+          () => 'answered',
+          () => 'refused',
+        ),
+      ).toBe('refused');
     } finally {
       app.child.kill('SIGKILL');
       await gh.close();
@@ -142,8 +176,15 @@ describe('npm start', () => {
   it('a malformed .env stops the app with a message naming the line, not a stack trace', async () => {
     const port = await freePort();
     const app = start(
-      { NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: mkdtempSync(join(tmpdir(), 'issue-agent-bad-dotenv-')) },
-      workDir(`APP_ID=1\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\nWEBHOOK_SECRET=s\n`),
+      {
+        NODE_ENV: 'development',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'issue-agent-bad-dotenv-')),
+      },
+      workDir(
+        `APP_ID=1\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\nWEBHOOK_SECRET=s\n`,
+      ),
     );
     expect(await exitWithin(app)).toBe(1);
     expect(app.stderr()).toMatch(/\.env line 2: expected NAME=value/);
@@ -154,7 +195,15 @@ describe('npm start', () => {
 
   it('in production without APP_ID it stops with one message saying what to set, not a stack trace', async () => {
     const port = await freePort();
-    const app = start({ NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: mkdtempSync(join(tmpdir(), 'issue-agent-prod-')) }, workDir());
+    const app = start(
+      {
+        NODE_ENV: 'production',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'issue-agent-prod-')),
+      },
+      workDir(),
+    );
     expect(await exitWithin(app)).toBe(1);
     expect(app.stderr()).toContain(PRODUCTION_WITHOUT_APP_ID);
     expect(app.output()).not.toMatch(STACK_LINE);

@@ -32,7 +32,16 @@ describe('webhooks over real HTTP', () => {
     const bin = fakeAgentBin('claude', { writes: { 'a.txt': 'b\n' }, lines: claudeLines('done'), sleep: agentSleep });
     const env = loadEnv({ APP_ID: '1', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, SANDBOX_PROVIDER: 'local' });
     const store = await openJobStore({ dataDir: mkdtempSync(join(tmpdir(), 'issue-agent-data-')) });
-    const app = createApp({ env, store, metrics: new Metrics(store), pollMs: 50, provider: new LocalSandboxProvider({ pathPrefix: [bin] }), agentEnv: { ANTHROPIC_API_KEY: API_KEY }, log, redactor });
+    const app = createApp({
+      env,
+      store,
+      metrics: new Metrics(store),
+      pollMs: 50,
+      provider: new LocalSandboxProvider({ pathPrefix: [bin] }),
+      agentEnv: { ANTHROPIC_API_KEY: API_KEY },
+      log,
+      redactor,
+    });
     const started = await startTestServer(app.appFn, { log, secret: SECRET });
     server = started.server;
     const base = `http://127.0.0.1:${started.port}`;
@@ -40,7 +49,11 @@ describe('webhooks over real HTTP', () => {
   }
 
   async function deliver(url: string, body: string, signature: string | undefined) {
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': 'http-1' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'x-github-event': 'issue_comment',
+      'x-github-delivery': 'http-1',
+    };
     if (signature !== undefined) headers['x-hub-signature-256'] = signature;
     const t0 = performance.now();
     const res = await fetch(url, { method: 'POST', headers, body });

@@ -75,6 +75,12 @@ describe('layers', () => {
       "import '../side-effect.js';",
       "import { c } from 'node:fs';",
     ].join('\n');
-    expect(relativeImports(code)).toEqual(['../jobs/runner.js', './b.js', '../github/x.js', '../pipeline/run-job.js', '../side-effect.js']);
+    expect(relativeImports(code)).toEqual([
+      '../jobs/runner.js',
+      './b.js',
+      '../github/x.js',
+      '../pipeline/run-job.js',
+      '../side-effect.js',
+    ]);
   });
 });

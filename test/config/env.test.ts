@@ -93,7 +93,11 @@ describe('loadEnv', () => {
     ['APP_ID', 'my-app', 'APP_ID: must be a number'],
     ['LOG_LEVEL', 'verbose', 'LOG_LEVEL: must be one of trace, debug, info, warn, error, fatal, silent'],
     ['LOG_FORMAT', 'xml', 'LOG_FORMAT: must be one of json, pretty'],
-    ['GHE_HOST', 'https://github.example.com', 'GHE_HOST: must be a host name without protocol or path, e.g. github.example.com'],
+    [
+      'GHE_HOST',
+      'https://github.example.com',
+      'GHE_HOST: must be a host name without protocol or path, e.g. github.example.com',
+    ],
     ['GHE_PROTOCOL', 'ftp', 'GHE_PROTOCOL: must be http or https'],
     ['WEBHOOK_PATH', 'hooks', 'WEBHOOK_PATH: must start with /'],
     ['SANDBOX_PROVIDER', 'docker', 'SANDBOX_PROVIDER: must be one of e2b, local'],
@@ -124,7 +128,14 @@ describe('loadEnv', () => {
   it('in production, no APP_ID is one problem saying what to set and where the registration page is', () => {
     expect(problemsOf({ NODE_ENV: 'production' })).toEqual([PRODUCTION_WITHOUT_APP_ID]);
     expect(problemsOf({ NODE_ENV: 'production', APP_ID: ' ' })).toEqual([PRODUCTION_WITHOUT_APP_ID]); // empty counts as unset
-    for (const name of ['APP_ID', 'PRIVATE_KEY', 'PRIVATE_KEY_PATH', 'WEBHOOK_SECRET', 'NODE_ENV=production', 'npm start']) {
+    for (const name of [
+      'APP_ID',
+      'PRIVATE_KEY',
+      'PRIVATE_KEY_PATH',
+      'WEBHOOK_SECRET',
+      'NODE_ENV=production',
+      'npm start',
+    ]) {
       expect(PRODUCTION_WITHOUT_APP_ID).toContain(name);
     }
     expect(() => loadEnv({ ...configured, NODE_ENV: 'production' })).not.toThrow();
@@ -140,7 +151,16 @@ describe('loadEnv', () => {
       expect(error).toBeInstanceOf(EnvError);
       message = (error as EnvError).message;
     }
-    for (const name of ['PORT', 'ANTHROPIC_BASE_URL', 'LOG_LEVEL', 'GHE_HOST', 'E2B_DOMAIN', 'PRIVATE_KEY', 'WEBHOOK_SECRET', 'E2B_API_KEY']) {
+    for (const name of [
+      'PORT',
+      'ANTHROPIC_BASE_URL',
+      'LOG_LEVEL',
+      'GHE_HOST',
+      'E2B_DOMAIN',
+      'PRIVATE_KEY',
+      'WEBHOOK_SECRET',
+      'E2B_API_KEY',
+    ]) {
       expect(message).toContain(`${name}:`);
     }
     expect(message).not.toContain('hunter2');

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { REPO_CONFIG_SCHEMA_FILE, renderRepoConfigJsonSchema, repoConfigJsonSchema } from '../../src/config/json-schema.js';
+import {
+  REPO_CONFIG_SCHEMA_FILE,
+  renderRepoConfigJsonSchema,
+  repoConfigJsonSchema,
+} from '../../src/config/json-schema.js';
 import { parseRepoConfig, repoConfigSchema } from '../../src/config/repo-config.js';
 
 const root = new URL('../../', import.meta.url);

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { AGENT_NAMES } from '../../src/agents/types.js';
-import { defaultRepoConfig, formatConfigErrors, parseRepoConfig, type RepoConfig } from '../../src/config/repo-config.js';
+import {
+  defaultRepoConfig,
+  formatConfigErrors,
+  parseRepoConfig,
+  type RepoConfig,
+} from '../../src/config/repo-config.js';
 
 const DEFAULTS: RepoConfig = {
   agent: 'claude',
@@ -61,32 +66,82 @@ describe('parseRepoConfig', () => {
     ['too big', { timeoutMinutes: 5000 }, ['`timeoutMinutes`: must be at most 1440 (got `5000`)']],
     ['too small', { timeoutMinutes: 0 }, ['`timeoutMinutes`: must be at least 1 (got `0`)']],
     ['not whole', { timeoutMinutes: 2.5 }, ['`timeoutMinutes`: must be a whole number (got `2.5`)']],
-    ['quoted number', { timeoutMinutes: '30' }, ['`timeoutMinutes`: must be a number (got `30` in quotes, which is text)']],
+    [
+      'quoted number',
+      { timeoutMinutes: '30' },
+      ['`timeoutMinutes`: must be a number (got `30` in quotes, which is text)'],
+    ],
     ['empty value', { timeoutMinutes: null }, ['`timeoutMinutes`: must be a number (got an empty value)']],
     ['exclusive minimum', { maxFileSizeMB: 0 }, ['`maxFileSizeMB`: must be greater than 0 (got `0`)']],
     ['maximum size', { maxFileSizeMB: 101 }, ['`maxFileSizeMB`: must be at most 100 (got `101`)']],
     ['boolean as text', { draft: 'yes' }, ['`draft`: must be `true` or `false` (got `yes`)']],
-    ['unknown agent', { agent: 'gpt' }, ['`agent`: must be one of `claude`, `codex`, `amp`, `opencode`, `openclaw` (got `gpt`)']],
-    ['unknown agent in list', { agents: ['claude', 'gpt'] }, ['`agents[1]`: must be one of `claude`, `codex`, `amp`, `opencode`, `openclaw` (got `gpt`)']],
+    [
+      'unknown agent',
+      { agent: 'gpt' },
+      ['`agent`: must be one of `claude`, `codex`, `amp`, `opencode`, `openclaw` (got `gpt`)'],
+    ],
+    [
+      'unknown agent in list',
+      { agents: ['claude', 'gpt'] },
+      ['`agents[1]`: must be one of `claude`, `codex`, `amp`, `opencode`, `openclaw` (got `gpt`)'],
+    ],
     ['empty agent list', { agents: [] }, ['`agents`: must list at least 1 item']],
-    ['agent not allowed', { agent: 'codex', agents: ['claude', 'amp'] }, ['`agent`: `codex` is not in `agents` (`claude`, `amp`)']],
-    ['command without slash', { command: 'agent' }, ['`command`: must be a single word starting with `/` (got `agent`)']],
-    ['command with space', { command: '/do it' }, ['`command`: must be a single word starting with `/` (got `/do it`)']],
+    [
+      'agent not allowed',
+      { agent: 'codex', agents: ['claude', 'amp'] },
+      ['`agent`: `codex` is not in `agents` (`claude`, `amp`)'],
+    ],
+    [
+      'command without slash',
+      { command: 'agent' },
+      ['`command`: must be a single word starting with `/` (got `agent`)'],
+    ],
+    [
+      'command with space',
+      { command: '/do it' },
+      ['`command`: must be a single word starting with `/` (got `/do it`)'],
+    ],
     ['permission', { permission: 'read' }, ['`permission`: must be one of `write`, `maintain`, `admin` (got `read`)']],
-    ['branch prefix', { branchPrefix: 'a..b' }, ['`branchPrefix`: may only contain letters, digits, `.`, `_`, `-` and `/`, and must not start with `/` or contain `..` (got `a..b`)']],
+    [
+      'branch prefix',
+      { branchPrefix: 'a..b' },
+      [
+        '`branchPrefix`: may only contain letters, digits, `.`, `_`, `-` and `/`, and must not start with `/` or contain `..` (got `a..b`)',
+      ],
+    ],
     ['empty label', { label: '' }, ['`label`: must not be empty']],
     ['setup not a list', { setup: 'npm ci' }, ['`setup`: must be a list (got `npm ci`)']],
     ['empty setup command', { setup: ['npm ci', ''] }, ['`setup[1]`: must not be empty']],
     ['instructions not text', { instructions: 5 }, ['`instructions`: must be text (got `5`)']],
     ['typo of a setting', { agnet: 'codex' }, ['`agnet`: unknown setting (did you mean `agent`?)']],
-    ['wrong case of a setting', { TimeoutMinutes: 5 }, ['`TimeoutMinutes`: unknown setting (did you mean `timeoutMinutes`?)']],
+    [
+      'wrong case of a setting',
+      { TimeoutMinutes: 5 },
+      ['`TimeoutMinutes`: unknown setting (did you mean `timeoutMinutes`?)'],
+    ],
     ['unknown setting', { colour: 'red' }, ['`colour`: unknown setting']],
-    ['model for a misspelt agent', { model: { claud: 'opus' } }, ['`model.claud`: unknown agent (did you mean `claude`?)']],
-    ['model for an unknown agent', { model: { gemini: 'pro' } }, ['`model.gemini`: unknown agent (expected one of `claude`, `codex`, `amp`, `opencode`, `openclaw`)']],
+    [
+      'model for a misspelt agent',
+      { model: { claud: 'opus' } },
+      ['`model.claud`: unknown agent (did you mean `claude`?)'],
+    ],
+    [
+      'model for an unknown agent',
+      { model: { gemini: 'pro' } },
+      ['`model.gemini`: unknown agent (expected one of `claude`, `codex`, `amp`, `opencode`, `openclaw`)'],
+    ],
     ['template not text', { templates: { codex: 5 } }, ['`templates.codex`: must be text (got `5`)']],
     ['network without allowOut', { network: {} }, ['`network.allowOut`: is required']],
-    ['network typo', { network: { allowOut: [], denyOut: [] } }, ['`network.denyOut`: unknown setting (expected one of `allowOut`)']],
-    ['host with a space', { network: { allowOut: ['a b'] } }, ['`network.allowOut[0]`: must be a host name, IP address or CIDR without spaces (got `a b`)']],
+    [
+      'network typo',
+      { network: { allowOut: [], denyOut: [] } },
+      ['`network.denyOut`: unknown setting (expected one of `allowOut`)'],
+    ],
+    [
+      'host with a space',
+      { network: { allowOut: ['a b'] } },
+      ['`network.allowOut[0]`: must be a host name, IP address or CIDR without spaces (got `a b`)'],
+    ],
     ['a list as the file', ['agent'], ['The file must be a mapping of settings (got a list)']],
     ['text as the file', 'agent: claude', ['The file must be a mapping of settings (got `agent: claude`)']],
     ['value with backticks', { command: 'x`y' }, ['`command`: must be a single word starting with `/` (got ``x`y``)']],

@@ -1,5 +1,14 @@
 import type { ServerResponse } from 'node:http';
-import { estimateTokens, halves, hasBearer, id, sendJson, startFakeHttp, type FakeModelServer, type FakeRequest } from './http-fake.js';
+import {
+  estimateTokens,
+  halves,
+  hasBearer,
+  id,
+  sendJson,
+  startFakeHttp,
+  type FakeModelServer,
+  type FakeRequest,
+} from './http-fake.js';
 
 export type { FakeRequest } from './http-fake.js';
 
@@ -12,8 +21,7 @@ export type { FakeRequest } from './http-fake.js';
  */
 
 export type FakeBlock =
-  | { type: 'text'; text: string }
-  | { type: 'tool_use'; name: string; input: Record<string, unknown>; id?: string };
+  { type: 'text'; text: string } | { type: 'tool_use'; name: string; input: Record<string, unknown>; id?: string };
 
 /** One assistant turn: plain text, or blocks (e.g. a tool_use, or text then tool_use). */
 export type FakeTurn = string | FakeBlock[];
@@ -51,7 +59,8 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise
       const { method, path } = request;
       if (method === 'POST' && path === '/v1/messages') {
         const body = (request.body ?? {}) as MessagesBody;
-        if (!Array.isArray(body.messages)) return sendError(res, 400, 'invalid_request_error', 'messages: Field required');
+        if (!Array.isArray(body.messages))
+          return sendError(res, 400, 'invalid_request_error', 'messages: Field required');
         // Side requests without tools (titles, quota probes) must not consume a scripted turn.
         const isConversation = Array.isArray(body.tools) && body.tools.length > 0;
         let blocks: FakeBlock[];
@@ -96,15 +105,24 @@ interface Message {
   type: 'message';
   role: 'assistant';
   model: string;
-  content: Array<{ type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }>;
+  content: Array<
+    { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
+  >;
   stop_reason: 'end_turn' | 'tool_use';
   stop_sequence: null;
-  usage: { input_tokens: number; output_tokens: number; cache_creation_input_tokens: number; cache_read_input_tokens: number };
+  usage: {
+    input_tokens: number;
+    output_tokens: number;
+    cache_creation_input_tokens: number;
+    cache_read_input_tokens: number;
+  };
 }
 
 function buildMessage(model: string, blocks: FakeBlock[], inputTokens: number): Message {
   const content = blocks.map((b) =>
-    b.type === 'text' ? { type: 'text' as const, text: b.text } : { type: 'tool_use' as const, id: b.id ?? `toolu_${id()}`, name: b.name, input: b.input },
+    b.type === 'text'
+      ? { type: 'text' as const, text: b.text }
+      : { type: 'tool_use' as const, id: b.id ?? `toolu_${id()}`, name: b.name, input: b.input },
   );
   return {
     id: `msg_${id()}`,
@@ -125,7 +143,11 @@ function buildMessage(model: string, blocks: FakeBlock[], inputTokens: number): 
 
 /** Streams a message the way the real API does: text in two deltas, tool input as partial JSON. */
 function streamMessage(res: ServerResponse, message: Message): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'request-id': `req_${id()}` });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'request-id': `req_${id()}`,
+  });
   const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   send('message_start', {
     type: 'message_start',
@@ -139,10 +161,22 @@ function streamMessage(res: ServerResponse, message: Message): void {
         send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: part } });
       }
     } else {
-      send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } });
-      send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: '' } });
+      send('content_block_start', {
+        type: 'content_block_start',
+        index,
+        content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
+      });
+      send('content_block_delta', {
+        type: 'content_block_delta',
+        index,
+        delta: { type: 'input_json_delta', partial_json: '' },
+      });
       for (const part of halves(JSON.stringify(block.input))) {
-        send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: part } });
+        send('content_block_delta', {
+          type: 'content_block_delta',
+          index,
+          delta: { type: 'input_json_delta', partial_json: part },
+        });
       }
     }
     send('content_block_stop', { type: 'content_block_stop', index });

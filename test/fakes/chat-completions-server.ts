@@ -1,5 +1,14 @@
 import type { ServerResponse } from 'node:http';
-import { estimateTokens, halves, id, sendJson, sendOpenAiError as sendError, startOpenAiFake, type FakeModelServer, type FakeRequest } from './http-fake.js';
+import {
+  estimateTokens,
+  halves,
+  id,
+  sendJson,
+  sendOpenAiError as sendError,
+  startOpenAiFake,
+  type FakeModelServer,
+  type FakeRequest,
+} from './http-fake.js';
 
 export type { FakeRequest } from './http-fake.js';
 
@@ -14,7 +23,8 @@ export type { FakeRequest } from './http-fake.js';
  * title and does not consume a scripted turn.
  */
 
-export type ChatItem = { type: 'text'; text: string } | { type: 'tool_call'; name: string; arguments: Record<string, unknown> };
+export type ChatItem =
+  { type: 'text'; text: string } | { type: 'tool_call'; name: string; arguments: Record<string, unknown> };
 
 /** One assistant turn: a final text, or items (e.g. a tool call). */
 export type ChatTurn = string | ChatItem[];
@@ -58,7 +68,8 @@ export async function startFakeChat(options: FakeChatOptions): Promise<FakeChat>
     path: '/v1/chat/completions',
     handle: (request, res, raw, scripted) => {
       const body = (request.body ?? {}) as ChatBody;
-      if (!Array.isArray(body.messages)) return sendError(res, 400, "Missing required parameter: 'messages'.", 'invalid_request_error', null);
+      if (!Array.isArray(body.messages))
+        return sendError(res, 400, "Missing required parameter: 'messages'.", 'invalid_request_error', null);
       let items: ChatItem[];
       if (Array.isArray(body.tools) && body.tools.length > 0) {
         scripted();
@@ -69,11 +80,23 @@ export async function startFakeChat(options: FakeChatOptions): Promise<FakeChat>
       }
       const text = items.flatMap((i) => (i.type === 'text' ? [i.text] : [])).join('');
       const toolCalls: ToolCall[] = items.flatMap((i) =>
-        i.type === 'tool_call' ? [{ id: `call_${id()}`, type: 'function' as const, function: { name: i.name, arguments: JSON.stringify(i.arguments) } }] : [],
+        i.type === 'tool_call'
+          ? [
+              {
+                id: `call_${id()}`,
+                type: 'function' as const,
+                function: { name: i.name, arguments: JSON.stringify(i.arguments) },
+              },
+            ]
+          : [],
       );
-      const usage = { prompt_tokens: estimateTokens(raw), completion_tokens: estimateTokens(text + JSON.stringify(toolCalls)) };
+      const usage = {
+        prompt_tokens: estimateTokens(raw),
+        completion_tokens: estimateTokens(text + JSON.stringify(toolCalls)),
+      };
       const model = body.model ?? 'gpt-fake';
-      if (body.stream) return streamChat(res, model, text, toolCalls, body.stream_options?.include_usage === true ? usage : undefined);
+      if (body.stream)
+        return streamChat(res, model, text, toolCalls, body.stream_options?.include_usage === true ? usage : undefined);
       return sendJson(res, 200, {
         id: `chatcmpl-${id()}`,
         object: 'chat.completion',
@@ -82,7 +105,11 @@ export async function startFakeChat(options: FakeChatOptions): Promise<FakeChat>
         choices: [
           {
             index: 0,
-            message: { role: 'assistant', content: text || null, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
+            message: {
+              role: 'assistant',
+              content: text || null,
+              ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+            },
             finish_reason: toolCalls.length ? 'tool_calls' : 'stop',
           },
         ],
@@ -103,11 +130,21 @@ function streamChat(
   const chunkId = `chatcmpl-${id()}`;
   const created = Math.floor(Date.now() / 1000);
   const send = (choices: unknown[], extra: Record<string, unknown> = {}) =>
-    res.write(`data: ${JSON.stringify({ id: chunkId, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`);
+    res.write(
+      `data: ${JSON.stringify({ id: chunkId, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`,
+    );
   send([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
   for (const part of halves(text)) if (part) send([{ index: 0, delta: { content: part }, finish_reason: null }]);
   toolCalls.forEach((call, index) => {
-    send([{ index: 0, delta: { tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }, finish_reason: null }]);
+    send([
+      {
+        index: 0,
+        delta: {
+          tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }],
+        },
+        finish_reason: null,
+      },
+    ]);
     for (const part of halves(call.function.arguments)) {
       send([{ index: 0, delta: { tool_calls: [{ index, function: { arguments: part } }] }, finish_reason: null }]);
     }

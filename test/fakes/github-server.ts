@@ -34,7 +34,11 @@ export async function startFakeGitHub(routes: Record<string, Handler>): Promise<
       const handler = routes[`${method} ${path}`];
       const [status, reply] = handler ? handler(body, path) : [404, { message: `no route for ${method} ${path}` }];
       const text = typeof reply === 'string' ? reply : JSON.stringify(reply);
-      res.writeHead(status, { 'content-type': typeof reply === 'string' ? 'text/plain' : 'application/json; charset=utf-8' }).end(text);
+      res
+        .writeHead(status, {
+          'content-type': typeof reply === 'string' ? 'text/plain' : 'application/json; charset=utf-8',
+        })
+        .end(text);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -51,7 +55,10 @@ export async function startFakeGitHub(routes: Record<string, Handler>): Promise<
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
     let data = '';
-    req.setEncoding('utf8').on('data', (c: string) => (data += c)).on('end', () => resolve(data));
+    req
+      .setEncoding('utf8')
+      .on('data', (c: string) => (data += c))
+      .on('end', () => resolve(data));
   });
 }
 

@@ -76,7 +76,12 @@ export function hasBearer(req: IncomingMessage, key: string): boolean {
   return req.headers.authorization === `Bearer ${key}`;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
@@ -100,12 +105,20 @@ export function startOpenAiFake(options: OpenAiFakeOptions): Promise<FakeModelSe
   return startFakeHttp({
     basePath: '/v1',
     apiKey: options.apiKey,
-    unauthorized: (res) => sendOpenAiError(res, 401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key', headers()),
+    unauthorized: (res) =>
+      sendOpenAiError(res, 401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key', headers()),
     handle: (request, res, raw, scripted) => {
       const { method, path } = request;
       if (method === 'POST' && path === options.path) return options.handle(request, res, raw, scripted);
       if (method === 'GET' && path === '/v1/models') return sendJson(res, 200, { object: 'list', data: [] }, headers());
-      sendOpenAiError(res, 404, `${method} ${path} is not served by the fake`, 'invalid_request_error', 'not_found', headers());
+      sendOpenAiError(
+        res,
+        404,
+        `${method} ${path} is not served by the fake`,
+        'invalid_request_error',
+        'not_found',
+        headers(),
+      );
     },
   });
 }

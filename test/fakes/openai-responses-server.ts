@@ -1,5 +1,13 @@
 import type { ServerResponse } from 'node:http';
-import { estimateTokens, halves, id, sendOpenAiError, startOpenAiFake, type FakeModelServer, type FakeRequest } from './http-fake.js';
+import {
+  estimateTokens,
+  halves,
+  id,
+  sendOpenAiError,
+  startOpenAiFake,
+  type FakeModelServer,
+  type FakeRequest,
+} from './http-fake.js';
 
 export type { FakeRequest } from './http-fake.js';
 
@@ -44,7 +52,11 @@ export interface ResponsesBody {
   model?: string;
   stream?: boolean;
   tools?: Array<{ type?: string; name?: string }>;
-  input?: Array<{ type?: string; role?: string; tools?: Array<{ type?: string; name?: string; tools?: Array<{ type?: string; name?: string }> }> }>;
+  input?: Array<{
+    type?: string;
+    role?: string;
+    tools?: Array<{ type?: string; name?: string; tools?: Array<{ type?: string; name?: string }> }>;
+  }>;
 }
 
 /**
@@ -55,14 +67,23 @@ export interface ResponsesBody {
  * tools, with `exec_command` but no apply_patch. These helpers answer in the surface offered.
  */
 export function codexCodeMode(request: ResponsesBody): boolean {
-  return (request.input ?? []).some((i) => i.type === 'additional_tools' && (i.tools ?? []).some((ns) => (ns.tools ?? []).some((t) => t.name === 'exec')));
+  return (request.input ?? []).some(
+    (i) =>
+      i.type === 'additional_tools' && (i.tools ?? []).some((ns) => (ns.tools ?? []).some((t) => t.name === 'exec')),
+  );
 }
 
 /** A turn that runs a shell command. */
 export function codexShell(cmd: string): ResponsesTurn {
   return (request) =>
     codexCodeMode(request)
-      ? [{ type: 'custom_tool_call', name: 'exec', input: `const r = await tools.exec_command(${JSON.stringify({ cmd })});\ntext(r);` }]
+      ? [
+          {
+            type: 'custom_tool_call',
+            name: 'exec',
+            input: `const r = await tools.exec_command(${JSON.stringify({ cmd })});\ntext(r);`,
+          },
+        ]
       : [{ type: 'function_call', name: 'exec_command', arguments: JSON.stringify({ cmd }) }];
 }
 
@@ -73,14 +94,29 @@ export function codexWrite(path: string, content: string): ResponsesTurn {
       const cmd = `cat > ${path} <<'EOF'\n${content.replace(/\n$/, '')}\nEOF`;
       return [{ type: 'function_call', name: 'exec_command', arguments: JSON.stringify({ cmd }) }];
     }
-    const lines = content.replace(/\n$/, '').split('\n').map((l) => `+${l}`);
+    const lines = content
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((l) => `+${l}`);
     const patch = ['*** Begin Patch', `*** Add File: ${path}`, ...lines, '*** End Patch'].join('\n');
-    return [{ type: 'custom_tool_call', name: 'exec', input: `await tools.apply_patch(${JSON.stringify(patch)});\ntext("patched");` }];
+    return [
+      {
+        type: 'custom_tool_call',
+        name: 'exec',
+        input: `await tools.apply_patch(${JSON.stringify(patch)});\ntext("patched");`,
+      },
+    ];
   };
 }
 
 type OutputItem =
-  | { type: 'message'; id: string; status: 'completed'; role: 'assistant'; content: Array<{ type: 'output_text'; text: string; annotations: [] }> }
+  | {
+      type: 'message';
+      id: string;
+      status: 'completed';
+      role: 'assistant';
+      content: Array<{ type: 'output_text'; text: string; annotations: [] }>;
+    }
   | { type: 'function_call'; id: string; status: 'completed'; call_id: string; name: string; arguments: string }
   | { type: 'custom_tool_call'; id: string; status: 'completed'; call_id: string; name: string; input: string };
 
@@ -91,9 +127,12 @@ export async function startFakeResponses(options: FakeResponsesOptions): Promise
     headers: requestId,
     handle: (request, res, raw, scripted) => {
       const body = (request.body ?? {}) as ResponsesBody;
-      if (!Array.isArray(body.input)) return sendError(res, 400, "Missing required parameter: 'input'.", 'invalid_request_error', null);
+      if (!Array.isArray(body.input))
+        return sendError(res, 400, "Missing required parameter: 'input'.", 'invalid_request_error', null);
       scripted();
-      const index = body.input.filter((i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output').length;
+      const index = body.input.filter(
+        (i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output',
+      ).length;
       const items = toItems(options.turns[index] ?? 'Done.', body).map(toOutput);
       return streamResponse(res, body.model ?? 'gpt-fake', items, estimateTokens(raw));
     },
@@ -107,38 +146,67 @@ function toItems(turn: ResponsesTurn, request: ResponsesBody): ResponsesItem[] {
 
 function toOutput(item: ResponsesItem): OutputItem {
   if (item.type === 'message') {
-    return { type: 'message', id: `msg_${id()}`, status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: item.text, annotations: [] }] };
+    return {
+      type: 'message',
+      id: `msg_${id()}`,
+      status: 'completed',
+      role: 'assistant',
+      content: [{ type: 'output_text', text: item.text, annotations: [] }],
+    };
   }
   if (item.type === 'function_call') return { ...item, id: `fc_${id()}`, status: 'completed', call_id: `call_${id()}` };
   return { ...item, id: `ctc_${id()}`, status: 'completed', call_id: `call_${id()}` };
 }
 
 function streamResponse(res: ServerResponse, model: string, output: OutputItem[], inputTokens: number): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': `req_${id()}` });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-request-id': `req_${id()}`,
+  });
   let seq = 0;
   const send = (type: string, data: Record<string, unknown>) =>
     res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`);
   const responseId = `resp_${id()}`;
-  const base = { id: responseId, object: 'response', created_at: Math.floor(Date.now() / 1000), model, output: [] as OutputItem[], error: null };
+  const base = {
+    id: responseId,
+    object: 'response',
+    created_at: Math.floor(Date.now() / 1000),
+    model,
+    output: [] as OutputItem[],
+    error: null,
+  };
   send('response.created', { response: { ...base, status: 'in_progress', usage: null } });
   send('response.in_progress', { response: { ...base, status: 'in_progress', usage: null } });
   output.forEach((item, output_index) => {
     if (item.type === 'message') {
       send('response.output_item.added', { output_index, item: { ...item, status: 'in_progress', content: [] } });
       const text = item.content[0]?.text ?? '';
-      send('response.content_part.added', { item_id: item.id, output_index, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
+      send('response.content_part.added', {
+        item_id: item.id,
+        output_index,
+        content_index: 0,
+        part: { type: 'output_text', text: '', annotations: [] },
+      });
       for (const delta of halves(text)) {
         send('response.output_text.delta', { item_id: item.id, output_index, content_index: 0, delta, logprobs: [] });
       }
       send('response.output_text.done', { item_id: item.id, output_index, content_index: 0, text, logprobs: [] });
-      send('response.content_part.done', { item_id: item.id, output_index, content_index: 0, part: { type: 'output_text', text, annotations: [] } });
+      send('response.content_part.done', {
+        item_id: item.id,
+        output_index,
+        content_index: 0,
+        part: { type: 'output_text', text, annotations: [] },
+      });
     } else if (item.type === 'function_call') {
       send('response.output_item.added', { output_index, item: { ...item, status: 'in_progress', arguments: '' } });
-      for (const delta of halves(item.arguments)) send('response.function_call_arguments.delta', { item_id: item.id, output_index, delta });
+      for (const delta of halves(item.arguments))
+        send('response.function_call_arguments.delta', { item_id: item.id, output_index, delta });
       send('response.function_call_arguments.done', { item_id: item.id, output_index, arguments: item.arguments });
     } else {
       send('response.output_item.added', { output_index, item: { ...item, status: 'in_progress', input: '' } });
-      for (const delta of halves(item.input)) send('response.custom_tool_call_input.delta', { item_id: item.id, output_index, delta });
+      for (const delta of halves(item.input))
+        send('response.custom_tool_call_input.delta', { item_id: item.id, output_index, delta });
       send('response.custom_tool_call_input.done', { item_id: item.id, output_index, input: item.input });
     }
     send('response.output_item.done', { output_index, item });

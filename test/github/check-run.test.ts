@@ -1,6 +1,12 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CHECK_TEXT_LIMIT, checkConclusion, completeCheckRun, startCheckRun, truncate } from '../../src/github/check-run.js';
+import {
+  CHECK_TEXT_LIMIT,
+  checkConclusion,
+  completeCheckRun,
+  startCheckRun,
+  truncate,
+} from '../../src/github/check-run.js';
 import { githubMock } from '../helpers/github-mock.js';
 import { testGitHub } from './client.js';
 
@@ -61,7 +67,11 @@ describe('check run', () => {
         body: {
           status: 'completed',
           conclusion: 'failure',
-          output: { title: 'The agent run failed', summary: '❌ Failed: the token was rejected', text: '<details>log</details>' },
+          output: {
+            title: 'The agent run failed',
+            summary: '❌ Failed: the token was rejected',
+            text: '<details>log</details>',
+          },
         },
       },
     ]);
@@ -86,7 +96,9 @@ describe('check run', () => {
 
   it('passes API errors on', async () => {
     githubMock({ [`POST ${R}/check-runs`]: () => [403, { message: 'Resource not accessible by integration' }] });
-    await expect(startCheckRun(testGitHub(), { owner: 'acme', repo: 'widgets', headSha: 'abc' })).rejects.toMatchObject({ status: 403 });
+    await expect(startCheckRun(testGitHub(), { owner: 'acme', repo: 'widgets', headSha: 'abc' })).rejects.toMatchObject(
+      { status: 403 },
+    );
   });
 });
 

@@ -14,11 +14,13 @@ describe('countRequests', () => {
   it('counts every GitHub response by status and keeps the rate limit left', async () => {
     const store = { stats: async () => ({ byAgent: [], queueDepth: 0 }) } as unknown as JobStore;
     const metrics = new Metrics(store);
-    const Octokit = ProbotOctokit.plugin(countRequests(metrics)).defaults((o: Record<string, unknown> & { throttle?: object }) => ({
-      ...o,
-      retry: { enabled: false },
-      throttle: { ...o.throttle, enabled: false },
-    }));
+    const Octokit = ProbotOctokit.plugin(countRequests(metrics)).defaults(
+      (o: Record<string, unknown> & { throttle?: object }) => ({
+        ...o,
+        retry: { enabled: false },
+        throttle: { ...o.throttle, enabled: false },
+      }),
+    );
     const gh = new Octokit({ auth: { token: 'x' } } as never);
     nock('https://api.github.com')
       .get('/repos/o/r')
@@ -61,10 +63,16 @@ describe('guardRequests', () => {
     const installation = guard(await probot.auth(7));
     await installation.rest.repos.get({ owner: 'o', repo: 'r' });
     const app = guard(await probot.auth());
-    await app.rest.apps.createInstallationAccessToken({ installation_id: 7, repositories: ['r'], permissions: { contents: 'read' } });
+    await app.rest.apps.createInstallationAccessToken({
+      installation_id: 7,
+      repositories: ['r'],
+      permissions: { contents: 'read' },
+    });
 
     scope.done();
-    expect(redactor.redact('ghs_minted_by_probot_auth ghs_read_only_for_a_clone ghs_not_minted_here')).toBe('*** *** ghs_not_minted_here');
+    expect(redactor.redact('ghs_minted_by_probot_auth ghs_read_only_for_a_clone ghs_not_minted_here')).toBe(
+      '*** *** ghs_not_minted_here',
+    );
   });
 
   it('masks every parameter the app sends, nested ones too, and leaves where the request goes alone', async () => {
@@ -84,7 +92,11 @@ describe('guardRequests', () => {
       owner: 'o',
       repo: 'r',
       check_run_id: 5,
-      output: { title: 'sk-ant-secret-in-a-body-0000', summary: 'key sk-ant-secret-in-a-body-0000 seen', text: 'cut sk-ant-secret-in-a…' },
+      output: {
+        title: 'sk-ant-secret-in-a-body-0000',
+        summary: 'key sk-ant-secret-in-a-body-0000 seen',
+        text: 'cut sk-ant-secret-in-a…',
+      },
     });
 
     expect(seen).toEqual({

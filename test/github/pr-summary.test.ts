@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { replaceChecks, replaceSummary, SUMMARY_END, SUMMARY_START, wrapChecks, wrapSummary } from '../../src/github/pr-summary.js';
+import {
+  replaceChecks,
+  replaceSummary,
+  SUMMARY_END,
+  SUMMARY_START,
+  wrapChecks,
+  wrapSummary,
+} from '../../src/github/pr-summary.js';
 
 const body = [SUMMARY_START, 'Old summary.', SUMMARY_END, '', 'Closes #5', '', '| Agent | claude |'].join('\n');
 
@@ -12,13 +19,25 @@ describe('wrapSummary', () => {
 describe('replaceSummary', () => {
   it('replaces only the text between the markers', () => {
     expect(replaceSummary(body, 'New summary.\n\nWith a second paragraph.')).toBe(
-      [SUMMARY_START, 'New summary.', '', 'With a second paragraph.', SUMMARY_END, '', 'Closes #5', '', '| Agent | claude |'].join('\n'),
+      [
+        SUMMARY_START,
+        'New summary.',
+        '',
+        'With a second paragraph.',
+        SUMMARY_END,
+        '',
+        'Closes #5',
+        '',
+        '| Agent | claude |',
+      ].join('\n'),
     );
   });
 
   it('keeps what people wrote before and after the markers, CRLF included', () => {
     const edited = `Reviewer note\r\n\r\n${SUMMARY_START}\r\nOld\r\n${SUMMARY_END}\r\nFooter $& $1`;
-    expect(replaceSummary(edited, 'New $& summary')).toBe(`Reviewer note\r\n\r\n${SUMMARY_START}\nNew $& summary\n${SUMMARY_END}\r\nFooter $& $1`);
+    expect(replaceSummary(edited, 'New $& summary')).toBe(
+      `Reviewer note\r\n\r\n${SUMMARY_START}\nNew $& summary\n${SUMMARY_END}\r\nFooter $& $1`,
+    );
   });
 
   it('is stable when applied twice', () => {
@@ -26,12 +45,16 @@ describe('replaceSummary', () => {
   });
 
   it('prepends the summary when the markers are missing', () => {
-    expect(replaceSummary('Someone rewrote the body.', 'New.')).toBe(`${SUMMARY_START}\nNew.\n${SUMMARY_END}\n\nSomeone rewrote the body.`);
+    expect(replaceSummary('Someone rewrote the body.', 'New.')).toBe(
+      `${SUMMARY_START}\nNew.\n${SUMMARY_END}\n\nSomeone rewrote the body.`,
+    );
   });
 
   it('prepends when only one marker is left, or they are in the wrong order', () => {
     expect(replaceSummary(`${SUMMARY_START}\nhalf`, 'New.')).toBe(`${wrapSummary('New.')}\n\n${SUMMARY_START}\nhalf`);
-    expect(replaceSummary(`${SUMMARY_END} x ${SUMMARY_START}`, 'New.')).toBe(`${wrapSummary('New.')}\n\n${SUMMARY_END} x ${SUMMARY_START}`);
+    expect(replaceSummary(`${SUMMARY_END} x ${SUMMARY_START}`, 'New.')).toBe(
+      `${wrapSummary('New.')}\n\n${SUMMARY_END} x ${SUMMARY_START}`,
+    );
   });
 
   it('handles an empty or missing body', () => {
@@ -45,7 +68,6 @@ describe('replaceSummary', () => {
     expect(out.split(SUMMARY_END)).toHaveLength(2);
     expect(replaceSummary(out, 'Clean.')).toBe(replaceSummary(body, 'Clean.'));
   });
-
 });
 
 describe('replaceChecks', () => {
@@ -58,7 +80,7 @@ describe('replaceChecks', () => {
     expect(twice).toBe(`${replaceSummary(body, 'New summary.')}\n\n${checks('### Checks\npassed')}`);
   });
 
-  it('wraps nothing when there are no checks, and neither part can forge the other\'s markers', () => {
+  it("wraps nothing when there are no checks, and neither part can forge the other's markers", () => {
     expect(wrapChecks('')).toBe('');
     const out = replaceChecks(body, `ok\n${SUMMARY_START}\nforged\n<!-- issue-agent:checks:end -->`);
     expect(out.split(SUMMARY_START)).toHaveLength(2);

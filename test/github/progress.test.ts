@@ -29,7 +29,9 @@ describe('ActionLog', () => {
     const r = new Redactor();
     r.add('sk-secret-value-0123456789');
     const log = new ActionLog({ maxDescription: 40 });
-    log.append(tool('Bash', `ran curl -H "x-api-key: sk-secret-value-0123456789" https://example.com/a/very/long/path`));
+    log.append(
+      tool('Bash', `ran curl -H "x-api-key: sk-secret-value-0123456789" https://example.com/a/very/long/path`),
+    );
     const [a] = log.actions;
     expect(a!.description).toBe('ran curl -H "x-api-key: sk-secret-value…');
     expect(r.redact(a!.description)).toBe('ran curl -H "x-api-key: ***…');
@@ -66,7 +68,11 @@ describe('ActionLog', () => {
 });
 
 describe('renderProgress', () => {
-  const actions: Action[] = Array.from({ length: 7 }, (_, i) => ({ tool: 'Edit', description: `edited f${i}.ts`, count: 1 }));
+  const actions: Action[] = Array.from({ length: 7 }, (_, i) => ({
+    tool: 'Edit',
+    description: `edited f${i}.ts`,
+    count: 1,
+  }));
 
   it('shows the phase, elapsed time, cost and the last five actions', () => {
     const body = renderProgress({ phase: 'running', agent: 'claude', elapsedMs: 125_000, actions, costUsd: 0.4213 });
@@ -177,7 +183,8 @@ describe('createThrottledWriter', () => {
     expect(r.writes.length).toBeLessThanOrEqual(7);
     expect(r.writes[0]).toEqual({ at: 0, body: 'update 0' });
     expect(r.writes.at(-1)!.body).toBe('update 99');
-    for (let i = 1; i < r.writes.length; i++) expect(r.writes[i]!.at - r.writes[i - 1]!.at).toBeGreaterThanOrEqual(10_000);
+    for (let i = 1; i < r.writes.length; i++)
+      expect(r.writes[i]!.at - r.writes[i - 1]!.at).toBeGreaterThanOrEqual(10_000);
     expect(r.overlapped()).toBe(false);
   });
 

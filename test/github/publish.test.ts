@@ -10,7 +10,14 @@ const INPUT: PublishInput = {
   repo: 'widgets',
   base: { sha: 'base000', treeSha: 'basetree' },
   baseBranch: 'main',
-  changes: [{ kind: 'write', path: 'src/pager.ts', mode: '100644', content: new TextEncoder().encode('export const PAGE = 20;\n') }],
+  changes: [
+    {
+      kind: 'write',
+      path: 'src/pager.ts',
+      mode: '100644',
+      content: new TextEncoder().encode('export const PAGE = 20;\n'),
+    },
+  ],
   branch: 'agent/5-pager',
   commitMessage: 'Pager (#5)',
   title: 'Pager',
@@ -47,9 +54,16 @@ describe('publish', () => {
     const branches: string[] = [];
     const out = await publish(testGitHub(), { ...INPUT, onBranch: async (b) => void branches.push(b) });
     expect(tried).toEqual(['refs/heads/agent/5-pager', 'refs/heads/agent/5-pager-2', 'refs/heads/agent/5-pager-3']);
-    expect(out).toEqual({ branch: 'agent/5-pager-3', commitSha: 'commit1', number: 7, url: 'https://github.com/acme/widgets/pull/7' });
+    expect(out).toEqual({
+      branch: 'agent/5-pager-3',
+      commitSha: 'commit1',
+      number: 7,
+      url: 'https://github.com/acme/widgets/pull/7',
+    });
     expect(branches).toEqual(['agent/5-pager-3']);
-    expect(gh.bodiesOf('POST', `${R}/pulls`)).toEqual([{ head: 'agent/5-pager-3', base: 'main', title: 'Pager', body: 'Closes #5', draft: true }]);
+    expect(gh.bodiesOf('POST', `${R}/pulls`)).toEqual([
+      { head: 'agent/5-pager-3', base: 'main', title: 'Pager', body: 'Closes #5', draft: true },
+    ]);
     expect(gh.bodiesOf('POST', `${R}/pulls/7/requested_reviewers`)).toEqual([{ reviewers: ['alice'] }]);
   });
 
@@ -59,7 +73,12 @@ describe('publish', () => {
       [`GET ${R}/pulls`]: () => [200, [{ number: 6, html_url: 'https://github.com/acme/widgets/pull/6' }]],
     });
     const out = await publish(testGitHub(), { ...INPUT, reuseBranch: true });
-    expect(out).toEqual({ branch: 'agent/5-pager', commitSha: 'commit1', number: 6, url: 'https://github.com/acme/widgets/pull/6' });
+    expect(out).toEqual({
+      branch: 'agent/5-pager',
+      commitSha: 'commit1',
+      number: 6,
+      url: 'https://github.com/acme/widgets/pull/6',
+    });
     expect(gh.bodiesOf('PATCH', `${R}/git/refs/heads%2Fagent%2F5-pager`)).toEqual([{ sha: 'commit1', force: true }]);
     expect(gh.lines()).not.toContain(`POST ${R}/pulls`);
     expect(gh.lines()).not.toContain(`POST ${R}/git/refs`);
@@ -68,7 +87,10 @@ describe('publish', () => {
   it('a review request GitHub refuses does not lose the PR', async () => {
     routes({
       [`POST ${R}/git/refs`]: () => [201, {}],
-      [`POST ${R}/pulls/7/requested_reviewers`]: () => [422, { message: 'Review cannot be requested from pull request author.' }],
+      [`POST ${R}/pulls/7/requested_reviewers`]: () => [
+        422,
+        { message: 'Review cannot be requested from pull request author.' },
+      ],
     });
     await expect(publish(testGitHub(), INPUT)).resolves.toMatchObject({ number: 7, branch: 'agent/5-pager' });
   });

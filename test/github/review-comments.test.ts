@@ -1,12 +1,21 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { renderReviewCommentsForPrompt, reviewCommentsSince, type ReviewComment } from '../../src/github/review-comments.js';
+import {
+  renderReviewCommentsForPrompt,
+  reviewCommentsSince,
+  type ReviewComment,
+} from '../../src/github/review-comments.js';
 import { githubMock } from '../helpers/github-mock.js';
 import { testGitHub } from './client.js';
 
 const PATH = '/repos/acme/widgets/pulls/12/comments';
 
-function apiComment(id: number, created: string, user: { login: string; type: string }, extra: Record<string, unknown> = {}) {
+function apiComment(
+  id: number,
+  created: string,
+  user: { login: string; type: string },
+  extra: Record<string, unknown> = {},
+) {
   return {
     id,
     path: 'src/pager.ts',
@@ -42,7 +51,9 @@ describe('reviewCommentsSince', () => {
               apiComment(3, '2024-05-01T10:00:01Z', alice),
               apiComment(4, '2024-05-01T11:00:00Z', { login: 'issue-agent[bot]', type: 'Bot' }),
             ],
-            { link: `<https://api.github.com${PATH}?page=2>; rel="next", <https://api.github.com${PATH}?page=2>; rel="last"` },
+            {
+              link: `<https://api.github.com${PATH}?page=2>; rel="next", <https://api.github.com${PATH}?page=2>; rel="last"`,
+            },
           ];
         }
         return [
@@ -55,32 +66,77 @@ describe('reviewCommentsSince', () => {
         ];
       },
     });
-    const comments = await reviewCommentsSince(testGitHub(), { owner: 'acme', repo: 'widgets', pullNumber: 12, since: new Date('2024-05-01T10:00:00Z') });
+    const comments = await reviewCommentsSince(testGitHub(), {
+      owner: 'acme',
+      repo: 'widgets',
+      pullNumber: 12,
+      since: new Date('2024-05-01T10:00:00Z'),
+    });
     expect(comments).toEqual([
-      { path: 'src/pager.ts', line: 13, body: 'comment 3', user: 'alice', createdAt: '2024-05-01T10:00:01Z', url: 'https://github.com/acme/widgets/pull/12#discussion_r3' },
-      { path: 'src/pager.ts', line: 17, body: 'comment 7', user: 'alice', createdAt: '2024-05-01T12:10:00Z', url: 'https://github.com/acme/widgets/pull/12#discussion_r7' },
-      { path: 'src/pager.ts', line: 7, body: 'comment 6', user: 'bob', createdAt: '2024-05-01T12:30:00Z', url: 'https://github.com/acme/widgets/pull/12#discussion_r6' },
+      {
+        path: 'src/pager.ts',
+        line: 13,
+        body: 'comment 3',
+        user: 'alice',
+        createdAt: '2024-05-01T10:00:01Z',
+        url: 'https://github.com/acme/widgets/pull/12#discussion_r3',
+      },
+      {
+        path: 'src/pager.ts',
+        line: 17,
+        body: 'comment 7',
+        user: 'alice',
+        createdAt: '2024-05-01T12:10:00Z',
+        url: 'https://github.com/acme/widgets/pull/12#discussion_r7',
+      },
+      {
+        path: 'src/pager.ts',
+        line: 7,
+        body: 'comment 6',
+        user: 'bob',
+        createdAt: '2024-05-01T12:30:00Z',
+        url: 'https://github.com/acme/widgets/pull/12#discussion_r6',
+      },
     ]);
     expect(uris).toHaveLength(2);
     const first = new URL(uris[0]!, 'https://api.github.com').searchParams;
-    expect(Object.fromEntries(first)).toEqual({ since: '2024-05-01T10:00:00.000Z', sort: 'created', direction: 'asc', per_page: '100' });
+    expect(Object.fromEntries(first)).toEqual({
+      since: '2024-05-01T10:00:00.000Z',
+      sort: 'created',
+      direction: 'asc',
+      per_page: '100',
+    });
   });
 
   it('gives an empty list when there are none', async () => {
     githubMock({ [`GET ${PATH}`]: () => [200, []] });
-    await expect(reviewCommentsSince(testGitHub(), { owner: 'acme', repo: 'widgets', pullNumber: 12, since: new Date(0) })).resolves.toEqual([]);
+    await expect(
+      reviewCommentsSince(testGitHub(), { owner: 'acme', repo: 'widgets', pullNumber: 12, since: new Date(0) }),
+    ).resolves.toEqual([]);
   });
 });
 
 describe('renderReviewCommentsForPrompt', () => {
-  const base: ReviewComment = { path: 'src/pager.ts', line: 12, body: 'Use a constant here.', user: 'alice', createdAt: '', url: '' };
+  const base: ReviewComment = {
+    path: 'src/pager.ts',
+    line: 12,
+    body: 'Use a constant here.',
+    user: 'alice',
+    createdAt: '',
+    url: '',
+  };
 
   it('is empty without comments', () => {
     expect(renderReviewCommentsForPrompt([])).toBe('');
   });
 
   it('lists file, line, author and the text in a fence', () => {
-    expect(renderReviewCommentsForPrompt([base, { ...base, path: 'README.md', line: undefined, body: 'Typo.', user: 'bob' }])).toBe(
+    expect(
+      renderReviewCommentsForPrompt([
+        base,
+        { ...base, path: 'README.md', line: undefined, body: 'Typo.', user: 'bob' },
+      ]),
+    ).toBe(
       [
         '## Review comments since the last run',
         '',

@@ -15,13 +15,23 @@ const CHANGES: FileChange[] = [
   { kind: 'write', path: 'src/pager.ts', mode: '100644', content: text('export const PAGE = 20;\n') },
   { kind: 'delete', path: 'src/old.ts' },
 ];
-const INPUT = { owner: 'acme', repo: 'widgets', branch: BRANCH, base: BASE, changes: CHANGES, message: 'Address review (#5)' };
+const INPUT = {
+  owner: 'acme',
+  repo: 'widgets',
+  branch: BRANCH,
+  base: BASE,
+  changes: CHANGES,
+  message: 'Address review (#5)',
+};
 const TREE_ENTRIES = [
   { path: 'src/pager.ts', mode: '100644', type: 'blob', content: 'export const PAGE = 20;\n' },
   { path: 'src/old.ts', mode: '100644', type: 'blob', sha: null },
 ];
 
-const ref = (sha: string) => (): [number, unknown] => [200, { ref: `refs/heads/${BRANCH}`, object: { sha, type: 'commit' } }];
+const ref = (sha: string) => (): [number, unknown] => [
+  200,
+  { ref: `refs/heads/${BRANCH}`, object: { sha, type: 'commit' } },
+];
 const file = (filename: string, extra: Record<string, unknown> = {}) => ({ filename, status: 'modified', ...extra });
 
 describe('commitOnBranch', () => {
@@ -40,7 +50,11 @@ describe('commitOnBranch', () => {
     expect(gh.calls).toEqual([
       { method: 'GET', path: REF, body: undefined },
       { method: 'POST', path: `${R}/git/trees`, body: { base_tree: 'basetree', tree: TREE_ENTRIES } },
-      { method: 'POST', path: `${R}/git/commits`, body: { message: 'Address review (#5)', tree: 'tree1', parents: ['base000'] } },
+      {
+        method: 'POST',
+        path: `${R}/git/commits`,
+        body: { message: 'Address review (#5)', tree: 'tree1', parents: ['base000'] },
+      },
       { method: 'PATCH', path: UPDATE, body: { sha: 'commit1', force: false } },
     ]);
   });
@@ -50,7 +64,16 @@ describe('commitOnBranch', () => {
       [`GET ${REF}`]: ref('head111'),
       [`GET ${R}/compare/base000...head111`]: () => [
         200,
-        { status: 'ahead', ahead_by: 2, behind_by: 0, files: [file('README.md'), file('src/pager.test.ts'), file('docs/new.md', { previous_filename: 'docs/old.md', status: 'renamed' })] },
+        {
+          status: 'ahead',
+          ahead_by: 2,
+          behind_by: 0,
+          files: [
+            file('README.md'),
+            file('src/pager.test.ts'),
+            file('docs/new.md', { previous_filename: 'docs/old.md', status: 'renamed' }),
+          ],
+        },
       ],
       [`GET ${R}/git/commits/head111`]: () => [200, { sha: 'head111', tree: { sha: 'headtree' } }],
       [`POST ${R}/git/trees`]: () => [201, { sha: 'tree2' }],
@@ -67,14 +90,19 @@ describe('commitOnBranch', () => {
       `PATCH ${UPDATE}`,
     ]);
     expect(gh.bodiesOf('POST', `${R}/git/trees`)).toEqual([{ base_tree: 'headtree', tree: TREE_ENTRIES }]);
-    expect(gh.bodiesOf('POST', `${R}/git/commits`)).toEqual([{ message: 'Address review (#5)', tree: 'tree2', parents: ['head111'] }]);
+    expect(gh.bodiesOf('POST', `${R}/git/commits`)).toEqual([
+      { message: 'Address review (#5)', tree: 'tree2', parents: ['head111'] },
+    ]);
     expect(gh.bodiesOf('PATCH', UPDATE)).toEqual([{ sha: 'commit2', force: false }]);
   });
 
   it('fails, naming the files, when the new commits changed a file the agent changed too; nothing is written', async () => {
     const gh = githubMock({
       [`GET ${REF}`]: ref('head111'),
-      [`GET ${R}/compare/base000...head111`]: () => [200, { status: 'ahead', files: [file('README.md'), file('src/pager.ts')] }],
+      [`GET ${R}/compare/base000...head111`]: () => [
+        200,
+        { status: 'ahead', files: [file('README.md'), file('src/pager.ts')] },
+      ],
     });
     const err = await commitOnBranch(testGitHub(), INPUT).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BranchMovedConflictError);
@@ -88,15 +116,27 @@ describe('commitOnBranch', () => {
   it('counts a rename away from a changed file as a conflict', async () => {
     githubMock({
       [`GET ${REF}`]: ref('head111'),
-      [`GET ${R}/compare/base000...head111`]: () => [200, { status: 'ahead', files: [file('src/old-renamed.ts', { previous_filename: 'src/old.ts', status: 'renamed' })] }],
+      [`GET ${R}/compare/base000...head111`]: () => [
+        200,
+        {
+          status: 'ahead',
+          files: [file('src/old-renamed.ts', { previous_filename: 'src/old.ts', status: 'renamed' })],
+        },
+      ],
     });
-    await expect(commitOnBranch(testGitHub(), INPUT)).rejects.toMatchObject({ name: 'BranchMovedConflictError', files: ['src/old.ts'] });
+    await expect(commitOnBranch(testGitHub(), INPUT)).rejects.toMatchObject({
+      name: 'BranchMovedConflictError',
+      files: ['src/old.ts'],
+    });
   });
 
   it('finds its own change already on the branch (a rerun after a crash between push and record) and pushes nothing', async () => {
     const gh = githubMock({
       [`GET ${REF}`]: ref('ours333'),
-      [`GET ${R}/compare/base000...ours333`]: () => [200, { status: 'ahead', ahead_by: 1, files: [file('src/pager.ts'), file('src/old.ts', { status: 'removed' })] }],
+      [`GET ${R}/compare/base000...ours333`]: () => [
+        200,
+        { status: 'ahead', ahead_by: 1, files: [file('src/pager.ts'), file('src/old.ts', { status: 'removed' })] },
+      ],
       [`GET ${R}/git/commits/ours333`]: () => [200, { sha: 'ours333', tree: { sha: 'tree1' } }],
       [`POST ${R}/git/trees`]: () => [201, { sha: 'tree1' }],
     });
@@ -108,18 +148,29 @@ describe('commitOnBranch', () => {
   it('still sees a conflict when one new commit changed the same files differently', async () => {
     const gh = githubMock({
       [`GET ${REF}`]: ref('head111'),
-      [`GET ${R}/compare/base000...head111`]: () => [200, { status: 'ahead', ahead_by: 1, files: [file('src/pager.ts'), file('src/old.ts', { status: 'removed' })] }],
+      [`GET ${R}/compare/base000...head111`]: () => [
+        200,
+        { status: 'ahead', ahead_by: 1, files: [file('src/pager.ts'), file('src/old.ts', { status: 'removed' })] },
+      ],
       [`GET ${R}/git/commits/head111`]: () => [200, { sha: 'head111', tree: { sha: 'someone-elses-tree' } }],
       [`POST ${R}/git/trees`]: () => [201, { sha: 'tree1' }],
     });
-    await expect(commitOnBranch(testGitHub(), INPUT)).rejects.toMatchObject({ name: 'BranchMovedConflictError', files: ['src/old.ts', 'src/pager.ts'] });
-    expect(gh.lines().filter((l) => l.startsWith('POST /repos/acme/widgets/git/commits') || l.startsWith('PATCH'))).toEqual([]);
+    await expect(commitOnBranch(testGitHub(), INPUT)).rejects.toMatchObject({
+      name: 'BranchMovedConflictError',
+      files: ['src/old.ts', 'src/pager.ts'],
+    });
+    expect(
+      gh.lines().filter((l) => l.startsWith('POST /repos/acme/widgets/git/commits') || l.startsWith('PATCH')),
+    ).toEqual([]);
   });
 
   it('refuses a branch that was rewritten (force-push)', async () => {
     const gh = githubMock({
       [`GET ${REF}`]: ref('other222'),
-      [`GET ${R}/compare/base000...other222`]: () => [200, { status: 'diverged', ahead_by: 1, behind_by: 1, files: [] }],
+      [`GET ${R}/compare/base000...other222`]: () => [
+        200,
+        { status: 'diverged', ahead_by: 1, behind_by: 1, files: [] },
+      ],
     });
     await expect(commitOnBranch(testGitHub(), INPUT)).rejects.toThrow(
       "someone rewrote issue-agent/5-pager meanwhile (force-push: the commit the agent worked from is no longer on it); the agent's change was not applied",
@@ -134,8 +185,14 @@ describe('commitOnBranch', () => {
       [`GET ${REF}`]: () => ref(++reads === 1 ? 'base000' : 'head111')(),
       [`GET ${R}/compare/base000...head111`]: () => [200, { status: 'ahead', files: [file('README.md')] }],
       [`GET ${R}/git/commits/head111`]: () => [200, { sha: 'head111', tree: { sha: 'headtree' } }],
-      [`POST ${R}/git/trees`]: (body) => [201, { sha: (body as { base_tree: string }).base_tree === 'headtree' ? 'tree2' : 'tree1' }],
-      [`POST ${R}/git/commits`]: (body) => [201, { sha: (body as { tree: string }).tree === 'tree2' ? 'commit2' : 'commit1' }],
+      [`POST ${R}/git/trees`]: (body) => [
+        201,
+        { sha: (body as { base_tree: string }).base_tree === 'headtree' ? 'tree2' : 'tree1' },
+      ],
+      [`POST ${R}/git/commits`]: (body) => [
+        201,
+        { sha: (body as { tree: string }).tree === 'tree2' ? 'commit2' : 'commit1' },
+      ],
       [`PATCH ${UPDATE}`]: () => (++updates === 1 ? [422, { message: 'Update is not a fast forward' }] : [200, {}]),
     });
     await expect(commitOnBranch(testGitHub(), INPUT)).resolves.toEqual({ sha: 'commit2', rebased: true });
@@ -153,14 +210,21 @@ describe('commitOnBranch', () => {
       [`POST ${R}/git/commits`]: () => [201, { sha: 'commit1' }],
       [`PATCH ${UPDATE}`]: () => [200, {}],
     });
-    await commitOnBranch(testGitHub(), { ...INPUT, changes: [{ kind: 'write', path: 'logo.png', mode: '100644', content: new Uint8Array([0, 1, 2]) }] });
+    await commitOnBranch(testGitHub(), {
+      ...INPUT,
+      changes: [{ kind: 'write', path: 'logo.png', mode: '100644', content: new Uint8Array([0, 1, 2]) }],
+    });
     expect(gh.bodiesOf('POST', `${R}/git/blobs`)).toEqual([{ content: 'AAEC', encoding: 'base64' }]);
-    expect(gh.bodiesOf('POST', `${R}/git/trees`)).toEqual([{ base_tree: 'basetree', tree: [{ path: 'logo.png', mode: '100644', type: 'blob', sha: 'blob9' }] }]);
+    expect(gh.bodiesOf('POST', `${R}/git/trees`)).toEqual([
+      { base_tree: 'basetree', tree: [{ path: 'logo.png', mode: '100644', type: 'blob', sha: 'blob9' }] },
+    ]);
   });
 
   it('refuses an empty change set without calling GitHub', async () => {
     const gh = githubMock({});
-    await expect(commitOnBranch(testGitHub(), { ...INPUT, changes: [] })).rejects.toThrow('there are no changes to commit');
+    await expect(commitOnBranch(testGitHub(), { ...INPUT, changes: [] })).rejects.toThrow(
+      'there are no changes to commit',
+    );
     expect(gh.calls).toEqual([]);
   });
 });
@@ -168,7 +232,11 @@ describe('commitOnBranch', () => {
 describe('overlappingPaths', () => {
   it.each<[string[], string[], string[]]>([
     [['a.ts', 'b.ts'], ['c.ts'], []],
-    [['a.ts', 'b.ts'], ['b.ts', 'a.ts'], ['a.ts', 'b.ts']],
+    [
+      ['a.ts', 'b.ts'],
+      ['b.ts', 'a.ts'],
+      ['a.ts', 'b.ts'],
+    ],
     [['src/x/y.ts'], ['src/x'], ['src/x/y.ts']],
     [['src/x'], ['src/x/y.ts'], ['src/x']],
     [['src/xy.ts'], ['src/x'], []],

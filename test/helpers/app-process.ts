@@ -15,7 +15,10 @@ export interface AppProcess {
  * The real app (`src/main.ts` through tsx) as a child process, resolved once Probot listens.
  * `imports` preloads more modules (e.g. test/helpers/github-unthrottled.ts).
  */
-export async function startAppProcess(env: Record<string, string>, options: { name?: string; imports?: string[] } = {}): Promise<AppProcess> {
+export async function startAppProcess(
+  env: Record<string, string>,
+  options: { name?: string; imports?: string[] } = {},
+): Promise<AppProcess> {
   const name = options.name ?? 'the app';
   const preload = ['tsx', ...(options.imports ?? [])].flatMap((m) => ['--import', m]);
   const child = spawn(process.execPath, [...preload, 'src/main.ts'], {
@@ -52,7 +55,12 @@ export async function deliver(port: number, secret: string, payload: unknown, id
   const body = JSON.stringify(payload);
   const res = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': id, 'x-hub-signature-256': await sign(secret, body) },
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'issue_comment',
+      'x-github-delivery': id,
+      'x-hub-signature-256': await sign(secret, body),
+    },
     body,
   });
   await res.text();

@@ -25,7 +25,8 @@ export interface FakeAgentScript {
 export function fakeAgentBin(bin: string, script: FakeAgentScript): string {
   const dir = mkdtempSync(join(tmpdir(), 'issue-agent-fakebin-'));
   const writes = Object.entries(script.writes ?? {}).map(
-    ([path, content]) => `mkdir -p "$(dirname ${quote(path)})" && printf %s ${quote(Buffer.from(content).toString('base64'))} | base64 -d > ${quote(path)}`,
+    ([path, content]) =>
+      `mkdir -p "$(dirname ${quote(path)})" && printf %s ${quote(Buffer.from(content).toString('base64'))} | base64 -d > ${quote(path)}`,
   );
   const body = [
     '#!/usr/bin/env bash',
@@ -38,7 +39,9 @@ export function fakeAgentBin(bin: string, script: FakeAgentScript): string {
     'pwd > "$rec/cwd"',
     ...writes,
     script.extra ?? '',
-    ...(script.lines ?? []).map((l) => `printf '%s\\n' ${quote(l)}${script.lineDelay ? `; sleep ${script.lineDelay}` : ''}`),
+    ...(script.lines ?? []).map(
+      (l) => `printf '%s\\n' ${quote(l)}${script.lineDelay ? `; sleep ${script.lineDelay}` : ''}`,
+    ),
     script.sleep ? `sleep ${script.sleep}` : '',
     `exit ${script.exitCode ?? 0}`,
   ];

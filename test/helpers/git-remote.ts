@@ -22,7 +22,10 @@ export function git(cwd: string, ...args: string[]): string {
 }
 
 /** A real git repository in a temp dir, to be cloned over file://, with one commit of `files`. */
-export function makeRemote(files: Record<string, string>, branch = 'master'): { dir: string; url: string; sha: string; tree: string } {
+export function makeRemote(
+  files: Record<string, string>,
+  branch = 'master',
+): { dir: string; url: string; sha: string; tree: string } {
   const dir = mkdtempSync(join(tmpdir(), 'issue-agent-remote-'));
   git(dir, 'init', '-q', '-b', branch);
   for (const [path, content] of Object.entries(files)) {

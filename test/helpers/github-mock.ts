@@ -31,7 +31,8 @@ export function githubMock(routes: Record<string, Handler>, base = 'https://api.
     calls,
     /** The recorded calls as "METHOD /path" lines, for asserting the whole conversation. */
     lines: () => calls.map((c) => `${c.method} ${c.path}`),
-    bodiesOf: (method: string, path: string) => calls.filter((c) => c.method === method && c.path === path).map((c) => c.body),
+    bodiesOf: (method: string, path: string) =>
+      calls.filter((c) => c.method === method && c.path === path).map((c) => c.body),
     done: () => scope.persist(false),
   };
 }
@@ -52,6 +53,13 @@ export const READ_TOKEN = 'ghs_readOnlyCloneTokenForOneRepository00';
 export function accessTokenRoute(): (body: unknown) => [number, unknown] {
   return (body) => {
     const narrowed = !!body && typeof body === 'object' && 'repositories' in body;
-    return [201, { token: narrowed ? READ_TOKEN : INSTALLATION_TOKEN, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: {} }];
+    return [
+      201,
+      {
+        token: narrowed ? READ_TOKEN : INSTALLATION_TOKEN,
+        expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+        permissions: {},
+      },
+    ];
   };
 }

@@ -12,4 +12,3 @@ const hooks = `export async function resolve(specifier, context, next) {
   return specifier === '@octokit/plugin-throttling' ? { url: ${JSON.stringify(stub)}, shortCircuit: true } : next(specifier, context);
 }`;
 register(`data:text/javascript,${encodeURIComponent(hooks)}`);
-

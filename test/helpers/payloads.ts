@@ -40,7 +40,10 @@ export function labeledPayload(label: string, o: PayloadOptions): Example {
 }
 
 /** A real `issue_comment.<action>` payload with the given comment body. */
-export function commentPayload(commentBody: string, o: PayloadOptions & { action?: 'created' | 'edited' | 'deleted' }): Example {
+export function commentPayload(
+  commentBody: string,
+  o: PayloadOptions & { action?: 'created' | 'edited' | 'deleted' },
+): Example {
   const p = common(example('issue_comment', o.action ?? 'created'), o);
   (p.comment as { body: string }).body = commentBody;
   return p;
@@ -49,9 +52,19 @@ export function commentPayload(commentBody: string, o: PayloadOptions & { action
 /** A real `pull_request_review_comment.created` payload: `body` on `path` line `line` of PR `prNumber`. */
 export function reviewCommentPayload(
   body: string,
-  o: { cloneUrl: string; prNumber: number; prTitle: string; commentId: number; path: string; line: number; installationId?: number },
+  o: {
+    cloneUrl: string;
+    prNumber: number;
+    prTitle: string;
+    commentId: number;
+    path: string;
+    line: number;
+    installationId?: number;
+  },
 ): Record<string, unknown> {
-  const group = (examples as unknown as { name: string; examples: Record<string, unknown>[] }[]).find((e) => e.name === 'pull_request_review_comment');
+  const group = (examples as unknown as { name: string; examples: Record<string, unknown>[] }[]).find(
+    (e) => e.name === 'pull_request_review_comment',
+  );
   const found = group?.examples.find((e) => e.action === 'created');
   if (!found) throw new Error('no pull_request_review_comment.created example');
   const p = structuredClone(found) as Record<string, unknown> & {
@@ -68,7 +81,9 @@ export function reviewCommentPayload(
 
 /** A real `pull_request.closed` payload for PR `number`. */
 export function pullRequestClosedPayload(number: number, installationId = 1): Record<string, unknown> {
-  const group = (examples as unknown as { name: string; examples: Record<string, unknown>[] }[]).find((e) => e.name === 'pull_request');
+  const group = (examples as unknown as { name: string; examples: Record<string, unknown>[] }[]).find(
+    (e) => e.name === 'pull_request',
+  );
   const found = group?.examples.find((e) => e.action === 'closed');
   if (!found) throw new Error('no pull_request.closed example');
   const p = structuredClone(found) as Record<string, unknown> & { pull_request: { number: number } };

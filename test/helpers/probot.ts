@@ -58,10 +58,18 @@ export function freePort(): Promise<number> {
 }
 
 /** A started Probot webhook `Server` on a free local port, running `appFn` with the test Octokit. */
-export async function startTestServer(appFn: ApplicationFunction, options: { log: Logger; secret: string }): Promise<{ server: Server; port: number }> {
+export async function startTestServer(
+  appFn: ApplicationFunction,
+  options: { log: Logger; secret: string },
+): Promise<{ server: Server; port: number }> {
   const { log, secret } = options;
   const port = await freePort();
-  const server = new Server({ host: '127.0.0.1', port, log, Probot: Probot.defaults({ appId: 1, privateKey, secret, log, Octokit: testOctokit() }) });
+  const server = new Server({
+    host: '127.0.0.1',
+    port,
+    log,
+    Probot: Probot.defaults({ appId: 1, privateKey, secret, log, Octokit: testOctokit() }),
+  });
   await server.load(appFn);
   await server.start();
   return { server, port };

@@ -67,7 +67,10 @@ describe('JobRunner leases', () => {
 
   it('a `/agent stop` recorded by another replica reaches the worker with its next heartbeat', async () => {
     let store: JobStore | undefined;
-    const { reason } = await runOneJob((s) => s, (s) => (store = s));
+    const { reason } = await runOneJob(
+      (s) => s,
+      (s) => (store = s),
+    );
     while ((await store!.get('j1'))?.state !== 'running') await new Promise((r) => setTimeout(r, 20));
     const [cancelled] = await store!.requestCancel('octo/hello#1', 'carol');
     expect(cancelled?.wasRunning).toBe(true);
@@ -78,7 +81,10 @@ describe('JobRunner leases', () => {
 
   it('a worker whose heartbeats go through keeps running past its first lease', async () => {
     const { reason } = await runOneJob((store) => store);
-    const outcome = await Promise.race([reason, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 3 * LEASE_MS))]);
+    const outcome = await Promise.race([
+      reason,
+      new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 3 * LEASE_MS)),
+    ]);
     expect(outcome).toBe('still running');
   });
 });

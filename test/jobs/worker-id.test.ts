@@ -20,7 +20,7 @@ describe('worker ids', () => {
     expect(isDeadOnThisHost('not a worker id')).toBe(false);
   });
 
-  it('this process\'s own pid in an old id is a predecessor that had it (PID 1 in a restarted container)', () => {
+  it("this process's own pid in an old id is a predecessor that had it (PID 1 in a restarted container)", () => {
     expect(isDeadOnThisHost(`${here}:${process.pid}:bbbbbbbb`)).toBe(true);
   });
 });

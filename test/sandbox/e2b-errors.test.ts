@@ -1,4 +1,12 @@
-import { AuthenticationError, InvalidArgumentError, NotFoundError, RateLimitError, SandboxError as E2BSdkError, ServiceBusyError, TimeoutError } from 'e2b';
+import {
+  AuthenticationError,
+  InvalidArgumentError,
+  NotFoundError,
+  RateLimitError,
+  SandboxError as E2BSdkError,
+  ServiceBusyError,
+  TimeoutError,
+} from 'e2b';
 import { describe, expect, it } from 'vitest';
 import { toSandboxError } from '../../src/sandbox/e2b-errors.js';
 import { DEFAULT_CREATE_RETRY, withRetry } from '../../src/sandbox/e2b-retry.js';
@@ -16,12 +24,36 @@ describe('toSandboxError', () => {
   const create = { action: 'create the sandbox', template: 'claude', agent: 'claude' };
 
   it.each([
-    [new AuthenticationError('Unauthorized, please check your credentials.'), 'E2B rejected the API key: check E2B_API_KEY', false],
-    [new RateLimitError('Rate limit exceeded, please try again later'), 'E2B\'s rate limit is reached; the run will retry shortly', true],
-    [new ServiceBusyError('Service temporarily unavailable, please retry'), 'E2B has no capacity for a new sandbox right now; the run will retry shortly', true],
-    [sdkError(502, 'bad gateway'), 'E2B is unavailable (HTTP 502: bad gateway); try again later, or check https://status.e2b.dev', true],
-    [new TimeoutError('[unavailable] x: This error is likely due to sandbox timeout. You can modify...'), 'E2B is unavailable (no answer in time); try again later, or check https://status.e2b.dev', true],
-    [new InvalidArgumentError('timeout must be at most 86400'), 'could not create the sandbox: timeout must be at most 86400', false],
+    [
+      new AuthenticationError('Unauthorized, please check your credentials.'),
+      'E2B rejected the API key: check E2B_API_KEY',
+      false,
+    ],
+    [
+      new RateLimitError('Rate limit exceeded, please try again later'),
+      "E2B's rate limit is reached; the run will retry shortly",
+      true,
+    ],
+    [
+      new ServiceBusyError('Service temporarily unavailable, please retry'),
+      'E2B has no capacity for a new sandbox right now; the run will retry shortly',
+      true,
+    ],
+    [
+      sdkError(502, 'bad gateway'),
+      'E2B is unavailable (HTTP 502: bad gateway); try again later, or check https://status.e2b.dev',
+      true,
+    ],
+    [
+      new TimeoutError('[unavailable] x: This error is likely due to sandbox timeout. You can modify...'),
+      'E2B is unavailable (no answer in time); try again later, or check https://status.e2b.dev',
+      true,
+    ],
+    [
+      new InvalidArgumentError('timeout must be at most 86400'),
+      'could not create the sandbox: timeout must be at most 86400',
+      false,
+    ],
     [sdkError(400, 'bad request'), 'could not create the sandbox: HTTP 400: bad request', false],
   ] as const)('%s', (err, message, retryable) => {
     const mapped = toSandboxError(err, create);
@@ -32,8 +64,12 @@ describe('toSandboxError', () => {
   });
 
   it('a 403 naming the template is a template the key cannot use', () => {
-    expect(toSandboxError(sdkError(403, 'You don\'t have access to template "claude"'), create).message).toMatch(/^E2B has no template "claude"/);
-    expect(toSandboxError(sdkError(403, 'forbidden'), create).message).toBe('could not create the sandbox: HTTP 403: forbidden');
+    expect(toSandboxError(sdkError(403, 'You don\'t have access to template "claude"'), create).message).toMatch(
+      /^E2B has no template "claude"/,
+    );
+    expect(toSandboxError(sdkError(403, 'forbidden'), create).message).toBe(
+      'could not create the sandbox: HTTP 403: forbidden',
+    );
   });
 
   it('a 404 outside create is not about templates', () => {
@@ -71,7 +107,12 @@ describe('withRetry', () => {
       throw new SandboxError('busy', true);
     };
     for (const random of [() => 0, () => 0.9999]) {
-      await withRetry(fail, retryable, { attempts: 2, baseDelayMs: 1_000, maxDelayMs: 1_000 }, { sleep: async (ms) => void waits.push(ms), random }).catch(() => undefined);
+      await withRetry(
+        fail,
+        retryable,
+        { attempts: 2, baseDelayMs: 1_000, maxDelayMs: 1_000 },
+        { sleep: async (ms) => void waits.push(ms), random },
+      ).catch(() => undefined);
     }
     expect(waits).toEqual([800, 1_200]);
   });

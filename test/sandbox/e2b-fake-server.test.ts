@@ -37,11 +37,20 @@ describe('processes', () => {
       // for the list and the re-attach however slow the machine, and prints "second" only after.
       const wait = 'for _ in $(seq 400); do [ -e /home/user/go ] && break; sleep 0.05; done';
       let printed = '';
-      const handle = await sbx.commands.run(`echo first; ${wait}; echo second; exit 7`, { background: true, onStdout: (d) => void (printed += d) });
+      const handle = await sbx.commands.run(`echo first; ${wait}; echo second; exit 7`, {
+        background: true,
+        onStdout: (d) => void (printed += d),
+      });
       await eventually(() => printed === 'first\n', 10_000);
       await handle.disconnect();
       const listed = await sbx.commands.list();
-      expect(listed).toEqual([expect.objectContaining({ pid: handle.pid, cmd: '/bin/bash', args: ['-l', '-c', expect.stringContaining('echo first')] })]);
+      expect(listed).toEqual([
+        expect.objectContaining({
+          pid: handle.pid,
+          cmd: '/bin/bash',
+          args: ['-l', '-c', expect.stringContaining('echo first')],
+        }),
+      ]);
 
       const seen: string[] = [];
       const again = await sbx.commands.connect(handle.pid, { onStdout: (d) => void seen.push(d) });
@@ -84,7 +93,9 @@ describe('lifecycle', () => {
     expect(await sbx.pause()).toBe(true);
     expect(await sbx.pause()).toBe(false); // already paused: 409
     expect(await sbx.isRunning()).toBe(false);
-    expect((await client.Sandbox.list({ query: { state: ['paused'] } }).nextItems()).map((s) => s.sandboxId)).toContain(sbx.sandboxId);
+    expect((await client.Sandbox.list({ query: { state: ['paused'] } }).nextItems()).map((s) => s.sandboxId)).toContain(
+      sbx.sandboxId,
+    );
 
     const back = await client.Sandbox.connect(sbx.sandboxId);
     expect(await back.isRunning()).toBe(true);
@@ -103,9 +114,11 @@ describe('lifecycle', () => {
     expect(await client.Sandbox.kill(sbx.sandboxId)).toBe(false);
   });
 
-  it('rejects envd calls without the sandbox\'s access token', async () => {
+  it("rejects envd calls without the sandbox's access token", async () => {
     await withRaw(async (sbx) => {
-      const res = await fetch(`${fake.sandboxUrl}/files?path=/home/user/.profile`, { headers: { 'E2b-Sandbox-Id': sbx.sandboxId, 'X-Access-Token': 'wrong' } });
+      const res = await fetch(`${fake.sandboxUrl}/files?path=/home/user/.profile`, {
+        headers: { 'E2b-Sandbox-Id': sbx.sandboxId, 'X-Access-Token': 'wrong' },
+      });
       expect(res.status).toBe(401);
     });
   });
@@ -150,7 +163,7 @@ describe('filesystem service', () => {
 });
 
 describe('pathPrefix', () => {
-  it('puts test CLIs on PATH for the SDK\'s login shells, and nothing of the host env leaks in', async () => {
+  it("puts test CLIs on PATH for the SDK's login shells, and nothing of the host env leaks in", async () => {
     const bin = mkdtempSync(join(tmpdir(), 'fake-bin-'));
     writeFileSync(join(bin, 'fake-agent'), '#!/bin/sh\necho "agent ran in $PWD"\n', { mode: 0o755 });
     process.env.HOST_ONLY_SECRET = 'do-not-leak';

@@ -24,7 +24,10 @@ function creates(): number {
   return fake.requests.filter((r) => r.plane === 'api' && r.method === 'POST' && r.path === '/v2/sandboxes').length;
 }
 
-async function createError(provider = providerFor(fake), overrides: Parameters<typeof spec>[0] = {}): Promise<SandboxError> {
+async function createError(
+  provider = providerFor(fake),
+  overrides: Parameters<typeof spec>[0] = {},
+): Promise<SandboxError> {
   const err: unknown = await provider.create(spec(overrides)).then(
     () => undefined,
     (e: unknown) => e,
@@ -64,7 +67,10 @@ describe('create faults', () => {
   });
 
   it('names the agent from the sandbox tags when the template name does not tell it', async () => {
-    const err = await createError(undefined, { template: 'team/custom-image', metadata: { app: '1', job: 'j', agent: 'amp' } });
+    const err = await createError(undefined, {
+      template: 'team/custom-image',
+      metadata: { app: '1', job: 'j', agent: 'amp' },
+    });
     expect(err.message).toContain('`npm run templates:build -- amp`, or set `templates.amp`');
   });
 
@@ -87,7 +93,7 @@ describe('create faults', () => {
     fake.failCreate(429, { times: 3 });
     const before = creates();
     const err = await createError();
-    expect(err.message).toBe('E2B\'s rate limit is reached; the run will retry shortly');
+    expect(err.message).toBe("E2B's rate limit is reached; the run will retry shortly");
     expect(err.retryable).toBe(true);
     expect(creates() - before).toBe(3);
   });
@@ -98,7 +104,7 @@ describe('create faults', () => {
       const provider = providerFor(limited);
       const first = await provider.create(spec());
       const err = await createError(provider);
-      expect(err.message).toBe('E2B\'s limit of concurrent sandboxes is reached; the run will start when one finishes');
+      expect(err.message).toBe("E2B's limit of concurrent sandboxes is reached; the run will start when one finishes");
       expect(err.retryable).toBe(true);
       await first.kill();
       const second = await provider.create(spec());
@@ -122,7 +128,9 @@ describe('create faults', () => {
 
     fake.failCreate(500, { times: 3 });
     const err = await createError();
-    expect(err.message).toBe('E2B is unavailable (HTTP 500: Internal server error); try again later, or check https://status.e2b.dev');
+    expect(err.message).toBe(
+      'E2B is unavailable (HTTP 500: Internal server error); try again later, or check https://status.e2b.dev',
+    );
     expect(err.retryable).toBe(true);
   });
 
@@ -131,21 +139,27 @@ describe('create faults', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as AddressInfo;
     await new Promise((resolve) => closed.close(resolve));
-    const err = await createError(providerFor(fake, { apiUrl: `http://127.0.0.1:${port}`, createRetry: { attempts: 1 } }));
-    expect(err.message).toMatch(/^E2B is unavailable \(fetch failed: .*ECONNREFUSED.*\); try again later, or check https:\/\/status\.e2b\.dev$/);
+    const err = await createError(
+      providerFor(fake, { apiUrl: `http://127.0.0.1:${port}`, createRetry: { attempts: 1 } }),
+    );
+    expect(err.message).toMatch(
+      /^E2B is unavailable \(fetch failed: .*ECONNREFUSED.*\); try again later, or check https:\/\/status\.e2b\.dev$/,
+    );
     expect(err.retryable).toBe(true);
   });
 
   it('a slow start beyond the request timeout: unavailable, retryable; the late sandbox is left for the orphan sweep', async () => {
     fake.delayCreate(700);
     const err = await createError(providerFor(fake, { requestTimeoutMs: 200, createRetry: { attempts: 1 } }));
-    expect(err.message).toBe('E2B is unavailable (no answer in time); try again later, or check https://status.e2b.dev');
+    expect(err.message).toBe(
+      'E2B is unavailable (no answer in time); try again later, or check https://status.e2b.dev',
+    );
     expect(err.retryable).toBe(true);
     // E2B still started it: exactly the orphan that cleanupOrphans exists for (see e2b-orphans.test.ts).
     await expect.poll(() => fake.sandboxes().length, { timeout: 10_000 }).toBe(1);
   });
 
-  it('the request timeout holds while garbage collections run (the SDK\'s own timer alone can be collected)', async () => {
+  it("the request timeout holds while garbage collections run (the SDK's own timer alone can be collected)", async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     const collecting = setInterval(gc, 20);
@@ -155,7 +169,9 @@ describe('create faults', () => {
         // A SandboxError (createError fails on a success) saying no answer came in time: the
         // deadline fired before the 700 ms answer, however long a loaded machine took for it.
         const err = await createError(providerFor(fake, { requestTimeoutMs: 200, createRetry: { attempts: 1 } }));
-        expect(err.message).toBe('E2B is unavailable (no answer in time); try again later, or check https://status.e2b.dev');
+        expect(err.message).toBe(
+          'E2B is unavailable (no answer in time); try again later, or check https://status.e2b.dev',
+        );
       }
     } finally {
       clearInterval(collecting);
@@ -203,6 +219,8 @@ describe('a sandbox that dies during a command', () => {
   it('reading a file from a sandbox that is gone fails the same way', async () => {
     const sandbox = await providerFor(fake).create(spec());
     fake.crash(sandbox.id);
-    await expect(sandbox.readFile('/home/user/x')).rejects.toThrow(new SandboxError('the sandbox stopped unexpectedly'));
+    await expect(sandbox.readFile('/home/user/x')).rejects.toThrow(
+      new SandboxError('the sandbox stopped unexpectedly'),
+    );
   });
 });

@@ -1,6 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { E2BSandboxProvider } from '../../src/sandbox/e2b.js';
-import { cleanupOrphans, sandboxTags, startOrphanSweeper, type SandboxLister, type SandboxSummary } from '../../src/sandbox/orphans.js';
+import {
+  cleanupOrphans,
+  sandboxTags,
+  startOrphanSweeper,
+  type SandboxLister,
+  type SandboxSummary,
+} from '../../src/sandbox/orphans.js';
 import { startFakeE2B, type FakeE2B } from '../fakes/e2b-server/index.js';
 import { eventually, providerFor, spec } from './e2b-helpers.js';
 
@@ -19,7 +25,10 @@ afterEach(() => {
 const APP = '4242';
 
 async function sandboxFor(jobId: string | undefined, appId = APP): Promise<string> {
-  const metadata = jobId === undefined ? { app: appId } : sandboxTags({ appId, installationId: 7, repo: 'o/r', issue: 3, jobId, agent: 'claude' });
+  const metadata =
+    jobId === undefined
+      ? { app: appId }
+      : sandboxTags({ appId, installationId: 7, repo: 'o/r', issue: 3, jobId, agent: 'claude' });
   return (await provider.create(spec({ metadata }))).id;
 }
 
@@ -37,7 +46,7 @@ describe('sandboxTags', () => {
 });
 
 describe('cleanupOrphans against E2B (the local stand-in)', () => {
-  it('kills this app\'s sandboxes whose job finished or is unknown, and keeps the rest', async () => {
+  it("kills this app's sandboxes whose job finished or is unknown, and keeps the rest", async () => {
     const active = await sandboxFor('job-running');
     const finished = await sandboxFor('job-done');
     const untagged = await sandboxFor(undefined);
@@ -58,9 +67,16 @@ describe('cleanupOrphans against E2B (the local stand-in)', () => {
     expect(report.kept).toEqual([active]);
     expect(report.failed).toEqual([]);
     expect(asked.sort()).toEqual(['job-done', 'job-running']);
-    expect(fake.sandboxes().map((s) => s.id).sort()).toEqual([active, otherApp].sort());
+    expect(
+      fake
+        .sandboxes()
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual([active, otherApp].sort());
     // The listing asked E2B for this app's sandboxes only.
-    const listing = fake.requests.findLast((r) => r.plane === 'api' && r.method === 'GET' && r.path.startsWith('/v2/sandboxes'));
+    const listing = fake.requests.findLast(
+      (r) => r.plane === 'api' && r.method === 'GET' && r.path.startsWith('/v2/sandboxes'),
+    );
     expect(new URL(listing!.path, 'http://x').searchParams.get('metadata')).toBe('app=4242');
   });
 
@@ -69,16 +85,24 @@ describe('cleanupOrphans against E2B (the local stand-in)', () => {
     const report = await cleanupOrphans({ sandboxes: provider, appId: APP, isJobActive: () => false, graceMs: 60_000 });
     expect(report).toEqual({ killed: [], kept: [young], failed: [] });
 
-    const later = await cleanupOrphans({ sandboxes: provider, appId: APP, isJobActive: () => false, graceMs: 60_000, now: () => Date.now() + 61_000 });
+    const later = await cleanupOrphans({
+      sandboxes: provider,
+      appId: APP,
+      isJobActive: () => false,
+      graceMs: 60_000,
+      now: () => Date.now() + 61_000,
+    });
     expect(later.killed).toEqual([young]);
   });
 
   it('cleans up the sandbox E2B started after our create request timed out', async () => {
     fake.delayCreate(400);
     const impatient = providerFor(fake, { requestTimeoutMs: 100, createRetry: { attempts: 1 } });
-    await expect(impatient.create(spec({ metadata: sandboxTags({ appId: APP, installationId: 1, repo: 'o/r', issue: 1, jobId: 'job-x' }) }))).rejects.toThrow(
-      'E2B is unavailable',
-    );
+    await expect(
+      impatient.create(
+        spec({ metadata: sandboxTags({ appId: APP, installationId: 1, repo: 'o/r', issue: 1, jobId: 'job-x' }) }),
+      ),
+    ).rejects.toThrow('E2B is unavailable');
     await eventually(() => fake.sandboxes().length === 1);
     // The job failed and is over, so its late sandbox is an orphan.
     const report = await cleanupOrphans({ sandboxes: provider, appId: APP, isJobActive: () => false, graceMs: 0 });
@@ -125,7 +149,14 @@ describe('startOrphanSweeper', () => {
       },
       kill: async () => undefined,
     };
-    const sweeper = startOrphanSweeper({ sandboxes: lister, appId: APP, isJobActive: () => false, graceMs: 0, intervalMs: 30, onError: (e) => errors.push(e) });
+    const sweeper = startOrphanSweeper({
+      sandboxes: lister,
+      appId: APP,
+      isJobActive: () => false,
+      graceMs: 0,
+      intervalMs: 30,
+      onError: (e) => errors.push(e),
+    });
     try {
       await eventually(() => calls >= 2);
     } finally {
@@ -147,7 +178,13 @@ describe('startOrphanSweeper', () => {
       kill: async () => undefined,
     };
     const reports: unknown[] = [];
-    const sweeper = startOrphanSweeper({ sandboxes: lister, appId: APP, isJobActive: () => false, graceMs: 0, onReport: (r) => reports.push(r) });
+    const sweeper = startOrphanSweeper({
+      sandboxes: lister,
+      appId: APP,
+      isJobActive: () => false,
+      graceMs: 0,
+      onReport: (r) => reports.push(r),
+    });
     await eventually(() => listed);
     let stopped = false;
     const stopping = sweeper.stop().then(() => (stopped = true));
@@ -161,7 +198,11 @@ describe('startOrphanSweeper', () => {
 
 describe('cleanupOrphans with a failing provider', () => {
   const old = new Date(Date.now() - 3_600_000);
-  const summary = (id: string, job?: string): SandboxSummary => ({ id, metadata: { app: APP, ...(job && { job }) }, startedAt: old });
+  const summary = (id: string, job?: string): SandboxSummary => ({
+    id,
+    metadata: { app: APP, ...(job && { job }) },
+    startedAt: old,
+  });
 
   it('a kill that fails or a job lookup that fails does not stop the sweep, and the sandbox is not counted as killed', async () => {
     const killed: string[] = [];

@@ -20,7 +20,10 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-async function withSandbox<T>(fn: (sandbox: Sandbox) => Promise<T>, overrides: Parameters<typeof spec>[0] = {}): Promise<T> {
+async function withSandbox<T>(
+  fn: (sandbox: Sandbox) => Promise<T>,
+  overrides: Parameters<typeof spec>[0] = {},
+): Promise<T> {
   const sandbox = await provider.create(spec(overrides));
   try {
     return await fn(sandbox);
@@ -30,7 +33,9 @@ async function withSandbox<T>(fn: (sandbox: Sandbox) => Promise<T>, overrides: P
 }
 
 function startRequests(sandboxId: string) {
-  return fake.requests.filter((r) => r.plane === 'envd' && r.path === '/process.Process/Start' && r.headers['e2b-sandbox-id'] === sandboxId);
+  return fake.requests.filter(
+    (r) => r.plane === 'envd' && r.path === '/process.Process/Start' && r.headers['e2b-sandbox-id'] === sandboxId,
+  );
 }
 
 describe('create', () => {
@@ -44,7 +49,9 @@ describe('create', () => {
         allowOut: ['api.openai.com', 'github.com'],
       }),
     );
-    const body = fake.requests.findLast((r) => r.plane === 'api' && r.method === 'POST' && r.path === '/v2/sandboxes')?.body;
+    const body = fake.requests.findLast(
+      (r) => r.plane === 'api' && r.method === 'POST' && r.path === '/v2/sandboxes',
+    )?.body;
     expect(body).toMatchObject({
       templateID: 'codex',
       envVars: { OPENAI_API_KEY: 'sk-test', GIT_TERMINAL_PROMPT: '0' },
@@ -75,10 +82,13 @@ describe('run', () => {
       // After its first lines the command waits for /home/user/go (written only once they have
       // arrived; 20 s at most): output that came only at the end would never arrive in time.
       const wait = 'for _ in $(seq 400); do [ -e /home/user/go ] && break; sleep 0.05; done';
-      const done = sandbox.run(`echo out1; echo err1 >&2; ${wait}; for i in 2 3; do echo out$i; echo err$i >&2; sleep 0.05; done`, {
-        onStdout: (chunk) => events.push(`stdout:${chunk}`),
-        onStderr: (chunk) => events.push(`stderr:${chunk}`),
-      });
+      const done = sandbox.run(
+        `echo out1; echo err1 >&2; ${wait}; for i in 2 3; do echo out$i; echo err$i >&2; sleep 0.05; done`,
+        {
+          onStdout: (chunk) => events.push(`stdout:${chunk}`),
+          onStderr: (chunk) => events.push(`stderr:${chunk}`),
+        },
+      );
       let settled = false;
       void done.then(
         () => (settled = true),
@@ -97,7 +107,10 @@ describe('run', () => {
   it('returns a non-zero exit as a result, with cwd and per-command env applied', async () => {
     await withSandbox(async (sandbox) => {
       await sandbox.run('mkdir -p /home/user/repo');
-      const result = await sandbox.run('pwd; echo "$ONLY_HERE"; exit 3', { cwd: '/home/user/repo', env: { ONLY_HERE: 'yes' } });
+      const result = await sandbox.run('pwd; echo "$ONLY_HERE"; exit 3', {
+        cwd: '/home/user/repo',
+        env: { ONLY_HERE: 'yes' },
+      });
       expect(result).toEqual({ exitCode: 3, stdout: '/home/user/repo\nyes\n', stderr: '' });
       expect((await sandbox.run('echo "[$ONLY_HERE]"')).stdout).toBe('[]\n');
     });
@@ -126,11 +139,16 @@ describe('run', () => {
     await withSandbox(async (sandbox) => {
       const controller = new AbortController();
       const started = Date.now();
-      const run = sandbox.run('echo started; sleep 30', { signal: controller.signal, onStdout: () => controller.abort() });
+      const run = sandbox.run('echo started; sleep 30', {
+        signal: controller.signal,
+        onStdout: () => controller.abort(),
+      });
       await expect(run).rejects.toBeInstanceOf(CommandAbortedError);
       // Far below the 30 s the command would take if the abort did not kill it.
       expect(Date.now() - started).toBeLessThan(10_000);
-      const kill = fake.requests.find((r) => r.path === '/process.Process/SendSignal' && r.headers['e2b-sandbox-id'] === sandbox.id);
+      const kill = fake.requests.find(
+        (r) => r.path === '/process.Process/SendSignal' && r.headers['e2b-sandbox-id'] === sandbox.id,
+      );
       expect(kill?.body).toMatchObject({ signal: 'SIGNAL_SIGKILL' });
       await eventually(() => fake.sandbox(sandbox.id)?.processes.size === 0);
       // The sandbox itself is fine and takes the next command.
@@ -199,7 +217,9 @@ describe('isolation from the host', () => {
   it('keeps /home/user/... inside the sandbox and never touches the host /home', async () => {
     const probe = `issue-agent-probe-${randomBytes(6).toString('hex')}`;
     await withSandbox(async (sandbox) => {
-      const made = await sandbox.run(`mkdir -p /home/user/${probe} && echo secret > /home/user/${probe}/f && cd ~ && echo "$PWD" > ~/${probe}/pwd`);
+      const made = await sandbox.run(
+        `mkdir -p /home/user/${probe} && echo secret > /home/user/${probe}/f && cd ~ && echo "$PWD" > ~/${probe}/pwd`,
+      );
       expect(made.exitCode).toBe(0);
       await sandbox.writeFile(`/home/user/${probe}/g`, 'from-api');
       // Only the namespace mode covers paths outside /home/user (see isolation.ts).
@@ -238,12 +258,17 @@ describe('kill, connect and list', () => {
   it('lists sandboxes by metadata across pages and kills one by id', async () => {
     const paged = providerFor(fake, { listPageSize: 2 });
     const app = `app-${randomBytes(4).toString('hex')}`;
-    const mine = await Promise.all([1, 2, 3].map((n) => paged.create(spec({ metadata: { app, job: `j${n}`, repo: 'o/r' } }))));
+    const mine = await Promise.all(
+      [1, 2, 3].map((n) => paged.create(spec({ metadata: { app, job: `j${n}`, repo: 'o/r' } }))),
+    );
     const other = await paged.create(spec({ metadata: { app: 'someone-else', job: 'j1' } }));
 
     const found = await paged.list({ app });
     expect(found.map((s) => s.id).sort()).toEqual(mine.map((s) => s.id).sort());
-    expect(found.find((s) => s.id === mine[0]!.id)).toMatchObject({ metadata: { app, job: 'j1', repo: 'o/r' }, state: 'running' });
+    expect(found.find((s) => s.id === mine[0]!.id)).toMatchObject({
+      metadata: { app, job: 'j1', repo: 'o/r' },
+      state: 'running',
+    });
     expect(found[0]!.startedAt).toBeInstanceOf(Date);
     expect((await paged.list({ app, job: 'j2' })).map((s) => s.id)).toEqual([mine[1]!.id]);
 

@@ -19,29 +19,37 @@ describe('agent templates', () => {
     expect(Object.keys(TEMPLATES).sort()).toEqual(['amp', 'claude', 'codex', 'openclaw', 'opencode']);
   });
 
-  it.each(['claude', 'codex', 'amp', 'opencode', 'openclaw'])('%s: official template + git, ripgrep, git identity, non-root user, nothing more', async (agent) => {
-    const json = await serialized(agent);
-    expect(json.fromTemplate).toBe(agent);
-    expect(json.steps.map((s) => s.type)).toEqual(['RUN', 'RUN', 'USER', 'WORKDIR']);
-    const [install, setup, user, workdir] = json.steps;
-    expect(install?.args).toEqual([expect.stringMatching(/apt-get install -y --no-install-recommends git ripgrep$/), 'root']);
-    expect(setup?.args[0]).toContain('useradd --create-home --shell /bin/bash user');
-    expect(setup?.args[0]).toContain(`git config --system user.email '${GIT_EMAIL}'`);
-    expect(setup?.args[1]).toBe('root');
-    // Agents run as the unprivileged user, in its home.
-    expect(user?.args).toEqual(['user']);
-    expect(workdir?.args).toEqual(['/home/user']);
-  });
+  it.each(['claude', 'codex', 'amp', 'opencode', 'openclaw'])(
+    '%s: official template + git, ripgrep, git identity, non-root user, nothing more',
+    async (agent) => {
+      const json = await serialized(agent);
+      expect(json.fromTemplate).toBe(agent);
+      expect(json.steps.map((s) => s.type)).toEqual(['RUN', 'RUN', 'USER', 'WORKDIR']);
+      const [install, setup, user, workdir] = json.steps;
+      expect(install?.args).toEqual([
+        expect.stringMatching(/apt-get install -y --no-install-recommends git ripgrep$/),
+        'root',
+      ]);
+      expect(setup?.args[0]).toContain('useradd --create-home --shell /bin/bash user');
+      expect(setup?.args[0]).toContain(`git config --system user.email '${GIT_EMAIL}'`);
+      expect(setup?.args[1]).toBe('root');
+      // Agents run as the unprivileged user, in its home.
+      expect(user?.args).toEqual(['user']);
+      expect(workdir?.args).toEqual(['/home/user']);
+    },
+  );
 });
 
 describe('templates:build arguments', () => {
-  it('defaults the name to issue-agent-<agent>, so it never shadows E2B\'s own template', () => {
+  it("defaults the name to issue-agent-<agent>, so it never shadows E2B's own template", () => {
     expect(parseArgs(['codex'])).toEqual({ agent: 'codex', name: 'issue-agent-codex' });
     expect(parseArgs(['claude', '--name', 'acme-claude'])).toEqual({ agent: 'claude', name: 'acme-claude' });
   });
 
   it('explains usage for a missing or unknown agent', () => {
-    expect(parseArgs([])).toEqual({ error: expect.stringContaining('npm run templates:build -- <claude|codex|amp|opencode|openclaw>') });
+    expect(parseArgs([])).toEqual({
+      error: expect.stringContaining('npm run templates:build -- <claude|codex|amp|opencode|openclaw>'),
+    });
     expect(parseArgs(['gpt'])).toHaveProperty('error');
     expect(parseArgs(['amp', '--name'])).toEqual({ error: '--name needs a value' });
   });

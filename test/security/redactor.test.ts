@@ -22,7 +22,9 @@ describe('Redactor', () => {
     now += 10 * 60_000;
     r.add('ghs_third_job_token', now + 60 * 60_000);
     expect(r.size).toBe(3);
-    expect(r.redact('ghs_first_job_token ghs_second_job_token sk-ant-never-expires')).toBe('ghs_first_job_token *** ***');
+    expect(r.redact('ghs_first_job_token ghs_second_job_token sk-ant-never-expires')).toBe(
+      'ghs_first_job_token *** ***',
+    );
   });
 });
 
@@ -33,14 +35,30 @@ describe('Redactor: secrets cut short', () => {
   r.add('whsec_webhook_secret_value');
 
   it.each([
-    ['the start of a secret before an ellipsis', `ran curl -H "x-api-key: ${key.slice(0, 30)}…`, 'ran curl -H "x-api-key: ***…'],
+    [
+      'the start of a secret before an ellipsis',
+      `ran curl -H "x-api-key: ${key.slice(0, 30)}…`,
+      'ran curl -H "x-api-key: ***…',
+    ],
     ['the start of a secret before three dots', `token=${key.slice(0, 20)}...`, 'token=***...'],
-    ['the start before a cut note on the next lines', `${key.slice(0, 25)}\n\n… (cut to fit GitHub’s limit)`, '***\n\n… (cut to fit GitHub’s limit)'],
-    ['the end of a secret after a leading ellipsis (an output tail)', `…${key.slice(12)} was printed`, '…*** was printed'],
+    [
+      'the start before a cut note on the next lines',
+      `${key.slice(0, 25)}\n\n… (cut to fit GitHub’s limit)`,
+      '***\n\n… (cut to fit GitHub’s limit)',
+    ],
+    [
+      'the end of a secret after a leading ellipsis (an output tail)',
+      `…${key.slice(12)} was printed`,
+      '…*** was printed',
+    ],
     ['a whole secret and a cut one in one text', `${key} and whsec_webhook_se…`, '*** and ***…'],
     ['pieces shorter than 8 characters stay (they match ordinary words)', `${key.slice(0, 7)}…`, `${key.slice(0, 7)}…`],
     ['text that merely ends in an ellipsis', 'and so on…', 'and so on…'],
-    ['a piece not at a cut mark stays (it is not a secret)', `${key.slice(0, 20)} is a prefix`, `${key.slice(0, 20)} is a prefix`],
+    [
+      'a piece not at a cut mark stays (it is not a secret)',
+      `${key.slice(0, 20)} is a prefix`,
+      `${key.slice(0, 20)} is a prefix`,
+    ],
   ])('%s', (_, text, expected) => {
     expect(r.redact(text)).toBe(expected);
   });

@@ -32,7 +32,10 @@ describe('registerSecrets', () => {
 
   it('masks the private key in the file PRIVATE_KEY_PATH names, whole and line by line', () => {
     const r = new Redactor();
-    const body = ['MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7', 'l4v5c3Q2u0Zz9c0wX4H1p5J9pQ0aZ8k7kXh0bJc2pV3r8Yt1qWm'];
+    const body = [
+      'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7',
+      'l4v5c3Q2u0Zz9c0wX4H1p5J9pQ0aZ8k7kXh0bJc2pV3r8Yt1qWm',
+    ];
     const pem = `-----BEGIN PRIVATE KEY-----\n${body.join('\n')}\n-----END PRIVATE KEY-----\n`;
     const path = join(mkdtempSync(join(tmpdir(), 'issue-agent-key-')), 'app.pem');
     writeFileSync(path, pem);

@@ -22,7 +22,8 @@ declare module 'vitest' {
 }
 
 const run = promisify(execFile);
-const INSTALL_HINT = 'Run `scripts/postgres-for-tests.sh` (as root) to install the PostgreSQL server, then run the tests again.';
+const INSTALL_HINT =
+  'Run `scripts/postgres-for-tests.sh` (as root) to install the PostgreSQL server, then run the tests again.';
 
 /** initdb's directory: on PATH, or where Debian's postgresql package puts it (not on PATH there). */
 export function findPostgresBin(): string {
@@ -30,7 +31,11 @@ export function findPostgresBin(): string {
     if (dir && existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))) return dir;
   }
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
   for (const v of versions) {
     const dir = join(root, v, 'bin');
     if (existsSync(join(dir, 'initdb'))) return dir;
@@ -42,7 +47,10 @@ export function findPostgresBin(): string {
 function findRunuser(): string {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin'];
   const dir = dirs.find((d) => d && existsSync(join(d, 'runuser')));
-  if (!dir) throw new Error('Running as root, the PostgreSQL test cluster needs `runuser` (util-linux) to start it as the postgres user.');
+  if (!dir)
+    throw new Error(
+      'Running as root, the PostgreSQL test cluster needs `runuser` (util-linux) to start it as the postgres user.',
+    );
   return join(dir, 'runuser');
 }
 

@@ -7,7 +7,11 @@ const config = { ...defaultRepoConfig(), agents: ['claude', 'codex', 'amp'] as A
 
 describe('usableAgents', () => {
   it.each<[AgentName[], AgentName[], AgentName[]]>([
-    [['claude', 'codex', 'amp'], ['claude', 'codex', 'amp', 'opencode'], ['claude', 'codex', 'amp']],
+    [
+      ['claude', 'codex', 'amp'],
+      ['claude', 'codex', 'amp', 'opencode'],
+      ['claude', 'codex', 'amp'],
+    ],
     [['claude', 'codex', 'amp'], ['codex'], ['codex']],
     [['claude'], ['codex'], []],
   ])('%j ∩ %j', (agents, available, expected) => {
@@ -18,7 +22,14 @@ describe('usableAgents', () => {
 describe('helpText', () => {
   it('lists the command forms, the label forms and the usable agents', () => {
     const text = helpText(config, ['claude', 'codex', 'opencode']);
-    for (const form of ['`/agent`', '`/agent <instructions>`', '`/agent <agent> [instructions]`', '--model <model>', '`/agent stop`', '`/agent help`']) {
+    for (const form of [
+      '`/agent`',
+      '`/agent <instructions>`',
+      '`/agent <agent> [instructions]`',
+      '--model <model>',
+      '`/agent stop`',
+      '`/agent help`',
+    ]) {
       expect(text).toContain(form);
     }
     expect(text).toContain('`agent:<agent>`');
@@ -37,7 +48,11 @@ describe('helpText', () => {
   });
 
   it.each<[string, AgentName[], string]>([
-    ['default agent unavailable', ['codex'], '**Agents:** `codex`. The default agent `claude` is not available on this installation.'],
+    [
+      'default agent unavailable',
+      ['codex'],
+      '**Agents:** `codex`. The default agent `claude` is not available on this installation.',
+    ],
     ['no agent usable', ['opencode'], '**Agents:** none can run here'],
   ])('says when the %s', (_name, available, expected) => {
     expect(helpText(config, available)).toContain(expected);
@@ -46,9 +61,17 @@ describe('helpText', () => {
 
 describe('unknownAgentText', () => {
   it.each<[string, AgentName[], string]>([
-    ['gpt', ['claude', 'codex'], '`gpt` is not an agent that can run in this repository. Agents you can use: `claude`, `codex`.'],
+    [
+      'gpt',
+      ['claude', 'codex'],
+      '`gpt` is not an agent that can run in this repository. Agents you can use: `claude`, `codex`.',
+    ],
     ['amp', [], '`amp` is not an agent that can run in this repository. Agents you can use: none.'],
-    ['@octocat`x', ['claude'], '``@octocat`x`` is not an agent that can run in this repository. Agents you can use: `claude`.'],
+    [
+      '@octocat`x',
+      ['claude'],
+      '``@octocat`x`` is not an agent that can run in this repository. Agents you can use: `claude`.',
+    ],
   ])('%j', (name, allowed, expected) => {
     expect(unknownAgentText(name, allowed)).toBe(expected);
   });

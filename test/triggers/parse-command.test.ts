@@ -7,7 +7,8 @@ const config = { command: '/agent', agent: 'claude' as AgentName, agents: ['clau
 const run = (instructions: string, agent: AgentName = 'claude', model?: string): Trigger =>
   model === undefined ? { kind: 'run', agent, instructions } : { kind: 'run', agent, model, instructions };
 /** The same, with the agent named in the command (a follow-up then switches to it). */
-const named = (instructions: string, agent: AgentName, model?: string): Trigger => ({ ...run(instructions, agent, model), named: true } as Trigger);
+const named = (instructions: string, agent: AgentName, model?: string): Trigger =>
+  ({ ...run(instructions, agent, model), named: true }) as Trigger;
 
 describe('parseCommand', () => {
   it.each<[string, string, Trigger | null]>([
@@ -38,16 +39,28 @@ describe('parseCommand', () => {
     // agents
     ['agent word', '/agent codex', named('', 'codex')],
     ['agent word, any case', '/agent Codex fix it', named('fix it', 'codex')],
-    ['agent word with instructions', '/agent claude fix the off-by-one in the pager', named('fix the off-by-one in the pager', 'claude')],
+    [
+      'agent word with instructions',
+      '/agent claude fix the off-by-one in the pager',
+      named('fix the off-by-one in the pager', 'claude'),
+    ],
     ['known agent not allowed', '/agent amp fix it', { kind: 'unknown-agent', name: 'amp' }],
     ['not an agent: instructions', '/agent fix the off-by-one', run('fix the off-by-one')],
     ['agent-like word', '/agent codexy fix', run('codexy fix')],
     ['agent word only on the first line', '/agent\ncodex fix it', run('codex fix it')],
     // model
     ['model after agent', '/agent codex --model gpt-5-codex add tests', named('add tests', 'codex', 'gpt-5-codex')],
-    ['model with =', '/agent claude --model=claude-opus-4-1 add tests', named('add tests', 'claude', 'claude-opus-4-1')],
+    [
+      'model with =',
+      '/agent claude --model=claude-opus-4-1 add tests',
+      named('add tests', 'claude', 'claude-opus-4-1'),
+    ],
     ['model after command', '/agent --model opus add tests', run('add tests', 'claude', 'opus')],
-    ['model with path and brackets', '/agent --model openrouter/anthropic/sonnet[1m]', run('', 'claude', 'openrouter/anthropic/sonnet[1m]')],
+    [
+      'model with path and brackets',
+      '/agent --model openrouter/anthropic/sonnet[1m]',
+      run('', 'claude', 'openrouter/anthropic/sonnet[1m]'),
+    ],
     ['model flag any case', '/agent --MODEL opus', run('', 'claude', 'opus')],
     ['model later is instructions', '/agent fix it --model opus', run('fix it --model opus')],
     ['model without value', '/agent --model', run('--model')],
@@ -55,7 +68,11 @@ describe('parseCommand', () => {
     ['model value on the next line', '/agent --model\nopus', run('--model\nopus')],
     ['model with shell characters', '/agent --model $(rm) fix', run('--model $(rm) fix')],
     // instructions
-    ['multi-line instructions', '/agent codex fix the pager\n\nIt skips the last page.\n', named('fix the pager\n\nIt skips the last page.', 'codex')],
+    [
+      'multi-line instructions',
+      '/agent codex fix the pager\n\nIt skips the last page.\n',
+      named('fix the pager\n\nIt skips the last page.', 'codex'),
+    ],
     ['instructions only on later lines', '/agent\nPlease add tests.', run('Please add tests.')],
     ['tab separator', '/agent\tcodex\tfix', named('fix', 'codex')],
   ])('%s', (_name, body, expected) => {

@@ -103,7 +103,9 @@ describe('cloneRepository', () => {
       expect(run.cmd).not.toContain(TOKEN);
       expect(run.cmd).not.toContain(HEADER);
     }
-    const withToken = sandbox.runs.filter((r) => Object.values(r.env).some((v) => v.includes(HEADER) || v.includes(TOKEN)));
+    const withToken = sandbox.runs.filter((r) =>
+      Object.values(r.env).some((v) => v.includes(HEADER) || v.includes(TOKEN)),
+    );
     expect(withToken.map((r) => r.cmd)).toEqual([expect.stringMatching(/^git .* clone /)]);
     expect(withToken[0]!.env).toMatchObject({
       GIT_CONFIG_COUNT: '1',
@@ -163,23 +165,33 @@ describe('cloneRepository', () => {
     expect(filesContaining(sandbox.home, [TOKEN, HEADER])).toEqual([]);
   });
 
-  it('fails with git\'s reason when the token is refused, without prompting', async () => {
+  it("fails with git's reason when the token is refused, without prompting", async () => {
     const repo = source();
     server = await startGitHttpServer(join(repo.dir, '..'), TOKEN);
     sandbox = await newSandbox();
     const cloneUrl = `${server.url}/${repo.dir.split('/').pop()}/.git`;
 
-    const cloning = cloneRepository(sandbox, { cloneUrl, branch: 'main', token: 'ghs_wrongToken000000000', dir: `${sandbox.home}/repo` });
+    const cloning = cloneRepository(sandbox, {
+      cloneUrl,
+      branch: 'main',
+      token: 'ghs_wrongToken000000000',
+      dir: `${sandbox.home}/repo`,
+    });
 
     await expect(cloning).rejects.toThrow(CloneError);
     await expect(cloning).rejects.toThrow(/terminal prompts disabled|Authentication failed/);
   });
 
-  it('fails with git\'s reason for a branch that does not exist', async () => {
+  it("fails with git's reason for a branch that does not exist", async () => {
     const repo = source();
     sandbox = await newSandbox();
 
-    const cloning = cloneRepository(sandbox, { cloneUrl: repo.url, branch: 'nope', token: TOKEN, dir: `${sandbox.home}/repo` });
+    const cloning = cloneRepository(sandbox, {
+      cloneUrl: repo.url,
+      branch: 'nope',
+      token: TOKEN,
+      dir: `${sandbox.home}/repo`,
+    });
 
     await expect(cloning).rejects.toThrow(CloneError);
     await expect(cloning).rejects.toThrow(/git clone of nope failed: .*nope.*not found/s);
@@ -188,7 +200,12 @@ describe('cloneRepository', () => {
   it('refuses a URL with credentials in it before running anything', async () => {
     sandbox = await newSandbox();
 
-    const cloning = cloneRepository(sandbox, { cloneUrl: 'https://x:y@github.com/o/r.git', branch: 'main', token: TOKEN, dir: `${sandbox.home}/repo` });
+    const cloning = cloneRepository(sandbox, {
+      cloneUrl: 'https://x:y@github.com/o/r.git',
+      branch: 'main',
+      token: TOKEN,
+      dir: `${sandbox.home}/repo`,
+    });
 
     await expect(cloning).rejects.toThrow('the clone URL must not contain credentials');
     expect(sandbox.runs).toEqual([]);

@@ -43,7 +43,9 @@ describe('collectChanges', () => {
   });
 
   it('collects an edit, a new file in new nested directories and a deletion', async () => {
-    const { changes } = await run('echo changed > README.md && mkdir -p a/b/c && echo new > a/b/c/new.txt && rm old.txt');
+    const { changes } = await run(
+      'echo changed > README.md && mkdir -p a/b/c && echo new > a/b/c/new.txt && rm old.txt',
+    );
     expect(changes).toEqual([
       { kind: 'write', path: 'README.md', mode: '100644', content: text('changed\n') },
       { kind: 'write', path: 'a/b/c/new.txt', mode: '100644', content: text('new\n') },
@@ -68,7 +70,18 @@ describe('collectChanges', () => {
   });
 
   it('round-trips binary content byte for byte', async () => {
-    const bytes = new Uint8Array([0x00, 0xff, 0xfe, 0x0a, 0xc3, 0x28, 0x0d, 0x0a, 0x00, ...Array.from({ length: 256 }, (_, i) => i)]);
+    const bytes = new Uint8Array([
+      0x00,
+      0xff,
+      0xfe,
+      0x0a,
+      0xc3,
+      0x28,
+      0x0d,
+      0x0a,
+      0x00,
+      ...Array.from({ length: 256 }, (_, i) => i),
+    ]);
     const { changes } = await run('', { before: (dir) => perTest.sandbox!.writeFile(`${dir}/data.bin`, bytes) });
     expect(changes).toHaveLength(1);
     const [change] = changes;
@@ -93,12 +106,16 @@ describe('collectChanges', () => {
 
   it('keeps paths with spaces, unicode, quotes and newlines exact', async () => {
     const names = ['dir with space/naïve 文件.txt', 'quote"and\'s.txt', 'line\nbreak.txt', '-dash.txt'];
-    const { changes } = await run(names.map((n) => `mkdir -p -- "$(dirname -- ${command(n)})" && echo x > ${command(n)}`).join(' && '));
+    const { changes } = await run(
+      names.map((n) => `mkdir -p -- "$(dirname -- ${command(n)})" && echo x > ${command(n)}`).join(' && '),
+    );
     expect(changes.map((c) => c.path).sort()).toEqual([...names].sort());
   });
 
   it('reports a file over the size limit without its content, and still collects the others', async () => {
-    const { changes } = await run('head -c 3000 /dev/zero > big.bin && echo small > small.txt', { maxFileSizeMB: 0.002 });
+    const { changes } = await run('head -c 3000 /dev/zero > big.bin && echo small > small.txt', {
+      maxFileSizeMB: 0.002,
+    });
     expect(byPath(changes)).toEqual({
       'big.bin': { kind: 'omitted', path: 'big.bin', reason: 'too-large', size: 3000 },
       'small.txt': { kind: 'write', path: 'small.txt', mode: '100644', content: text('small\n') },
@@ -110,9 +127,14 @@ describe('collectChanges', () => {
   });
 
   it('reports a nested repository as a gitlink, which validation rejects', async () => {
-    const { changes } = await run('mkdir nested && cd nested && git init -q && echo x > f && git add f && git commit -qm x');
+    const { changes } = await run(
+      'mkdir nested && cd nested && git init -q && echo x > f && git add f && git commit -qm x',
+    );
     expect(changes).toEqual([{ kind: 'omitted', path: 'nested', reason: 'gitlink' }]);
-    expect(validateChanges(changes, policy)).toMatchObject({ ok: false, reason: expect.stringContaining('nested git repository') });
+    expect(validateChanges(changes, policy)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('nested git repository'),
+    });
   });
 
   it('rejects a hook written under .git/ without running git in that repository', async () => {
@@ -123,7 +145,10 @@ describe('collectChanges', () => {
       { kind: 'omitted', path: '.git/config', reason: 'git-internal' },
       { kind: 'omitted', path: '.git/hooks/pre-commit', reason: 'git-internal' },
     ]);
-    expect(validateChanges(changes, policy)).toEqual({ ok: false, reason: 'the agent wrote inside .git/: .git/config, .git/hooks/pre-commit' });
+    expect(validateChanges(changes, policy)).toEqual({
+      ok: false,
+      reason: 'the agent wrote inside .git/: .git/config, .git/hooks/pre-commit',
+    });
     expect(existsSync(join(dir, '../monitored'))).toBe(false);
   });
 
@@ -164,7 +189,9 @@ describe('collectChanges', () => {
     const verdict = validateChanges(changes, policy);
     expect(verdict.ok).toBe(false);
     expect(!verdict.ok && verdict.reason.split('\n')).toEqual([
-      expect.stringMatching(/^the agent changed workflow files, which are not allowed: \.github\/workflows\/ci\.yml\..*`workflows` permission/),
+      expect.stringMatching(
+        /^the agent changed workflow files, which are not allowed: \.github\/workflows\/ci\.yml\..*`workflows` permission/,
+      ),
       'symlink pointing outside the repository or into .git/: abs -> /etc/passwd, up -> ../../etc/passwd',
     ]);
     expect(readdirSync(box.home).filter((n) => n.startsWith('issue-agent-collect'))).toEqual([]);

@@ -24,8 +24,16 @@ describe('git fingerprint', () => {
 
   it.each([
     ['a changed hook exec bit', 'chmod -x .git/hooks/pre-commit.sample', ['.git/hooks/pre-commit.sample']],
-    ['a new hook in a new directory', 'mkdir .git/hooks/sub && touch ".git/hooks/sub/odd name"', ['.git/hooks/sub', '.git/hooks/sub/odd name']],
-    ['a hooks dir replaced by a symlink', 'rm -rf .git/hooks && ln -s / .git/hooks', expect.arrayContaining(['.git/hooks', '.git/hooks/pre-commit.sample'])],
+    [
+      'a new hook in a new directory',
+      'mkdir .git/hooks/sub && touch ".git/hooks/sub/odd name"',
+      ['.git/hooks/sub', '.git/hooks/sub/odd name'],
+    ],
+    [
+      'a hooks dir replaced by a symlink',
+      'rm -rf .git/hooks && ln -s / .git/hooks',
+      expect.arrayContaining(['.git/hooks', '.git/hooks/pre-commit.sample']),
+    ],
     ['an alternates file', 'echo /tmp > .git/objects/info/alternates', ['.git/objects/info/alternates']],
     ['a removed info/exclude', 'rm .git/info/exclude', ['.git/info/exclude']],
     ['a config change', 'git config core.hooksPath .husky', ['.git/config']],
@@ -40,7 +48,11 @@ describe('git fingerprint', () => {
   it('does not see commits, branches, stashes or gc', async () => {
     const dir = await clonedRepo();
     const before = await takeGitFingerprint(perTest.sandbox!, dir);
-    await agent(perTest.sandbox!, dir, 'echo b > b && git add b && git commit -qm b && git checkout -qb x && echo c > a.txt && git stash -q && git gc -q');
+    await agent(
+      perTest.sandbox!,
+      dir,
+      'echo b > b && git add b && git commit -qm b && git checkout -qb x && echo c > a.txt && git stash -q && git gc -q',
+    );
     expect(fingerprintDiff(before, await takeGitFingerprint(perTest.sandbox!, dir))).toEqual([]);
   });
 });

@@ -5,11 +5,16 @@ const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
 const Z = '0'.repeat(40);
 const enc = (s: string) => new TextEncoder().encode(s);
-const concat = (...parts: (string | Uint8Array)[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? enc(p) : p)));
+const concat = (...parts: (string | Uint8Array)[]) =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? enc(p) : p)));
 
 describe('parseRawDiff', () => {
   it('reads modes, status and NUL-terminated paths holding spaces, newlines and unicode', () => {
-    const out = concat(`:100644 100755 ${A} ${B} M\0a b\nc.txt\0`, `:000000 120000 ${Z} ${B} A\0naïve/文件\0`, `:100644 000000 ${A} ${Z} D\0gone\0`);
+    const out = concat(
+      `:100644 100755 ${A} ${B} M\0a b\nc.txt\0`,
+      `:000000 120000 ${Z} ${B} A\0naïve/文件\0`,
+      `:100644 000000 ${A} ${Z} D\0gone\0`,
+    );
     expect(parseRawDiff(out)).toEqual([
       { oldMode: '100644', newMode: '100755', newSha: B, status: 'M', path: 'a b\nc.txt' },
       { oldMode: '000000', newMode: '120000', newSha: B, status: 'A', path: 'naïve/文件' },
@@ -19,7 +24,9 @@ describe('parseRawDiff', () => {
 
   it('refuses output it does not understand and paths that are not UTF-8', () => {
     expect(() => parseRawDiff(concat(`R100 x\0y\0`))).toThrow('unexpected git diff output');
-    expect(() => parseRawDiff(concat(`:100644 100644 ${A} ${B} M\0`, new Uint8Array([0xff, 0x41, 0])))).toThrow('not valid UTF-8');
+    expect(() => parseRawDiff(concat(`:100644 100644 ${A} ${B} M\0`, new Uint8Array([0xff, 0x41, 0])))).toThrow(
+      'not valid UTF-8',
+    );
   });
 });
 
@@ -41,6 +48,11 @@ describe('parseCatFileBatch', () => {
 
 describe('parseBatchCheck', () => {
   it('maps object ids to sizes', () => {
-    expect(parseBatchCheck(`${A} blob 12\n${B} blob 0\n`)).toEqual(new Map([[A, 12], [B, 0]]));
+    expect(parseBatchCheck(`${A} blob 12\n${B} blob 0\n`)).toEqual(
+      new Map([
+        [A, 12],
+        [B, 0],
+      ]),
+    );
   });
 });

@@ -1,4 +1,13 @@
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,7 +32,12 @@ export function makeSourceRepo(files: Record<string, SourceFile>): SourceRepo {
   writeFiles(dir, files);
   git(dir, 'add', '-A');
   git(dir, 'commit', '-q', '-m', 'initial');
-  return { dir, url: pathToFileURL(dir).href, sha: git(dir, 'rev-parse', 'HEAD'), treeSha: git(dir, 'rev-parse', 'HEAD^{tree}') };
+  return {
+    dir,
+    url: pathToFileURL(dir).href,
+    sha: git(dir, 'rev-parse', 'HEAD'),
+    treeSha: git(dir, 'rev-parse', 'HEAD^{tree}'),
+  };
 }
 
 export function writeFiles(dir: string, files: Record<string, SourceFile>): void {
@@ -87,7 +101,9 @@ export interface SandboxPerTest {
   /** The sandbox of the running test, if it made one. */
   readonly sandbox: RecordingSandbox | undefined;
   /** A source repository with one commit of `files`, and a fresh sandbox; the clone is to go to `dir`. */
-  repoAndSandbox(files: Record<string, SourceFile>): Promise<{ repo: SourceRepo; sandbox: RecordingSandbox; dir: string }>;
+  repoAndSandbox(
+    files: Record<string, SourceFile>,
+  ): Promise<{ repo: SourceRepo; sandbox: RecordingSandbox; dir: string }>;
 }
 
 /** For a test file: the sandbox and source repositories each test makes, killed and removed after it. */
@@ -114,7 +130,12 @@ export function sandboxPerTest(): SandboxPerTest {
 
 /** Runs a shell command as the agent would, inside the sandbox, and fails the test on error. */
 export async function agent(sandbox: Sandbox, cwd: string, script: string): Promise<void> {
-  const env = { GIT_AUTHOR_NAME: 'Agent', GIT_AUTHOR_EMAIL: 'agent@example.com', GIT_COMMITTER_NAME: 'Agent', GIT_COMMITTER_EMAIL: 'agent@example.com' };
+  const env = {
+    GIT_AUTHOR_NAME: 'Agent',
+    GIT_AUTHOR_EMAIL: 'agent@example.com',
+    GIT_COMMITTER_NAME: 'Agent',
+    GIT_COMMITTER_EMAIL: 'agent@example.com',
+  };
   const result = await sandbox.run(script, { cwd, env });
   expect(result.exitCode, result.stderr).toBe(0);
 }

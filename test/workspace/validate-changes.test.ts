@@ -3,8 +3,18 @@ import type { CollectedChange } from '../../src/workspace/types.js';
 import { validateChanges } from '../../src/workspace/validate-changes.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
-const write = (path: string, content = 'x'): CollectedChange => ({ kind: 'write', path, mode: '100644', content: bytes(content) });
-const link = (path: string, target: string): CollectedChange => ({ kind: 'write', path, mode: '120000', content: bytes(target) });
+const write = (path: string, content = 'x'): CollectedChange => ({
+  kind: 'write',
+  path,
+  mode: '100644',
+  content: bytes(content),
+});
+const link = (path: string, target: string): CollectedChange => ({
+  kind: 'write',
+  path,
+  mode: '120000',
+  content: bytes(target),
+});
 const del = (path: string): CollectedChange => ({ kind: 'delete', path });
 const policy = { maxFileSizeMB: 1, allowWorkflowChanges: false };
 
@@ -12,8 +22,14 @@ describe('validateChanges', () => {
   it.each<[string, CollectedChange[]]>([
     ['no changes', []],
     ['plain writes and deletions', [write('README.md'), write('a/b/c.txt'), del('old.txt')]],
-    ['names that only look like .git', [write('.github/x'), write('.gitignore'), write('a/.gitkeep'), write('my.git/x'), write('.git-hooks/x')]],
-    ['symlinks that stay inside', [link('link', 'README.md'), link('a/b/l', '../../c'), link('a/l', './b/../c'), link('l', '.')]],
+    [
+      'names that only look like .git',
+      [write('.github/x'), write('.gitignore'), write('a/.gitkeep'), write('my.git/x'), write('.git-hooks/x')],
+    ],
+    [
+      'symlinks that stay inside',
+      [link('link', 'README.md'), link('a/b/l', '../../c'), link('a/l', './b/../c'), link('l', '.')],
+    ],
     ['a file exactly at the limit', [write('big', 'x'.repeat(1024 * 1024))]],
     ['a workflow outside .github/workflows', [write('.github/dependabot.yml'), write('docs/.github/workflows/x.yml')]],
     ['paths with spaces, unicode and dots in names', [write('a b/naïve 文件.txt'), write('..foo'), write('a/...')]],
@@ -28,7 +44,11 @@ describe('validateChanges', () => {
     ['.git with a trailing dot', write('.git./config'), 'the agent wrote inside .git/: .git./config'],
     ['the NTFS short name', write('GIT~1/config'), 'the agent wrote inside .git/: GIT~1/config'],
     ['a deletion inside .git/', del('.git/index'), 'the agent wrote inside .git/: .git/index'],
-    ['a fingerprint hit', { kind: 'omitted', path: '.git/config', reason: 'git-internal' }, 'the agent wrote inside .git/: .git/config'],
+    [
+      'a fingerprint hit',
+      { kind: 'omitted', path: '.git/config', reason: 'git-internal' },
+      'the agent wrote inside .git/: .git/config',
+    ],
     ['an absolute path', write('/etc/passwd'), 'path outside the repository: /etc/passwd'],
     ['a .. segment', write('a/../../x'), 'path outside the repository: a/../../x'],
     ['a leading ..', del('../x'), 'path outside the repository: ../x'],
@@ -36,15 +56,47 @@ describe('validateChanges', () => {
     ['an empty segment', write('a//b'), 'path outside the repository: a//b'],
     ['a . segment', write('./a'), 'path outside the repository: ./a'],
     ['an empty path', write(''), 'path outside the repository: '],
-    ['a symlink climbing out', link('a/up', '../../etc/passwd'), 'symlink pointing outside the repository or into .git/: a/up -> ../../etc/passwd'],
-    ['an absolute symlink', link('abs', '/etc/passwd'), 'symlink pointing outside the repository or into .git/: abs -> /etc/passwd'],
+    [
+      'a symlink climbing out',
+      link('a/up', '../../etc/passwd'),
+      'symlink pointing outside the repository or into .git/: a/up -> ../../etc/passwd',
+    ],
+    [
+      'an absolute symlink',
+      link('abs', '/etc/passwd'),
+      'symlink pointing outside the repository or into .git/: abs -> /etc/passwd',
+    ],
     ['a symlink to the parent', link('l', '..'), 'symlink pointing outside the repository or into .git/: l -> ..'],
-    ['a symlink into .git', link('l', 'a/../.git/config'), 'symlink pointing outside the repository or into .git/: l -> a/../.git/config'],
-    ['a gitlink', { kind: 'omitted', path: 'vendor/lib', reason: 'gitlink' }, 'nested git repository (committed as a submodule entry), which the app does not commit: vendor/lib'],
-    ['a file over the limit', write('big.bin', 'x'.repeat(1024 * 1024 + 1)), 'file over the 1 MB limit (maxFileSizeMB in .github/issue-agent.yml): big.bin (1.0 MB)'],
-    ['a file left in the sandbox for size', { kind: 'omitted', path: 'huge.iso', reason: 'too-large', size: 5.5 * 1024 * 1024 }, 'file over the 1 MB limit (maxFileSizeMB in .github/issue-agent.yml): huge.iso (5.5 MB)'],
-    ['a workflow', write('.github/workflows/ci.yml'), 'the agent changed workflow files, which are not allowed: .github/workflows/ci.yml. To allow them, set `allowWorkflowChanges: true` in .github/issue-agent.yml and grant the app the `workflows` permission.'],
-    ['a deleted workflow', del('.github/workflows/ci.yml'), 'workflow files, which are not allowed: .github/workflows/ci.yml'],
+    [
+      'a symlink into .git',
+      link('l', 'a/../.git/config'),
+      'symlink pointing outside the repository or into .git/: l -> a/../.git/config',
+    ],
+    [
+      'a gitlink',
+      { kind: 'omitted', path: 'vendor/lib', reason: 'gitlink' },
+      'nested git repository (committed as a submodule entry), which the app does not commit: vendor/lib',
+    ],
+    [
+      'a file over the limit',
+      write('big.bin', 'x'.repeat(1024 * 1024 + 1)),
+      'file over the 1 MB limit (maxFileSizeMB in .github/issue-agent.yml): big.bin (1.0 MB)',
+    ],
+    [
+      'a file left in the sandbox for size',
+      { kind: 'omitted', path: 'huge.iso', reason: 'too-large', size: 5.5 * 1024 * 1024 },
+      'file over the 1 MB limit (maxFileSizeMB in .github/issue-agent.yml): huge.iso (5.5 MB)',
+    ],
+    [
+      'a workflow',
+      write('.github/workflows/ci.yml'),
+      'the agent changed workflow files, which are not allowed: .github/workflows/ci.yml. To allow them, set `allowWorkflowChanges: true` in .github/issue-agent.yml and grant the app the `workflows` permission.',
+    ],
+    [
+      'a deleted workflow',
+      del('.github/workflows/ci.yml'),
+      'workflow files, which are not allowed: .github/workflows/ci.yml',
+    ],
     ['a newline in a path', write('.git/a\nb'), 'the agent wrote inside .git/: ".git/a\\nb"'],
   ])('rejects %s', (_name, change, reason) => {
     const verdict = validateChanges([write('fine.txt'), change], policy);

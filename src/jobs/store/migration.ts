@@ -12,7 +12,9 @@ export function pendingMigrations(migrations: readonly Migration[], applied: rea
   // An older replica must not run against a schema it does not understand (a rollback after
   // a newer version migrated): stop at start with a message instead of corrupting rows later.
   if (newest > known) {
-    throw new Error(`job store: the database schema is at version ${newest} but this app knows only up to ${known}; run a newer version of the app`);
+    throw new Error(
+      `job store: the database schema is at version ${newest} but this app knows only up to ${known}; run a newer version of the app`,
+    );
   }
   const done = new Set(applied);
   return [...migrations].sort((a, b) => a.version - b.version).filter((m) => !done.has(m.version));

@@ -4,7 +4,17 @@ import type { Job } from '../../domain/job.js';
 import type { Outcome } from '../../domain/outcome.js';
 import { pendingMigrations } from './migration.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
-import { abandonedOutcome, cancelResults, deadlineOf, emptyByState, PATCH_COLUMNS, queuedTimeoutOutcome, rowToJob, stateForOutcome, type JobRow } from './row.js';
+import {
+  abandonedOutcome,
+  cancelResults,
+  deadlineOf,
+  emptyByState,
+  PATCH_COLUMNS,
+  queuedTimeoutOutcome,
+  rowToJob,
+  stateForOutcome,
+  type JobRow,
+} from './row.js';
 import type {
   CancelResult,
   ClaimLimits,
@@ -180,11 +190,10 @@ export class PostgresJobStore implements JobStore {
   }
 
   async heartbeat(jobId: string, workerId: string, leaseMs: number): Promise<boolean> {
-    const r = await this.pool.query(`UPDATE jobs SET lease_expires_at = $3 WHERE id = $1 AND worker_id = $2 AND state = 'running'`, [
-      jobId,
-      workerId,
-      this.now() + leaseMs,
-    ]);
+    const r = await this.pool.query(
+      `UPDATE jobs SET lease_expires_at = $3 WHERE id = $1 AND worker_id = $2 AND state = 'running'`,
+      [jobId, workerId, this.now() + leaseMs],
+    );
     return (r.rowCount ?? 0) > 0;
   }
 
@@ -239,12 +248,16 @@ export class PostgresJobStore implements JobStore {
   }
 
   async runningWorkers(): Promise<string[]> {
-    const r = await this.pool.query<{ worker_id: string }>(`SELECT DISTINCT worker_id FROM jobs WHERE state = 'running'`);
+    const r = await this.pool.query<{ worker_id: string }>(
+      `SELECT DISTINCT worker_id FROM jobs WHERE state = 'running'`,
+    );
     return r.rows.map((row) => row.worker_id);
   }
 
   async cancelRequested(jobId: string): Promise<string | undefined> {
-    const r = await this.pool.query<{ by: string | null }>('SELECT cancel_requested_by AS by FROM jobs WHERE id = $1', [jobId]);
+    const r = await this.pool.query<{ by: string | null }>('SELECT cancel_requested_by AS by FROM jobs WHERE id = $1', [
+      jobId,
+    ]);
     return r.rows[0]?.by ?? undefined;
   }
 
@@ -276,7 +289,11 @@ export class PostgresJobStore implements JobStore {
         } else if (attempts >= maxAttempts) {
           result.failed.push(await finalize(c, row.id, abandonedOutcome(attempts), now));
         } else {
-          const r = await this.one(c, `UPDATE jobs SET state = 'queued', worker_id = NULL, lease_expires_at = NULL WHERE id = $1 RETURNING *`, [row.id]);
+          const r = await this.one(
+            c,
+            `UPDATE jobs SET state = 'queued', worker_id = NULL, lease_expires_at = NULL WHERE id = $1 RETURNING *`,
+            [row.id],
+          );
           if (r) result.requeued.push(rowToJob(r));
         }
       }
@@ -328,7 +345,9 @@ export class PostgresJobStore implements JobStore {
     const counts = await this.pool.query<{ agent: string; state: JobState; n: string }>(
       'SELECT agent, state, COUNT(*) AS n FROM jobs GROUP BY agent, state ORDER BY agent, state',
     );
-    const oldest = await this.pool.query<{ t: string | null }>(`SELECT MIN(created_at) AS t FROM jobs WHERE state = 'queued'`);
+    const oldest = await this.pool.query<{ t: string | null }>(
+      `SELECT MIN(created_at) AS t FROM jobs WHERE state = 'queued'`,
+    );
     const byState = emptyByState();
     for (const r of counts.rows) byState[r.state] += Number(r.n);
     const t = oldest.rows[0]?.t ?? null;
@@ -370,10 +389,19 @@ async function finalize(c: pg.PoolClient, id: string, outcome: Outcome, now: num
  */
 async function migrate(c: pg.PoolClient): Promise<void> {
   await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, MIGRATE_LOCK]);
-  await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+  await c.query(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+  );
   const applied = await c.query<{ version: number }>('SELECT version FROM schema_migrations');
-  for (const m of pendingMigrations(POSTGRES_MIGRATIONS, applied.rows.map((r) => r.version))) {
+  for (const m of pendingMigrations(
+    POSTGRES_MIGRATIONS,
+    applied.rows.map((r) => r.version),
+  )) {
     await c.query(m.sql);
-    await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+    await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+      m.version,
+      m.name,
+      Date.now(),
+    ]);
   }
 }

@@ -105,7 +105,9 @@ export function rowToJob(row: JobRow): StoredJob {
 export function cancelResults(running: JobRow[], queued: JobRow[]): CancelResult[] {
   return [
     ...running.map((row) => ({ job: rowToJob(row), wasRunning: true })),
-    ...queued.map((row) => ({ job: rowToJob(row), wasRunning: false })).sort((a, b) => a.job.job.createdAt - b.job.job.createdAt),
+    ...queued
+      .map((row) => ({ job: rowToJob(row), wasRunning: false }))
+      .sort((a, b) => a.job.job.createdAt - b.job.job.createdAt),
   ];
 }
 

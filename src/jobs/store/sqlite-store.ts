@@ -5,7 +5,17 @@ import { issueKey } from '../../domain/issue-key.js';
 import type { Job } from '../../domain/job.js';
 import type { Outcome } from '../../domain/outcome.js';
 import { pendingMigrations } from './migration.js';
-import { abandonedOutcome, cancelResults, deadlineOf, emptyByState, PATCH_COLUMNS, queuedTimeoutOutcome, rowToJob, stateForOutcome, type JobRow } from './row.js';
+import {
+  abandonedOutcome,
+  cancelResults,
+  deadlineOf,
+  emptyByState,
+  PATCH_COLUMNS,
+  queuedTimeoutOutcome,
+  rowToJob,
+  stateForOutcome,
+  type JobRow,
+} from './row.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type {
   CancelResult,
@@ -142,7 +152,9 @@ export class SqliteJobStore implements JobStore {
 
   async heartbeat(jobId: string, workerId: string, leaseMs: number): Promise<boolean> {
     const r = this.db
-      .prepare(`UPDATE jobs SET lease_expires_at = @lease WHERE id = @id AND worker_id = @workerId AND state = 'running'`)
+      .prepare(
+        `UPDATE jobs SET lease_expires_at = @lease WHERE id = @id AND worker_id = @workerId AND state = 'running'`,
+      )
       .run({ id: jobId, workerId, lease: this.now() + leaseMs });
     return r.changes > 0;
   }
@@ -154,7 +166,13 @@ export class SqliteJobStore implements JobStore {
     const set = entries.map((k) => `${PATCH_COLUMNS[k]} = @${k}`).join(', ');
     const params: Record<string, string | number | null> = { id: jobId, workerId: workerId ?? null };
     for (const k of entries) params[k] = patch[k] as string | number;
-    return this.db.prepare(`UPDATE jobs SET ${set} WHERE id = @id AND (@workerId IS NULL OR (worker_id = @workerId AND state = 'running'))`).run(params).changes > 0;
+    return (
+      this.db
+        .prepare(
+          `UPDATE jobs SET ${set} WHERE id = @id AND (@workerId IS NULL OR (worker_id = @workerId AND state = 'running'))`,
+        )
+        .run(params).changes > 0
+    );
   }
 
   async finish(jobId: string, workerId: string, outcome: Outcome, extras: FinishExtras = {}): Promise<boolean> {
@@ -201,7 +219,8 @@ export class SqliteJobStore implements JobStore {
   }
 
   async cancelRequested(jobId: string): Promise<string | undefined> {
-    const r = this.db.prepare('SELECT cancel_requested_by AS by FROM jobs WHERE id = ?').get(jobId) as { by: string | null } | undefined;
+    const r = this.db.prepare('SELECT cancel_requested_by AS by FROM jobs WHERE id = ?').get(jobId) as
+      { by: string | null } | undefined;
     return r?.by ?? undefined;
   }
 
@@ -235,7 +254,9 @@ export class SqliteJobStore implements JobStore {
             result.failed.push(this.finalize(row.id, abandonedOutcome(attempts), now));
           } else {
             const r = this.db
-              .prepare(`UPDATE jobs SET state = 'queued', worker_id = NULL, lease_expires_at = NULL WHERE id = ? RETURNING *`)
+              .prepare(
+                `UPDATE jobs SET state = 'queued', worker_id = NULL, lease_expires_at = NULL WHERE id = ? RETURNING *`,
+              )
               .get(row.id) as JobRow;
             result.requeued.push(rowToJob(r));
           }
@@ -246,7 +267,9 @@ export class SqliteJobStore implements JobStore {
   }
 
   async runningWorkers(): Promise<string[]> {
-    const rows = this.db.prepare(`SELECT DISTINCT worker_id FROM jobs WHERE state = 'running'`).all() as { worker_id: string }[];
+    const rows = this.db.prepare(`SELECT DISTINCT worker_id FROM jobs WHERE state = 'running'`).all() as {
+      worker_id: string;
+    }[];
     return rows.map((r) => r.worker_id);
   }
 
@@ -257,26 +280,38 @@ export class SqliteJobStore implements JobStore {
         `UPDATE jobs SET state = @state, outcome = @outcome, finished_at = @now, worker_id = NULL, lease_expires_at = NULL, error = @error
          WHERE id = @id RETURNING *`,
       )
-      .get({ id, state: stateForOutcome(outcome), outcome: JSON.stringify(outcome), now, error: outcome.kind === 'failed' ? outcome.reason : null }) as JobRow;
+      .get({
+        id,
+        state: stateForOutcome(outcome),
+        outcome: JSON.stringify(outcome),
+        now,
+        error: outcome.kind === 'failed' ? outcome.reason : null,
+      }) as JobRow;
     return rowToJob(row);
   }
 
   async expireOverdue(now: number): Promise<StoredJob[]> {
     return this.db
       .transaction((): StoredJob[] => {
-        const overdue = this.db.prepare(`SELECT * FROM jobs WHERE state = 'queued' AND deadline_at <= ? ORDER BY seq`).all(now) as JobRow[];
+        const overdue = this.db
+          .prepare(`SELECT * FROM jobs WHERE state = 'queued' AND deadline_at <= ? ORDER BY seq`)
+          .all(now) as JobRow[];
         return overdue.map((row) => this.finalize(row.id, queuedTimeoutOutcome(rowToJob(row)), now));
       })
       .immediate();
   }
 
   async isActive(jobId: string): Promise<boolean> {
-    return this.db.prepare(`SELECT 1 FROM jobs WHERE id = ? AND state IN ('queued', 'running')`).get(jobId) !== undefined;
+    return (
+      this.db.prepare(`SELECT 1 FROM jobs WHERE id = ? AND state IN ('queued', 'running')`).get(jobId) !== undefined
+    );
   }
 
   async sandboxInUse(sandboxId: string, now: number): Promise<boolean> {
     const row = this.db
-      .prepare(`SELECT 1 FROM jobs WHERE sandbox_id = ? AND (state IN ('queued', 'running') OR sandbox_kept_until > ?) LIMIT 1`)
+      .prepare(
+        `SELECT 1 FROM jobs WHERE sandbox_id = ? AND (state IN ('queued', 'running') OR sandbox_kept_until > ?) LIMIT 1`,
+      )
       .get(sandboxId, now);
     return row !== undefined;
   }
@@ -297,12 +332,16 @@ export class SqliteJobStore implements JobStore {
   }
 
   async stats(now: number = this.now()): Promise<StoreStats> {
-    const rows = this.db.prepare('SELECT agent, state, COUNT(*) AS n FROM jobs GROUP BY agent, state ORDER BY agent, state').all() as {
+    const rows = this.db
+      .prepare('SELECT agent, state, COUNT(*) AS n FROM jobs GROUP BY agent, state ORDER BY agent, state')
+      .all() as {
       agent: string;
       state: JobState;
       n: number;
     }[];
-    const oldest = this.db.prepare(`SELECT MIN(created_at) AS t FROM jobs WHERE state = 'queued'`).get() as { t: number | null };
+    const oldest = this.db.prepare(`SELECT MIN(created_at) AS t FROM jobs WHERE state = 'queued'`).get() as {
+      t: number | null;
+    };
     const byState = emptyByState();
     for (const r of rows) byState[r.state] += r.n;
     return {
@@ -326,11 +365,19 @@ export class SqliteJobStore implements JobStore {
 /** Applies pending migrations under the write lock, so two processes opening at once migrate once. */
 function migrate(db: Database.Database): void {
   db.transaction(() => {
-    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-    const applied = (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version);
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+    );
+    const applied = (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
+      (r) => r.version,
+    );
     for (const m of pendingMigrations(SQLITE_MIGRATIONS, applied)) {
       db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        m.version,
+        m.name,
+        Date.now(),
+      );
     }
   }).immediate();
 }

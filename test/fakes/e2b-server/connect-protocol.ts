@@ -98,7 +98,10 @@ export function sendUnary(res: ServerResponse, message: unknown): void {
 
 export function sendUnaryError(res: ServerResponse, err: RpcError): void {
   const body = JSON.stringify({ code: err.code, message: err.message });
-  res.writeHead(HTTP_STATUS[err.code], { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(HTTP_STATUS[err.code], {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 

@@ -2,7 +2,17 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { readBody } from './connect-protocol.js';
-import { asRecord, optionalNumber, optionalString, parseJson, sendApiError, sendEmpty, sendJson, stringArray, stringRecord } from './json.js';
+import {
+  asRecord,
+  optionalNumber,
+  optionalString,
+  parseJson,
+  sendApiError,
+  sendEmpty,
+  sendJson,
+  stringArray,
+  stringRecord,
+} from './json.js';
 import { FakeSandbox, type FakeSandboxInit } from './sandbox.js';
 
 /**
@@ -38,7 +48,11 @@ export interface ControlPlaneState {
 
 const SANDBOX_PATH = /^\/(?:v2\/)?sandboxes\/([^/]+)(\/[a-z]+)?$/;
 
-export async function handleControlPlane(req: IncomingMessage, res: ServerResponse, state: ControlPlaneState): Promise<void> {
+export async function handleControlPlane(
+  req: IncomingMessage,
+  res: ServerResponse,
+  state: ControlPlaneState,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://api');
   const body = parseJson(await readBody(req));
   state.record({ method: req.method ?? 'GET', path: url.pathname + url.search, headers: req.headers, body });
@@ -89,7 +103,8 @@ async function create(state: ControlPlaneState, body: unknown, res: ServerRespon
   if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
   const fault = state.createFaults.shift();
   if (fault) {
-    const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
+    const headers: Record<string, string> =
+      fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
     return sendApiError(res, fault.status, fault.message, headers);
   }
   const request = asRecord(body);
@@ -123,17 +138,26 @@ async function create(state: ControlPlaneState, body: unknown, res: ServerRespon
 
 function list(state: ControlPlaneState, url: URL, res: ServerResponse): void {
   // The SDK sends metadata as one query parameter holding `key=value&...`, keys and values URL-encoded.
-  const wanted = [...new URLSearchParams(url.searchParams.get('metadata') ?? '')].map(([k, v]) => [decodeURIComponent(k), decodeURIComponent(v)] as const);
+  const wanted = [...new URLSearchParams(url.searchParams.get('metadata') ?? '')].map(
+    ([k, v]) => [decodeURIComponent(k), decodeURIComponent(v)] as const,
+  );
   const states = stringArray((url.searchParams.get('state') ?? 'running,paused').split(','));
   const matching = [...state.registry.values()]
     .filter((s) => states.includes(s.state) && wanted.every(([k, v]) => s.metadata[k] === v))
-    .sort((a, b) => (url.searchParams.get('order') === 'asc' ? 1 : -1) * (a.startedAt.getTime() - b.startedAt.getTime()));
+    .sort(
+      (a, b) => (url.searchParams.get('order') === 'asc' ? 1 : -1) * (a.startedAt.getTime() - b.startedAt.getTime()),
+    );
   const offset = Number(Buffer.from(url.searchParams.get('nextToken') ?? '', 'base64').toString() || '0');
   const limit = Number(url.searchParams.get('limit') ?? '100');
   const page = matching.slice(offset, offset + limit);
   const headers: Record<string, string> =
     offset + limit < matching.length ? { 'x-next-token': Buffer.from(String(offset + limit)).toString('base64') } : {};
-  sendJson(res, 200, page.map((s) => listed(s, state)), { ...headers, 'x-total-running': String(matching.length) });
+  sendJson(
+    res,
+    200,
+    page.map((s) => listed(s, state)),
+    { ...headers, 'x-total-running': String(matching.length) },
+  );
 }
 
 function created(sandbox: FakeSandbox, state: ControlPlaneState): Record<string, unknown> {

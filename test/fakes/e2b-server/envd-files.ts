@@ -1,4 +1,14 @@
-import { lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -23,7 +33,13 @@ export function downloadFile(sandbox: FakeSandbox, url: URL, res: ServerResponse
   res.end(data);
 }
 
-export function uploadFiles(sandbox: FakeSandbox, url: URL, req: IncomingMessage, body: Buffer, res: ServerResponse): void {
+export function uploadFiles(
+  sandbox: FakeSandbox,
+  url: URL,
+  req: IncomingMessage,
+  body: Buffer,
+  res: ServerResponse,
+): void {
   const contentType = req.headers['content-type'] ?? '';
   const queryPath = url.searchParams.get('path') ?? undefined;
   let files: Array<{ path: string | undefined; data: Buffer }>;
@@ -137,7 +153,11 @@ function statOrUndefined(path: string): Stats | undefined {
 
 /** `filesystem.EntryInfo` in protobuf JSON (int64 as string, enum by name, timestamp as RFC 3339). */
 function entryInfo(sandbox: FakeSandbox, host: string, stats: Stats): Record<string, unknown> {
-  const type = stats.isDirectory() ? 'FILE_TYPE_DIRECTORY' : stats.isSymbolicLink() ? 'FILE_TYPE_SYMLINK' : 'FILE_TYPE_FILE';
+  const type = stats.isDirectory()
+    ? 'FILE_TYPE_DIRECTORY'
+    : stats.isSymbolicLink()
+      ? 'FILE_TYPE_SYMLINK'
+      : 'FILE_TYPE_FILE';
   return {
     name: basename(host),
     type,

@@ -14,7 +14,13 @@ export interface StreamOptions {
 }
 
 /** `Start`: spawns the process and streams start, output and end events. */
-export function startProcess(sandbox: FakeSandbox, message: unknown, req: IncomingMessage, res: ServerResponse, options: StreamOptions): void {
+export function startProcess(
+  sandbox: FakeSandbox,
+  message: unknown,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: StreamOptions,
+): void {
   const body = asRecord(message);
   const config = asRecord(body.process);
   const cmd = optionalString(config.cmd);
@@ -31,14 +37,25 @@ export function startProcess(sandbox: FakeSandbox, message: unknown, req: Incomi
 }
 
 /** `Connect`: re-attaches to a running process; output from now on, then its end. */
-export function connectProcess(sandbox: FakeSandbox, message: unknown, req: IncomingMessage, res: ServerResponse, options: StreamOptions): void {
+export function connectProcess(
+  sandbox: FakeSandbox,
+  message: unknown,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: StreamOptions,
+): void {
   attach(sandbox, select(sandbox, message), req, res, options, false);
 }
 
 export function listProcesses(sandbox: FakeSandbox, res: ServerResponse): void {
   sendUnary(res, {
     processes: [...sandbox.processes.values()].map((p) => ({
-      config: { cmd: p.config.cmd, args: p.config.args, envs: p.config.envs, ...(p.config.cwd !== undefined && { cwd: p.config.cwd }) },
+      config: {
+        cmd: p.config.cmd,
+        args: p.config.args,
+        envs: p.config.envs,
+        ...(p.config.cwd !== undefined && { cwd: p.config.cwd }),
+      },
       pid: p.pid,
       ...(p.tag !== undefined && { tag: p.tag }),
     })),
@@ -72,8 +89,12 @@ function select(sandbox: FakeSandbox, message: unknown): FakeProcess {
   const selector = asRecord(asRecord(message).process);
   const pid = optionalNumber(selector.pid);
   const tag = optionalString(selector.tag);
-  const proc = pid !== undefined ? sandbox.processes.get(pid) : [...sandbox.processes.values()].find((p) => tag !== undefined && p.tag === tag);
-  if (!proc || !proc.running) throw new RpcError('not_found', `process with ${pid !== undefined ? `pid ${pid}` : `tag ${tag}`} not found`);
+  const proc =
+    pid !== undefined
+      ? sandbox.processes.get(pid)
+      : [...sandbox.processes.values()].find((p) => tag !== undefined && p.tag === tag);
+  if (!proc || !proc.running)
+    throw new RpcError('not_found', `process with ${pid !== undefined ? `pid ${pid}` : `tag ${tag}`} not found`);
   return proc;
 }
 
@@ -91,14 +112,23 @@ function checkCwd(sandbox: FakeSandbox, cwd: string): void {
 }
 
 /** Streams a process's events to one client, with keepalives and the client's deadline. */
-function attach(sandbox: FakeSandbox, proc: FakeProcess, req: IncomingMessage, res: ServerResponse, options: StreamOptions, ownsProcess: boolean): void {
+function attach(
+  sandbox: FakeSandbox,
+  proc: FakeProcess,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: StreamOptions,
+  ownsProcess: boolean,
+): void {
   const stream = new ServerStream(res);
   sandbox.streams.add(stream);
   stream.send({ event: { start: { pid: proc.pid } } });
 
   const keepaliveSeconds = Number(req.headers['keepalive-ping-interval']);
   const keepalive =
-    keepaliveSeconds > 0 ? setInterval(() => stream.send({ event: { keepalive: {} } }), keepaliveSeconds * 1000).unref() : undefined;
+    keepaliveSeconds > 0
+      ? setInterval(() => stream.send({ event: { keepalive: {} } }), keepaliveSeconds * 1000).unref()
+      : undefined;
 
   const requested = Number(req.headers['connect-timeout-ms']);
   const deadlineMs = requested > 0 ? Math.min(requested, options.deadlineCapMs ?? requested) : undefined;

@@ -1,5 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RpcError, ServerStream, decodeRequestMessage, isStreamingRequest, readBody, sendUnaryError } from './connect-protocol.js';
+import {
+  RpcError,
+  ServerStream,
+  decodeRequestMessage,
+  isStreamingRequest,
+  readBody,
+  sendUnaryError,
+} from './connect-protocol.js';
 import * as files from './envd-files.js';
 import * as processes from './envd-process.js';
 import { sendEmpty, sendJson } from './json.js';
@@ -19,7 +26,13 @@ export interface EnvdDeps {
 }
 
 type Unary = (sandbox: FakeSandbox, message: unknown, res: ServerResponse) => void;
-type Streaming = (sandbox: FakeSandbox, message: unknown, req: IncomingMessage, res: ServerResponse, options: processes.StreamOptions) => void;
+type Streaming = (
+  sandbox: FakeSandbox,
+  message: unknown,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: processes.StreamOptions,
+) => void;
 
 const UNARY: Record<string, Unary> = {
   '/process.Process/List': (sandbox, _message, res) => processes.listProcesses(sandbox, res),
@@ -72,7 +85,8 @@ export async function handleEnvd(req: IncomingMessage, res: ServerResponse, deps
     if (unary) return unary(sandbox, message, res);
     throw new RpcError('unimplemented', `${url.pathname} is not implemented by this fake`);
   } catch (err) {
-    const rpcError = err instanceof RpcError ? err : new RpcError('internal', err instanceof Error ? err.message : String(err));
+    const rpcError =
+      err instanceof RpcError ? err : new RpcError('internal', err instanceof Error ? err.message : String(err));
     // A streaming call reports errors in its end-of-stream message, with HTTP 200.
     if (isStreamingRequest(req) && !res.headersSent) return new ServerStream(res).end(rpcError);
     if (!res.headersSent) return sendUnaryError(res, rpcError);

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,7 +103,12 @@ export async function startFakeE2B(options: FakeE2BOptions = {}): Promise<FakeE2
     createFaults: [],
     createDelaysMs: [],
     newSandbox: (init) =>
-      new FakeSandbox({ ...init, isolation, pathPrefix: options.pathPrefix ?? [], onGone: (s) => registry.delete(s.id) }),
+      new FakeSandbox({
+        ...init,
+        isolation,
+        pathPrefix: options.pathPrefix ?? [],
+        onGone: (s) => registry.delete(s.id),
+      }),
     record: (entry) => requests.push({ plane: 'api', ...entry }),
   };
 
@@ -120,7 +131,8 @@ export async function startFakeE2B(options: FakeE2BOptions = {}): Promise<FakeE2
     sandboxes: () => [...registry.values()],
     sandbox: (id) => registry.get(id),
     failCreate(status, { times = 1, message = DEFAULT_MESSAGES[status] ?? `error ${status}`, retryAfterSeconds } = {}) {
-      for (let i = 0; i < times; i++) state.createFaults.push({ status, message, ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) });
+      for (let i = 0; i < times; i++)
+        state.createFaults.push({ status, message, ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) });
     },
     delayCreate(ms) {
       state.createDelaysMs.push(ms);
@@ -136,7 +148,9 @@ export async function startFakeE2B(options: FakeE2BOptions = {}): Promise<FakeE2
   };
 }
 
-async function listen(handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Promise<{ url: string; close(): Promise<void> }> {
+async function listen(
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     handler(req, res).catch((err: unknown) => {
       if (!res.headersSent) {

@@ -24,10 +24,26 @@ export function detectIsolation(): IsolationMode {
   const probe = mkdtempSync(join(tmpdir(), 'e2b-fake-probe-'));
   try {
     mkdirSync(join(probe, 'home', 'user'), { recursive: true });
-    const r = spawnSync('unshare', ['--user', '--map-root-user', '--mount', '--', '/bin/sh', '-c', NAMESPACE_ENTRY, 'sh', join(probe, 'home'), SANDBOX_HOME, '/bin/true'], {
-      stdio: 'ignore',
-      timeout: 5_000,
-    });
+    const r = spawnSync(
+      'unshare',
+      [
+        '--user',
+        '--map-root-user',
+        '--mount',
+        '--',
+        '/bin/sh',
+        '-c',
+        NAMESPACE_ENTRY,
+        'sh',
+        join(probe, 'home'),
+        SANDBOX_HOME,
+        '/bin/true',
+      ],
+      {
+        stdio: 'ignore',
+        timeout: 5_000,
+      },
+    );
     return r.status === 0 ? 'namespace' : 'rewrite';
   } catch {
     return 'rewrite';
@@ -57,7 +73,20 @@ export function planSpawn(mode: IsolationMode, sandboxDir: string, request: Proc
   if (mode === 'namespace') {
     return {
       file: 'unshare',
-      args: ['--user', '--map-root-user', '--mount', '--', '/bin/sh', '-c', NAMESPACE_ENTRY, 'sh', join(sandboxDir, 'home'), request.cwd, request.cmd, ...request.args],
+      args: [
+        '--user',
+        '--map-root-user',
+        '--mount',
+        '--',
+        '/bin/sh',
+        '-c',
+        NAMESPACE_ENTRY,
+        'sh',
+        join(sandboxDir, 'home'),
+        request.cwd,
+        request.cmd,
+        ...request.args,
+      ],
       cwd: sandboxDir,
       env: { ...request.env, HOME: SANDBOX_HOME },
     };

@@ -33,14 +33,24 @@ export function parseJson(body: Buffer): unknown {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 
 /** E2B's API error body: `{ code, message }` with the HTTP status as the code. */
-export function sendApiError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+export function sendApiError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   sendJson(res, status, { code: status, message }, headers);
 }
 

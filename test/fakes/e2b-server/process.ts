@@ -18,7 +18,12 @@ export interface ProcessConfig {
 type Listener = (event: ProcessEvent) => void;
 
 /** Go's `ProcessState.String()` names, which envd reports as the end status. */
-const SIGNAL_NAMES: Record<string, string> = { SIGKILL: 'killed', SIGTERM: 'terminated', SIGINT: 'interrupt', SIGHUP: 'hangup' };
+const SIGNAL_NAMES: Record<string, string> = {
+  SIGKILL: 'killed',
+  SIGTERM: 'terminated',
+  SIGINT: 'interrupt',
+  SIGHUP: 'hangup',
+};
 
 /**
  * One process started through envd. Output is fanned out to every attached stream (the

@@ -61,7 +61,10 @@ export class FakeSandbox {
     mkdirSync(join(this.dir, SANDBOX_HOME), { recursive: true });
     if (init.pathPrefix.length > 0) {
       // Login shells (the SDK runs `bash -l -c`) reset PATH in /etc/profile; ~/.profile runs after it.
-      writeFileSync(join(this.dir, SANDBOX_HOME, '.profile'), `export PATH=${JSON.stringify(init.pathPrefix.join(':'))}":$PATH"\n`);
+      writeFileSync(
+        join(this.dir, SANDBOX_HOME, '.profile'),
+        `export PATH=${JSON.stringify(init.pathPrefix.join(':'))}":$PATH"\n`,
+      );
     }
     this.endAt = new Date();
     this.setTimeout(init.timeoutMs);
@@ -89,7 +92,13 @@ export class FakeSandbox {
         cmd: config.cmd,
         args: config.args,
         cwd: config.cwd ?? SANDBOX_HOME,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', USER: 'user', LANG: 'C.UTF-8', ...this.envVars, ...config.envs },
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          USER: 'user',
+          LANG: 'C.UTF-8',
+          ...this.envVars,
+          ...config.envs,
+        },
       },
       withStdin,
     );

@@ -36,13 +36,19 @@ const order = Array.from({ length: config.jobs }, (_, i) => i).sort(() => Math.r
 let created = 0;
 for (const i of order) {
   const issue = (i % config.issues) + 1;
-  const job = makeJob({ id: `job-${String(i).padStart(2, '0')}-${config.workerId}`, issue, installationId: issue <= config.issues / 2 ? 1 : 2, createdAt: Date.now() });
+  const job = makeJob({
+    id: `job-${String(i).padStart(2, '0')}-${config.workerId}`,
+    issue,
+    installationId: issue <= config.issues / 2 ? 1 : 2,
+    createdAt: Date.now(),
+  });
   const r = await store.enqueue(job, `delivery-${i}:comment`);
   if (r.created) created++;
 }
 
 await db.query('INSERT INTO ready (worker_id) VALUES ($1)', [config.workerId]);
-while (Number((await db.query<{ n: string }>('SELECT COUNT(*) AS n FROM ready')).rows[0]?.n) < config.replicas) await sleep(5);
+while (Number((await db.query<{ n: string }>('SELECT COUNT(*) AS n FROM ready')).rows[0]?.n) < config.replicas)
+  await sleep(5);
 
 const claimMs: number[] = [];
 let claimed = 0;
@@ -64,7 +70,8 @@ async function loop(n: number): Promise<void> {
     );
     await sleep(2 + Math.random() * 6);
     await db.query('UPDATE runs SET ended = clock_timestamp() WHERE id = $1', [run.rows[0]?.id]);
-    if (!(await store.finish(job.id, worker, { kind: 'no-changes', answer: 'ok' }))) throw new Error(`finish lost ${job.id}`);
+    if (!(await store.finish(job.id, worker, { kind: 'no-changes', answer: 'ok' })))
+      throw new Error(`finish lost ${job.id}`);
   }
 }
 await Promise.all(Array.from({ length: config.loops }, (_, n) => loop(n)));

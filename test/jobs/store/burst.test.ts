@@ -78,9 +78,19 @@ describe('PostgreSQL: three replicas and a burst of 50 triggers on 10 issues', (
   });
 
   it('runs every job exactly once, one at a time per issue, within the limits', async () => {
-    const base = { databaseUrl: db.url, replicas: REPLICAS, loops: 4, jobs: JOBS, issues: ISSUES, global: GLOBAL, perInstallation: PER_INSTALLATION };
+    const base = {
+      databaseUrl: db.url,
+      replicas: REPLICAS,
+      loops: 4,
+      jobs: JOBS,
+      issues: ISSUES,
+      global: GLOBAL,
+      perInstallation: PER_INSTALLATION,
+    };
     const t0 = performance.now();
-    const summaries = await Promise.all(Array.from({ length: REPLICAS }, (_, i) => runReplica({ ...base, workerId: `replica-${i}` })));
+    const summaries = await Promise.all(
+      Array.from({ length: REPLICAS }, (_, i) => runReplica({ ...base, workerId: `replica-${i}` })),
+    );
     const wallMs = performance.now() - t0;
 
     // Exactly once per trigger: 3 replicas x 50 enqueues made 50 rows.
@@ -92,7 +102,11 @@ describe('PostgreSQL: three replicas and a burst of 50 triggers on 10 issues', (
     expect(jobs.rows.filter((j) => j.state !== 'no_changes' || j.attempts !== 1)).toEqual([]);
 
     // Ran exactly once.
-    const runs = (await pool.query<Run>('SELECT job_id, issue_key, installation_id, worker_id, started, ended FROM runs ORDER BY started, id')).rows;
+    const runs = (
+      await pool.query<Run>(
+        'SELECT job_id, issue_key, installation_id, worker_id, started, ended FROM runs ORDER BY started, id',
+      )
+    ).rows;
     expect(runs).toHaveLength(JOBS);
     expect(new Set(runs.map((r) => r.job_id)).size).toBe(JOBS);
     expect(runs.every((r) => r.ended !== null)).toBe(true);

@@ -6,7 +6,13 @@ import { createFixture, makeJob, type BackendName, type JobSpec, type StoreFixtu
 const T0 = 1_700_000_000_000;
 const LEASE = 30_000;
 const WIDE = { global: 100, perInstallation: 100 };
-const PR: Outcome = { kind: 'pr', number: 42, url: 'https://github.com/octo/hello/pull/42', branch: 'agent/issue-1', files: ['a.ts'] };
+const PR: Outcome = {
+  kind: 'pr',
+  number: 42,
+  url: 'https://github.com/octo/hello/pull/42',
+  branch: 'agent/issue-1',
+  files: ['a.ts'],
+};
 
 describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (backend) => {
   let fx: StoreFixture;
@@ -59,7 +65,16 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
 
   describe('enqueue', () => {
     it('stores the whole Job and its columns', async () => {
-      const full = makeJob({ id: 'a', issue: 7, installationId: 31, owner: 'Octo', repo: 'Hello', agent: 'codex', createdAt: T0, timeoutMinutes: 5 });
+      const full = makeJob({
+        id: 'a',
+        issue: 7,
+        installationId: 31,
+        owner: 'Octo',
+        repo: 'Hello',
+        agent: 'codex',
+        createdAt: T0,
+        timeoutMinutes: 5,
+      });
       const { job: stored, created, ahead } = await store.enqueue(full, 'delivery-a:comment');
       expect({ created, ahead }).toEqual({ created: true, ahead: 0 });
       expect(stored).toEqual({
@@ -97,7 +112,9 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
     it('concurrent enqueues of one key from two store instances create one row', async () => {
       const other = await fx.open(now);
       const results = await Promise.all(
-        Array.from({ length: 12 }, (_, i) => (i % 2 ? store : other).enqueue(job({ id: `j${i}` }), 'delivery-race:comment')),
+        Array.from({ length: 12 }, (_, i) =>
+          (i % 2 ? store : other).enqueue(job({ id: `j${i}` }), 'delivery-race:comment'),
+        ),
       );
       expect(results.filter((r) => r.created)).toHaveLength(1);
       expect(new Set(results.map((r) => r.job.id)).size).toBe(1);
@@ -123,7 +140,14 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
       await add({ id: 'c', issue: 3 });
       clock.t = T0 + 1000;
       const first = await store.claim('w1', LEASE, WIDE);
-      expect(first).toMatchObject({ id: 'a', state: 'running', workerId: 'w1', attempts: 1, startedAt: T0 + 1000, leaseExpiresAt: T0 + 1000 + LEASE });
+      expect(first).toMatchObject({
+        id: 'a',
+        state: 'running',
+        workerId: 'w1',
+        attempts: 1,
+        startedAt: T0 + 1000,
+        leaseExpiresAt: T0 + 1000 + LEASE,
+      });
       expect(await claimIds(store, 'w1')).toEqual(['b', 'c', undefined]);
     });
 
@@ -261,7 +285,13 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
         ['a', false],
         ['b', false],
       ]);
-      expect(r[0]?.job).toMatchObject({ id: 'a', state: 'cancelled', cancelRequestedBy: 'bob', outcome: { kind: 'cancelled', by: 'bob' }, finishedAt: T0 });
+      expect(r[0]?.job).toMatchObject({
+        id: 'a',
+        state: 'cancelled',
+        cancelRequestedBy: 'bob',
+        outcome: { kind: 'cancelled', by: 'bob' },
+        finishedAt: T0,
+      });
       expect(await store.isActive('a')).toBe(false);
       expect(await store.isActive('b')).toBe(false);
       expect((await store.claim('w1', LEASE, WIDE))?.id).toBe('other');
@@ -292,7 +322,9 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
       await store.claim('w1', LEASE, WIDE);
       await store.requestCancel(a.issueKey, 'bob');
       const r = await store.reclaimExpired(T0 + LEASE, 3);
-      expect(r.cancelled.map((j) => [j.id, j.state, j.outcome])).toEqual([['a', 'cancelled', { kind: 'cancelled', by: 'bob' }]]);
+      expect(r.cancelled.map((j) => [j.id, j.state, j.outcome])).toEqual([
+        ['a', 'cancelled', { kind: 'cancelled', by: 'bob' }],
+      ]);
       expect(r.requeued).toEqual([]);
     });
 
@@ -314,7 +346,14 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
       expect(await store.finish('a', 'w1', PR, { costUsd: 0.42 })).toBe(true);
       expect(await store.finish('a', 'w1', { kind: 'failed', reason: 'late' })).toBe(false);
       const j = await store.get('a');
-      expect(j).toMatchObject({ state: 'succeeded', outcome: PR, prNumber: 42, branch: 'agent/issue-1', costUsd: 0.42, finishedAt: T0 + 5000 });
+      expect(j).toMatchObject({
+        state: 'succeeded',
+        outcome: PR,
+        prNumber: 42,
+        branch: 'agent/issue-1',
+        costUsd: 0.42,
+        finishedAt: T0 + 5000,
+      });
       expect(j?.leaseExpiresAt).toBeUndefined();
       expect(j?.error).toBeUndefined();
       expect(await store.isActive('a')).toBe(false);
@@ -347,7 +386,10 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
       expect(await claimIds(store, 'w1', { global: 10, perInstallation: 10 })).toEqual(['fine', undefined]);
       const expired = await store.expireOverdue(clock.t);
       expect(expired.map((j) => [j.id, j.state])).toEqual([['late', 'failed']]);
-      expect(expired[0]?.outcome).toEqual({ kind: 'failed', reason: expect.stringMatching(/timed out after 1 minute .*queue/) });
+      expect(expired[0]?.outcome).toEqual({
+        kind: 'failed',
+        reason: expect.stringMatching(/timed out after 1 minute .*queue/),
+      });
       expect(await store.expireOverdue(clock.t)).toEqual([]);
       expect((await store.get('fine'))?.state).toBe('running');
     });
@@ -361,7 +403,8 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
       const [expired] = await store.expireOverdue(clock.t);
       expect(expired?.outcome).toEqual({
         kind: 'failed',
-        reason: 'timed out after 1 minute (`timeoutMinutes`): the worker running it stopped, and it could not be run again in time',
+        reason:
+          'timed out after 1 minute (`timeoutMinutes`): the worker running it stopped, and it could not be run again in time',
       });
     });
   });
@@ -369,8 +412,20 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
   describe('record, get, isActive', () => {
     it('records what the worker learns; unknown ids report false', async () => {
       await add({ id: 'a' });
-      expect(await store.record('a', { statusCommentId: 9_000_000_000, prNumber: 3, costUsd: 1.5, checkpoint: '{"sandboxId":"sb-1"}' })).toBe(true);
-      expect(await store.get('a')).toMatchObject({ statusCommentId: 9_000_000_000, prNumber: 3, costUsd: 1.5, checkpoint: '{"sandboxId":"sb-1"}' });
+      expect(
+        await store.record('a', {
+          statusCommentId: 9_000_000_000,
+          prNumber: 3,
+          costUsd: 1.5,
+          checkpoint: '{"sandboxId":"sb-1"}',
+        }),
+      ).toBe(true);
+      expect(await store.get('a')).toMatchObject({
+        statusCommentId: 9_000_000_000,
+        prNumber: 3,
+        costUsd: 1.5,
+        checkpoint: '{"sandboxId":"sb-1"}',
+      });
       expect(await store.record('nope', { sandboxId: 'x' })).toBe(false);
       expect(await store.record('a', {})).toBe(true);
       expect(await store.get('nope')).toBeUndefined();
@@ -413,7 +468,6 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
     });
 
     it('values are bound, not spliced into SQL', async () => {
-
       const evil = "x'); DELETE FROM jobs; --";
       await add({ id: evil, owner: "o'brien" });
       await store.record(evil, { branch: evil });
