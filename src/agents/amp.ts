@@ -15,7 +15,7 @@ import type { AgentDriver, AgentEvent } from './types.js';
 /**
  * Amp (`@sourcegraph/amp`), headless through `amp -x --stream-json`.
  *
- * Facts this rests on (seen with 0.0.1790142911, see AGENT-CLIS.md):
+ * Facts this rests on (seen with 0.0.1790142911, see docs/agents.md):
  * - `-x` reads the message from stdin when none is given, so the prompt file goes in as stdin.
  * - `--dangerously-allow-all` is accepted though no longer listed in `--help`.
  * - The agent loop runs on Amp's server: there is no model base URL to point at a gateway, and

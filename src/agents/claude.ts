@@ -5,7 +5,7 @@ import type { AgentDriver, AgentEvent } from './types.js';
 /**
  * Claude Code (`@anthropic-ai/claude-code`), headless through `claude -p --output-format stream-json`.
  *
- * Facts this rests on (seen with 2.1.332, see AGENT-CLIS.md):
+ * Facts this rests on (seen with 2.1.332, see docs/agents.md):
  * - In `-p` mode the prompt is read from stdin when no prompt argument is given, so the prompt
  *   file is redirected in and never enters a command line.
  * - stream-json needs `--verbose` in `-p` mode; as root, `--dangerously-skip-permissions` refuses

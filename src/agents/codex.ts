@@ -15,7 +15,7 @@ import type { AgentDriver, AgentEvent, AgentFile, AgentInput } from './types.js'
 /**
  * OpenAI Codex CLI (`@openai/codex`), headless through `codex exec --json`.
  *
- * Facts this rests on (seen with 0.169, see AGENT-CLIS.md):
+ * Facts this rests on (seen with 0.169, see docs/agents.md):
  * - `codex exec` waits for "additional input from stdin" unless stdin is closed; we give it the
  *   prompt file as stdin and `-` as the prompt, which also keeps the prompt off the command line.
  * - It ignores OPENAI_BASE_URL. A gateway needs a custom provider in `CODEX_HOME/config.toml`

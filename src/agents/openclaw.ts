@@ -5,7 +5,7 @@ import type { AgentDriver, AgentEvent, AgentInput } from './types.js';
 /**
  * OpenClaw (`openclaw`), headless through `openclaw agent exec --json`.
  *
- * Facts this rests on (seen with 2026.9.6, see AGENT-CLIS.md):
+ * Facts this rests on (seen with 2026.9.6, see docs/agents.md):
  * - It needs Node >= 24.16 (the template/installer puts Node 26 first on PATH).
  * - `agent exec` runs one turn in `--cwd` and prints ONE pretty-printed JSON document, so the
  *   result is parsed in `finish`, not per line. `--message-file` keeps the prompt off argv.

@@ -14,7 +14,7 @@ import type { AgentDriver, AgentEnv, AgentEvent, AgentInput } from './types.js';
 /**
  * OpenCode (`opencode-ai`), headless through `opencode run --format json`.
  *
- * Facts this rests on (seen with 1.18.33, see AGENT-CLIS.md):
+ * Facts this rests on (seen with 1.18.33, see docs/agents.md):
  * - `run` appends piped stdin to the message, so the prompt file goes in as stdin.
  * - `--auto` approves permission prompts; without it a headless run can stop on one.
  * - Providers and base URLs come from inline JSON config in OPENCODE_CONFIG_CONTENT, where
