@@ -101,7 +101,8 @@ async function main(): Promise<void> {
  * resolved here, and process.env gets those values back once run() returns.
  */
 async function runProbot(appFn: ApplicationFunction, options: NonNullable<Parameters<typeof run>[1]>): Promise<Server> {
-  const resolved = { ...process.env };
+  // Probot binds to localhost when HOST is unset; the app (and its Docker image) listens on all interfaces.
+  const resolved = { ...process.env, HOST: process.env.HOST || '0.0.0.0' };
   try {
     return await run(appFn, { ...options, env: resolved });
   } finally {

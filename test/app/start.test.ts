@@ -105,6 +105,21 @@ describe('npm start', () => {
     }
   }, 120_000);
 
+  it('with HOST unset it listens on all interfaces (Probot alone would bind to localhost only)', async () => {
+    const port = await freePort();
+    const app = start({
+      PORT: String(port),
+      NODE_ENV: 'development',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'issue-agent-host-')),
+    });
+    try {
+      const listening = await waitFor('the listening line', () => /Listening on (http:\/\/[^\s"]+)/.exec(app.output())?.[1]);
+      expect(listening).toBe(`http://0.0.0.0:${port}`);
+    } finally {
+      app.child.kill('SIGKILL');
+    }
+  }, 120_000);
+
   it('after registering, a restart runs the registered app from .env: real variables win, and its secrets are masked', async () => {
     const gh = await startFakeGitHub(happyRoutes());
     const secret = 'dotenv-webhook-secret';
