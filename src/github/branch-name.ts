@@ -1,8 +1,9 @@
 /** `agent/<issue-number>-<slug>`: readable, and stable for the same issue so reruns reuse it. */
 export function branchName(prefix: string, issueNumber: number, title: string, kind: '' | 'pr-' = ''): string {
   const slug = title
-    .toLowerCase()
     .normalize('NFKD')
+    .replace(/\p{M}/gu, '') // the accents NFKD split off: "Résumé" is "resume", not "re-sume"
+    .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 40)

@@ -51,5 +51,13 @@ function wrap(part: Part, content: string): string {
 
 /** Trimmed, and unable to forge a marker (agent output is not trusted to keep the body's shape). */
 function clean(text: string): string {
-  return text.replace(/<!--\s*issue-agent:(?:summary|checks):(?:start|end)\s*-->/gi, '').trim();
+  // Until nothing is left: removing one marker must not join the pieces around it into another.
+  let out = text;
+  for (let last = ''; out !== last;) {
+    last = out;
+    out = out.replace(MARKER, '');
+  }
+  return out.trim();
 }
+
+const MARKER = /<!--\s*issue-agent:(?:summary|checks):(?:start|end)\s*-->/gi;

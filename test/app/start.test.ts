@@ -113,7 +113,10 @@ describe('npm start', () => {
       DATA_DIR: mkdtempSync(join(tmpdir(), 'issue-agent-host-')),
     });
     try {
-      const listening = await waitFor('the listening line', () => /Listening on (http:\/\/[^\s"]+)/.exec(app.output())?.[1]);
+      const listening = await waitFor(
+        'the listening line',
+        () => /Listening on (http:\/\/[^\s"]+)/.exec(app.output())?.[1],
+      );
       expect(listening).toBe(`http://0.0.0.0:${port}`);
     } finally {
       app.child.kill('SIGKILL');

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { CHECK_TEXT_LIMIT, checkConclusion, truncate, type CheckConclusion } from '../../src/github/check-run.js';
-import type { Outcome } from '../../src/jobs/types.js';
+import type { Outcome } from '../../src/domain/outcome.js';
 
 describe('checkConclusion', () => {
-  const pr: Outcome = { kind: 'pr', number: 12, url: 'https://github.com/acme/widgets/pull/12', branch: 'agent/5-fix', files: ['a.ts'] };
+  const pr: Outcome = {
+    kind: 'pr',
+    number: 12,
+    url: 'https://github.com/acme/widgets/pull/12',
+    branch: 'agent/5-fix',
+    files: ['a.ts'],
+  };
   const pushed: Outcome = { ...pr, kind: 'pushed', commitSha: 'abc1234', rebased: false, summary: 'Done.' };
 
   it.each<{ name: string; outcome: Outcome; conclusion: CheckConclusion }>([
@@ -31,9 +37,24 @@ describe('truncate', () => {
     { name: 'empty text', text: '', limit: 10, expected: '' },
     { name: 'shorter than the limit: unchanged', text: 'abc', limit: 100, expected: 'abc' },
     { name: 'exactly the limit: unchanged', text: x(100), limit: 100, expected: x(100) },
-    { name: 'one over: cut, with the note, to exactly the limit', text: x(101), limit: 100, expected: x(100 - NOTE.length) + NOTE },
-    { name: 'the note is used from a limit over twice its length', text: x(100), limit: 2 * NOTE.length + 1, expected: x(NOTE.length + 1) + NOTE },
-    { name: 'at twice the note’s length, a bare ellipsis instead', text: x(100), limit: 2 * NOTE.length, expected: `${x(2 * NOTE.length - 1)}…` },
+    {
+      name: 'one over: cut, with the note, to exactly the limit',
+      text: x(101),
+      limit: 100,
+      expected: x(100 - NOTE.length) + NOTE,
+    },
+    {
+      name: 'the note is used from a limit over twice its length',
+      text: x(100),
+      limit: 2 * NOTE.length + 1,
+      expected: x(NOTE.length + 1) + NOTE,
+    },
+    {
+      name: 'at twice the note’s length, a bare ellipsis instead',
+      text: x(100),
+      limit: 2 * NOTE.length,
+      expected: `${x(2 * NOTE.length - 1)}…`,
+    },
     { name: 'a tiny limit: a bare ellipsis', text: 'abc', limit: 2, expected: 'a…' },
     { name: 'a limit of one: only the ellipsis', text: 'abc', limit: 1, expected: '…' },
     {

@@ -12,8 +12,17 @@ const CHECKS_END = '<!-- issue-agent:checks:end -->';
 const write = (path: string): FileChange => ({ kind: 'write', path, mode: '100644', content: new Uint8Array() });
 const del = (path: string): FileChange => ({ kind: 'delete', path });
 
-const result = (parts: Partial<AgentRunResult> = {}): AgentRunResult => ({ ok: true, summary: 'Fixed the pager.', ...parts });
-const facts = (parts: Partial<RunFacts> = {}): RunFacts => ({ result: result(), durationMs: 125_000, changes: [write('src/pager.ts')], ...parts });
+const result = (parts: Partial<AgentRunResult> = {}): AgentRunResult => ({
+  ok: true,
+  summary: 'Fixed the pager.',
+  ...parts,
+});
+const facts = (parts: Partial<RunFacts> = {}): RunFacts => ({
+  result: result(),
+  durationMs: 125_000,
+  changes: [write('src/pager.ts')],
+  ...parts,
+});
 
 interface Body {
   summary: string;
@@ -72,17 +81,59 @@ describe('pullRequestBody', () => {
   it.each<{ name: string; job?: JobParts; facts: RunFacts; expected: Partial<Body> }>([
     { name: 'an issue run: summary, closing keyword, who asked, facts, files', facts: facts(), expected: {} },
     { name: 'the agent that ran is named', job: { agent: 'codex' }, facts: facts(), expected: { agent: 'codex' } },
-    { name: 'the trigger’s sender is credited', job: { trigger: { sender: { login: 'bob-the-builder', id: 9 } } }, facts: facts(), expected: { login: 'bob-the-builder' } },
-    { name: 'a follow-up refers to its PR and closes nothing', job: { followUp: aFollowUp({ prNumber: 12 }) }, facts: facts(), expected: { closing: 'Follow-up to #12.' } },
-    { name: 'the model asked for wins over the one the CLI reports', facts: facts({ model: 'opus', result: result({ model: 'sonnet' }) }), expected: { model: 'opus' } },
-    { name: 'without a model asked for, the one the CLI reports', facts: facts({ result: result({ model: 'gpt-5-codex' }) }), expected: { model: 'gpt-5-codex' } },
-    { name: 'without either, "default"', facts: facts({ result: result({ model: undefined }) }), expected: { model: 'default' } },
-    { name: 'turns when the CLI reports them', facts: facts({ result: result({ turns: 12 }) }), expected: { turns: '12' } },
-    { name: 'zero turns is a number, not n/a', facts: facts({ result: result({ turns: 0 }) }), expected: { turns: '0' } },
+    {
+      name: 'the trigger’s sender is credited',
+      job: { trigger: { sender: { login: 'bob-the-builder', id: 9 } } },
+      facts: facts(),
+      expected: { login: 'bob-the-builder' },
+    },
+    {
+      name: 'a follow-up refers to its PR and closes nothing',
+      job: { followUp: aFollowUp({ prNumber: 12 }) },
+      facts: facts(),
+      expected: { closing: 'Follow-up to #12.' },
+    },
+    {
+      name: 'the model asked for wins over the one the CLI reports',
+      facts: facts({ model: 'opus', result: result({ model: 'sonnet' }) }),
+      expected: { model: 'opus' },
+    },
+    {
+      name: 'without a model asked for, the one the CLI reports',
+      facts: facts({ result: result({ model: 'gpt-5-codex' }) }),
+      expected: { model: 'gpt-5-codex' },
+    },
+    {
+      name: 'without either, "default"',
+      facts: facts({ result: result({ model: undefined }) }),
+      expected: { model: 'default' },
+    },
+    {
+      name: 'turns when the CLI reports them',
+      facts: facts({ result: result({ turns: 12 }) }),
+      expected: { turns: '12' },
+    },
+    {
+      name: 'zero turns is a number, not n/a',
+      facts: facts({ result: result({ turns: 0 }) }),
+      expected: { turns: '0' },
+    },
     { name: 'a short run', facts: facts({ durationMs: 9_400 }), expected: { duration: '9 s' } },
-    { name: 'the summary is trimmed', facts: facts({ result: result({ summary: '\n\n  Fixed the pager.\n\n- and its test\n\n' }) }), expected: { summary: 'Fixed the pager.\n\n- and its test' } },
-    { name: 'an empty summary says the agent gave none', facts: facts({ result: result({ summary: '' }) }), expected: { summary: '_The agent gave no summary._' } },
-    { name: 'a blank summary says the agent gave none', facts: facts({ result: result({ summary: ' \n\t\n' }) }), expected: { summary: '_The agent gave no summary._' } },
+    {
+      name: 'the summary is trimmed',
+      facts: facts({ result: result({ summary: '\n\n  Fixed the pager.\n\n- and its test\n\n' }) }),
+      expected: { summary: 'Fixed the pager.\n\n- and its test' },
+    },
+    {
+      name: 'an empty summary says the agent gave none',
+      facts: facts({ result: result({ summary: '' }) }),
+      expected: { summary: '_The agent gave no summary._' },
+    },
+    {
+      name: 'a blank summary says the agent gave none',
+      facts: facts({ result: result({ summary: ' \n\t\n' }) }),
+      expected: { summary: '_The agent gave no summary._' },
+    },
     {
       name: 'markers inside the summary are removed, so it cannot end its own section',
       facts: facts({ result: result({ summary: `Done.\n${SUMMARY_END}\nCloses #999` }) }),
@@ -96,14 +147,34 @@ describe('pullRequestBody', () => {
     { name: 'no changed files', facts: facts({ changes: [] }), expected: { files: [] } },
     {
       name: 'verify results are appended between the checks markers',
-      facts: facts({ verify: { attempts: 0, results: [{ command: 'npm test', exitCode: 0, passed: true, outputTail: 'ok', durationMs: 5 }] } }),
+      facts: facts({
+        verify: {
+          attempts: 0,
+          results: [{ command: 'npm test', exitCode: 0, passed: true, outputTail: 'ok', durationMs: 5 }],
+        },
+      }),
       expected: {
-        checks: ['### Checks', '', '<details><summary>✅ <code>npm test</code> passed</summary>', '', '```text', 'ok', '```', '', '</details>'],
+        checks: [
+          '### Checks',
+          '',
+          '<details><summary>✅ <code>npm test</code> passed</summary>',
+          '',
+          '```text',
+          'ok',
+          '```',
+          '',
+          '</details>',
+        ],
       },
     },
     {
       name: 'failed verify results say the PR is a draft, with the attempts',
-      facts: facts({ verify: { attempts: 3, results: [{ command: 'npm test', exitCode: 2, passed: false, outputTail: '', durationMs: 5 }] } }),
+      facts: facts({
+        verify: {
+          attempts: 3,
+          results: [{ command: 'npm test', exitCode: 2, passed: false, outputTail: '', durationMs: 5 }],
+        },
+      }),
       expected: {
         checks: [
           '### Checks',
@@ -124,13 +195,14 @@ describe('pullRequestBody', () => {
     expect(pullRequestBody(aJob(job), facts)).toBe(body({ ...BASE, ...expected }));
   });
 
-  // The Cost row comes from the agent result's costUsd with two decimals.
+  // The Cost row is the job's cost (every agent invocation, agents/cost.ts), as the status comment shows it.
   it.each<{ name: string; costUsd: number; cost: string }>([
     { name: 'a cost in cents', costUsd: 0.4213, cost: '$0.42' },
     { name: 'a cost in dollars', costUsd: 12.5, cost: '$12.50' },
     { name: 'a zero cost', costUsd: 0, cost: '$0.00' },
+    { name: 'a cost under a cent', costUsd: 0.004, cost: '$0.0040' },
   ])('cost: $name', ({ costUsd, cost }) => {
-    expect(pullRequestBody(aJob(), facts({ result: result({ costUsd }) }))).toBe(body({ ...BASE, cost }));
+    expect(pullRequestBody(aJob(), facts({ costUsd }))).toBe(body({ ...BASE, cost }));
   });
 });
 
@@ -140,17 +212,23 @@ describe('commitMessage', () => {
       name: 'title and number, the agent, and the sender as co-author',
       job: {},
       domain: 'users.noreply.github.com',
-      expected: 'Fix the pager (#5)\n\nMade by claude through issue-agent for #5.\n\nCo-authored-by: alice <7+alice@users.noreply.github.com>',
+      expected:
+        'Fix the pager (#5)\n\nMade by claude through issue-agent for #5.\n\nCo-authored-by: alice <7+alice@users.noreply.github.com>',
     },
     {
       name: 'on GitHub Enterprise Server, the server’s noreply domain',
       job: {},
       domain: 'users.noreply.ghe.example.com',
-      expected: 'Fix the pager (#5)\n\nMade by claude through issue-agent for #5.\n\nCo-authored-by: alice <7+alice@users.noreply.ghe.example.com>',
+      expected:
+        'Fix the pager (#5)\n\nMade by claude through issue-agent for #5.\n\nCo-authored-by: alice <7+alice@users.noreply.ghe.example.com>',
     },
     {
       name: 'another agent, issue and sender',
-      job: { agent: 'codex', issue: { number: 321, title: 'Crash on "empty" input' }, trigger: { sender: { login: 'bob-the-builder', id: 123456 } } },
+      job: {
+        agent: 'codex',
+        issue: { number: 321, title: 'Crash on "empty" input' },
+        trigger: { sender: { login: 'bob-the-builder', id: 123456 } },
+      },
       domain: 'users.noreply.github.com',
       expected:
         'Crash on "empty" input (#321)\n\nMade by codex through issue-agent for #321.\n\nCo-authored-by: bob-the-builder <123456+bob-the-builder@users.noreply.github.com>',

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentEvent } from '../../src/agents/types.js';
-import { ActionLog, formatCost, LIVE_ACTIONS, renderActionLogDetails, renderProgress, type Action, type ActionLogOptions, type ProgressView } from '../../src/github/progress.js';
+import {
+  ActionLog,
+  formatCost,
+  LIVE_ACTIONS,
+  renderActionLogDetails,
+  renderProgress,
+  type Action,
+  type ActionLogOptions,
+  type ProgressView,
+} from '../../src/github/progress.js';
 
 const tool = (name: string, description: string): AgentEvent => ({ kind: 'tool', name, description });
 const act = (tool: string, description: string, count = 1, elapsedMs?: number): Action =>
@@ -9,7 +18,14 @@ const act = (tool: string, description: string, count = 1, elapsedMs?: number): 
 describe('ActionLog folding', () => {
   const x = 'x'.repeat(120);
 
-  it.each<{ name: string; options?: ActionLogOptions; events: [AgentEvent, number?][]; actions: Action[]; total: number; dropped: number }>([
+  it.each<{
+    name: string;
+    options?: ActionLogOptions;
+    events: [AgentEvent, number?][];
+    actions: Action[];
+    total: number;
+    dropped: number;
+  }>([
     {
       name: 'identical consecutive actions fold into one, with a count',
       events: [[tool('Read', 'read a.ts')], [tool('Read', 'read a.ts')], [tool('Read', 'read a.ts')]],
@@ -47,7 +63,10 @@ describe('ActionLog folding', () => {
     },
     {
       name: 'a folded action keeps the time of its first occurrence',
-      events: [[tool('Read', 'read a.ts'), 1_000], [tool('Read', 'read a.ts'), 5_000]],
+      events: [
+        [tool('Read', 'read a.ts'), 1_000],
+        [tool('Read', 'read a.ts'), 5_000],
+      ],
       actions: [act('Read', 'read a.ts', 2, 1_000)],
       total: 2,
       dropped: 0,
@@ -188,12 +207,22 @@ describe('ActionLog folding', () => {
 
   it.each<{ name: string; before: AgentEvent[]; event: AgentEvent; changed: boolean }>([
     { name: 'a new tool action changes the view', before: [], event: tool('Edit', 'a'), changed: true },
-    { name: 'a repeat changes the view (its count)', before: [tool('Edit', 'a')], event: tool('Edit', 'a'), changed: true },
+    {
+      name: 'a repeat changes the view (its count)',
+      before: [tool('Edit', 'a')],
+      event: tool('Edit', 'a'),
+      changed: true,
+    },
     { name: 'a session does not', before: [], event: { kind: 'session', sessionId: 's' }, changed: false },
     { name: 'a message does not', before: [], event: { kind: 'message', text: 'hello' }, changed: false },
     { name: 'an error does not', before: [], event: { kind: 'error', message: 'boom' }, changed: false },
     { name: 'usage without a cost does not', before: [], event: { kind: 'usage', inputTokens: 3 }, changed: false },
-    { name: 'a result without a cost does not', before: [], event: { kind: 'result', ok: true, summary: 'done' }, changed: false },
+    {
+      name: 'a result without a cost does not',
+      before: [],
+      event: { kind: 'result', ok: true, summary: 'done' },
+      changed: false,
+    },
   ])('append: $name', ({ before, event, changed }) => {
     const log = new ActionLog();
     for (const e of before) log.append(e);
@@ -212,7 +241,13 @@ describe('renderProgress', () => {
   it.each<{ name: string; view: ProgressView; expected: string[] }>([
     {
       name: 'a note on the phase shows in the phase line',
-      view: { phase: 'starting', agent: 'claude', elapsedMs: 12_000, actions: [], note: 'waiting for sandbox capacity' },
+      view: {
+        phase: 'starting',
+        agent: 'claude',
+        elapsedMs: 12_000,
+        actions: [],
+        note: 'waiting for sandbox capacity',
+      },
       expected: [...head('🚀 Starting the sandbox (waiting for sandbox capacity)…'), '⏱️ 12 s elapsed'],
     },
     {
@@ -249,7 +284,14 @@ describe('renderProgress', () => {
     {
       name: 'one action',
       view: { phase: 'fixing', agent: 'claude', elapsedMs: 0, actions: [act('Bash', 'ran npm test')] },
-      expected: [...head('🔁 claude is fixing what the verify commands reported…'), '⏱️ 0 s elapsed', '', 'Last actions (1 in all):', '', '- **Bash** `ran npm test`'],
+      expected: [
+        ...head('🔁 claude is fixing what the verify commands reported…'),
+        '⏱️ 0 s elapsed',
+        '',
+        'Last actions (1 in all):',
+        '',
+        '- **Bash** `ran npm test`',
+      ],
     },
     {
       name: 'without totalActions, the total counts the repeats of every action, listed or not',
@@ -269,8 +311,21 @@ describe('renderProgress', () => {
     },
     {
       name: 'a totalActions smaller than the actions given is ignored',
-      view: { phase: 'running', agent: 'claude', elapsedMs: 0, actions: [act('Read', 'read a.ts', 4)], totalActions: 2 },
-      expected: [...head('🤖 Running claude…'), '⏱️ 0 s elapsed', '', 'Last actions (4 in all):', '', '- **Read** `read a.ts` ×4'],
+      view: {
+        phase: 'running',
+        agent: 'claude',
+        elapsedMs: 0,
+        actions: [act('Read', 'read a.ts', 4)],
+        totalActions: 2,
+      },
+      expected: [
+        ...head('🤖 Running claude…'),
+        '⏱️ 0 s elapsed',
+        '',
+        'Last actions (4 in all):',
+        '',
+        '- **Read** `read a.ts` ×4',
+      ],
     },
   ])('$name', ({ view, expected }) => {
     expect(renderProgress(view)).toBe(expected.join('\n'));
@@ -302,12 +357,27 @@ describe('renderActionLogDetails', () => {
       name: 'one dropped action is singular and counts in the total',
       actions: [act('Edit', 'edited a.ts')],
       dropped: 1,
-      expected: [...open('Action log (2 actions)'), '- … 1 earlier action not kept', '- **Edit** `edited a.ts`', ...close],
+      expected: [
+        ...open('Action log (2 actions)'),
+        '- … 1 earlier action not kept',
+        '- **Edit** `edited a.ts`',
+        ...close,
+      ],
     },
     {
       name: 'actions with and without times side by side',
-      actions: [act('Read', 'read a.ts', 1, 59_999), act('Edit', 'edited a.ts'), act('Bash', 'ran npm test', 3, 60_000)],
-      expected: [...open('Action log (5 actions)'), '- 0:59 **Read** `read a.ts`', '- **Edit** `edited a.ts`', '- 1:00 **Bash** `ran npm test` ×3', ...close],
+      actions: [
+        act('Read', 'read a.ts', 1, 59_999),
+        act('Edit', 'edited a.ts'),
+        act('Bash', 'ran npm test', 3, 60_000),
+      ],
+      expected: [
+        ...open('Action log (5 actions)'),
+        '- 0:59 **Read** `read a.ts`',
+        '- **Edit** `edited a.ts`',
+        '- 1:00 **Bash** `ran npm test` ×3',
+        ...close,
+      ],
     },
   ])('$name', ({ actions, dropped, expected }) => {
     expect(renderActionLogDetails(actions, dropped === undefined ? {} : { dropped })).toBe(expected.join('\n'));
@@ -327,26 +397,68 @@ describe('renderActionLogDetails', () => {
     { ms: 3_725_000, clock: '62:05' },
     { ms: -5_000, clock: '0:00' },
   ])('an action at $ms ms shows $clock', ({ ms, clock }) => {
-    expect(renderActionLogDetails([act('Edit', 'edited a.ts', 1, ms)]).split('\n')[2]).toBe(`- ${clock} **Edit** \`edited a.ts\``);
+    expect(renderActionLogDetails([act('Edit', 'edited a.ts', 1, ms)]).split('\n')[2]).toBe(
+      `- ${clock} **Edit** \`edited a.ts\``,
+    );
   });
 
   // One action line, as both the live view and the log show it: the tool name in bold with
   // Markdown escaped, the description (agent output) in a code span that renders it inert.
   it.each<{ name: string; action: Action; line: string }>([
-    { name: 'underscores in a tool name are escaped', action: act('apply_patch', 'patched a.ts'), line: '**apply\\_patch** `patched a.ts`' },
-    { name: 'an MCP tool name', action: act('mcp__github__create_issue', 'x'), line: '**mcp\\_\\_github\\_\\_create\\_issue** `x`' },
+    {
+      name: 'underscores in a tool name are escaped',
+      action: act('apply_patch', 'patched a.ts'),
+      line: '**apply\\_patch** `patched a.ts`',
+    },
+    {
+      name: 'an MCP tool name',
+      action: act('mcp__github__create_issue', 'x'),
+      line: '**mcp\\_\\_github\\_\\_create\\_issue** `x`',
+    },
     { name: 'a mention in a tool name is escaped', action: act('@octocat', 'x'), line: '**\\@octocat** `x`' },
     { name: 'a reference in a tool name is escaped', action: act('#12', 'x'), line: '**\\#12** `x`' },
-    { name: 'emphasis and links in a tool name are escaped', action: act('*a*[b](c)', 'x'), line: '**\\*a\\*\\[b\\]\\(c\\)** `x`' },
-    { name: 'table pipes, ampersands and hyphens in a tool name are escaped', action: act('a|b&c-d', 'x'), line: '**a\\|b\\&c\\-d** `x`' },
-    { name: 'a description with a backtick gets a longer fence', action: act('Bash', 'ran echo `date` now'), line: '**Bash** ``ran echo `date` now``' },
-    { name: 'a description ending in a backtick is padded', action: act('Bash', 'ran `ls`'), line: '**Bash** `` ran `ls` ``' },
-    { name: 'a description with a double backtick gets a triple fence', action: act('Bash', 'a `` b'), line: '**Bash** ```a `` b```' },
-    { name: 'mentions, references and HTML stay in the code span', action: act('Bash', '@team #1 <b>x</b>'), line: '**Bash** `@team #1 <b>x</b>`' },
-    { name: 'a long description is not cut when rendered', action: act('Read', 'r'.repeat(150)), line: `**Read** \`${'r'.repeat(150)}\`` },
+    {
+      name: 'emphasis and links in a tool name are escaped',
+      action: act('*a*[b](c)', 'x'),
+      line: '**\\*a\\*\\[b\\]\\(c\\)** `x`',
+    },
+    {
+      name: 'table pipes, ampersands and hyphens in a tool name are escaped',
+      action: act('a|b&c-d', 'x'),
+      line: '**a\\|b\\&c\\-d** `x`',
+    },
+    {
+      name: 'a description with a backtick gets a longer fence',
+      action: act('Bash', 'ran echo `date` now'),
+      line: '**Bash** ``ran echo `date` now``',
+    },
+    {
+      name: 'a description ending in a backtick is padded',
+      action: act('Bash', 'ran `ls`'),
+      line: '**Bash** `` ran `ls` ``',
+    },
+    {
+      name: 'a description with a double backtick gets a triple fence',
+      action: act('Bash', 'a `` b'),
+      line: '**Bash** ```a `` b```',
+    },
+    {
+      name: 'mentions, references and HTML stay in the code span',
+      action: act('Bash', '@team #1 <b>x</b>'),
+      line: '**Bash** `@team #1 <b>x</b>`',
+    },
+    {
+      name: 'a long description is not cut when rendered',
+      action: act('Read', 'r'.repeat(150)),
+      line: `**Read** \`${'r'.repeat(150)}\``,
+    },
   ])('$name', ({ action, line }) => {
     expect(renderActionLogDetails([action]).split('\n')[2]).toBe(`- ${line}`);
-    expect(renderProgress({ phase: 'running', agent: 'claude', elapsedMs: 0, actions: [action] }).split('\n').at(-1)).toBe(`- ${line}`);
+    expect(
+      renderProgress({ phase: 'running', agent: 'claude', elapsedMs: 0, actions: [action] })
+        .split('\n')
+        .at(-1),
+    ).toBe(`- ${line}`);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, quoteBlock, renderStatus, type StatusView } from '../../src/github/status-text.js';
-import type { Outcome, Phase } from '../../src/jobs/types.js';
+import type { Outcome, Phase } from '../../src/domain/outcome.js';
 
 const HEADER = '**issue-agent** · codex';
 const PR_URL = 'https://github.com/acme/widgets/pull/12';
@@ -20,10 +20,26 @@ describe('renderStatus: phases', () => {
   });
 
   it.each<{ name: string; view: StatusView; line: string }>([
-    { name: 'nobody ahead (0) says nothing of a queue', view: { phase: 'queued', agent: 'codex', queuedBehind: 0 }, line: '⏳ Queued…' },
-    { name: 'one run ahead is singular', view: { phase: 'queued', agent: 'codex', queuedBehind: 1 }, line: '⏳ Queued behind 1 other run…' },
-    { name: 'two runs ahead is plural', view: { phase: 'queued', agent: 'codex', queuedBehind: 2 }, line: '⏳ Queued behind 2 other runs…' },
-    { name: 'many runs ahead', view: { phase: 'queued', agent: 'codex', queuedBehind: 12 }, line: '⏳ Queued behind 12 other runs…' },
+    {
+      name: 'nobody ahead (0) says nothing of a queue',
+      view: { phase: 'queued', agent: 'codex', queuedBehind: 0 },
+      line: '⏳ Queued…',
+    },
+    {
+      name: 'one run ahead is singular',
+      view: { phase: 'queued', agent: 'codex', queuedBehind: 1 },
+      line: '⏳ Queued behind 1 other run…',
+    },
+    {
+      name: 'two runs ahead is plural',
+      view: { phase: 'queued', agent: 'codex', queuedBehind: 2 },
+      line: '⏳ Queued behind 2 other runs…',
+    },
+    {
+      name: 'many runs ahead',
+      view: { phase: 'queued', agent: 'codex', queuedBehind: 12 },
+      line: '⏳ Queued behind 12 other runs…',
+    },
     {
       name: 'a note goes in parentheses before the ellipsis',
       view: { phase: 'queued', agent: 'codex', note: 'the app restarted; this run starts again shortly' },
@@ -34,7 +50,11 @@ describe('renderStatus: phases', () => {
       view: { phase: 'running', agent: 'codex', note: 'picked up again after the app restarted' },
       line: '🤖 Running codex (picked up again after the app restarted)…',
     },
-    { name: 'an empty note adds nothing', view: { phase: 'setup', agent: 'codex', note: '' }, line: '🔧 Running the setup commands…' },
+    {
+      name: 'an empty note adds nothing',
+      view: { phase: 'setup', agent: 'codex', note: '' },
+      line: '🔧 Running the setup commands…',
+    },
     {
       name: 'queue position first, then the note',
       view: { phase: 'queued', agent: 'codex', queuedBehind: 3, note: 'waiting for sandbox capacity' },
@@ -45,7 +65,9 @@ describe('renderStatus: phases', () => {
   });
 
   it.each(['claude', 'opencode', 'amp'])('the header and agent-named lines use the agent "%s"', (agent) => {
-    expect(renderStatus({ phase: 'fixing', agent })).toBe(`**issue-agent** · ${agent}\n\n🔁 ${agent} is fixing what the verify commands reported…`);
+    expect(renderStatus({ phase: 'fixing', agent })).toBe(
+      `**issue-agent** · ${agent}\n\n🔁 ${agent} is fixing what the verify commands reported…`,
+    );
   });
 });
 
@@ -64,8 +86,17 @@ describe('renderStatus: outcomes', () => {
 
   it.each<{ name: string; outcome: Outcome; durationMs?: number; body: string }>([
     { name: 'pr', outcome: pr, body: `✅ Opened pull request #12: ${PR_URL}` },
-    { name: 'pr, with its duration', outcome: pr, durationMs: 65_000, body: `✅ Opened pull request #12 in 1 min 5 s: ${PR_URL}` },
-    { name: 'pr whose checks passed (checksFailed false)', outcome: { ...pr, checksFailed: false }, body: `✅ Opened pull request #12: ${PR_URL}` },
+    {
+      name: 'pr, with its duration',
+      outcome: pr,
+      durationMs: 65_000,
+      body: `✅ Opened pull request #12 in 1 min 5 s: ${PR_URL}`,
+    },
+    {
+      name: 'pr whose checks passed (checksFailed false)',
+      outcome: { ...pr, checksFailed: false },
+      body: `✅ Opened pull request #12: ${PR_URL}`,
+    },
     {
       name: 'pr whose checks failed: says it is a draft',
       outcome: { ...pr, checksFailed: true },
@@ -109,7 +140,11 @@ describe('renderStatus: outcomes', () => {
       outcome: { kind: 'no-changes', answer: '' },
       body: "💬 Finished without changing any files. The agent's answer:\n\n> (no answer)",
     },
-    { name: 'failed: the reason', outcome: { kind: 'failed', reason: 'npm ci exited with 1' }, body: '❌ Failed: npm ci exited with 1' },
+    {
+      name: 'failed: the reason',
+      outcome: { kind: 'failed', reason: 'npm ci exited with 1' },
+      body: '❌ Failed: npm ci exited with 1',
+    },
     {
       name: 'failed, with a zero duration (still shown)',
       outcome: { kind: 'failed', reason: 'the run was interrupted' },
@@ -117,9 +152,15 @@ describe('renderStatus: outcomes', () => {
       body: '❌ Failed in 0 s: the run was interrupted',
     },
     { name: 'cancelled: by whom', outcome: { kind: 'cancelled', by: 'bob' }, body: '🛑 Cancelled by @bob.' },
-    { name: 'cancelled, with its duration', outcome: { kind: 'cancelled', by: 'bob' }, durationMs: 7_400, body: '🛑 Cancelled by @bob in 7 s.' },
+    {
+      name: 'cancelled, with its duration',
+      outcome: { kind: 'cancelled', by: 'bob' },
+      durationMs: 7_400,
+      body: '🛑 Cancelled by @bob in 7 s.',
+    },
   ])('$name', ({ outcome, durationMs, body }) => {
-    const view: StatusView = durationMs === undefined ? { outcome, agent: 'codex' } : { outcome, agent: 'codex', durationMs };
+    const view: StatusView =
+      durationMs === undefined ? { outcome, agent: 'codex' } : { outcome, agent: 'codex', durationMs };
     expect(renderStatus(view)).toBe(`${HEADER}\n\n${body}`);
   });
 });

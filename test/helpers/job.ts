@@ -1,7 +1,7 @@
 // The one place the table tests of the text builders get a Job from: when the Job type moves,
 // only the import below changes.
 import { defaultRepoConfig, type RepoConfig } from '../../src/config/repo-config.js';
-import type { FollowUp, Job } from '../../src/jobs/types.js';
+import type { FollowUp, Job } from '../../src/domain/job.js';
 
 export interface JobParts {
   repo?: Partial<Job['repo']>;
@@ -22,7 +22,13 @@ export function aJob(parts: JobParts = {}): Job {
     id: 'job-1',
     deliveryId: 'delivery-1',
     installationId: 1,
-    repo: { owner: 'acme', name: 'widgets', defaultBranch: 'main', cloneUrl: 'https://github.com/acme/widgets.git', ...parts.repo },
+    repo: {
+      owner: 'acme',
+      name: 'widgets',
+      defaultBranch: 'main',
+      cloneUrl: 'https://github.com/acme/widgets.git',
+      ...parts.repo,
+    },
     issue: { number: 5, title: 'Fix the pager', body: 'The pager skips page 2.', isPullRequest: false, ...parts.issue },
     trigger: { kind: 'label', sender: { login: 'alice', id: 7 }, instructions: '', ...parts.trigger },
     agent: parts.agent ?? 'claude',
@@ -35,5 +41,12 @@ export function aJob(parts: JobParts = {}): Job {
 
 /** A follow-up on the app's own PR #12 "Fix the pager"; `parts` replace the fields they name. */
 export function aFollowUp(parts: Partial<FollowUp> = {}): FollowUp {
-  return { prNumber: 12, prTitle: 'Fix the pager', headRef: 'agent/5-fix-the-pager', headSha: 'a'.repeat(40), own: true, ...parts };
+  return {
+    prNumber: 12,
+    prTitle: 'Fix the pager',
+    headRef: 'agent/5-fix-the-pager',
+    headSha: 'a'.repeat(40),
+    own: true,
+    ...parts,
+  };
 }
