@@ -15,6 +15,8 @@ export interface PublishInput {
   body: string;
   draft: boolean;
   reviewer?: string;
+  /** Told about what failed without failing the PR (a review request GitHub refused). */
+  onWarning?(err: unknown, what: string): void;
   /** The branch is this job's own from an earlier attempt: move it instead of picking a new name. */
   reuseBranch?: boolean;
   /** Called as soon as the branch exists, so a rerun after a crash reuses it. */
@@ -62,7 +64,7 @@ export async function publish(gh: GitHub, input: PublishInput): Promise<Publishe
     // A failed review request (e.g. the user cannot review) must not lose the PR.
     await gh.rest.pulls
       .requestReviewers({ owner, repo, pull_number: pr.number, reviewers: [input.reviewer] })
-      .catch(() => undefined);
+      .catch((err: unknown) => input.onWarning?.(err, 'could not request a review from the trigger user'));
   }
   return { branch, commitSha: commit.sha, number: pr.number, url: pr.html_url };
 }

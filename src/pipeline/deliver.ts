@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { AgentRunResult } from '../agents/run-result.js';
 import { branchName } from '../github/branch-name.js';
 import type { GitHub } from '../github/octokit.js';
@@ -28,6 +29,7 @@ export interface Delivery {
   /** What an earlier attempt of this job already created (branch, PR). */
   prior?: JobPatch;
   record(patch: JobPatch): Promise<void>;
+  log: Logger;
 }
 
 /**
@@ -100,6 +102,7 @@ export async function deliver(d: Delivery): Promise<Outcome> {
     }),
     draft: job.config.draft || d.checksFailed,
     reviewer: job.trigger.sender.login,
+    onWarning: (err, what) => d.log.warn({ err }, what),
   });
   await d.record({ prNumber: pr.number });
   return {

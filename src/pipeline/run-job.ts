@@ -143,6 +143,7 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
       gheHost: deps.gheHost,
       prior: deps.prior,
       record: run.record,
+      log: deps.log,
     });
     keep = outcome.kind === 'pr' || outcome.kind === 'pushed';
     return outcome;
