@@ -9,7 +9,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const manifest = JSON.parse(readFileSync(join(root, 'agents/manifest.json'), 'utf8'));
+/**
+ * @typedef {object} ManifestEntry
+ * @property {string} package
+ * @property {string} version
+ * @property {string[]} [installScripts]
+ * @property {{ package: string; version: string }} [node] a newer Node the CLI needs, from npm
+ */
+/** @type {unknown} */
+const manifestJson = JSON.parse(readFileSync(join(root, 'agents/manifest.json'), 'utf8'));
+// Keys starting with `$` are comments.
+const manifest = /** @type {Record<string, ManifestEntry | undefined>} */ (manifestJson);
 export const cacheDir = process.env.AGENT_CLI_CACHE ?? join(homedir(), '.cache/issue-agent/agent-clis');
 
 const names = process.argv.slice(2).length

@@ -20,7 +20,9 @@ const run = spawnSync('npx', args, { stdio: 'inherit' });
 let passed = 0;
 let failed = 0;
 if (existsSync(report)) {
-  const r = JSON.parse(readFileSync(report, 'utf8'));
+  /** @type {unknown} */
+  const json = JSON.parse(readFileSync(report, 'utf8'));
+  const r = /** @type {Report} */ (json);
   passed = r.numPassedTests ?? 0;
   failed = (r.numFailedTests ?? 0) + countFilesFailedWithoutFailedTests(r);
 }
@@ -29,7 +31,16 @@ if (run.status !== 0 && failed === 0) failed = 1; // vitest itself failed (e.g. 
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(run.status ?? 1);
 
+/**
+ * The parts of vitest's JSON report read here.
+ * @typedef {object} Report
+ * @property {number} [numPassedTests]
+ * @property {number} [numFailedTests]
+ * @property {{ status: string; assertionResults?: { status: string }[] }[]} [testResults]
+ */
+
 // A file that failed without a failed test (it did not load, a hook threw) counts as one failure.
+/** @param {Report} r */
 function countFilesFailedWithoutFailedTests(r) {
   return (r.testResults ?? []).filter(
     (s) => s.status === 'failed' && !(s.assertionResults ?? []).some((a) => a.status === 'failed'),

@@ -1,7 +1,6 @@
 import type { ApplicationFunction, Probot } from 'probot';
 import type { Logger } from 'pino';
 import type { AppEnv } from './config/env.js';
-import type { GitHub } from './github/octokit.js';
 import { acceptTrigger } from './handlers/accept-trigger.js';
 import { fromIssueComment, fromLabel, fromReviewComment } from './handlers/trigger-event.js';
 import { healthHandler } from './handlers/health.js';
@@ -53,14 +52,14 @@ export function createApp(deps: AppDeps): IssueAgentApp {
   let probot: Probot | undefined;
   // Every client the app uses goes through this guard: no write path can skip the redactor.
   const guard = guardRequests(deps.redactor);
-  const octokitFor = async (installationId: number) => guard((await probot!.auth(installationId)) as GitHub);
+  const octokitFor = async (installationId: number) => guard(await probot!.auth(installationId));
   const workerId = newWorkerId();
   const worker = createWorker({
     store: deps.store,
     workerId,
     octokitFor,
     mintReadToken: async (installationId, repo) => {
-      const appClient = guard((await probot!.auth()) as GitHub);
+      const appClient = guard(await probot!.auth());
       const { data } = await appClient.rest.apps.createInstallationAccessToken({
         installation_id: installationId,
         repositories: [repo],

@@ -16,7 +16,7 @@ export interface RunAgentOptions {
    */
   handover?: AbortSignal;
   /** Every event, as soon as its line arrives (for the live status comment). */
-  onEvent?(event: AgentEvent): void;
+  onEvent?: (event: AgentEvent) => void;
   /**
    * A sandbox directory where the CLI's stdout, stderr and exit code are also written, so a
    * restarted app can find the run again (`reattachAgent`) instead of starting it over.
@@ -79,7 +79,7 @@ export async function reattachAgent(
   sandbox: Sandbox,
   driver: AgentDriver,
   input: Pick<AgentInput, 'cwd'>,
-  options: { dir: string; signal?: AbortSignal; onEvent?(event: AgentEvent): void },
+  options: { dir: string; signal?: AbortSignal; onEvent?: (event: AgentEvent) => void },
 ): Promise<AgentRunOutcome> {
   const f = outputFiles(options.dir);
   const events = new EventSink(options.onEvent);
@@ -140,7 +140,7 @@ function conclude(
   run: { exitCode: number; stdout: string; stderr: string },
 ): AgentRunOutcome {
   events.emit(driver.finish?.(run.stdout, run.exitCode, run.stderr) ?? []);
-  if (events.callbackError !== undefined) throw events.callbackError;
+  if (events.callbackError) throw events.callbackError.thrown;
   const tail = stderrTail(run.stderr);
   const result = foldEvents(events.all, run.exitCode);
   // Nothing in the output said why it failed (a crash, a bad flag): the CLI's stderr does.
@@ -152,7 +152,8 @@ function conclude(
 /** Collects events and hands each to the listener at once. */
 class EventSink {
   readonly all: AgentEvent[] = [];
-  callbackError: unknown;
+  /** What the onEvent callback threw first, boxed: a callback may throw any value. */
+  callbackError: { thrown: unknown } | undefined;
   constructor(private readonly onEvent?: (event: AgentEvent) => void) {}
 
   emit(evs: AgentEvent[]): void {
@@ -162,7 +163,7 @@ class EventSink {
         this.onEvent?.(e);
       } catch (err) {
         // Thrown inside a stream callback it would crash the process; surface it after the run.
-        this.callbackError ??= err;
+        this.callbackError ??= { thrown: err };
       }
     }
   }

@@ -23,8 +23,7 @@ function problem(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) return 'is required';
-      if (isQuotedNumber(issue))
-        return `must be a number (got ${inlineCode(String(issue.input))} in quotes, which is text)`;
+      if (isQuotedNumber(issue)) return `must be a number (got ${inlineCode(issue.input)} in quotes, which is text)`;
       return `must be ${EXPECTED[issue.expected] ?? issue.expected}${got(issue.input)}`;
     case 'too_big':
       return tooBig(issue) + got(issue.input, issue.origin);
@@ -73,12 +72,13 @@ function got(input: unknown, origin?: string): string {
   if (input === undefined) return '';
   if (input === null) return ' (got an empty value)';
   if (Array.isArray(input)) return ' (got a list)';
-  if (typeof input === 'object') return ' (got a mapping)';
-  return ` (got ${inlineCode(String(input))})`;
+  if (typeof input === 'string' || typeof input === 'number' || typeof input === 'boolean' || typeof input === 'bigint')
+    return ` (got ${inlineCode(String(input))})`;
+  return ' (got a mapping)';
 }
 
 // `timeoutMinutes: "30"` would otherwise read "must be a number (got `30`)", which looks wrong.
-function isQuotedNumber(issue: z.core.$ZodIssueInvalidType): boolean {
+function isQuotedNumber(issue: z.core.$ZodIssueInvalidType): issue is z.core.$ZodIssueInvalidType & { input: string } {
   return (
     (issue.expected === 'number' || issue.expected === 'int') &&
     typeof issue.input === 'string' &&

@@ -44,9 +44,9 @@ function triggerEvent(
   return {
     deliveryId: context.id,
     installationId: p.installation!.id,
-    gh: context.octokit as GitHub,
+    gh: context.octokit,
     readConfig: () => context.config<Record<string, unknown>>('issue-agent.yml'),
-    repo: repoOf(p.repository as Repo),
+    repo: repoOf(p.repository),
     issue,
     sender: { login: p.sender.login, id: p.sender.id },
     ...(comment ? { comment } : {}),

@@ -37,14 +37,14 @@ export interface PipelineDeps {
   log: Logger;
   onPhase(phase: Phase, note?: string): void;
   /** Reports each sandbox start, for metrics. */
-  onSandbox?(result: 'started' | 'failed'): void;
+  onSandbox?: (result: 'started' | 'failed') => void;
   onAgentEvent?(event: AgentEvent): void;
   /** The job's cost so far, each time it changes (the one fold: agents/cost.ts). */
   onCost?(totalUsd: number | undefined): void;
   /** What an earlier attempt of this job recorded, so a rerun neither duplicates a PR nor leaks a sandbox. */
   prior?: JobPatch;
   /** Persists what this attempt learns (sandbox id, branch, PR number, checkpoint). */
-  record?(patch: JobPatch): Promise<void>;
+  record?: (patch: JobPatch) => Promise<void>;
   now?: () => number;
 }
 
@@ -72,10 +72,10 @@ interface Run {
   deps: PipelineDeps;
   signal: AbortSignal;
   lifecycle: SandboxLifecycle;
-  record(patch: JobPatch): Promise<void>;
+  record: (patch: JobPatch) => Promise<void>;
   cost: CostMeter;
   /** Every agent event: to the cost meter and the live status comment. */
-  onEvent(event: AgentEvent): void;
+  onEvent: (event: AgentEvent) => void;
   model: string | undefined;
 }
 
@@ -103,7 +103,7 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
     deps,
     signal,
     lifecycle: new SandboxLifecycle(deps.provider, deps.log),
-    record: deps.record ?? (async () => undefined),
+    record: deps.record ?? (() => Promise.resolve()),
     cost,
     onEvent: (event) => {
       if (cost.add(event)) deps.onCost?.(cost.totalUsd);

@@ -18,10 +18,10 @@ export interface RetryPolicy {
 export const DEFAULT_CREATE_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 2_000, maxDelayMs: 30_000 };
 
 export interface RetryHooks {
-  sleep?(ms: number): Promise<void>;
+  sleep?: (ms: number) => Promise<void>;
   onRetry?(info: { attempt: number; delayMs: number; error: SandboxError }): void;
   /** Random source in [0, 1) for jitter; injectable so tests are deterministic. */
-  random?(): number;
+  random?: () => number;
 }
 
 /**

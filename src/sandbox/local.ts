@@ -94,9 +94,10 @@ class LocalSandbox implements Sandbox {
     this.lifetime = this.expireIn(timeoutMs);
   }
 
-  async setTimeout(ms: number): Promise<void> {
+  setTimeout(ms: number): Promise<void> {
     clearTimeout(this.lifetime);
     this.lifetime = this.expireIn(ms);
+    return Promise.resolve();
   }
 
   /** Nothing to stop: a finished run leaves no process, and the directory stays until its lifetime ends. */

@@ -23,8 +23,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Kill the command after this long. 0 means no limit of its own (the job's deadline applies through `signal`). */
   timeoutMs?: number;
-  onStdout?(chunk: string): void;
-  onStderr?(chunk: string): void;
+  onStdout?: (chunk: string) => void;
+  onStderr?: (chunk: string) => void;
   signal?: AbortSignal;
 }
 

@@ -44,7 +44,7 @@ export class Redactor {
   redactValue<T>(value: T): T {
     if (!this.pattern) return value;
     if (typeof value === 'string') return this.redact(value) as T;
-    if (Array.isArray(value)) return value.map((v) => this.redactValue(v)) as T;
+    if (Array.isArray(value)) return value.map((v: unknown) => this.redactValue(v)) as T;
     if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.redactValue(v)])) as T;
     }

@@ -17,7 +17,7 @@ export function parseRawDiff(bytes: Uint8Array): RawDiffEntry[] {
   const fields = splitNul(bytes);
   const entries: RawDiffEntry[] = [];
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    const meta = ascii.decode(fields[i]!);
+    const meta = ascii.decode(fields[i]);
     const match = /^:(\d{6}) (\d{6}) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])$/.exec(meta);
     if (!match) throw new Error(`unexpected git diff output: ${JSON.stringify(meta)}`);
     entries.push({

@@ -1,11 +1,7 @@
-import { startFakeAnthropic, type FakeRequest as AnthropicRequest } from '../fakes/anthropic-server.js';
-import { startFakeChat, type FakeRequest as ChatRequest } from '../fakes/chat-completions-server.js';
-import {
-  codexShell,
-  codexWrite,
-  startFakeResponses,
-  type FakeRequest as ResponsesRequest,
-} from '../fakes/openai-responses-server.js';
+import { startFakeAnthropic } from '../fakes/anthropic-server.js';
+import { startFakeChat } from '../fakes/chat-completions-server.js';
+import type { FakeRequest } from '../fakes/http-fake.js';
+import { codexShell, codexWrite, startFakeResponses } from '../fakes/openai-responses-server.js';
 
 /**
  * One scripted conversation per agent CLI, shared by the contract tests and the fixture
@@ -26,10 +22,10 @@ export interface RunningScenario {
   env: Record<string, string>;
   model: string | undefined;
   /** Requests the fake received, in order. */
-  requests(): Array<AnthropicRequest | ChatRequest | ResponsesRequest>;
+  requests(): FakeRequest[];
   /** Requests that carried a conversation (not title or probe requests). */
-  conversation(): Array<AnthropicRequest | ChatRequest | ResponsesRequest>;
-  close(): Promise<void>;
+  conversation(): FakeRequest[];
+  close: () => Promise<void>;
 }
 
 /** Starts the fake model server for `agent`; `repoDir` is the absolute path the CLI works in. */

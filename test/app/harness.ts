@@ -172,7 +172,7 @@ export function callsOfARun(gh: ReturnType<typeof githubMock>, reaction = `POST 
     `GET ${R}/collaborators/Codertocat/permission`,
     reaction,
     `POST ${R}/issues/1/comments`,
-    ...Array(statusEdits(gh).length).fill(`PATCH ${R}/issues/comments/1001`), // phases, live progress, outcome
+    ...Array<string>(statusEdits(gh).length).fill(`PATCH ${R}/issues/comments/1001`), // phases, live progress, outcome
     'POST /app/installations/1/access_tokens', // the read-only clone token
     `POST ${R}/git/trees`,
     `POST ${R}/git/commits`,

@@ -142,7 +142,7 @@ describe('several replicas on one PostgreSQL (the app as three child processes)'
       apps.map((a) =>
         a.child.exitCode === null && a.child.signalCode === null
           ? new Promise((r) => a.child.once('exit', r))
-          : undefined,
+          : Promise.resolve(),
       ),
     );
     apps.length = 0;

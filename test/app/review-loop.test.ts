@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeRemote } from '../helpers/git-remote.js';
 import { labeledPayload } from '../helpers/payloads.js';
@@ -109,8 +111,6 @@ describe('verification', () => {
       expect.arrayContaining(['🔁 claude is fixing what the verify commands reported…']),
     );
     // The feedback prompt went to the resumed session and named the failing command.
-    const { readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
     expect(readFileSync(join(h.agentBin, 'record', 'argv'), 'utf8')).toContain('sess-123');
     expect(readFileSync(join(h.agentBin, 'record', 'stdin'), 'utf8')).toContain('test -f fixed.txt');
     expect((gh.bodiesOf('POST', `${R}/git/trees`)[0] as { tree: { path: string }[] }).tree.map((t) => t.path)).toEqual([
@@ -130,8 +130,6 @@ describe('verification', () => {
     expect(pr!.body).toContain('boom');
     expect(pr!.body).toMatch(/draft because checks still failed/);
     expect(statusEdits(gh).at(-1)).toMatch(/the pull request is a draft/);
-    const { readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
     expect(
       readFileSync(join(h.agentBin, 'record', 'starts'), 'utf8')
         .trim()

@@ -21,7 +21,7 @@ describe('countRequests', () => {
         throttle: { ...o.throttle, enabled: false },
       }),
     );
-    const gh = new Octokit({ auth: { token: 'x' } } as never);
+    const gh = new Octokit({ auth: { token: 'x' } });
     nock('https://api.github.com')
       .get('/repos/o/r')
       .reply(200, {}, { 'x-ratelimit-remaining': '4321' })

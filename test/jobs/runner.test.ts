@@ -57,7 +57,7 @@ describe('JobRunner leases', () => {
         get(target, key) {
           if (key === 'heartbeat') return async () => Promise.reject(new Error('connection refused'));
           const value: unknown = Reflect.get(target, key);
-          return typeof value === 'function' ? value.bind(target) : value;
+          return typeof value === 'function' ? (value.bind(target) as unknown) : value;
         },
       });
     const { reason, started } = await runOneJob(storeDown);

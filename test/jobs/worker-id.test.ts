@@ -13,7 +13,7 @@ describe('worker ids', () => {
   });
 
   it('a worker of this host whose process is gone is dead; a live one, or one of another host, is not known to be', () => {
-    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
     expect(isDeadOnThisHost(`${here}:${gone}:aaaaaaaa`)).toBe(true);
     expect(isDeadOnThisHost(`${here}:${process.ppid}:aaaaaaaa`)).toBe(false);
     expect(isDeadOnThisHost(`another-host:${gone}:aaaaaaaa`)).toBe(false);
