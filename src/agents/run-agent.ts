@@ -24,9 +24,21 @@ export interface RunAgentOptions {
   keepOutputIn?: string;
 }
 
-/** The files a kept run writes (see `keepOutputIn`). */
+/** The files a kept run writes (see `keepOutputIn`); `pid` names the run's shell and when it started. */
 export function outputFiles(dir: string) {
-  return { out: `${dir}/agent.out`, err: `${dir}/agent.err`, exit: `${dir}/agent.exit` };
+  return { out: `${dir}/agent.out`, err: `${dir}/agent.err`, exit: `${dir}/agent.exit`, pid: `${dir}/agent.pid` };
+}
+
+/**
+ * A re-attached agent that is no longer running and left no exit code: everything in the
+ * sandbox was killed (a machine or container restart). `sessionId` is the session it had
+ * started, when its output named one, so the run can resume it.
+ */
+export class AgentGoneError extends Error {
+  override name = 'AgentGoneError';
+  constructor(readonly sessionId: string | undefined) {
+    super('the agent is no longer running and left no exit code');
+  }
 }
 
 export type AgentRunOutcome = AgentRunResult & { exitCode: number; stderrTail: string };
@@ -94,20 +106,23 @@ export async function reattachAgent(
     .catch(() => undefined); // ends by our abort; the file is read whole below anyway
   let waited: RunResult;
   try {
-    waited = await sandbox.run(`while [ ! -s ${quote(f.exit)} ]; do sleep 1; done; cat ${quote(f.exit)}`, {
-      timeoutMs: 0,
-      signal: options.signal,
-    });
+    waited = await sandbox.run(waitForExit(f), { timeoutMs: 0, signal: options.signal });
   } finally {
     following.abort();
     await follow;
   }
+  options.signal?.throwIfAborted();
+  const exit = /^exit (\d+)$/m.exec(waited.stdout);
   const text = async (path: string) =>
     new TextDecoder().decode(await sandbox.readFile(path).catch(() => new Uint8Array()));
   const [stdout, stderr] = await Promise.all([text(f.out), text(f.err)]);
   lines.push(stdout.slice(lines.received));
   lines.end();
-  return conclude(driver, events, { exitCode: Number.parseInt(waited.stdout.trim(), 10) || 0, stdout, stderr });
+  if (!exit) {
+    if (/^gone$/m.test(waited.stdout)) throw new AgentGoneError(foldEvents(events.all, 1).sessionId);
+    throw new Error(`lost track of the re-attached agent (the wait ended with code ${waited.exitCode})`);
+  }
+  return conclude(driver, events, { exitCode: Number(exit[1]), stdout, stderr });
 }
 
 /** The run's result, unless the job is handed over first: then the run goes on unobserved. */
@@ -127,10 +142,36 @@ function keepingOutput(cmd: string, dir: string): string {
   return [
     'set -o pipefail',
     `rm -f ${quote(f.exit)}`,
+    // This shell lives as long as the agent: its pid and start time tell a re-attach whether it still runs.
+    `echo "$$ $(${START_TIME('$$')})" > ${quote(f.pid)}`,
     `{ ${cmd} ; } 2> >(tee --output-error=warn-nopipe ${quote(f.err)} >&2) | tee --output-error=warn-nopipe ${quote(f.out)}`,
     'code=$?',
     `echo "$code" > ${quote(f.exit)}`,
     'exit "$code"',
+  ].join('\n');
+}
+
+/** A shell expression for the start time of process `pid` (field 22 of /proc/<pid>/stat; empty when gone). */
+const START_TIME = (pid: string) => `sed 's/.*) //' /proc/${pid}/stat 2>/dev/null | cut -d' ' -f20`;
+
+/**
+ * Waits for a kept run's exit code and prints `exit <code>`; prints `gone` as soon as the run's
+ * shell is no longer the process it was (killed with everything else) without having written
+ * one. A run from a version that wrote no pid file is waited for as before.
+ */
+function waitForExit(f: ReturnType<typeof outputFiles>): string {
+  return [
+    `while [ ! -s ${quote(f.exit)} ]; do`,
+    `  if [ -s ${quote(f.pid)} ]; then`,
+    `    read -r pid started < ${quote(f.pid)}`,
+    `    if [ "$(${START_TIME('"$pid"')})" != "$started" ]; then`,
+    `      [ -s ${quote(f.exit)} ] && break`,
+    '      echo gone; exit 0',
+    '    fi',
+    '  fi',
+    '  sleep 1',
+    'done',
+    `echo "exit $(cat ${quote(f.exit)})"`,
   ].join('\n');
 }
 

@@ -63,3 +63,13 @@ export function buildFollowUpPrompt(job: Job, reviewComments: string, resumed: b
   if (reviewComments) parts.push('', reviewComments);
   return parts.join('\n') + '\n';
 }
+
+/**
+ * For an agent whose run was cut off by a restart (everything in its sandbox was killed) and
+ * whose session is resumed: it knows the task; the working tree holds what it changed so far.
+ */
+export const RESUME_AFTER_RESTART_PROMPT = [
+  'Your previous run was interrupted before you finished: the machine running you restarted.',
+  'Continue the same task from where you left off. The working tree still holds the changes you made so far; check them, finish the work, and leave all changes in the working tree (do not commit).',
+  'End with a short summary of everything you changed.',
+].join('\n');

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { CostMeter } from '../agents/cost.js';
 import { getDriver, runModel } from '../agents/index.js';
-import { reattachAgent, runAgent, type AgentRunOutcome } from '../agents/run-agent.js';
+import { AgentGoneError, reattachAgent, runAgent, type AgentRunOutcome } from '../agents/run-agent.js';
 import type { AgentDriver, AgentEvent, AgentInput } from '../agents/types.js';
 import { isHandover } from '../domain/abort.js';
 import type { Job } from '../domain/job.js';
@@ -22,7 +22,7 @@ import { validateChanges } from '../workspace/validate-changes.js';
 import { parseCheckpoint, serializeCheckpoint } from './checkpoint.js';
 import { deliver } from './deliver.js';
 import { describeFailure, SetupError } from './failure.js';
-import { buildFollowUpPrompt, buildPrompt } from './prompt.js';
+import { buildFollowUpPrompt, buildPrompt, RESUME_AFTER_RESTART_PROMPT } from './prompt.js';
 import { runVerify, verifyFeedbackPrompt } from './verify.js';
 
 export interface PipelineDeps {
@@ -256,19 +256,48 @@ async function prepare(run: Run, onSandbox: (s: Sandbox) => void): Promise<Works
   return { sandbox, base, fingerprint, reattached: false, resumeSessionId };
 }
 
-/** The agent's first run: written a prompt and started, or followed again after a restart. */
+/**
+ * The agent's first run: written a prompt and started, or followed again after a restart. A
+ * re-attached agent that was killed with everything else resumes its session when it had
+ * one, and otherwise runs again, in the same sandbox.
+ */
 async function runTheAgent(run: Run, ws: Workspace, onStarted: () => void): Promise<AgentRunOutcome> {
   const { deps, signal } = run;
   const p = paths(ws.sandbox.home);
-  const input = agentInput(run, ws);
-  let result: AgentRunOutcome;
+  let result: AgentRunOutcome | undefined;
+  let resumeSessionId = ws.resumeSessionId;
+  let prompt: string | undefined;
   if (ws.reattached) {
     onStarted();
     deps.onPhase('running', 'picked up again after the app restarted');
-    result = await reattachAgent(ws.sandbox, run.driver, input, { dir: p.work, signal, onEvent: run.onEvent });
+    try {
+      result = await reattachAgent(ws.sandbox, run.driver, agentInput(run, ws), {
+        dir: p.work,
+        signal,
+        onEvent: run.onEvent,
+      });
+    } catch (err) {
+      if (!(err instanceof AgentGoneError)) throw err;
+      deps.log.warn(
+        { sandbox: ws.sandbox.id, session: err.sessionId },
+        'the re-attached agent is gone; running it again',
+      );
+      run.cost.nextInvocation();
+      resumeSessionId = err.sessionId;
+      prompt = err.sessionId ? RESUME_AFTER_RESTART_PROMPT : await taskPrompt(run, false);
+      deps.onPhase(
+        'running',
+        err.sessionId
+          ? "picked up after a restart, resuming the agent's session"
+          : 'picked up after a restart; the agent had stopped, so it runs again',
+      );
+    }
   } else {
     deps.onPhase('running');
-    await ws.sandbox.writeFile(p.prompt, await taskPrompt(run, ws.resumeSessionId !== undefined));
+    prompt = await taskPrompt(run, ws.resumeSessionId !== undefined);
+  }
+  if (!result) {
+    await ws.sandbox.writeFile(p.prompt, prompt!);
     await run.record({
       checkpoint: serializeCheckpoint({ sandboxId: ws.sandbox.id, base: ws.base, fingerprint: ws.fingerprint }),
     });
@@ -277,7 +306,7 @@ async function runTheAgent(run: Run, ws: Workspace, onStarted: () => void): Prom
     result = await runAgent(
       ws.sandbox,
       run.driver,
-      { ...input, resumeSessionId: ws.resumeSessionId },
+      { ...agentInput(run, ws), resumeSessionId },
       { env: definedOnly(deps.agentEnv), signal: stop, handover, onEvent: run.onEvent, keepOutputIn: p.work },
     );
   }

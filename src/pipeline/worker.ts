@@ -115,6 +115,7 @@ export function createWorker(deps: WorkerDeps): RunJob {
           onPhase: (p, n) => {
             phase = p;
             note = n;
+            log.info({ phase: p, ...(n && { note: n }) }, 'phase');
             writer.update(progress());
           },
           onAgentEvent: (event) => {

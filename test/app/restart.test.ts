@@ -1,10 +1,10 @@
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/github-server.js';
-import { fakeAgentBin } from '../helpers/fake-agent.js';
+import { fakeAgentBin, type FakeAgentScript } from '../helpers/fake-agent.js';
 import { deliver, startAppProcess, waitFor } from '../helpers/app-process.js';
 import { makeRemote } from '../helpers/git-remote.js';
 import { commentPayload } from '../helpers/payloads.js';
@@ -31,9 +31,12 @@ describe('restarts lose nothing (the app as a child process)', () => {
     await gh?.close();
   });
 
-  async function setup(agentSleep: number) {
+  async function setup(agentSleep: number, script?: FakeAgentScript) {
     gh = await startFakeGitHub(happyRoutes());
-    const bin = fakeAgentBin('claude', { writes: { 'a.txt': 'b\n' }, lines: claudeLines('Done.'), sleep: agentSleep });
+    const bin = fakeAgentBin(
+      'claude',
+      script ?? { writes: { 'a.txt': 'b\n' }, lines: claudeLines('Done.'), sleep: agentSleep },
+    );
     const port = await freePort();
     const env = {
       APP_ID: '1',
@@ -130,4 +133,70 @@ describe('restarts lose nothing (the app as a child process)', () => {
     // One agent run: the one the first process started, finished under the second.
     expect(starts(bin)).toHaveLength(1);
   }, 60_000);
+
+  /**
+   * A machine or container restart: the app and every process it started are killed. The
+   * stand-in agent, the first time, prints its session and then works (sleeps) until killed;
+   * run again it finishes at once, so a PR within seconds shows the restart did not wait.
+   */
+  describe.each([
+    { name: 'with a session: resumed', session: true, note: /resuming the agent's session/ },
+    { name: 'without a session: run again', session: false, note: /the agent had stopped, so it runs again/ },
+  ])('SIGKILL of the app and the agent ($name)', ({ session, note }) => {
+    it('the restarted app notices within seconds that the agent is gone and finishes the job with one PR', async () => {
+      const [init, ...rest] = claudeLines('Done.');
+      const quoted = (line: string) => `'${line.replace(/'/g, `'\\''`)}'`;
+      const { bin, port, env, payload } = await setup(0, {
+        writes: { 'a.txt': 'b\n' },
+        // First run: (the session,) then work until killed. Any later run: the rest, at once.
+        extra: [
+          'if [ -e "$rec/ran" ]; then',
+          ...(session ? [] : [`  printf '%s\\n' ${quoted(init!)}`]),
+          ...rest.map((l) => `  printf '%s\\n' ${quoted(l)}`),
+          '  exit 0',
+          'fi',
+          'touch "$rec/ran"',
+          ...(session ? [`printf '%s\\n' ${quoted(init!)}`] : []),
+          'sleep 0.5; touch "$rec/working"; sleep 60',
+        ].join('\n'),
+      });
+      const first = await startAppProcess(env);
+      children.push(first.child);
+      expect(await deliver(port, SECRET, payload, `gone-${session}`)).toBe(200);
+      await waitFor('the agent to start', () => starts(bin).length === 1);
+      await waitFor('the agent to be at work', () => existsSync(join(bin, 'record/working')));
+      // Everything the app started goes too: the agent's whole process group, then the app.
+      const agentPid = execFileSync('pgrep', ['-f', join(bin, 'claude')], { encoding: 'utf8' })
+        .trim()
+        .split('\n')[0]!;
+      const group = execFileSync('ps', ['-o', 'pgid=', '-p', agentPid], { encoding: 'utf8' }).trim();
+      process.kill(-Number(group), 'SIGKILL');
+      first.child.kill('SIGKILL');
+      await first.exited;
+
+      const restartedAt = Date.now();
+      const second = await startAppProcess(env);
+      children.push(second.child);
+      await waitFor(
+        'the final status',
+        () =>
+          (gh!.bodiesOf('PATCH', `${R}/issues/comments/1001`) as { body: string }[]).some((b) =>
+            /Opened pull request/.test(b.body),
+          ),
+        30_000,
+      );
+      const tookMs = Date.now() - restartedAt;
+      console.log(`restart to PR with the agent killed too (${session ? 'resumed' : 'run again'}): ${tookMs} ms`);
+      expect(tookMs).toBeLessThan(20_000); // seconds, not the job's 30-minute deadline
+      expect(second.output()).toMatch(/the re-attached agent is gone; running it again/);
+      expect(second.output()).toMatch(note);
+      expect(gh!.lines().filter((l) => l === `POST ${R}/pulls`)).toHaveLength(1);
+      expect(starts(bin)).toHaveLength(2);
+      const argv = readFileSync(join(bin, 'record/argv'), 'utf8');
+      if (session) expect(argv).toMatch(/--resume\nsess-123/);
+      else expect(argv).not.toMatch(/--resume/);
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    }, 90_000);
+  });
 });
