@@ -131,8 +131,12 @@ export function createApp(deps: AppDeps): IssueAgentApp {
       guard(context.octokit);
       // A kept sandbox is only there for follow-ups on this PR: it goes when the PR does.
       const { repository, pull_request: pr } = context.payload;
-      const last = await deps.store.latestForPullRequest(repository.owner.login, repository.name, pr.number);
-      if (last?.sandboxId)
+      const last = await deps.store.latestForPullRequest(
+        { id: repository.id, owner: repository.owner.login, name: repository.name },
+        pr.number,
+      );
+      // A run still working on the PR ends on its own (and kills its sandbox unless kept).
+      if (last?.sandboxId && last.state !== 'queued' && last.state !== 'running')
         await new SandboxLifecycle(deps.provider, deps.log).killById(last.sandboxId, 'its pull request was closed');
     });
     runner.start();

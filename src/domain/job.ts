@@ -8,6 +8,8 @@ export interface Job {
   deliveryId: string;
   installationId: number;
   repo: {
+    /** GitHub's repository id: a PR stays the app's across a rename (absent in jobs of older versions). */
+    id?: number;
     owner: string;
     name: string;
     defaultBranch: string;

@@ -167,6 +167,7 @@ async function jobFor(
     deliveryId: ev.deliveryId,
     installationId: ev.installationId,
     repo: {
+      id: ev.repo.id,
       owner: ev.repo.owner,
       name: ev.repo.name,
       defaultBranch: ev.repo.defaultBranch,
@@ -226,7 +227,7 @@ async function resolveFollowUp(ev: TriggerEvent, store: JobStore): Promise<Follo
   if (pr.head.repo?.full_name?.toLowerCase() !== ev.repo.fullName.toLowerCase()) {
     return 'This pull request comes from a fork. issue-agent only works on branches of this repository.';
   }
-  const previous = await store.latestForPullRequest(ev.repo.owner, ev.repo.name, pr.number);
+  const previous = await store.latestForPullRequest(ev.repo, pr.number);
   return {
     prNumber: pr.number,
     prTitle: pr.title,

@@ -11,7 +11,7 @@ export interface TriggerEvent {
   gh: GitHub;
   /** Reads `.github/issue-agent.yml` through Probot (follows `_extends`). */
   readConfig(): Promise<Record<string, unknown> | null>;
-  repo: { owner: string; name: string; fullName: string; defaultBranch: string; cloneUrl: string };
+  repo: { id: number; owner: string; name: string; fullName: string; defaultBranch: string; cloneUrl: string };
   /** The issue or pull request the trigger is on. */
   issue: { number: number; title: string; body: string; isPullRequest: boolean };
   sender: { login: string; id: number };
@@ -23,6 +23,7 @@ type Repo = Context<'issues.labeled'>['payload']['repository'];
 
 function repoOf(r: Repo) {
   return {
+    id: r.id,
     owner: r.owner.login,
     name: r.name,
     fullName: r.full_name,

@@ -118,6 +118,8 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
   try {
     const reported = await prOfAnEarlierAttempt(run);
     if (reported) return reported;
+    // The PR is this run's from now on: a follow-up arriving meanwhile waits for it, then continues it.
+    if (job.followUp?.own) await run.record({ prNumber: job.followUp.prNumber });
     const ws = (await reattach(run)) ?? (await prepare(run, (s) => (sandbox = s)));
     sandbox = ws.sandbox;
     const result = await runTheAgent(run, ws, () => (agentStarted = true));

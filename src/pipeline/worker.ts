@@ -10,6 +10,7 @@ import { runJob } from './run-job.js';
 import type { RunJob } from '../jobs/runner.js';
 import type { AbortReason } from '../domain/abort.js';
 import type { JobStore, StoredJob } from '../jobs/store/types.js';
+import type { Job } from '../domain/job.js';
 import type { Outcome, Phase } from '../domain/outcome.js';
 
 export interface WorkerDeps {
@@ -103,7 +104,7 @@ export function createWorker(deps: WorkerDeps): RunJob {
       deps.metrics?.queueWait.observe((started - job.createdAt) / 1000);
       const runSignal = AbortSignal.any([signal, deadline.signal]);
       const outcome = await runJob(
-        { ...job, id: stored.id },
+        await withFreshPrevious({ ...job, id: stored.id }, deps.store),
         {
           gh,
           mintReadToken: () => deps.mintReadToken(job.installationId, job.repo.name),
@@ -209,4 +210,16 @@ async function reportCheckRun(
   } catch (err) {
     log.warn({ err }, 'could not report the check run');
   }
+}
+
+/**
+ * A follow-up waits in the queue for the run it continues (it may have been accepted while that
+ * run was still finishing); the sandbox and session that run ended with are read again now.
+ */
+async function withFreshPrevious(job: Job, store: JobStore): Promise<Job> {
+  const previous = job.followUp?.previous;
+  const ended = previous && (await store.get(previous.jobId));
+  if (!ended) return job;
+  const { sessionId, sandboxId, startedAt } = ended;
+  return { ...job, followUp: { ...job.followUp!, previous: { ...previous, sessionId, sandboxId, startedAt } } };
 }

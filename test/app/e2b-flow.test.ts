@@ -191,7 +191,7 @@ describe('label to pull request with SANDBOX_PROVIDER=e2b (real SDK, local E2B s
     const [sandbox, ...others] = fake.sandboxes();
     expect(others).toEqual([]);
     expect(sandbox!.state).toBe('paused');
-    const job = (await h.app.store.latestForPullRequest('Codertocat', 'Hello-World', 42))!;
+    const job = (await h.app.store.latestForPullRequest({ owner: 'Codertocat', name: 'Hello-World' }, 42))!;
     expect(job.sandboxId).toBe(sandbox!.id);
     expect(job.sandboxKeptUntil).toBeGreaterThanOrEqual(started + 5 * 60_000);
     expect(job.sandboxKeptUntil).toBeLessThanOrEqual(finished + 5 * 60_000);

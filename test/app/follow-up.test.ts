@@ -124,7 +124,7 @@ describe('follow-ups on pull requests', () => {
     const config = 'followUps:\n  keepSandboxMinutes: 5\n';
     const h = await startApp({ writes: { 'b.txt': 'bee\n' }, lines: claudeLines('Said bee.') });
     await firstRun(h, remote.url, config);
-    const first = (await h.app.store.latestForPullRequest('Codertocat', 'Hello-World', PR))!;
+    const first = (await h.app.store.latestForPullRequest({ owner: 'Codertocat', name: 'Hello-World' }, PR))!;
     const at = (ms: number) => new Date(ms).toISOString();
     const comment = (body: string, createdAt: string) => ({
       path: 'b.txt',
@@ -250,6 +250,45 @@ describe('follow-ups on pull requests', () => {
     expect(update!.body).toMatch(/<!-- issue-agent:checks:end -->$/);
   });
 
+  it('a follow-up that arrives while the run that opened the PR is still finishing: it waits, then adds a commit to that PR', async () => {
+    const remote = remoteWithPrBranch();
+    const h = await startApp({ writes: { 'b.txt': 'bee\n' }, lines: claudeLines('Said bee.') });
+    let followUp: Promise<void> | undefined;
+    let firstCheckRun = true;
+    const gh = happyGitHub({
+      ...prRoutes(remote.head),
+      // The first run has opened PR #42 and now reports its check run: the follow-up comes in
+      // right then, and is accepted (👀 and its status comment) before the first run ends.
+      [`POST ${R}/check-runs`]: async () => {
+        if (firstCheckRun) {
+          firstCheckRun = false;
+          followUp = h.probot.receive({
+            id: 'race',
+            name: 'issue_comment',
+            payload: prComment('/agent also use bee', remote.url, 7001) as never,
+          });
+          await followUp;
+        }
+        return [201, { id: 77 }];
+      },
+    });
+    await h.probot.receive({
+      id: 'first',
+      name: 'issues',
+      payload: labeledPayload('agent', { cloneUrl: remote.url }) as never,
+    });
+    await h.app.idle();
+    await followUp;
+    await h.app.idle();
+
+    expect(gh.lines().filter((l) => l === `POST ${R}/pulls`)).toHaveLength(1); // no PR against its own PR
+    expect(gh.lines()).toContain(`PATCH ${R}/git/refs/heads%2F${encodeURIComponent(BRANCH)}`); // a commit on its branch
+    const followUpStatus = gh.bodiesOf('PATCH', `${R}/issues/comments/2001`) as { body: string }[];
+    expect(followUpStatus.at(-1)!.body).toMatch(/Pushed/);
+    const last = await h.app.store.latestForPullRequest({ owner: 'Codertocat', name: 'Hello-World' }, PR);
+    expect(last!.job.followUp).toMatchObject({ own: true, previous: { agent: 'claude' } });
+  });
+
   it('a branch moved by someone else: rebased through the API when the files do not overlap', async () => {
     const gh = await followUpOnMovedBranch('README.md');
     expect(gh.bodiesOf('POST', `${R}/git/trees`)).toEqual([expect.objectContaining({ base_tree: 'their-tree' })]);
@@ -306,7 +345,7 @@ describe('follow-ups on pull requests', () => {
     const remote = remoteWithPrBranch();
     const h = await startApp({ writes: { 'b.txt': 'bee\n' }, lines: claudeLines('Said bee.') });
     await firstRun(h, remote.url, 'followUps:\n  keepSandboxMinutes: 5\n');
-    const { sandboxId } = (await h.app.store.latestForPullRequest('Codertocat', 'Hello-World', PR))!;
+    const { sandboxId } = (await h.app.store.latestForPullRequest({ owner: 'Codertocat', name: 'Hello-World' }, PR))!;
     const home = join(tmpdir(), sandboxId!.replace(/^local-/, ''));
     expect(existsSync(home)).toBe(true);
 

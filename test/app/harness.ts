@@ -14,7 +14,7 @@ import type { SandboxProvider } from '../../src/sandbox/types.js';
 import { Redactor } from '../../src/security/redactor.js';
 import { registerSecrets } from '../../src/security/secrets.js';
 import { fakeAgentBin, type FakeAgentScript } from '../helpers/fake-agent.js';
-import { accessTokenRoute, githubMock, INSTALLATION_TOKEN, READ_TOKEN } from '../helpers/github-mock.js';
+import { accessTokenRoute, githubMock, INSTALLATION_TOKEN, READ_TOKEN, type Handler } from '../helpers/github-mock.js';
 import { captureLogger, privateKey, testProbot } from '../helpers/probot.js';
 
 export const OWNER = 'Codertocat';
@@ -107,7 +107,7 @@ export async function startApp(
 }
 
 /** The GitHub conversation of a successful run: no config file, an admin sender, PR #42. */
-export function happyGitHub(overrides: Record<string, (body: unknown, path: string) => [number, unknown]> = {}) {
+export function happyGitHub(overrides: Record<string, Handler> = {}) {
   return githubMock({ ...happyRoutes(), ...overrides });
 }
 

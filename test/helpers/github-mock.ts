@@ -7,7 +7,8 @@ export interface Recorded {
 }
 
 type Reply = [number, unknown] | [number, unknown, Record<string, string>];
-type Handler = (body: unknown, path: string) => Reply;
+/** A route's answer; a promise holds the response back (e.g. until the test lets it go on). */
+export type Handler = (body: unknown, path: string) => Reply | Promise<Reply>;
 
 /**
  * nock for api.github.com that records every request the app makes, in order, with its parsed
@@ -21,10 +22,14 @@ export function githubMock(routes: Record<string, Handler>, base = 'https://api.
     const [method, path] = route.split(' ') as [string, string];
     const matcher = (uri: string) => uri.split('?')[0] === path;
     const interceptor = scope.intercept(matcher, method);
-    interceptor.reply(function (uri, body) {
+    // nock's callback form, so a handler may answer later.
+    interceptor.reply(function (uri, body, callback) {
       const parsed = typeof body === 'string' && body ? safeJson(body) : body;
       calls.push({ method, path: uri.split('?')[0]!, body: parsed === '' ? undefined : parsed });
-      return handler(parsed, uri);
+      Promise.resolve(handler(parsed, uri)).then(
+        (reply) => callback(null, reply as Parameters<typeof callback>[1]),
+        (err: Error) => callback(err, [500, {}]),
+      );
     });
   }
   return {

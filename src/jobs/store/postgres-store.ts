@@ -27,6 +27,7 @@ import type {
   ReclaimResult,
   StoredJob,
   StoreStats,
+  RepoRef,
 } from './types.js';
 
 export interface PostgresStoreOptions {
@@ -178,6 +179,9 @@ export class PostgresJobStore implements JobStore {
              AND (SELECT COALESCE(SUM(n), 0) FROM running) < $4
              AND j.installation_id NOT IN (SELECT installation_id FROM running WHERE n >= $5)
              AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.issue_key = j.issue_key AND r.state = 'running')
+             -- A follow-up waits for the run it continues (e.g. the one still finishing its PR).
+             AND NOT EXISTS (SELECT 1 FROM jobs p WHERE p.id = j.job->'followUp'->'previous'->>'jobId'
+               AND p.state IN ('queued', 'running'))
            ORDER BY j.seq
            LIMIT 1
            FOR UPDATE OF j SKIP LOCKED
@@ -331,12 +335,15 @@ export class PostgresJobStore implements JobStore {
     return row && rowToJob(row);
   }
 
-  async latestForPullRequest(repoOwner: string, repoName: string, prNumber: number): Promise<StoredJob | undefined> {
+  async latestForPullRequest(repo: RepoRef, prNumber: number): Promise<StoredJob | undefined> {
     const row = await this.one(
       this.pool,
-      `SELECT * FROM jobs WHERE lower(repo_owner) = lower($1) AND lower(repo_name) = lower($2) AND pr_number = $3
-       AND state NOT IN ('queued', 'running') ORDER BY finished_at DESC LIMIT 1`,
-      [repoOwner, repoName, prNumber],
+      `SELECT * FROM jobs WHERE pr_number = $1
+         AND CASE WHEN $2::bigint IS NOT NULL AND job->'repo'->'id' IS NOT NULL
+           THEN (job->'repo'->>'id')::bigint = $2::bigint
+           ELSE lower(repo_owner) = lower($3) AND lower(repo_name) = lower($4) END
+       ORDER BY seq DESC LIMIT 1`,
+      [prNumber, repo.id ?? null, repo.owner, repo.name],
     );
     return row && rowToJob(row);
   }

@@ -29,6 +29,7 @@ import type {
   ReclaimResult,
   StoredJob,
   StoreStats,
+  RepoRef,
 } from './types.js';
 
 export interface SqliteStoreOptions {
@@ -132,6 +133,9 @@ export class SqliteJobStore implements JobStore {
                AND (SELECT COALESCE(SUM(n), 0) FROM running) < @global
                AND j.installation_id NOT IN (SELECT installation_id FROM running WHERE n >= @perInstallation)
                AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.issue_key = j.issue_key AND r.state = 'running')
+               -- A follow-up waits for the run it continues (e.g. the one still finishing its PR).
+               AND NOT EXISTS (SELECT 1 FROM jobs p WHERE p.id = json_extract(j.job, '$.followUp.previous.jobId')
+                 AND p.state IN ('queued', 'running'))
              ORDER BY j.seq
              LIMIT 1`,
           )
@@ -321,13 +325,16 @@ export class SqliteJobStore implements JobStore {
     return row && rowToJob(row);
   }
 
-  async latestForPullRequest(repoOwner: string, repoName: string, prNumber: number): Promise<StoredJob | undefined> {
+  async latestForPullRequest(repo: RepoRef, prNumber: number): Promise<StoredJob | undefined> {
     const row = this.db
       .prepare(
-        `SELECT * FROM jobs WHERE lower(repo_owner) = lower(?) AND lower(repo_name) = lower(?) AND pr_number = ?
-         AND state NOT IN ('queued', 'running') ORDER BY finished_at DESC LIMIT 1`,
+        `SELECT * FROM jobs WHERE pr_number = @prNumber
+           AND CASE WHEN @id IS NOT NULL AND json_extract(job, '$.repo.id') IS NOT NULL
+             THEN json_extract(job, '$.repo.id') = @id
+             ELSE lower(repo_owner) = lower(@owner) AND lower(repo_name) = lower(@name) END
+         ORDER BY seq DESC LIMIT 1`,
       )
-      .get(repoOwner, repoName, prNumber) as JobRow | undefined;
+      .get({ prNumber, id: repo.id ?? null, owner: repo.owner, name: repo.name }) as JobRow | undefined;
     return row && rowToJob(row);
   }
 

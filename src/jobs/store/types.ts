@@ -164,12 +164,24 @@ export interface JobStore {
    */
   sandboxInUse(sandboxId: string, now: number): Promise<boolean>;
   get(jobId: string): Promise<StoredJob | undefined>;
-  /** The newest finished job that opened or pushed to this pull request (follow-ups continue it). */
-  latestForPullRequest(repoOwner: string, repoName: string, prNumber: number): Promise<StoredJob | undefined>;
+  /**
+   * The newest job that opened or worked on this pull request, in any state: a job records the
+   * PR number as soon as it has one, so a follow-up that arrives while that job is still
+   * finishing knows the app owns the PR. Repositories match by id when both sides know it (a
+   * rename keeps ownership), else by owner and name.
+   */
+  latestForPullRequest(repo: RepoRef, prNumber: number): Promise<StoredJob | undefined>;
   stats(now?: number): Promise<StoreStats>;
   /** Resolves when the store answers a trivial query; rejects otherwise (for /healthz). */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A repository as the store looks it up: GitHub's id when known (jobs of older versions lack it). */
+export interface RepoRef {
+  id?: number;
+  owner: string;
+  name: string;
 }
 
 /** A clock the store uses for lease and start times; tests pass their own. */

@@ -477,21 +477,58 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
   });
 
   describe('latestForPullRequest', () => {
-    it('finds the newest finished job of a PR, ignoring active ones and other repos', async () => {
+    it('finds the newest job that worked on a PR in any state, running included, ignoring other repos', async () => {
       await add({ id: 'old' });
       await add({ id: 'new', issue: 2 });
       await add({ id: 'other-repo', repo: 'elsewhere', issue: 3 });
-      await add({ id: 'running', issue: 4 });
       for (const id of ['old', 'new', 'other-repo']) {
         expect((await store.claim('w', LEASE, WIDE))?.id).toBe(id);
         await store.record(id, { prNumber: 42, sessionId: `s-${id}` });
         clock.t += 1000;
         expect(await store.finish(id, 'w', PR)).toBe(true);
       }
+      expect(await store.latestForPullRequest({ owner: 'OCTO', name: 'hello' }, 42)).toMatchObject({
+        id: 'new',
+        sessionId: 's-new',
+      });
+      expect(await store.latestForPullRequest({ owner: 'octo', name: 'hello' }, 43)).toBeUndefined();
+      // A run that opened the PR and is still finishing: the PR is the app's from that moment.
+      await add({ id: 'running', issue: 4 });
       expect((await store.claim('w', LEASE, WIDE))?.id).toBe('running');
       await store.record('running', { prNumber: 42 });
-      expect(await store.latestForPullRequest('OCTO', 'hello', 42)).toMatchObject({ id: 'new', sessionId: 's-new' });
-      expect(await store.latestForPullRequest('octo', 'hello', 43)).toBeUndefined();
+      expect(await store.latestForPullRequest({ owner: 'octo', name: 'hello' }, 42)).toMatchObject({
+        id: 'running',
+        state: 'running',
+      });
+    });
+
+    it("matches the repository by id when both sides know it, so a rename keeps the PR the app's", async () => {
+      await add({ id: 'by-id', repoId: 1001, owner: 'old-owner', repo: 'old-name' });
+      expect((await store.claim('w', LEASE, WIDE))?.id).toBe('by-id');
+      await store.record('by-id', { prNumber: 7 });
+      expect(await store.latestForPullRequest({ id: 1001, owner: 'new-owner', name: 'new-name' }, 7)).toMatchObject({
+        id: 'by-id',
+      });
+      expect(await store.latestForPullRequest({ id: 2002, owner: 'old-owner', name: 'old-name' }, 7)).toBeUndefined();
+      // Without an id on one side (a job of an older version), owner and name decide.
+      expect(await store.latestForPullRequest({ owner: 'old-owner', name: 'old-name' }, 7)).toMatchObject({
+        id: 'by-id',
+      });
+    });
+  });
+
+  describe('a follow-up waits for the run it continues', () => {
+    it('is not claimed while that run is queued or running, and is claimed once it ended', async () => {
+      await add({ id: 'opening', issue: 1 });
+      expect((await store.claim('w', LEASE, WIDE))?.id).toBe('opening');
+      await store.record('opening', { prNumber: 42 });
+      // The follow-up is on the PR (another issue key), so only its previous run holds it back.
+      await add({ id: 'follow-up', issue: 42, followUp: { pr: 42, previous: 'opening' } });
+      await add({ id: 'unrelated', issue: 9 });
+      expect((await store.claim('w', LEASE, WIDE))?.id).toBe('unrelated');
+      expect(await store.claim('w', LEASE, WIDE)).toBeUndefined();
+      expect(await store.finish('opening', 'w', PR)).toBe(true);
+      expect((await store.claim('w', LEASE, WIDE))?.id).toBe('follow-up');
     });
   });
 

@@ -8,6 +8,10 @@ export interface JobSpec {
   installationId?: number;
   owner?: string;
   repo?: string;
+  /** GitHub's repository id (jobs of older versions have none). */
+  repoId?: number;
+  /** A follow-up on PR `pr` that continues the job `previous`. */
+  followUp?: { pr: number; previous?: string };
   agent?: Job['agent'];
   createdAt?: number;
   timeoutMinutes?: number;
@@ -22,6 +26,7 @@ export function makeJob(spec: JobSpec): Job {
     deliveryId: `delivery-${spec.id}`,
     installationId: spec.installationId ?? 1,
     repo: {
+      ...(spec.repoId !== undefined && { id: spec.repoId }),
       owner: spec.owner ?? 'octo',
       name: spec.repo ?? 'hello',
       defaultBranch: 'main',
@@ -36,6 +41,16 @@ export function makeJob(spec: JobSpec): Job {
     trigger: { kind: 'comment', sender: { login: 'alice', id: 7 }, instructions: 'do it', commentId: 99 },
     agent: spec.agent ?? 'claude',
     config: parsed.config,
+    ...(spec.followUp && {
+      followUp: {
+        prNumber: spec.followUp.pr,
+        prTitle: 'Fix it',
+        headRef: 'agent/1-fix-it',
+        headSha: 'abc',
+        own: spec.followUp.previous !== undefined,
+        ...(spec.followUp.previous && { previous: { jobId: spec.followUp.previous, agent: 'claude' as const } }),
+      },
+    }),
     statusCommentId: 5_000_000_001,
     createdAt: spec.createdAt ?? 0,
   };
