@@ -48,8 +48,12 @@ export function applyDotEnv(path: string, env: NodeJS.ProcessEnv = process.env):
     if (NAME.test(key)) continue;
     const first = key.split('\n')[0]!.trim();
     const at = lines.findIndex((l) => l.trim() === first || l.trim() === `export ${first}`);
-    if (at === -1) problems.set(lines.length, 'a line Node cannot parse hides the variable after it');
-    else if (!problems.has(at)) problems.set(at, NOT_AN_ASSIGNMENT);
+    if (at !== -1) {
+      if (!problems.has(at)) problems.set(at, NOT_AN_ASSIGNMENT);
+    } else if (problems.size === 0) {
+      // Parsers differ between Node versions; the lines named above already explain any they misread.
+      problems.set(lines.length, 'a line Node cannot parse hides the variable after it');
+    }
   }
   if (problems.size > 0) {
     throw new EnvError(
