@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { claudeDriver } from '../../src/agents/claude.js';
-import { reattachAgent, runAgent } from '../../src/agents/run-agent.js';
+import { AgentGoneError, reattachAgent, runAgent } from '../../src/agents/run-agent.js';
 import type { AgentEvent, AgentInput } from '../../src/agents/types.js';
 import { LocalSandboxProvider } from '../../src/sandbox/local.js';
 import { quote } from '../../src/sandbox/shell.js';
@@ -77,5 +78,64 @@ describe('hand-over and re-attach', () => {
       'result',
     ]);
     expect(outcome).toMatchObject({ ok: true, summary: 'Fixed it.', sessionId: 'sess-123', exitCode: 0 });
+  });
+
+  /** An agent that prints its session, then works for a minute; handed over once the session is out. */
+  async function handedOverLongRun() {
+    const [init] = claudeLines('Fixed it.');
+    const bin = mkdtempSync(join(tmpdir(), 'claude-bin-'));
+    writeFileSync(
+      join(bin, 'claude'),
+      ['#!/bin/bash', 'cat > /dev/null', `printf '%s\\n' ${quote(init!)}`, 'sleep 60'].join('\n'),
+      {
+        mode: 0o755,
+      },
+    );
+    const sandbox = await new LocalSandboxProvider({ pathPrefix: [bin] }).create({
+      template: 'claude',
+      metadata: {},
+      timeoutMs: 120_000,
+    });
+    sandboxes.push(sandbox);
+    const input: AgentInput = {
+      cwd: `${sandbox.home}/repo`,
+      promptFile: `${sandbox.home}/prompt.md`,
+      stateDir: `${sandbox.home}/.agent-state`,
+    };
+    await sandbox.writeFile(`${input.cwd}/README.md`, '# repo\n');
+    await sandbox.writeFile(input.promptFile, 'Fix it.\n');
+    await sandbox.writeFile(`${input.stateDir}/.keep`, '');
+    const handover = new AbortController();
+    const seen: AgentEvent[] = [];
+    const running = runAgent(sandbox, claudeDriver, input, {
+      env: { ANTHROPIC_API_KEY: 'sk-ant-test' },
+      keepOutputIn: input.stateDir,
+      handover: handover.signal,
+      onEvent: (e) => seen.push(e),
+    });
+    while (!seen.some((e) => e.kind === 'session')) await new Promise((r) => setTimeout(r, 20));
+    handover.abort(new Error('handed over'));
+    await expect(running).rejects.toThrow('handed over');
+    return { sandbox, input, dir: input.stateDir };
+  }
+
+  it('an agent killed with everything else is reported gone within seconds, with the session it had started', async () => {
+    const { sandbox, input, dir } = await handedOverLongRun();
+    // What a machine restart does: the run's shell and the agent die together, no exit code written.
+    const shell = readFileSync(join(dir, 'agent.pid'), 'utf8').split(' ')[0]!;
+    const group = execFileSync('ps', ['-o', 'pgid=', '-p', shell], { encoding: 'utf8' }).trim();
+    process.kill(-Number(group), 'SIGKILL');
+    const started = Date.now();
+    const gone = await reattachAgent(sandbox, claudeDriver, input, { dir }).catch((err: unknown) => err);
+    expect(gone).toBeInstanceOf(AgentGoneError);
+    expect((gone as AgentGoneError).sessionId).toBe('sess-123');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('a re-attach that is aborted (the app shutting down) rejects: it is never read as a finished run', async () => {
+    const { sandbox, input, dir } = await handedOverLongRun();
+    const shutdown = new AbortController();
+    setTimeout(() => shutdown.abort(new Error('shutting down')), 300);
+    await expect(reattachAgent(sandbox, claudeDriver, input, { dir, signal: shutdown.signal })).rejects.toThrow();
   });
 });
