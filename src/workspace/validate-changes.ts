@@ -1,3 +1,4 @@
+import { isDotGitmodulesName, isDotGitName } from './git-paths.js';
 import type { CollectedChange, FileChange } from './types.js';
 
 export interface ChangePolicy {
@@ -7,7 +8,7 @@ export interface ChangePolicy {
 
 export type Verdict = { ok: true; changes: FileChange[] } | { ok: false; reason: string };
 
-type Problem = 'git' | 'outside' | 'gitlink' | 'symlink' | 'size' | 'workflow';
+type Problem = 'git' | 'outside' | 'gitlink' | 'symlink' | 'gitmodules' | 'size' | 'workflow';
 
 const MB = 1024 * 1024;
 
@@ -36,6 +37,9 @@ export function validateChanges(changes: readonly CollectedChange[], policy: Cha
       if (change.mode === '120000' && symlinkEscapes(change.path, change.content)) {
         add('symlink', `${show(change.path)} -> ${show(new TextDecoder().decode(change.content))}`);
       }
+      if (change.mode === '120000' && isDotGitmodulesName(change.path.split('/').pop()!)) {
+        add('gitmodules', show(change.path));
+      }
       if (change.content.byteLength > policy.maxFileSizeMB * MB) {
         add('size', `${show(change.path)} (${megabytes(change.content.byteLength)})`);
       }
@@ -62,6 +66,8 @@ function explain(problem: Problem, items: string[], policy: ChangePolicy): strin
       return `the agent created a nested git repository (committed as a submodule entry), which the app does not commit: ${list}`;
     case 'symlink':
       return `symlink pointing outside the repository or into .git/: ${list}`;
+    case 'gitmodules':
+      return `symlink named .gitmodules (or a name some file system reads as .gitmodules), which git refuses to check out: ${list}`;
     case 'size':
       return `file over the ${policy.maxFileSizeMB} MB limit (maxFileSizeMB in .github/issue-agent.yml): ${list}`;
     case 'workflow':
@@ -72,18 +78,13 @@ function explain(problem: Problem, items: string[], policy: ChangePolicy): strin
   }
 }
 
-/** Paths must be plain relative paths inside the repository, outside `.git`. */
+/** Paths must be plain relative paths inside the repository, outside `.git` and its lookalikes. */
 function pathProblem(path: string): 'git' | 'outside' | undefined {
   if (path === '' || path.startsWith('/') || path.includes('\\') || path.includes('\0')) return 'outside';
   const segments = path.split('/');
   if (segments.some((s) => s === '' || s === '.' || s === '..')) return 'outside';
-  if (segments.some(isGitSegment)) return 'git';
+  if (segments.some(isDotGitName)) return 'git';
   return undefined;
-}
-
-/** `.git` in any case, and the spellings Windows and macOS file systems treat as the same name. */
-function isGitSegment(segment: string): boolean {
-  return /^(?:\.git[. ]*|git~1)$/i.test(segment);
 }
 
 /**
@@ -104,7 +105,7 @@ function symlinkEscapes(path: string, target: Uint8Array): boolean {
       stack.push(segment);
     }
   }
-  return stack.some(isGitSegment);
+  return stack.some(isDotGitName);
 }
 
 function megabytes(bytes: number): string {

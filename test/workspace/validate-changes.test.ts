@@ -30,6 +30,10 @@ describe('validateChanges', () => {
       'symlinks that stay inside',
       [link('link', 'README.md'), link('a/b/l', '../../c'), link('a/l', './b/../c'), link('l', '.')],
     ],
+    [
+      'a regular .gitmodules and a link named like it in a directory',
+      [write('.gitmodules'), link('.gitmodules.d', 'x')],
+    ],
     ['a file exactly at the limit', [write('big', 'x'.repeat(1024 * 1024))]],
     ['a workflow outside .github/workflows', [write('.github/dependabot.yml'), write('docs/.github/workflows/x.yml')]],
     ['paths with spaces, unicode and dots in names', [write('a b/naïve 文件.txt'), write('..foo'), write('a/...')]],
@@ -44,6 +48,43 @@ describe('validateChanges', () => {
     ['.git with a trailing dot', write('.git./config'), 'the agent wrote inside .git/: .git./config'],
     ['the NTFS short name', write('GIT~1/config'), 'the agent wrote inside .git/: GIT~1/config'],
     ['a deletion inside .git/', del('.git/index'), 'the agent wrote inside .git/: .git/index'],
+    [
+      'an NTFS stream of .git',
+      write('.git::$INDEX_ALLOCATION/hooks/post-checkout'),
+      'the agent wrote inside .git/: .git::$INDEX_ALLOCATION/hooks/post-checkout',
+    ],
+    ['.git with a trailing space', write('a/.git /config'), 'the agent wrote inside .git/: a/.git /config'],
+    [
+      '.git with an HFS+-ignored code point',
+      write('.g\u200cit/config'),
+      'the agent wrote inside .git/: .g\u200cit/config',
+    ],
+    ['.git with a BOM', write('sub/\ufeff.GIT/hooks/x'), 'the agent wrote inside .git/: sub/\ufeff.GIT/hooks/x'],
+    [
+      'a symlink into an HFS+ spelling of .git',
+      link('l', '.git\u200d/config'),
+      'symlink pointing outside the repository or into .git/: l -> .git\u200d/config',
+    ],
+    [
+      'a symlinked .gitmodules',
+      link('.gitmodules', 'docs/modules'),
+      'symlink named .gitmodules (or a name some file system reads as .gitmodules), which git refuses to check out: .gitmodules',
+    ],
+    [
+      'a symlinked .gitmodules in any case',
+      link('sub/.GitModules', 'x'),
+      'which git refuses to check out: sub/.GitModules',
+    ],
+    [
+      'a symlinked .gitmodules by its NTFS short name',
+      link('GITMOD~1', 'x'),
+      'which git refuses to check out: GITMOD~1',
+    ],
+    [
+      'a symlinked .gitmodules with an ADS',
+      link('.gitmodules::$DATA', 'x'),
+      'which git refuses to check out: .gitmodules::$DATA',
+    ],
     [
       'a fingerprint hit',
       { kind: 'omitted', path: '.git/config', reason: 'git-internal' },
