@@ -6,6 +6,9 @@ export interface ChangePolicy {
   allowWorkflowChanges: boolean;
 }
 
+/** The symlinks of a tree: path -> target. */
+export type TreeLinks = ReadonlyMap<string, string>;
+
 export type Verdict = { ok: true; changes: FileChange[] } | { ok: false; reason: string };
 
 type Problem = 'git' | 'outside' | 'gitlink' | 'symlink' | 'gitmodules' | 'size' | 'workflow';
@@ -15,11 +18,19 @@ const MB = 1024 * 1024;
 /**
  * Decides whether the collected changes may be committed. Pure. Every problem is reported at
  * once, grouped, in words a maintainer can act on; on success only committable changes remain.
+ * `baseLinks` are the symlinks of the base commit: a link is resolved through every link of
+ * the tree being committed (the base's, as the changes leave them, and the new ones).
  */
-export function validateChanges(changes: readonly CollectedChange[], policy: ChangePolicy): Verdict {
+export function validateChanges(
+  changes: readonly CollectedChange[],
+  policy: ChangePolicy,
+  baseLinks: TreeLinks = new Map(),
+): Verdict {
   const found = new Map<Problem, string[]>();
   const add = (problem: Problem, item: string) => found.set(problem, [...(found.get(problem) ?? []), item]);
   const committable: FileChange[] = [];
+  const links = committedLinks(baseLinks, changes);
+  const inside = linkChecker(links);
 
   for (const change of changes) {
     const where = pathProblem(change.path);
@@ -34,8 +45,8 @@ export function validateChanges(changes: readonly CollectedChange[], policy: Cha
       continue;
     }
     if (change.kind === 'write') {
-      if (change.mode === '120000' && symlinkEscapes(change.path, change.content)) {
-        add('symlink', `${show(change.path)} -> ${show(new TextDecoder().decode(change.content))}`);
+      if (change.mode === '120000' && !inside(change.path)) {
+        add('symlink', `${show(change.path)} -> ${show(links.get(change.path)!)}`);
       }
       if (change.mode === '120000' && isDotGitmodulesName(change.path.split('/').pop()!)) {
         add('gitmodules', show(change.path));
@@ -49,6 +60,15 @@ export function validateChanges(changes: readonly CollectedChange[], policy: Cha
       add('workflow', show(change.path));
     }
     committable.push(change);
+  }
+  // An unchanged link can be sent out of the repository by the links the agent changed.
+  if (!sameLinks(links, baseLinks)) {
+    const changed = new Set(changes.map((c) => c.path));
+    const insideBefore = linkChecker(baseLinks);
+    for (const [path, target] of links) {
+      if (changed.has(path) || inside(path) || !insideBefore(path)) continue;
+      add('symlink', `${show(path)} -> ${show(target)} (unchanged, led out by the changed links)`);
+    }
   }
 
   if (found.size === 0) return { ok: true, changes: committable };
@@ -87,25 +107,69 @@ function pathProblem(path: string): 'git' | 'outside' | undefined {
   return undefined;
 }
 
+/** The symlinks of the tree being committed: the base's, with the changes applied. */
+function committedLinks(base: TreeLinks, changes: readonly CollectedChange[]): Map<string, string> {
+  const links = new Map(base);
+  for (const change of changes) {
+    links.delete(change.path);
+    if (change.kind !== 'write') continue;
+    // A file written below a path makes it a directory, not a link.
+    const parts = change.path.split('/');
+    for (let i = 1; i < parts.length; i++) links.delete(parts.slice(0, i).join('/'));
+    if (change.mode === '120000') links.set(change.path, new TextDecoder().decode(change.content));
+  }
+  return links;
+}
+
+/** Linux gives up after 40 links in one lookup (MAXSYMLINKS); a longer chain is not followed either. */
+const MAX_HOPS = 40;
+
+function sameLinks(a: TreeLinks, b: TreeLinks): boolean {
+  return a.size === b.size && [...a].every(([path, target]) => b.get(path) === target);
+}
+
 /**
- * Resolves the target lexically from the link's directory. Links chained through other
- * links are not followed: each link is checked on its own, which catches every link that
- * leaves the repository by itself.
+ * For a tree's links: whether the link at a path leads to a place inside the repository and
+ * outside `.git`, as a file system resolves it: component by component, replacing each
+ * component that is a link of the tree with its target (so `a -> .` makes `a/a/../..` the
+ * repository's parent). Components that are no link of the tree are taken lexically. Absolute
+ * targets, loops and chains longer than `MAX_HOPS` do not stay inside.
  */
-function symlinkEscapes(path: string, target: Uint8Array): boolean {
-  const text = new TextDecoder().decode(target);
-  if (text.startsWith('/')) return true;
-  const stack = path.split('/').slice(0, -1);
-  for (const segment of text.split('/')) {
+function linkChecker(links: TreeLinks): (path: string) => boolean {
+  const folded = new Map<string, string>();
+  // Case-insensitive file systems (macOS, Windows) find `A` for a link named `a`.
+  for (const [p, t] of links) if (!folded.has(p.toLowerCase())) folded.set(p.toLowerCase(), t);
+  const lookup = (p: string) => links.get(p) ?? folded.get(p.toLowerCase());
+  return (path) => staysInside(path, links.get(path) ?? '', lookup);
+}
+
+function staysInside(path: string, target: string, lookup: (path: string) => string | undefined): boolean {
+  const resolved = path.split('/').slice(0, -1);
+  // Components still to walk, last one first.
+  const pending = [...linkComponents(target)];
+  let hops = 0;
+  while (pending.length > 0) {
+    const segment = pending.pop()!;
+    if (segment === null) return false;
     if (segment === '' || segment === '.') continue;
     if (segment === '..') {
-      if (stack.length === 0) return true;
-      stack.pop();
-    } else {
-      stack.push(segment);
+      if (resolved.length === 0) return false;
+      resolved.pop();
+      continue;
     }
+    resolved.push(segment);
+    const target = lookup(resolved.join('/'));
+    if (target === undefined) continue;
+    if (++hops > MAX_HOPS) return false;
+    resolved.pop();
+    pending.push(...linkComponents(target));
   }
-  return stack.some(isDotGitName);
+  return !resolved.some(isDotGitName);
+}
+
+/** A target's components in reverse (for popping), with `null` standing for "from the root". */
+function linkComponents(target: string): (string | null)[] {
+  return target.startsWith('/') ? [null] : target.split('/').reverse();
 }
 
 function megabytes(bytes: number): string {

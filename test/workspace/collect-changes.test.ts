@@ -5,9 +5,10 @@ import { command } from '../../src/sandbox/shell.js';
 import { cloneRepository } from '../../src/workspace/clone.js';
 import { collectChanges } from '../../src/workspace/collect-changes.js';
 import { takeGitFingerprint } from '../../src/workspace/git-fingerprint.js';
+import { readTreeLinks } from '../../src/workspace/tree-links.js';
 import type { CollectedChange } from '../../src/workspace/types.js';
 import { validateChanges } from '../../src/workspace/validate-changes.js';
-import { agent, sandboxPerTest } from './helpers.js';
+import { agent, sandboxPerTest, type SourceFile } from './helpers.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 const policy = { maxFileSizeMB: 10, allowWorkflowChanges: false };
@@ -15,8 +16,12 @@ const policy = { maxFileSizeMB: 10, allowWorkflowChanges: false };
 const perTest = sandboxPerTest();
 
 /** Clones a small repository, lets `script` act as the agent in it, and collects. */
-async function run(script: string, options: { maxFileSizeMB?: number; before?: (dir: string) => Promise<void> } = {}) {
+async function run(
+  script: string,
+  options: { maxFileSizeMB?: number; before?: (dir: string) => Promise<void>; files?: Record<string, SourceFile> } = {},
+) {
   const { repo, sandbox, dir } = await perTest.repoAndSandbox({
+    ...options.files,
     'README.md': 'hello\n',
     'old.txt': 'to be deleted\n',
     'script.sh': '#!/bin/sh\necho hi\n',
@@ -29,7 +34,7 @@ async function run(script: string, options: { maxFileSizeMB?: number; before?: (
   await options.before?.(dir);
   if (script) await agent(sandbox, dir, script);
   const changes = await collectChanges(sandbox, { dir, base, fingerprint, maxFileSizeMB: options.maxFileSizeMB ?? 10 });
-  return { changes, dir, sandbox };
+  return { changes, dir, sandbox, base };
 }
 
 function byPath(changes: CollectedChange[]): Record<string, CollectedChange> {
@@ -195,5 +200,24 @@ describe('collectChanges', () => {
       'symlink pointing outside the repository or into .git/: abs -> /etc/passwd, up -> ../../etc/passwd',
     ]);
     expect(readdirSync(box.home).filter((n) => n.startsWith('issue-agent-collect'))).toEqual([]);
+  });
+
+  it('rejects a link that leaves the repository through links of the base or of the agent', async () => {
+    const { changes, sandbox, dir, base } = await run(
+      'ln -s a/a/../../etc/passwd b && ln -s . c && mkdir d && ln -s ../c/c/../../etc/passwd d/e',
+      { files: { a: { symlink: '.' }, 'sub dir/x': { symlink: '../README.md' } } },
+    );
+    const links = await readTreeLinks(sandbox, dir, base.sha);
+    expect(links).toEqual(
+      new Map([
+        ['a', '.'],
+        ['sub dir/x', '../README.md'],
+      ]),
+    );
+    expect(validateChanges(changes, policy, links)).toEqual({
+      ok: false,
+      reason:
+        'symlink pointing outside the repository or into .git/: b -> a/a/../../etc/passwd, d/e -> ../c/c/../../etc/passwd',
+    });
   });
 });

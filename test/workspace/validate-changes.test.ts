@@ -145,6 +145,58 @@ describe('validateChanges', () => {
     expect(!verdict.ok && verdict.reason).toContain(reason);
   });
 
+  describe('symlinks resolved through the other links of the committed tree', () => {
+    const escape = 'symlink pointing outside the repository or into .git/: ';
+
+    it.each<[string, Record<string, string>, CollectedChange[], string]>([
+      ['a chain of new links', {}, [link('a', '.'), link('b', 'a/a/../../etc/passwd')], 'b -> a/a/../../etc/passwd'],
+      [
+        'a new link through a link of the base',
+        { a: '.' },
+        [link('b', 'a/a/../../etc/passwd')],
+        'b -> a/a/../../etc/passwd',
+      ],
+      ['a link in a subdirectory', { 'x/up': '..' }, [link('x/l', 'up/up/../../y')], 'x/l -> up/up/../../y'],
+      ['a link through an absolute link of the base', { abs: '/etc' }, [link('p', 'abs/passwd')], 'p -> abs/passwd'],
+      [
+        'a chain ending in a link that climbs out',
+        {},
+        [link('l', 'm'), link('m', 'n'), link('n', '..')],
+        'l -> m, m -> n, n -> ..',
+      ],
+      ['a loop', {}, [link('l1', 'l2'), link('l2', 'l1')], 'l1 -> l2, l2 -> l1'],
+      [
+        'a link found in another case',
+        {},
+        [link('a', '.'), link('b', 'A/A/../../etc/passwd')],
+        'b -> A/A/../../etc/passwd',
+      ],
+      ['a chain into .git', { d: 'sub/..' }, [link('c', 'd/.git/config')], 'c -> d/.git/config'],
+      [
+        'an unchanged link the changes lead out',
+        { b: 'a/x/../../README.md' },
+        [link('a', '.'), del('a/x/f')],
+        'b -> a/x/../../README.md (unchanged, led out by the changed links)',
+      ],
+    ])('rejects %s', (_name, base, changes, items) => {
+      expect(validateChanges(changes, policy, new Map(Object.entries(base)))).toEqual({
+        ok: false,
+        reason: escape + items,
+      });
+    });
+
+    it.each<[string, Record<string, string>, CollectedChange[]]>([
+      ['links through links that stay inside', { a: '.' }, [link('b', 'a/README.md'), link('c', 'a/a/src/../x')]],
+      ['a new chain that stays inside', {}, [link('a', 'src'), link('b', 'a/../a/app.js')]],
+      ['a link of the base replaced by a directory', { a: '.' }, [write('a/a/f'), link('b', 'a/a/../../x')]],
+      ['a link of the base deleted', { a: '.' }, [del('a'), link('b', 'a/a/../../x')]],
+      ['an unchanged link of the base that already pointed out', { abs: '/etc', up: '..' }, [write('README.md')]],
+      ['an unchanged link of the base next to new links', { abs: '/etc' }, [link('n', 'README.md')]],
+    ])('accepts %s', (_name, base, changes) => {
+      expect(validateChanges(changes, policy, new Map(Object.entries(base)))).toEqual({ ok: true, changes });
+    });
+  });
+
   it('allows workflow changes when configured', () => {
     const changes = [write('.github/workflows/ci.yml'), del('.github/workflows/old.yml')];
     expect(validateChanges(changes, { ...policy, allowWorkflowChanges: true })).toEqual({ ok: true, changes });
