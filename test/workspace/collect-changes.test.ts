@@ -220,4 +220,44 @@ describe('collectChanges', () => {
         'symlink pointing outside the repository or into .git/: b -> a/a/../../etc/passwd, d/e -> ../c/c/../../etc/passwd',
     });
   });
+
+  it('collects the working tree whatever the agent did to its index', async () => {
+    const { changes, sandbox, dir } = await run(
+      [
+        // Edits and a deletion hidden behind skip-worktree and assume-unchanged.
+        'echo hidden > README.md && git update-index --skip-worktree README.md',
+        'git update-index --assume-unchanged src/app.js && echo also hidden > src/app.js',
+        'rm old.txt && git update-index --skip-worktree old.txt',
+        // Staged content that differs from the working tree, and a staged file that is gone.
+        'echo staged > tool.sh && git add tool.sh && echo worktree > tool.sh',
+        'echo staged > gone.txt && git add gone.txt && git update-index --skip-worktree gone.txt && rm gone.txt',
+        'echo unstaged > new.txt',
+      ].join(' && '),
+    );
+    expect(changes).toEqual([
+      { kind: 'write', path: 'README.md', mode: '100644', content: text('hidden\n') },
+      { kind: 'write', path: 'new.txt', mode: '100644', content: text('unstaged\n') },
+      { kind: 'delete', path: 'old.txt' },
+      { kind: 'write', path: 'src/app.js', mode: '100644', content: text('also hidden\n') },
+      { kind: 'write', path: 'tool.sh', mode: '100755', content: text('worktree\n') },
+    ]);
+    // The agent's own index is left as it was (a follow-up continues from it).
+    const staged = await sandbox.run('git diff --cached --name-only', { cwd: dir });
+    expect(staged.stdout.split('\n').filter(Boolean)).toEqual(['gone.txt', 'tool.sh']);
+  });
+
+  it('rejects .git spelled the way HFS+ reads it, and git itself refuses the NTFS spellings', async () => {
+    const hfs = await run(
+      `mkdir -p "$(printf '.g\\u200cit/hooks')" && echo x > "$(printf '.g\\u200cit/hooks/post-checkout')"`,
+    );
+    expect(hfs.changes.map((c) => c.path)).toEqual(['.g\u200cit/hooks/post-checkout']);
+    expect(validateChanges(hfs.changes, policy)).toEqual({
+      ok: false,
+      reason: 'the agent wrote inside .git/: .g\u200cit/hooks/post-checkout',
+    });
+    await perTest.sandbox?.kill();
+    await expect(
+      run("mkdir -p '.git::$INDEX_ALLOCATION' && echo x > '.git::$INDEX_ALLOCATION/config'"),
+    ).rejects.toThrow(/could not collect the agent's changes: .*invalid path '\.git::\$INDEX_ALLOCATION\/config'/s);
+  });
 });
