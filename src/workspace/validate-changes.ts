@@ -1,17 +1,24 @@
 import { isDotGitmodulesName, isDotGitName } from './git-paths.js';
+import { matchingGlob } from './path-glob.js';
 import type { CollectedChange, FileChange } from './types.js';
 
 export interface ChangePolicy {
   maxFileSizeMB: number;
+  /** Lifts the protection of `.github/workflows/`, whatever `protectedPaths` says. */
   allowWorkflowChanges: boolean;
+  /** Globs (see `globToRegExp`) the agent may not change. Absent (a job recorded before the setting existed): the default. */
+  protectedPaths?: readonly string[];
 }
+
+/** What the agent may not change unless the repository says otherwise: CI definitions. */
+export const DEFAULT_PROTECTED_PATHS: readonly string[] = ['.github/workflows/**', '.github/actions/**'];
 
 /** The symlinks of a tree: path -> target. */
 export type TreeLinks = ReadonlyMap<string, string>;
 
 export type Verdict = { ok: true; changes: FileChange[] } | { ok: false; reason: string };
 
-type Problem = 'git' | 'outside' | 'gitlink' | 'symlink' | 'gitmodules' | 'size' | 'workflow';
+type Problem = 'git' | 'outside' | 'gitlink' | 'symlink' | 'gitmodules' | 'size' | 'workflow' | 'protected';
 
 const MB = 1024 * 1024;
 
@@ -56,8 +63,12 @@ export function validateChanges(
       }
     }
     // Deleting a workflow needs the `workflows` permission just as writing one does.
-    if (!policy.allowWorkflowChanges && change.path.toLowerCase().startsWith('.github/workflows/')) {
+    const workflow = isWorkflowPath(change.path);
+    if (workflow && !policy.allowWorkflowChanges) {
       add('workflow', show(change.path));
+    } else if (!workflow) {
+      const pattern = matchingGlob(change.path, policy.protectedPaths ?? DEFAULT_PROTECTED_PATHS);
+      if (pattern !== undefined) add('protected', `${show(change.path)} (${show(pattern)})`);
     }
     committable.push(change);
   }
@@ -95,7 +106,18 @@ function explain(problem: Problem, items: string[], policy: ChangePolicy): strin
         `the agent changed workflow files, which are not allowed: ${list}. To allow them, set ` +
         '`allowWorkflowChanges: true` in .github/issue-agent.yml and grant the app the `workflows` permission.'
       );
+    case 'protected':
+      return (
+        `the agent changed protected paths: ${list}. They match \`protectedPaths\` in .github/issue-agent.yml; ` +
+        'remove the pattern there to let the agent change them.'
+      );
   }
+}
+
+/** `.github/workflows` itself or anything below it, in any case. */
+function isWorkflowPath(path: string): boolean {
+  const lower = path.toLowerCase();
+  return lower === '.github/workflows' || lower.startsWith('.github/workflows/');
 }
 
 /** Paths must be plain relative paths inside the repository, outside `.git` and its lookalikes. */

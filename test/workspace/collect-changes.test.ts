@@ -260,4 +260,16 @@ describe('collectChanges', () => {
       run("mkdir -p '.git::$INDEX_ALLOCATION' && echo x > '.git::$INDEX_ALLOCATION/config'"),
     ).rejects.toThrow(/could not collect the agent's changes: .*invalid path '\.git::\$INDEX_ALLOCATION\/config'/s);
   });
+
+  it('rejects changes to protected paths, naming the path, the pattern and the setting', async () => {
+    const { changes } = await run(
+      'mkdir -p .github/actions/setup && echo "runs: {}" > .github/actions/setup/action.yml && echo x > deploy.sh',
+    );
+    expect(validateChanges(changes, { ...policy, protectedPaths: ['.github/actions/**', 'deploy.sh'] })).toEqual({
+      ok: false,
+      reason:
+        'the agent changed protected paths: .github/actions/setup/action.yml (.github/actions/**), deploy.sh (deploy.sh). ' +
+        'They match `protectedPaths` in .github/issue-agent.yml; remove the pattern there to let the agent change them.',
+    });
+  });
 });

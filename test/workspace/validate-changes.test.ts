@@ -197,6 +197,72 @@ describe('validateChanges', () => {
     });
   });
 
+  describe('protectedPaths', () => {
+    const setting =
+      'They match `protectedPaths` in .github/issue-agent.yml; remove the pattern there to let the agent change them.';
+
+    it.each<[string, CollectedChange[], Partial<typeof policy> & { protectedPaths?: string[] }, string]>([
+      [
+        'an action, by default',
+        [write('.github/actions/setup/action.yml')],
+        {},
+        `the agent changed protected paths: .github/actions/setup/action.yml (.github/actions/**). ${setting}`,
+      ],
+      [
+        'a deleted action, in another case',
+        [del('.GitHub/Actions/x.yml')],
+        {},
+        'protected paths: .GitHub/Actions/x.yml (.github/actions/**)',
+      ],
+      [
+        'the actions directory replaced by a link',
+        [link('.github/actions', 'elsewhere')],
+        {},
+        '.github/actions (.github/actions/**)',
+      ],
+      [
+        'a path matching a pattern of the repository',
+        [write('deploy.pem'), write('src/secrets/key.ts')],
+        { protectedPaths: ['src/secrets/**', '**/*.pem'] },
+        'protected paths: deploy.pem (**/*.pem), src/secrets/key.ts (src/secrets/**)',
+      ],
+      [
+        '.github/ when workflows are allowed',
+        [write('.github/workflows/ci.yml'), write('.github/dependabot.yml')],
+        { allowWorkflowChanges: true, protectedPaths: ['.github/**'] },
+        'protected paths: .github/dependabot.yml (.github/**)',
+      ],
+      [
+        'a workflow without allowWorkflowChanges, even when protectedPaths leaves it out',
+        [write('.github/workflows/ci.yml')],
+        { protectedPaths: [] },
+        'the agent changed workflow files, which are not allowed: .github/workflows/ci.yml. To allow them, set `allowWorkflowChanges: true`',
+      ],
+      [
+        'the workflows directory replaced by a link',
+        [link('.github/workflows', '../ci')],
+        {},
+        'workflow files, which are not allowed: .github/workflows.',
+      ],
+    ])('rejects %s', (_name, changes, overrides, reason) => {
+      const verdict = validateChanges(changes, { ...policy, ...overrides });
+      expect(verdict.ok).toBe(false);
+      expect(!verdict.ok && verdict.reason).toContain(reason);
+    });
+
+    it.each<[string, CollectedChange[], Partial<typeof policy> & { protectedPaths?: string[] }]>([
+      ['an action when protectedPaths is empty', [write('.github/actions/setup/action.yml')], { protectedPaths: [] }],
+      [
+        'workflows when allowed, whatever the patterns say',
+        [write('.github/workflows/ci.yml'), del('.github/workflows/old.yml')],
+        { allowWorkflowChanges: true, protectedPaths: ['.github/workflows/**', '**/*.yml'] },
+      ],
+      ['paths next to the protected ones', [write('.github/actions.md'), write('src/.github/actions/x')], {}],
+    ])('accepts %s', (_name, changes, overrides) => {
+      expect(validateChanges(changes, { ...policy, ...overrides })).toEqual({ ok: true, changes });
+    });
+  });
+
   it('allows workflow changes when configured', () => {
     const changes = [write('.github/workflows/ci.yml'), del('.github/workflows/old.yml')];
     expect(validateChanges(changes, { ...policy, allowWorkflowChanges: true })).toEqual({ ok: true, changes });
