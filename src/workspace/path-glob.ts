@@ -24,9 +24,10 @@ export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${source}$`, 'is');
 }
 
-/** Whether `path` matches any of the patterns; the first that does, or undefined. */
-export function matchingGlob(path: string, patterns: readonly string[]): string | undefined {
-  return patterns.find((pattern) => globToRegExp(pattern).test(path));
+/** For a list of patterns, compiled once: the first that a path matches, or undefined. */
+export function globMatcher(patterns: readonly string[]): (path: string) => string | undefined {
+  const compiled = patterns.map((pattern) => ({ pattern, re: globToRegExp(pattern) }));
+  return (path) => compiled.find(({ re }) => re.test(path))?.pattern;
 }
 
 function segmentSource(segment: string): string {

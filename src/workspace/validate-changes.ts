@@ -1,5 +1,5 @@
 import { isDotGitmodulesName, isDotGitName } from './git-paths.js';
-import { matchingGlob } from './path-glob.js';
+import { globMatcher } from './path-glob.js';
 import type { CollectedChange, FileChange } from './types.js';
 
 export interface ChangePolicy {
@@ -38,6 +38,7 @@ export function validateChanges(
   const committable: FileChange[] = [];
   const links = committedLinks(baseLinks, changes);
   const inside = linkChecker(links);
+  const protectedBy = globMatcher(policy.protectedPaths ?? DEFAULT_PROTECTED_PATHS);
 
   for (const change of changes) {
     const where = pathProblem(change.path);
@@ -67,7 +68,7 @@ export function validateChanges(
     if (workflow && !policy.allowWorkflowChanges) {
       add('workflow', show(change.path));
     } else if (!workflow) {
-      const pattern = matchingGlob(change.path, policy.protectedPaths ?? DEFAULT_PROTECTED_PATHS);
+      const pattern = protectedBy(change.path);
       if (pattern !== undefined) add('protected', `${show(change.path)} (${show(pattern)})`);
     }
     committable.push(change);
