@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AGENT_NAMES } from '../agents/types.js';
+import { DEFAULT_PROTECTED_PATHS } from '../workspace/validate-changes.js';
 import { describeIssue, type KnownKeys } from './config-errors.js';
 import { inlineCode } from './markdown.js';
 
@@ -73,7 +74,17 @@ export const repoConfigSchema = z
     allowWorkflowChanges: z
       .boolean()
       .default(false)
-      .describe('Allow changes under `.github/workflows/`. The app then also needs the `workflows` permission.'),
+      .describe(
+        'Allow changes under `.github/workflows/`, whatever `protectedPaths` says. The app then also needs the `workflows` permission.',
+      ),
+    protectedPaths: z
+      .array(
+        z.string().min(1).regex(/^[^/]/, { error: 'must be a path from the repository root, without a leading `/`' }),
+      )
+      .default([...DEFAULT_PROTECTED_PATHS])
+      .describe(
+        'Paths the agent may not change (write, delete or replace); a change to one fails the run. Globs matched against the whole path from the repository root, ignoring case: `*` within one path component, `**` across components, `dir/**` includes `dir` itself. Workflows (`.github/workflows/`) are changed only with `allowWorkflowChanges: true`, which lifts their protection.',
+      ),
     model: z
       .partialRecord(agentName, z.string().min(1))
       .default({})

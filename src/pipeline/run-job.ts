@@ -17,6 +17,7 @@ import type { Sandbox, SandboxProvider } from '../sandbox/types.js';
 import { cloneRepository } from '../workspace/clone.js';
 import { collectChanges } from '../workspace/collect-changes.js';
 import { takeGitFingerprint, type GitFingerprint } from '../workspace/git-fingerprint.js';
+import { readTreeLinks } from '../workspace/tree-links.js';
 import type { BaseCommit, FileChange } from '../workspace/types.js';
 import { validateChanges } from '../workspace/validate-changes.js';
 import { parseCheckpoint, serializeCheckpoint } from './checkpoint.js';
@@ -361,14 +362,20 @@ async function verifyAndFix(
 /** The agent's changes, taken out of the sandbox and checked on the host; a failed outcome when rejected. */
 async function collect(run: Run, ws: Workspace): Promise<FileChange[] | Outcome> {
   const { job, signal } = run;
+  const dir = paths(ws.sandbox.home).repo;
   const collected = await collectChanges(ws.sandbox, {
-    dir: paths(ws.sandbox.home).repo,
+    dir,
     base: ws.base,
     fingerprint: ws.fingerprint,
     maxFileSizeMB: job.config.maxFileSizeMB,
     signal,
   });
-  const verdict = validateChanges(collected, job.config);
+  // The links already in the repository, which the agent's links may lead through. Not read
+  // (git not run) when .git/ was changed: validation rejects that anyway.
+  const gitTouched = collected.some((c) => c.kind === 'omitted' && c.reason === 'git-internal');
+  const baseLinks =
+    collected.length > 0 && !gitTouched ? await readTreeLinks(ws.sandbox, dir, ws.base.sha, signal) : undefined;
+  const verdict = validateChanges(collected, job.config, baseLinks);
   return verdict.ok ? verdict.changes : { kind: 'failed', reason: `the changes were rejected: ${verdict.reason}` };
 }
 

@@ -29,7 +29,8 @@ const FILE_MODES: ReadonlySet<string> = new Set<FileMode>(['100644', '100755', '
 
 /**
  * Everything that differs between the cloned commit and the working tree, as git would commit
- * it (`.gitignore` respected). The result must go through `validateChanges` before publishing.
+ * it (`.gitignore` respected), whatever the agent committed or staged. The result must go
+ * through `validateChanges` before publishing.
  */
 export async function collectChanges(sandbox: Sandbox, options: CollectOptions): Promise<CollectedChange[]> {
   const { dir, base, signal } = options;
@@ -48,9 +49,11 @@ export async function collectChanges(sandbox: Sandbox, options: CollectOptions):
   );
   const tmp = made.stdout.trim();
   try {
+    // A fresh index of the base commit plus the working tree: the agent's own index (staged
+    // content, skip-worktree and assume-unchanged entries) decides nothing and is left alone.
     await runChecked(
       sandbox,
-      `${safeGit('add', '-A')} && ${safeGit('diff-index', '--cached', '--raw', '-z', '--no-renames', base.sha, '--')} > ${quote(`${tmp}/diff`)}`,
+      `export GIT_INDEX_FILE=${quote(`${tmp}/index`)} && ${safeGit('read-tree', base.sha)} && ${safeGit('add', '-A')} && ${safeGit('diff-index', '--cached', '--raw', '-z', '--no-renames', base.sha, '--')} > ${quote(`${tmp}/diff`)}`,
       dir,
       fail,
       signal,

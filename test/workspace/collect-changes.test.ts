@@ -5,9 +5,10 @@ import { command } from '../../src/sandbox/shell.js';
 import { cloneRepository } from '../../src/workspace/clone.js';
 import { collectChanges } from '../../src/workspace/collect-changes.js';
 import { takeGitFingerprint } from '../../src/workspace/git-fingerprint.js';
+import { readTreeLinks } from '../../src/workspace/tree-links.js';
 import type { CollectedChange } from '../../src/workspace/types.js';
 import { validateChanges } from '../../src/workspace/validate-changes.js';
-import { agent, sandboxPerTest } from './helpers.js';
+import { agent, sandboxPerTest, type SourceFile } from './helpers.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 const policy = { maxFileSizeMB: 10, allowWorkflowChanges: false };
@@ -15,8 +16,12 @@ const policy = { maxFileSizeMB: 10, allowWorkflowChanges: false };
 const perTest = sandboxPerTest();
 
 /** Clones a small repository, lets `script` act as the agent in it, and collects. */
-async function run(script: string, options: { maxFileSizeMB?: number; before?: (dir: string) => Promise<void> } = {}) {
+async function run(
+  script: string,
+  options: { maxFileSizeMB?: number; before?: (dir: string) => Promise<void>; files?: Record<string, SourceFile> } = {},
+) {
   const { repo, sandbox, dir } = await perTest.repoAndSandbox({
+    ...options.files,
     'README.md': 'hello\n',
     'old.txt': 'to be deleted\n',
     'script.sh': '#!/bin/sh\necho hi\n',
@@ -29,7 +34,7 @@ async function run(script: string, options: { maxFileSizeMB?: number; before?: (
   await options.before?.(dir);
   if (script) await agent(sandbox, dir, script);
   const changes = await collectChanges(sandbox, { dir, base, fingerprint, maxFileSizeMB: options.maxFileSizeMB ?? 10 });
-  return { changes, dir, sandbox };
+  return { changes, dir, sandbox, base };
 }
 
 function byPath(changes: CollectedChange[]): Record<string, CollectedChange> {
@@ -195,5 +200,76 @@ describe('collectChanges', () => {
       'symlink pointing outside the repository or into .git/: abs -> /etc/passwd, up -> ../../etc/passwd',
     ]);
     expect(readdirSync(box.home).filter((n) => n.startsWith('issue-agent-collect'))).toEqual([]);
+  });
+
+  it('rejects a link that leaves the repository through links of the base or of the agent', async () => {
+    const { changes, sandbox, dir, base } = await run(
+      'ln -s a/a/../../etc/passwd b && ln -s . c && mkdir d && ln -s ../c/c/../../etc/passwd d/e',
+      { files: { a: { symlink: '.' }, 'sub dir/x': { symlink: '../README.md' } } },
+    );
+    const links = await readTreeLinks(sandbox, dir, base.sha);
+    expect(links).toEqual(
+      new Map([
+        ['a', '.'],
+        ['sub dir/x', '../README.md'],
+      ]),
+    );
+    expect(validateChanges(changes, policy, links)).toEqual({
+      ok: false,
+      reason:
+        'symlink pointing outside the repository or into .git/: b -> a/a/../../etc/passwd, d/e -> ../c/c/../../etc/passwd',
+    });
+  });
+
+  it('collects the working tree whatever the agent did to its index', async () => {
+    const { changes, sandbox, dir } = await run(
+      [
+        // Edits and a deletion hidden behind skip-worktree and assume-unchanged.
+        'echo hidden > README.md && git update-index --skip-worktree README.md',
+        'git update-index --assume-unchanged src/app.js && echo also hidden > src/app.js',
+        'rm old.txt && git update-index --skip-worktree old.txt',
+        // Staged content that differs from the working tree, and a staged file that is gone.
+        'echo staged > tool.sh && git add tool.sh && echo worktree > tool.sh',
+        'echo staged > gone.txt && git add gone.txt && git update-index --skip-worktree gone.txt && rm gone.txt',
+        'echo unstaged > new.txt',
+      ].join(' && '),
+    );
+    expect(changes).toEqual([
+      { kind: 'write', path: 'README.md', mode: '100644', content: text('hidden\n') },
+      { kind: 'write', path: 'new.txt', mode: '100644', content: text('unstaged\n') },
+      { kind: 'delete', path: 'old.txt' },
+      { kind: 'write', path: 'src/app.js', mode: '100644', content: text('also hidden\n') },
+      { kind: 'write', path: 'tool.sh', mode: '100755', content: text('worktree\n') },
+    ]);
+    // The agent's own index is left as it was (a follow-up continues from it).
+    const staged = await sandbox.run('git diff --cached --name-only', { cwd: dir });
+    expect(staged.stdout.split('\n').filter(Boolean)).toEqual(['gone.txt', 'tool.sh']);
+  });
+
+  it('rejects .git spelled the way HFS+ reads it, and git itself refuses the NTFS spellings', async () => {
+    const hfs = await run(
+      `mkdir -p "$(printf '.g\\u200cit/hooks')" && echo x > "$(printf '.g\\u200cit/hooks/post-checkout')"`,
+    );
+    expect(hfs.changes.map((c) => c.path)).toEqual(['.g\u200cit/hooks/post-checkout']);
+    expect(validateChanges(hfs.changes, policy)).toEqual({
+      ok: false,
+      reason: 'the agent wrote inside .git/: .g\u200cit/hooks/post-checkout',
+    });
+    await perTest.sandbox?.kill();
+    await expect(
+      run("mkdir -p '.git::$INDEX_ALLOCATION' && echo x > '.git::$INDEX_ALLOCATION/config'"),
+    ).rejects.toThrow(/could not collect the agent's changes: .*invalid path '\.git::\$INDEX_ALLOCATION\/config'/s);
+  });
+
+  it('rejects changes to protected paths, naming the path, the pattern and the setting', async () => {
+    const { changes } = await run(
+      'mkdir -p .github/actions/setup && echo "runs: {}" > .github/actions/setup/action.yml && echo x > deploy.sh',
+    );
+    expect(validateChanges(changes, { ...policy, protectedPaths: ['.github/actions/**', 'deploy.sh'] })).toEqual({
+      ok: false,
+      reason:
+        'the agent changed protected paths: .github/actions/setup/action.yml (.github/actions/**), deploy.sh (deploy.sh). ' +
+        'They match `protectedPaths` in .github/issue-agent.yml; remove the pattern there to let the agent change them.',
+    });
   });
 });

@@ -30,6 +30,10 @@ describe('validateChanges', () => {
       'symlinks that stay inside',
       [link('link', 'README.md'), link('a/b/l', '../../c'), link('a/l', './b/../c'), link('l', '.')],
     ],
+    [
+      'a regular .gitmodules and a link named like it in a directory',
+      [write('.gitmodules'), link('.gitmodules.d', 'x')],
+    ],
     ['a file exactly at the limit', [write('big', 'x'.repeat(1024 * 1024))]],
     ['a workflow outside .github/workflows', [write('.github/dependabot.yml'), write('docs/.github/workflows/x.yml')]],
     ['paths with spaces, unicode and dots in names', [write('a b/naïve 文件.txt'), write('..foo'), write('a/...')]],
@@ -44,6 +48,43 @@ describe('validateChanges', () => {
     ['.git with a trailing dot', write('.git./config'), 'the agent wrote inside .git/: .git./config'],
     ['the NTFS short name', write('GIT~1/config'), 'the agent wrote inside .git/: GIT~1/config'],
     ['a deletion inside .git/', del('.git/index'), 'the agent wrote inside .git/: .git/index'],
+    [
+      'an NTFS stream of .git',
+      write('.git::$INDEX_ALLOCATION/hooks/post-checkout'),
+      'the agent wrote inside .git/: .git::$INDEX_ALLOCATION/hooks/post-checkout',
+    ],
+    ['.git with a trailing space', write('a/.git /config'), 'the agent wrote inside .git/: a/.git /config'],
+    [
+      '.git with an HFS+-ignored code point',
+      write('.g\u200cit/config'),
+      'the agent wrote inside .git/: .g\u200cit/config',
+    ],
+    ['.git with a BOM', write('sub/\ufeff.GIT/hooks/x'), 'the agent wrote inside .git/: sub/\ufeff.GIT/hooks/x'],
+    [
+      'a symlink into an HFS+ spelling of .git',
+      link('l', '.git\u200d/config'),
+      'symlink pointing outside the repository or into .git/: l -> .git\u200d/config',
+    ],
+    [
+      'a symlinked .gitmodules',
+      link('.gitmodules', 'docs/modules'),
+      'symlink named .gitmodules (or a name some file system reads as .gitmodules), which git refuses to check out: .gitmodules',
+    ],
+    [
+      'a symlinked .gitmodules in any case',
+      link('sub/.GitModules', 'x'),
+      'which git refuses to check out: sub/.GitModules',
+    ],
+    [
+      'a symlinked .gitmodules by its NTFS short name',
+      link('GITMOD~1', 'x'),
+      'which git refuses to check out: GITMOD~1',
+    ],
+    [
+      'a symlinked .gitmodules with an ADS',
+      link('.gitmodules::$DATA', 'x'),
+      'which git refuses to check out: .gitmodules::$DATA',
+    ],
     [
       'a fingerprint hit',
       { kind: 'omitted', path: '.git/config', reason: 'git-internal' },
@@ -102,6 +143,124 @@ describe('validateChanges', () => {
     const verdict = validateChanges([write('fine.txt'), change], policy);
     expect(verdict.ok).toBe(false);
     expect(!verdict.ok && verdict.reason).toContain(reason);
+  });
+
+  describe('symlinks resolved through the other links of the committed tree', () => {
+    const escape = 'symlink pointing outside the repository or into .git/: ';
+
+    it.each<[string, Record<string, string>, CollectedChange[], string]>([
+      ['a chain of new links', {}, [link('a', '.'), link('b', 'a/a/../../etc/passwd')], 'b -> a/a/../../etc/passwd'],
+      [
+        'a new link through a link of the base',
+        { a: '.' },
+        [link('b', 'a/a/../../etc/passwd')],
+        'b -> a/a/../../etc/passwd',
+      ],
+      ['a link in a subdirectory', { 'x/up': '..' }, [link('x/l', 'up/up/../../y')], 'x/l -> up/up/../../y'],
+      ['a link through an absolute link of the base', { abs: '/etc' }, [link('p', 'abs/passwd')], 'p -> abs/passwd'],
+      [
+        'a chain ending in a link that climbs out',
+        {},
+        [link('l', 'm'), link('m', 'n'), link('n', '..')],
+        'l -> m, m -> n, n -> ..',
+      ],
+      ['a loop', {}, [link('l1', 'l2'), link('l2', 'l1')], 'l1 -> l2, l2 -> l1'],
+      [
+        'a link found in another case',
+        {},
+        [link('a', '.'), link('b', 'A/A/../../etc/passwd')],
+        'b -> A/A/../../etc/passwd',
+      ],
+      ['a chain into .git', { d: 'sub/..' }, [link('c', 'd/.git/config')], 'c -> d/.git/config'],
+      [
+        'an unchanged link the changes lead out',
+        { b: 'a/x/../../README.md' },
+        [link('a', '.'), del('a/x/f')],
+        'b -> a/x/../../README.md (unchanged, led out by the changed links)',
+      ],
+    ])('rejects %s', (_name, base, changes, items) => {
+      expect(validateChanges(changes, policy, new Map(Object.entries(base)))).toEqual({
+        ok: false,
+        reason: escape + items,
+      });
+    });
+
+    it.each<[string, Record<string, string>, CollectedChange[]]>([
+      ['links through links that stay inside', { a: '.' }, [link('b', 'a/README.md'), link('c', 'a/a/src/../x')]],
+      ['a new chain that stays inside', {}, [link('a', 'src'), link('b', 'a/../a/app.js')]],
+      ['a link of the base replaced by a directory', { a: '.' }, [write('a/a/f'), link('b', 'a/a/../../x')]],
+      ['a link of the base deleted', { a: '.' }, [del('a'), link('b', 'a/a/../../x')]],
+      ['an unchanged link of the base that already pointed out', { abs: '/etc', up: '..' }, [write('README.md')]],
+      ['an unchanged link of the base next to new links', { abs: '/etc' }, [link('n', 'README.md')]],
+    ])('accepts %s', (_name, base, changes) => {
+      expect(validateChanges(changes, policy, new Map(Object.entries(base)))).toEqual({ ok: true, changes });
+    });
+  });
+
+  describe('protectedPaths', () => {
+    const setting =
+      'They match `protectedPaths` in .github/issue-agent.yml; remove the pattern there to let the agent change them.';
+
+    it.each<[string, CollectedChange[], Partial<typeof policy> & { protectedPaths?: string[] }, string]>([
+      [
+        'an action, by default',
+        [write('.github/actions/setup/action.yml')],
+        {},
+        `the agent changed protected paths: .github/actions/setup/action.yml (.github/actions/**). ${setting}`,
+      ],
+      [
+        'a deleted action, in another case',
+        [del('.GitHub/Actions/x.yml')],
+        {},
+        'protected paths: .GitHub/Actions/x.yml (.github/actions/**)',
+      ],
+      [
+        'the actions directory replaced by a link',
+        [link('.github/actions', 'elsewhere')],
+        {},
+        '.github/actions (.github/actions/**)',
+      ],
+      [
+        'a path matching a pattern of the repository',
+        [write('deploy.pem'), write('src/secrets/key.ts')],
+        { protectedPaths: ['src/secrets/**', '**/*.pem'] },
+        'protected paths: deploy.pem (**/*.pem), src/secrets/key.ts (src/secrets/**)',
+      ],
+      [
+        '.github/ when workflows are allowed',
+        [write('.github/workflows/ci.yml'), write('.github/dependabot.yml')],
+        { allowWorkflowChanges: true, protectedPaths: ['.github/**'] },
+        'protected paths: .github/dependabot.yml (.github/**)',
+      ],
+      [
+        'a workflow without allowWorkflowChanges, even when protectedPaths leaves it out',
+        [write('.github/workflows/ci.yml')],
+        { protectedPaths: [] },
+        'the agent changed workflow files, which are not allowed: .github/workflows/ci.yml. To allow them, set `allowWorkflowChanges: true`',
+      ],
+      [
+        'the workflows directory replaced by a link',
+        [link('.github/workflows', '../ci')],
+        {},
+        'workflow files, which are not allowed: .github/workflows.',
+      ],
+    ])('rejects %s', (_name, changes, overrides, reason) => {
+      const verdict = validateChanges(changes, { ...policy, ...overrides });
+      expect(verdict.ok).toBe(false);
+      expect(!verdict.ok && verdict.reason).toContain(reason);
+    });
+
+    it.each<[string, CollectedChange[], Partial<typeof policy> & { protectedPaths?: string[] }]>([
+      ['an action when protectedPaths is empty', [write('.github/actions/setup/action.yml')], { protectedPaths: [] }],
+      [
+        'workflows when allowed, whatever the patterns say',
+        [write('.github/workflows/ci.yml'), del('.github/workflows/old.yml')],
+        { allowWorkflowChanges: true, protectedPaths: ['.github/workflows/**', '**/*.yml'] },
+      ],
+      ['paths next to the protected ones', [write('.github/actions.md'), write('src/.github/actions/x')], {}],
+    ])('accepts %s', (_name, changes, overrides) => {
+      expect(validateChanges(changes, { ...policy, ...overrides })).toEqual({ ok: true, changes });
+    });
   });
 
   it('allows workflow changes when configured', () => {
