@@ -1,5 +1,5 @@
 import { quote } from '../sandbox/shell.js';
-import { OUTPUT_TAIL_CHARS, TailBuffer } from '../sandbox/tail.js';
+import { OUTPUT_TAIL_BYTES, TailBuffer } from '../sandbox/tail.js';
 import type { RunResult, Sandbox } from '../sandbox/types.js';
 import { stderrTail } from './parse-helpers.js';
 import { EventFold, type AgentRunResult } from './run-result.js';
@@ -37,7 +37,7 @@ export const MAX_LINE_CHARS = 1024 * 1024;
  * How much of the end of stdout a driver's `finish` gets. OpenClaw prints its result as one
  * JSON document at the end, which must fit in it; the rest of the output is only streamed.
  */
-export const FINISH_STDOUT_CHARS = 16 * 1024 * 1024;
+export const FINISH_STDOUT_BYTES = 16 * 1024 * 1024;
 
 /** How much the CLI printed, for the log: the output itself is streamed, never kept whole. */
 export interface AgentOutputStats {
@@ -125,7 +125,7 @@ export async function reattachAgent(
   }
   // The CLI has exited: the rest of its output file, streamed like the rest, and the end of its stderr.
   await sandbox.run(`tail -c +${bytes + 1} ${quote(f.out)}`, { onStdout, keepOutput: 'tail', signal: options.signal });
-  const err = await sandbox.run(`tail -c ${OUTPUT_TAIL_CHARS} ${quote(f.err)} 2>/dev/null`, {
+  const err = await sandbox.run(`tail -c ${OUTPUT_TAIL_BYTES} ${quote(f.err)} 2>/dev/null`, {
     signal: options.signal,
   });
   out.end();
@@ -196,7 +196,7 @@ class EventSink {
 /** The CLI's stdout as it streams: cut into lines for the parser, its end kept for `finish`. */
 class AgentOutput {
   private readonly lines: LineSplitter;
-  private readonly end_ = new TailBuffer(FINISH_STDOUT_CHARS);
+  private readonly end_ = new TailBuffer(FINISH_STDOUT_BYTES);
   constructor(onLine: (line: string) => void) {
     this.lines = new LineSplitter(MAX_LINE_CHARS, onLine);
   }

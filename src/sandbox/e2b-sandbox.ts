@@ -1,7 +1,7 @@
 import { CommandExitError, type CommandHandle, type Sandbox as SdkSandbox } from 'e2b';
 import { withDeadline } from './deadline.js';
 import { toSandboxError } from './e2b-errors.js';
-import { OUTPUT_TAIL_CHARS, TailBuffer } from './tail.js';
+import { OUTPUT_TAIL_BYTES, TailBuffer } from './tail.js';
 import {
   CommandAbortedError,
   CommandTimeoutError,
@@ -236,8 +236,8 @@ export class E2BSandbox implements Sandbox {
  * test/sandbox/e2b-provider.test.ts fails if an SDK upgrade renames them.
  */
 class OutputTails {
-  private readonly out = new TailBuffer(OUTPUT_TAIL_CHARS);
-  private readonly err = new TailBuffer(OUTPUT_TAIL_CHARS);
+  private readonly out = new TailBuffer(OUTPUT_TAIL_BYTES);
+  private readonly err = new TailBuffer(OUTPUT_TAIL_BYTES);
   constructor(private readonly handle: () => CommandHandle | undefined) {}
 
   stdout(listener: ((chunk: string) => void) | undefined): (chunk: string) => void {

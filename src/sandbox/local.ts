@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
-import { OUTPUT_TAIL_CHARS, TailBuffer } from './tail.js';
+import { OUTPUT_TAIL_BYTES, TailBuffer } from './tail.js';
 import {
   CommandAbortedError,
   CommandTimeoutError,
@@ -194,7 +194,7 @@ class Output {
   private whole = '';
   private readonly tail: TailBuffer | undefined;
   constructor(keep: RunOptions['keepOutput']) {
-    this.tail = keep === 'tail' ? new TailBuffer(OUTPUT_TAIL_CHARS) : undefined;
+    this.tail = keep === 'tail' ? new TailBuffer(OUTPUT_TAIL_BYTES) : undefined;
   }
 
   push(chunk: string): void {

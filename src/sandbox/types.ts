@@ -28,7 +28,7 @@ export interface RunOptions {
   signal?: AbortSignal;
   /**
    * `'all'` (the default): the result holds the whole stdout and stderr. `'tail'`: only their
-   * last `OUTPUT_TAIL_CHARS` (sandbox/tail.ts), for a caller that streams the output through
+   * last `OUTPUT_TAIL_BYTES` (sandbox/tail.ts), for a caller that streams the output through
    * `onStdout`/`onStderr` and must not hold it all in memory (an agent may print gigabytes).
    */
   keepOutput?: 'all' | 'tail';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { claudeDriver } from '../../src/agents/claude.js';
 import { finishOpenclaw } from '../../src/agents/openclaw.js';
 import {
-  FINISH_STDOUT_CHARS,
+  FINISH_STDOUT_BYTES,
   LineSplitter,
   MAX_LINE_CHARS,
   reattachAgent,
@@ -10,7 +10,7 @@ import {
 } from '../../src/agents/run-agent.js';
 import type { AgentDriver, AgentInput } from '../../src/agents/types.js';
 import { LocalSandboxProvider } from '../../src/sandbox/local.js';
-import { OUTPUT_TAIL_CHARS, TailBuffer } from '../../src/sandbox/tail.js';
+import { OUTPUT_TAIL_BYTES, TailBuffer } from '../../src/sandbox/tail.js';
 import type { RunOptions, Sandbox } from '../../src/sandbox/types.js';
 import { claudeLines } from '../app/harness.js';
 
@@ -122,8 +122,8 @@ describe('runAgent output bounds', () => {
     await runAgent(sandbox, driver, input, { env: {} });
     expect(seen).toHaveLength(1);
     expect(seen[0]!.truncated).toBe(true);
-    expect(seen[0]!.length).toBeLessThanOrEqual(FINISH_STDOUT_CHARS);
-    expect(seen[0]!.length).toBeGreaterThan(FINISH_STDOUT_CHARS - 2000);
+    expect(seen[0]!.length).toBeLessThanOrEqual(FINISH_STDOUT_BYTES);
+    expect(seen[0]!.length).toBeGreaterThan(FINISH_STDOUT_BYTES - 2000);
     expect(seen[0]!.first).toBe('yyyyy');
     expect((seen[0]!.length - 'last\n'.length) % line.length).toBe(0);
 
@@ -170,10 +170,10 @@ describe('output of a real command, through the local provider', () => {
       },
     );
     expect(streamed).toBe(1_000_003);
-    expect(result.stdout).toHaveLength(OUTPUT_TAIL_CHARS);
+    expect(result.stdout).toHaveLength(OUTPUT_TAIL_BYTES);
     expect(result.stdout.endsWith('aaaEND')).toBe(true);
     expect(result.stdoutChars).toBe(1_000_003);
-    expect(result.stderr).toHaveLength(OUTPUT_TAIL_CHARS);
+    expect(result.stderr).toHaveLength(OUTPUT_TAIL_BYTES);
     expect(result.stderrChars).toBe(200_000);
     // The default keeps everything, as before.
     expect((await sandbox.run('head -c 100000 /dev/zero')).stdout).toHaveLength(100_000);
@@ -185,7 +185,7 @@ describe('output of a real command, through the local provider', () => {
     const dir = `${sandbox.home}/state`;
     // A run that already ended while nobody watched: a long line in the middle of its output.
     await sandbox.writeFile(`${dir}/agent.out`, `${init}\n${'z'.repeat(MAX_LINE_CHARS + 10)}\n${write}\n${result}\n`);
-    await sandbox.writeFile(`${dir}/agent.err`, 'e'.repeat(OUTPUT_TAIL_CHARS * 2));
+    await sandbox.writeFile(`${dir}/agent.err`, 'e'.repeat(OUTPUT_TAIL_BYTES * 2));
     await sandbox.writeFile(`${dir}/agent.exit`, '0\n');
     const outcome = await reattachAgent(sandbox, claudeDriver, { cwd: `${sandbox.home}/repo` }, { dir });
     expect(outcome).toMatchObject({ ok: true, summary: 'Picked up.', sessionId: 'sess-123', exitCode: 0 });

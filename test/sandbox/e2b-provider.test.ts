@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { E2B, TimeoutError } from 'e2b';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { E2BSandboxProvider } from '../../src/sandbox/e2b.js';
-import { OUTPUT_TAIL_CHARS } from '../../src/sandbox/tail.js';
+import { OUTPUT_TAIL_BYTES } from '../../src/sandbox/tail.js';
 import { CommandAbortedError, CommandTimeoutError, SandboxError, type Sandbox } from '../../src/sandbox/types.js';
 import { startFakeE2B, type FakeE2B } from '../fakes/e2b-server/index.js';
 import { eventually, providerFor, spec } from './e2b-helpers.js';
@@ -162,13 +162,13 @@ describe('run', () => {
       );
       expect(streamed).toBe(400_003);
       expect(result.stdoutChars).toBe(400_003);
-      expect(result.stdout).toHaveLength(OUTPUT_TAIL_CHARS);
+      expect(result.stdout).toHaveLength(OUTPUT_TAIL_BYTES);
       expect(result.stdout.endsWith('aEND')).toBe(true);
       expect(result.stderrChars).toBe(100_000);
-      expect(result.stderr).toHaveLength(OUTPUT_TAIL_CHARS);
+      expect(result.stderr).toHaveLength(OUTPUT_TAIL_BYTES);
       expect(handles).toHaveLength(1);
-      expect(handles[0]!.stdout.length + handles[0]!.stderr.length).toBeLessThan(OUTPUT_TAIL_CHARS);
-      expect(largestInHandle).toBeLessThan(OUTPUT_TAIL_CHARS);
+      expect(handles[0]!.stdout.length + handles[0]!.stderr.length).toBeLessThan(OUTPUT_TAIL_BYTES);
+      expect(largestInHandle).toBeLessThan(OUTPUT_TAIL_BYTES);
     });
   });
 
