@@ -61,6 +61,17 @@ describe('TailBuffer', () => {
     tail.push('12');
     expect(tail.text()).toBe('xyz12');
   });
+
+  it('keeps bytes of UTF-8 across the wrap, and the end of a chunk larger than itself', () => {
+    const tail = new TailBuffer(8);
+    tail.push('héllo');
+    tail.push('wörld');
+    expect(tail.text()).toBe('lowörld');
+    expect(tail.total).toBe(10);
+    tail.push('0123456789abcdef');
+    expect(tail.text()).toBe('89abcdef');
+    expect(tail.total).toBe(26);
+  });
 });
 
 /** A sandbox whose command streams `chunks` of stdout and returns only a tail, like a real provider asked for one. */
