@@ -159,10 +159,17 @@ export function openclawConfig(input: Pick<AgentInput, 'cwd' | 'model'>, passed:
  * toolSummary, sessionId, error}) or of `agent --local --json` ({payloads, meta: {agentMeta,
  * aborted, error}}, or {ok: false, error} when the command itself failed).
  */
-export function finishOpenclaw(stdout: string, exitCode: number, stderr: string): AgentEvent[] {
+export function finishOpenclaw(
+  stdout: string,
+  exitCode: number,
+  stderr: string,
+  output?: { truncated: boolean },
+): AgentEvent[] {
   const doc = parseDocument(stdout);
   if (!doc) {
-    const reason = stderrTail(stderr) || `openclaw exited with code ${exitCode} without a result`;
+    const reason = output?.truncated
+      ? 'OpenClaw printed more than 16 MB; its result document (the end of its output) could not be read'
+      : stderrTail(stderr) || `openclaw exited with code ${exitCode} without a result`;
     return [{ kind: 'result', ok: false, summary: '', error: reason }];
   }
   const meta = obj(doc.meta);

@@ -1,7 +1,8 @@
 import { quote } from '../sandbox/shell.js';
+import { OUTPUT_TAIL_BYTES, TailBuffer } from '../sandbox/tail.js';
 import type { RunResult, Sandbox } from '../sandbox/types.js';
 import { stderrTail } from './parse-helpers.js';
-import { foldEvents, type AgentRunResult } from './run-result.js';
+import { EventFold, type AgentRunResult } from './run-result.js';
 import type { AgentDriver, AgentEvent, AgentInput } from './types.js';
 
 export interface RunAgentOptions {
@@ -41,7 +42,24 @@ export class AgentGoneError extends Error {
   }
 }
 
-export type AgentRunOutcome = AgentRunResult & { exitCode: number; stderrTail: string };
+/** A stdout line longer than this is not parsed (it is dropped and counted); no CLI event is that long. */
+export const MAX_LINE_CHARS = 1024 * 1024;
+
+/**
+ * How much of the end of stdout a driver's `finish` gets. OpenClaw prints its result as one
+ * JSON document at the end, which must fit in it; the rest of the output is only streamed.
+ */
+export const FINISH_STDOUT_BYTES = 16 * 1024 * 1024;
+
+/** How much the CLI printed, for the log: the output itself is streamed, never kept whole. */
+export interface AgentOutputStats {
+  /** Characters on stdout. */
+  stdoutChars: number;
+  /** Lines over `MAX_LINE_CHARS`, dropped unparsed. */
+  longLines: number;
+}
+
+export type AgentRunOutcome = AgentRunResult & { exitCode: number; stderrTail: string; output: AgentOutputStats };
 
 /**
  * Runs one agent CLI in the sandbox: writes its files, gives it only the env it asked for,
@@ -63,7 +81,7 @@ export async function runAgent(
   const env = { ...passed, ...driver.env(input, passed) };
 
   const events = new EventSink(options.onEvent);
-  const lines = new LineSplitter((line) => events.emit(driver.parse(line, { cwd: input.cwd })));
+  const out = new AgentOutput((line) => events.emit(driver.parse(line, { cwd: input.cwd })));
 
   const running = sandbox.run(
     options.keepOutputIn ? keepingOutput(driver.command(input), options.keepOutputIn) : driver.command(input),
@@ -72,14 +90,15 @@ export async function runAgent(
       env,
       timeoutMs: 0, // no limit of its own: the job's deadline arrives through the signal
       signal: options.signal,
-      onStdout: (chunk) => lines.push(chunk),
+      onStdout: (chunk) => out.push(chunk),
+      keepOutput: 'tail', // streamed through `out`; the provider keeps only the end
     },
   );
   const run = options.keepOutputIn && options.handover ? await untilHandover(running, options.handover) : await running;
-  // A provider that did not stream everything still returns the whole stdout.
-  lines.push(run.stdout.slice(lines.received));
-  lines.end();
-  return conclude(driver, events, run);
+  // A provider that did not stream everything (and kept it all) returns the rest here.
+  if (run.stdoutChars === undefined) out.push(run.stdout.slice(out.chars));
+  out.end();
+  return conclude(driver, events, out, run);
 }
 
 /**
@@ -95,15 +114,17 @@ export async function reattachAgent(
 ): Promise<AgentRunOutcome> {
   const f = outputFiles(options.dir);
   const events = new EventSink(options.onEvent);
-  const lines = new LineSplitter((line) => events.emit(driver.parse(line, { cwd: input.cwd })));
+  const out = new AgentOutput((line) => events.emit(driver.parse(line, { cwd: input.cwd })));
+  // Bytes of the file streamed so far (the chunks are its UTF-8 text), so the rest can be read from there.
+  let bytes = 0;
+  const onStdout = (chunk: string) => {
+    bytes += Buffer.byteLength(chunk, 'utf8');
+    out.push(chunk);
+  };
   const following = new AbortController();
   const follow = sandbox
-    .run(`tail -c +1 -f ${quote(f.out)}`, {
-      timeoutMs: 0,
-      signal: following.signal,
-      onStdout: (chunk) => lines.push(chunk),
-    })
-    .catch(() => undefined); // ends by our abort; the file is read whole below anyway
+    .run(`tail -c +1 -f ${quote(f.out)}`, { timeoutMs: 0, signal: following.signal, onStdout, keepOutput: 'tail' })
+    .catch(() => undefined); // ends by our abort; what it had not streamed yet is read below
   let waited: RunResult;
   try {
     waited = await sandbox.run(waitForExit(f), { timeoutMs: 0, signal: options.signal });
@@ -113,16 +134,17 @@ export async function reattachAgent(
   }
   options.signal?.throwIfAborted();
   const exit = /^exit (\d+)$/m.exec(waited.stdout);
-  const text = async (path: string) =>
-    new TextDecoder().decode(await sandbox.readFile(path).catch(() => new Uint8Array()));
-  const [stdout, stderr] = await Promise.all([text(f.out), text(f.err)]);
-  lines.push(stdout.slice(lines.received));
-  lines.end();
+  // The CLI has exited (or is gone): the rest of its output file, streamed like the rest, and the end of its stderr.
+  await sandbox.run(`tail -c +${bytes + 1} ${quote(f.out)}`, { onStdout, keepOutput: 'tail', signal: options.signal });
+  const err = await sandbox.run(`tail -c ${OUTPUT_TAIL_BYTES} ${quote(f.err)} 2>/dev/null`, {
+    signal: options.signal,
+  });
+  out.end();
   if (!exit) {
-    if (/^gone$/m.test(waited.stdout)) throw new AgentGoneError(foldEvents(events.all, 1).sessionId);
+    if (/^gone$/m.test(waited.stdout)) throw new AgentGoneError(events.fold.result(1).sessionId);
     throw new Error(`lost track of the re-attached agent (the wait ended with code ${waited.exitCode})`);
   }
-  return conclude(driver, events, { exitCode: Number(exit[1]), stdout, stderr });
+  return conclude(driver, events, out, { exitCode: Number(exit[1]), stderr: err.stdout });
 }
 
 /** The run's result, unless the job is handed over first: then the run goes on unobserved. */
@@ -178,28 +200,29 @@ function waitForExit(f: ReturnType<typeof outputFiles>): string {
 function conclude(
   driver: AgentDriver,
   events: EventSink,
-  run: { exitCode: number; stdout: string; stderr: string },
+  out: AgentOutput,
+  run: { exitCode: number; stderr: string },
 ): AgentRunOutcome {
-  events.emit(driver.finish?.(run.stdout, run.exitCode, run.stderr) ?? []);
+  const finishing = out.finishStdout();
+  events.emit(driver.finish?.(finishing.text, run.exitCode, run.stderr, { truncated: finishing.truncated }) ?? []);
   if (events.callbackError) throw events.callbackError.thrown;
   const tail = stderrTail(run.stderr);
-  const result = foldEvents(events.all, run.exitCode);
+  const result = events.fold.result(run.exitCode);
   // Nothing in the output said why it failed (a crash, a bad flag): the CLI's stderr does.
-  const explained = events.all.some((e) => e.kind === 'error' || (e.kind === 'result' && !e.ok));
-  if (!result.ok && !explained && tail) result.error = tail;
-  return { ...result, exitCode: run.exitCode, stderrTail: tail };
+  if (!result.ok && !events.fold.explained && tail) result.error = tail;
+  return { ...result, exitCode: run.exitCode, stderrTail: tail, output: out.stats() };
 }
 
-/** Collects events and hands each to the listener at once. */
+/** Folds events as they come (none is kept) and hands each to the listener at once. */
 class EventSink {
-  readonly all: AgentEvent[] = [];
+  readonly fold = new EventFold();
   /** What the onEvent callback threw first, boxed: a callback may throw any value. */
   callbackError: { thrown: unknown } | undefined;
   constructor(private readonly onEvent?: (event: AgentEvent) => void) {}
 
   emit(evs: AgentEvent[]): void {
     for (const e of evs) {
-      this.all.push(e);
+      this.fold.add(e);
       try {
         this.onEvent?.(e);
       } catch (err) {
@@ -210,27 +233,96 @@ class EventSink {
   }
 }
 
-/** Cuts a stream into complete lines; a chunk may end in the middle of one. */
-class LineSplitter {
-  private buffer = '';
-  /** Characters pushed so far. */
-  received = 0;
-  constructor(private readonly onLine: (line: string) => void) {}
+/** The CLI's stdout as it streams: cut into lines for the parser, its end kept for `finish`. */
+class AgentOutput {
+  private readonly lines: LineSplitter;
+  private readonly end_ = new TailBuffer(FINISH_STDOUT_BYTES);
+  constructor(onLine: (line: string) => void) {
+    this.lines = new LineSplitter(MAX_LINE_CHARS, onLine);
+  }
 
   push(chunk: string): void {
-    this.received += chunk.length;
-    this.buffer += chunk;
-    let nl: number;
-    while ((nl = this.buffer.indexOf('\n')) !== -1) {
-      const line = this.buffer.slice(0, nl).replace(/\r$/, '');
-      this.buffer = this.buffer.slice(nl + 1);
-      this.onLine(line);
+    this.lines.push(chunk);
+    this.end_.push(chunk);
+  }
+
+  /** Characters pushed so far. */
+  get chars(): number {
+    return this.end_.total;
+  }
+
+  end(): void {
+    this.lines.end();
+  }
+
+  /** The whole stdout, or its end from the first line that starts in it (a cut line would mislead a parser). */
+  finishStdout(): { text: string; truncated: boolean } {
+    const text = this.end_.text();
+    if (!this.end_.truncated) return { text, truncated: false };
+    const nl = text.indexOf('\n');
+    return { text: nl < 0 ? '' : text.slice(nl + 1), truncated: true };
+  }
+
+  stats(): AgentOutputStats {
+    return { stdoutChars: this.end_.total, longLines: this.lines.dropped };
+  }
+}
+
+/**
+ * Cuts a stream into complete lines; a chunk may end in the middle of one. Each character is
+ * looked at once (a line that arrives in many chunks is joined once, at its end), and a line
+ * over `maxChars` is not kept at all: it is dropped and counted, as its first part alone
+ * would not parse (JSON) or would mislead.
+ */
+export class LineSplitter {
+  /** The start of the current line, in pieces; empty while dropping an overlong line. */
+  private pieces: string[] = [];
+  private pending = 0;
+  private overlong = false;
+  /** Lines dropped for being longer than `maxChars`. */
+  dropped = 0;
+
+  constructor(
+    private readonly maxChars: number,
+    private readonly onLine: (line: string) => void,
+  ) {}
+
+  push(chunk: string): void {
+    let start = 0;
+    for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', start)) {
+      this.add(chunk.slice(start, nl));
+      this.emit();
+      start = nl + 1;
     }
+    if (start < chunk.length) this.add(start === 0 ? chunk : chunk.slice(start));
   }
 
   /** The last line, when the output did not end with a newline. */
   end(): void {
-    if (this.buffer) this.onLine(this.buffer.replace(/\r$/, ''));
-    this.buffer = '';
+    if (this.pending > 0 || this.overlong) this.emit();
+  }
+
+  private add(piece: string): void {
+    if (this.overlong || piece.length === 0) return;
+    this.pending += piece.length;
+    // A `\r` that ends the line does not count towards its length.
+    if (this.pending > this.maxChars + 1) {
+      this.overlong = true;
+      this.pieces = [];
+      this.pending = 0;
+    } else this.pieces.push(piece);
+  }
+
+  private emit(): void {
+    if (this.overlong) {
+      this.dropped++;
+      this.overlong = false;
+      return;
+    }
+    const line = (this.pieces.length === 1 ? this.pieces[0]! : this.pieces.join('')).replace(/\r$/, '');
+    this.pieces = [];
+    this.pending = 0;
+    if (line.length > this.maxChars) this.dropped++;
+    else this.onLine(line);
   }
 }

@@ -9,52 +9,74 @@ export type AgentRunResult = Omit<Extract<AgentEvent, { kind: 'result' }>, 'kind
  * failed unless the CLI exited 0, in which case the last message is the summary.
  */
 export function foldEvents(events: readonly AgentEvent[], exitCode: number): AgentRunResult {
-  let sessionId: string | undefined;
-  let model: string | undefined;
-  let lastMessage = '';
-  let lastError: string | undefined;
-  let result: Extract<AgentEvent, { kind: 'result' }> | undefined;
-  const cost = new CostMeter();
-  let inputTokens: number | undefined;
-  let outputTokens: number | undefined;
-  for (const e of events) {
-    cost.add(e);
+  const fold = new EventFold();
+  for (const e of events) fold.add(e);
+  return fold.result(exitCode);
+}
+
+/**
+ * `foldEvents` one event at a time, so a run's events need not be kept: what it holds is the
+ * last of each kind and a few sums, whatever the length of the run.
+ */
+export class EventFold {
+  private sessionId: string | undefined;
+  private model: string | undefined;
+  private lastMessage = '';
+  private lastError: string | undefined;
+  private final: Extract<AgentEvent, { kind: 'result' }> | undefined;
+  private readonly cost = new CostMeter();
+  private inputTokens: number | undefined;
+  private outputTokens: number | undefined;
+  /** Some event said why the run failed (an error, or a failed result). */
+  explained = false;
+
+  add(e: AgentEvent): void {
+    this.cost.add(e);
     if (e.kind === 'session') {
-      sessionId = e.sessionId;
-      model = e.model ?? model;
-    } else if (e.kind === 'message') lastMessage = e.text;
-    else if (e.kind === 'error') lastError = e.message;
-    else if (e.kind === 'usage') {
-      if (e.inputTokens !== undefined) inputTokens = (inputTokens ?? 0) + e.inputTokens;
-      if (e.outputTokens !== undefined) outputTokens = (outputTokens ?? 0) + e.outputTokens;
-    } else if (e.kind === 'result') result = e;
+      this.sessionId = e.sessionId;
+      this.model = e.model ?? this.model;
+    } else if (e.kind === 'message') this.lastMessage = e.text;
+    else if (e.kind === 'error') {
+      this.lastError = e.message;
+      this.explained = true;
+    } else if (e.kind === 'usage') {
+      if (e.inputTokens !== undefined) this.inputTokens = (this.inputTokens ?? 0) + e.inputTokens;
+      if (e.outputTokens !== undefined) this.outputTokens = (this.outputTokens ?? 0) + e.outputTokens;
+    } else if (e.kind === 'result') {
+      this.final = e;
+      if (!e.ok) this.explained = true;
+    }
   }
-  if (result) {
+
+  result(exitCode: number): AgentRunResult {
+    const { sessionId, model, lastMessage, lastError, final: result, inputTokens, outputTokens } = this;
+    if (result) {
+      return {
+        ok: result.ok && exitCode === 0,
+        summary: result.summary || lastMessage,
+        sessionId: result.sessionId ?? sessionId,
+        costUsd: this.cost.totalUsd,
+        turns: result.turns,
+        model: result.model ?? model,
+        inputTokens: result.inputTokens ?? inputTokens,
+        outputTokens: result.outputTokens ?? outputTokens,
+        error: result.ok
+          ? exitCode === 0
+            ? undefined
+            : `the agent exited with code ${exitCode}`
+          : (result.error ?? lastError ?? (result.summary || 'the agent reported an error')),
+      };
+    }
+    const ok = exitCode === 0 && lastError === undefined;
     return {
-      ok: result.ok && exitCode === 0,
-      summary: result.summary || lastMessage,
-      sessionId: result.sessionId ?? sessionId,
-      costUsd: cost.totalUsd,
-      turns: result.turns,
-      model: result.model ?? model,
-      inputTokens: result.inputTokens ?? inputTokens,
-      outputTokens: result.outputTokens ?? outputTokens,
-      error: result.ok
-        ? exitCode === 0
-          ? undefined
-          : `the agent exited with code ${exitCode}`
-        : (result.error ?? lastError ?? (result.summary || 'the agent reported an error')),
+      ok,
+      summary: lastMessage,
+      sessionId,
+      model,
+      costUsd: this.cost.totalUsd,
+      inputTokens,
+      outputTokens,
+      error: ok ? undefined : (lastError ?? `the agent exited with code ${exitCode} without a result`),
     };
   }
-  const ok = exitCode === 0 && lastError === undefined;
-  return {
-    ok,
-    summary: lastMessage,
-    sessionId,
-    model,
-    costUsd: cost.totalUsd,
-    inputTokens,
-    outputTokens,
-    error: ok ? undefined : (lastError ?? `the agent exited with code ${exitCode} without a result`),
-  };
 }

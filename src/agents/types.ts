@@ -78,8 +78,10 @@ export interface AgentDriver {
    */
   parse(line: string, context?: { cwd: string }): AgentEvent[];
   /**
-   * Called once with the whole output after exit, for CLIs whose result is not a line event.
-   * `stderr` is there because some CLIs (AMP) print their only error message there.
+   * Called once after exit with the output, for CLIs whose result is not a line event: the whole
+   * stdout, or when it was longer than 16 MB (`FINISH_STDOUT_BYTES`) its end from a line start,
+   * with `output.truncated` set. `stderr` is its end (64 KB); some CLIs (AMP) print their only
+   * error message there.
    */
-  finish?(stdout: string, exitCode: number, stderr: string): AgentEvent[];
+  finish?(stdout: string, exitCode: number, stderr: string, output?: { truncated: boolean }): AgentEvent[];
 }

@@ -71,6 +71,21 @@ export const repoConfigSchema = z
       .max(100)
       .default(10)
       .describe('Largest file (in MB) the agent may create or change; a larger one fails the run.'),
+    maxChangeMB: z
+      .number()
+      .gt(0)
+      .max(500)
+      .default(50)
+      .describe(
+        'Largest total size (in MB) of all files the agent creates or changes in one run; more fails the run without reading them.',
+      ),
+    maxFiles: z
+      .number()
+      .int()
+      .min(1)
+      .max(10000)
+      .default(500)
+      .describe('Most files the agent may create, change or delete in one run; more fails the run.'),
     allowWorkflowChanges: z
       .boolean()
       .default(false)

@@ -1,6 +1,6 @@
 import type { BaseCommit, FileChange } from '../workspace/types.js';
 import { httpStatus, type GitHub } from './octokit.js';
-import { treeEntry } from './tree.js';
+import { treeEntries } from './tree.js';
 
 export interface PublishInput {
   owner: string;
@@ -36,7 +36,7 @@ export interface Published {
  */
 export async function publish(gh: GitHub, input: PublishInput): Promise<Published> {
   const { owner, repo } = input;
-  const tree = await Promise.all(input.changes.map((c) => treeEntry(gh, owner, repo, c)));
+  const tree = await treeEntries(gh, owner, repo, input.changes);
   const { data: newTree } = await gh.rest.git.createTree({ owner, repo, base_tree: input.base.treeSha, tree });
   const { data: commit } = await gh.rest.git.createCommit({
     owner,

@@ -1,6 +1,6 @@
 import type { BaseCommit, FileChange } from '../workspace/types.js';
 import { httpStatus, type GitHub } from './octokit.js';
-import { treeEntry, type TreeEntry } from './tree.js';
+import { treeEntries, type TreeEntry } from './tree.js';
 
 export interface CommitOnBranchInput {
   owner: string;
@@ -58,7 +58,7 @@ export async function commitOnBranch(gh: GitHub, input: CommitOnBranchInput): Pr
   const { owner, repo, branch, base } = input;
   if (input.changes.length === 0) throw new Error('there are no changes to commit');
   // Blobs do not depend on the parent, so they are made once for every attempt.
-  const tree = await Promise.all(input.changes.map((c) => treeEntry(gh, owner, repo, c)));
+  const tree = await treeEntries(gh, owner, repo, input.changes);
   for (let attempt = 1; ; attempt++) {
     const { data: ref } = await gh.rest.git.getRef({ owner, repo, ref: `heads/${branch}` });
     const head = ref.object.sha;

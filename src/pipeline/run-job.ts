@@ -15,7 +15,7 @@ import { sandboxTags } from '../sandbox/orphans.js';
 import { command } from '../sandbox/shell.js';
 import type { Sandbox, SandboxProvider } from '../sandbox/types.js';
 import { cloneRepository } from '../workspace/clone.js';
-import { collectChanges } from '../workspace/collect-changes.js';
+import { ChangeLimitError, collectChanges } from '../workspace/collect-changes.js';
 import { takeGitFingerprint, type GitFingerprint } from '../workspace/git-fingerprint.js';
 import { readTreeLinks } from '../workspace/tree-links.js';
 import type { BaseCommit, FileChange } from '../workspace/types.js';
@@ -313,6 +313,12 @@ async function runTheAgent(run: Run, ws: Workspace, onStarted: () => void): Prom
       { env: definedOnly(deps.agentEnv), signal: stop, handover, onEvent: run.onEvent, keepOutputIn: p.work },
     );
   }
+  if (result.output.longLines > 0) {
+    deps.log.warn(
+      { lines: result.output.longLines, stdoutChars: result.output.stdoutChars },
+      'the agent printed lines over 1 MiB; they were dropped unparsed',
+    );
+  }
   if (result.sessionId) await run.record({ sessionId: result.sessionId });
   return result;
 }
@@ -363,13 +369,21 @@ async function verifyAndFix(
 async function collect(run: Run, ws: Workspace): Promise<FileChange[] | Outcome> {
   const { job, signal } = run;
   const dir = paths(ws.sandbox.home).repo;
-  const collected = await collectChanges(ws.sandbox, {
-    dir,
-    base: ws.base,
-    fingerprint: ws.fingerprint,
-    maxFileSizeMB: job.config.maxFileSizeMB,
-    signal,
-  });
+  let collected;
+  try {
+    collected = await collectChanges(ws.sandbox, {
+      dir,
+      base: ws.base,
+      fingerprint: ws.fingerprint,
+      maxFileSizeMB: job.config.maxFileSizeMB,
+      maxChangeMB: job.config.maxChangeMB,
+      maxFiles: job.config.maxFiles,
+      signal,
+    });
+  } catch (err) {
+    if (err instanceof ChangeLimitError) return { kind: 'failed', reason: `the changes were rejected: ${err.message}` };
+    throw err;
+  }
   // The links already in the repository, which the agent's links may lead through. Not read
   // (git not run) when .git/ was changed: validation rejects that anyway.
   const gitTouched = collected.some((c) => c.kind === 'omitted' && c.reason === 'git-internal');

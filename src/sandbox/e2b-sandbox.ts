@@ -1,6 +1,7 @@
 import { CommandExitError, type CommandHandle, type Sandbox as SdkSandbox } from 'e2b';
 import { withDeadline } from './deadline.js';
 import { toSandboxError } from './e2b-errors.js';
+import { OUTPUT_TAIL_BYTES, TailBuffer } from './tail.js';
 import {
   CommandAbortedError,
   CommandTimeoutError,
@@ -48,14 +49,15 @@ export class E2BSandbox implements Sandbox {
     const starting = new AbortController();
     const cancelStart = () => starting.abort();
     opts.signal?.addEventListener('abort', cancelStart, { once: true });
-    let handle: CommandHandle;
+    let handle: CommandHandle | undefined;
+    const tails = opts.keepOutput === 'tail' ? new OutputTails(() => handle) : undefined;
     try {
       handle = await this.sdk.commands.run(cmd, {
         background: true,
         ...(opts.cwd !== undefined && { cwd: opts.cwd }),
         ...(opts.env !== undefined && { envs: opts.env }),
-        ...(opts.onStdout && { onStdout: opts.onStdout }),
-        ...(opts.onStderr && { onStderr: opts.onStderr }),
+        ...((opts.onStdout || tails) && { onStdout: tails ? tails.stdout(opts.onStdout) : opts.onStdout }),
+        ...((opts.onStderr || tails) && { onStderr: tails ? tails.stderr(opts.onStderr) : opts.onStderr }),
         // 0 = no SDK deadline. The SDK's default (60 s) would kill any agent; our own timer
         // below and the job's abort signal decide when a command stops.
         timeoutMs: 0,
@@ -68,7 +70,7 @@ export class E2BSandbox implements Sandbox {
     } finally {
       opts.signal?.removeEventListener('abort', cancelStart);
     }
-    return this.wait(handle, opts);
+    return this.wait(handle, opts, tails);
   }
 
   async readFile(path: string): Promise<Uint8Array> {
@@ -126,7 +128,8 @@ export class E2BSandbox implements Sandbox {
   }
 
   /** Waits for the command's end, its abort, its own timeout, or the sandbox's death. */
-  private wait(handle: CommandHandle, opts: RunOptions): Promise<RunResult> {
+  private wait(handle: CommandHandle, opts: RunOptions, tails: OutputTails | undefined): Promise<RunResult> {
+    const output = (r: { stdout: string; stderr: string }) => tails?.result() ?? { stdout: r.stdout, stderr: r.stderr };
     return new Promise<RunResult>((resolve, reject) => {
       let settled = false;
       const settle = (outcome: () => void) => {
@@ -164,12 +167,12 @@ export class E2BSandbox implements Sandbox {
       }, this.options.healthCheckIntervalMs);
 
       handle.wait().then(
-        (result) => settle(() => resolve({ exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr })),
+        (result) => settle(() => resolve({ exitCode: result.exitCode, ...output(result) })),
         async (err: unknown) => {
           if (settled) return;
           // A non-zero exit is a result, not an error.
           if (err instanceof CommandExitError) {
-            settle(() => resolve({ exitCode: exitCodeOf(err), stdout: err.stdout, stderr: err.stderr }));
+            settle(() => resolve({ exitCode: exitCodeOf(err), ...output(err) }));
             return;
           }
           const error = await this.failure(err, 'run the command');
@@ -223,6 +226,48 @@ export class E2BSandbox implements Sandbox {
       return new SandboxError('the sandbox reached its time limit and was stopped', false, options);
     }
     return new SandboxError('the sandbox stopped unexpectedly', false, options);
+  }
+}
+
+/**
+ * `keepOutput: 'tail'` for E2B. The SDK's command handle appends every chunk to its own
+ * `stdout`/`stderr` strings and offers no way to turn that off, so after each chunk those
+ * strings are emptied (they are only read for the result, which comes from our tails instead).
+ * test/sandbox/e2b-provider.test.ts fails if an SDK upgrade renames them.
+ */
+class OutputTails {
+  private readonly out = new TailBuffer(OUTPUT_TAIL_BYTES);
+  private readonly err = new TailBuffer(OUTPUT_TAIL_BYTES);
+  constructor(private readonly handle: () => CommandHandle | undefined) {}
+
+  stdout(listener: ((chunk: string) => void) | undefined): (chunk: string) => void {
+    return (chunk) => {
+      this.out.push(chunk);
+      this.forget('_stdout');
+      listener?.(chunk);
+    };
+  }
+
+  stderr(listener: ((chunk: string) => void) | undefined): (chunk: string) => void {
+    return (chunk) => {
+      this.err.push(chunk);
+      this.forget('_stderr');
+      listener?.(chunk);
+    };
+  }
+
+  result(): Pick<RunResult, 'stdout' | 'stderr' | 'stdoutChars' | 'stderrChars'> {
+    return {
+      stdout: this.out.text(),
+      stderr: this.err.text(),
+      stdoutChars: this.out.total,
+      stderrChars: this.err.total,
+    };
+  }
+
+  private forget(field: '_stdout' | '_stderr'): void {
+    const handle = this.handle() as unknown as Record<string, unknown> | undefined;
+    if (handle && typeof handle[field] === 'string') handle[field] = '';
   }
 }
 

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
+import { OUTPUT_TAIL_BYTES, TailBuffer } from './tail.js';
 import {
   CommandAbortedError,
   CommandTimeoutError,
@@ -120,15 +121,15 @@ class LocalSandbox implements Sandbox {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       this.running.add(child);
-      let stdout = '';
-      let stderr = '';
+      const stdout = new Output(opts.keepOutput);
+      const stderr = new Output(opts.keepOutput);
       let failure: Error | undefined;
       child.stdout.setEncoding('utf8').on('data', (c: string) => {
-        stdout += c;
+        stdout.push(c);
         opts.onStdout?.(c);
       });
       child.stderr.setEncoding('utf8').on('data', (c: string) => {
-        stderr += c;
+        stderr.push(c);
         opts.onStderr?.(c);
       });
       const stop = (err: Error) => {
@@ -147,7 +148,14 @@ class LocalSandbox implements Sandbox {
         this.running.delete(child);
         if (this.killed && !failure) failure = new SandboxError('the sandbox stopped unexpectedly');
         if (failure) reject(failure);
-        else resolvePromise({ exitCode: code ?? (signal ? 128 : 1), stdout, stderr });
+        else {
+          resolvePromise({
+            exitCode: code ?? (signal ? 128 : 1),
+            stdout: stdout.text(),
+            stderr: stderr.text(),
+            ...(opts.keepOutput === 'tail' && { stdoutChars: stdout.total, stderrChars: stderr.total }),
+          });
+        }
       });
     });
   }
@@ -178,6 +186,29 @@ class LocalSandbox implements Sandbox {
       throw new SandboxError(`path outside the sandbox: ${path}`);
     }
     return abs;
+  }
+}
+
+/** One output stream of a command: kept whole, or only its end (`keepOutput: 'tail'`). */
+class Output {
+  private whole = '';
+  private readonly tail: TailBuffer | undefined;
+  constructor(keep: RunOptions['keepOutput']) {
+    this.tail = keep === 'tail' ? new TailBuffer(OUTPUT_TAIL_BYTES) : undefined;
+  }
+
+  push(chunk: string): void {
+    if (this.tail) this.tail.push(chunk);
+    else this.whole += chunk;
+  }
+
+  /** Characters pushed in all. */
+  get total(): number {
+    return this.tail ? this.tail.total : this.whole.length;
+  }
+
+  text(): string {
+    return this.tail ? this.tail.text() : this.whole;
   }
 }
 

@@ -26,12 +26,22 @@ export interface RunOptions {
   onStdout?: (chunk: string) => void;
   onStderr?: (chunk: string) => void;
   signal?: AbortSignal;
+  /**
+   * `'all'` (the default): the result holds the whole stdout and stderr. `'tail'`: only their
+   * last `OUTPUT_TAIL_BYTES` (sandbox/tail.ts), for a caller that streams the output through
+   * `onStdout`/`onStderr` and must not hold it all in memory (an agent may print gigabytes).
+   */
+  keepOutput?: 'all' | 'tail';
 }
 
 export interface RunResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** With `keepOutput: 'tail'`: how many characters stdout had in all (`stdout` is its end). */
+  stdoutChars?: number;
+  /** With `keepOutput: 'tail'`: how many characters stderr had in all (`stderr` is its end). */
+  stderrChars?: number;
 }
 
 export interface Sandbox {

@@ -14,7 +14,19 @@ export interface CollectOptions {
   fingerprint: GitFingerprint;
   /** Files over this are reported (`omitted`, too-large) but their content stays in the sandbox. */
   maxFileSizeMB: number;
+  /** The files to read may total at most this; more is a `ChangeLimitError`, and nothing is read. */
+  maxChangeMB: number;
+  /** At most this many changed paths; more is a `ChangeLimitError`. */
+  maxFiles: number;
   signal?: AbortSignal;
+}
+
+/** The change is larger than the repository allows (`maxFiles`, `maxChangeMB`); the message says which. */
+export class ChangeLimitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChangeLimitError';
+  }
 }
 
 /** Git or the sandbox failed while collecting; not a verdict on the changes. */
@@ -25,6 +37,7 @@ export class CollectError extends Error {
   }
 }
 
+const MB = 1024 * 1024;
 const FILE_MODES: ReadonlySet<string> = new Set<FileMode>(['100644', '100755', '120000']);
 
 /**
@@ -59,9 +72,15 @@ export async function collectChanges(sandbox: Sandbox, options: CollectOptions):
       signal,
     );
     const entries = parseRawDiff(await sandbox.readFile(`${tmp}/diff`));
-    return await toChanges(sandbox, dir, tmp, entries, options.maxFileSizeMB * 1024 * 1024, signal);
+    if (entries.length > options.maxFiles) {
+      throw new ChangeLimitError(
+        `the agent changed ${entries.length} files, more than the ${options.maxFiles} allowed (maxFiles in .github/issue-agent.yml)`,
+      );
+    }
+    return await toChanges(sandbox, dir, tmp, entries, options, signal);
   } catch (err) {
-    throw err instanceof CollectError ? err : new CollectError((err as Error).message);
+    if (err instanceof CollectError || err instanceof ChangeLimitError) throw err;
+    throw new CollectError((err as Error).message);
   } finally {
     await sandbox.run(`rm -rf -- ${quote(tmp)}`).catch(() => undefined);
   }
@@ -72,11 +91,28 @@ async function toChanges(
   dir: string,
   tmp: string,
   entries: RawDiffEntry[],
-  maxBytes: number,
+  limits: Pick<CollectOptions, 'maxFileSizeMB' | 'maxChangeMB'>,
   signal: AbortSignal | undefined,
 ): Promise<CollectedChange[]> {
-  const blobs = entries.filter((e) => e.status !== 'D' && e.newMode !== '160000').map((e) => e.newSha);
-  const sizes = await blobSizes(sandbox, dir, tmp, blobs, signal);
+  const written = entries.filter((e) => e.status !== 'D' && e.newMode !== '160000');
+  const sizes = await blobSizes(
+    sandbox,
+    dir,
+    tmp,
+    written.map((e) => e.newSha),
+    signal,
+  );
+  const maxBytes = limits.maxFileSizeMB * MB;
+  // Sizes first, so a change over the total is refused before any of it is read into memory.
+  const total = written.reduce((sum, e) => {
+    const size = sizes.get(e.newSha) ?? 0;
+    return size <= maxBytes ? sum + size : sum;
+  }, 0);
+  if (total > limits.maxChangeMB * MB) {
+    throw new ChangeLimitError(
+      `the agent's changed files total ${(total / MB).toFixed(1)} MB, more than the ${limits.maxChangeMB} MB allowed (maxChangeMB in .github/issue-agent.yml)`,
+    );
+  }
   const wanted = [...sizes].filter(([, size]) => size <= maxBytes).map(([sha]) => sha);
   const contents = await readBlobs(sandbox, dir, tmp, wanted, signal);
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { E2B, TimeoutError } from 'e2b';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { E2BSandboxProvider } from '../../src/sandbox/e2b.js';
+import { OUTPUT_TAIL_BYTES } from '../../src/sandbox/tail.js';
 import { CommandAbortedError, CommandTimeoutError, SandboxError, type Sandbox } from '../../src/sandbox/types.js';
 import { startFakeE2B, type FakeE2B } from '../fakes/e2b-server/index.js';
 import { eventually, providerFor, spec } from './e2b-helpers.js';
@@ -132,6 +133,42 @@ describe('run', () => {
       expect(result).toEqual({ exitCode: 0, stdout: 'done\n', stderr: '' });
       expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
       expect(startRequests(sandbox.id)[0]?.headers).not.toHaveProperty('connect-timeout-ms');
+    });
+  });
+
+  it("keeps only the end of the output with keepOutput: 'tail', also inside the SDK's command handle", async () => {
+    await withSandbox(async (sandbox) => {
+      // The SDK appends every chunk to its handle's own strings; the provider empties them.
+      const handles: Array<{ stdout: string; stderr: string }> = [];
+      const commands = (sandbox as unknown as { sdk: { commands: { run: (...a: unknown[]) => Promise<unknown> } } }).sdk
+        .commands;
+      const run = commands.run.bind(commands);
+      commands.run = async (...args: unknown[]) => {
+        const handle = (await run(...args)) as { stdout: string; stderr: string };
+        handles.push(handle);
+        return handle;
+      };
+      let streamed = 0;
+      let largestInHandle = 0;
+      const result = await sandbox.run(
+        'for i in $(seq 40); do head -c 10000 /dev/zero | tr "\\0" a; sleep 0.01; done; echo -n END; head -c 100000 /dev/zero >&2',
+        {
+          keepOutput: 'tail',
+          onStdout: (c) => {
+            streamed += c.length;
+            largestInHandle = Math.max(largestInHandle, handles[0]?.stdout.length ?? 0);
+          },
+        },
+      );
+      expect(streamed).toBe(400_003);
+      expect(result.stdoutChars).toBe(400_003);
+      expect(result.stdout).toHaveLength(OUTPUT_TAIL_BYTES);
+      expect(result.stdout.endsWith('aEND')).toBe(true);
+      expect(result.stderrChars).toBe(100_000);
+      expect(result.stderr).toHaveLength(OUTPUT_TAIL_BYTES);
+      expect(handles).toHaveLength(1);
+      expect(handles[0]!.stdout.length + handles[0]!.stderr.length).toBeLessThan(OUTPUT_TAIL_BYTES);
+      expect(largestInHandle).toBeLessThan(OUTPUT_TAIL_BYTES);
     });
   });
 

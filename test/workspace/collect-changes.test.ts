@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { command } from '../../src/sandbox/shell.js';
 import { cloneRepository } from '../../src/workspace/clone.js';
-import { collectChanges } from '../../src/workspace/collect-changes.js';
+import { ChangeLimitError, collectChanges } from '../../src/workspace/collect-changes.js';
 import { takeGitFingerprint } from '../../src/workspace/git-fingerprint.js';
 import { readTreeLinks } from '../../src/workspace/tree-links.js';
 import type { CollectedChange } from '../../src/workspace/types.js';
@@ -18,7 +18,13 @@ const perTest = sandboxPerTest();
 /** Clones a small repository, lets `script` act as the agent in it, and collects. */
 async function run(
   script: string,
-  options: { maxFileSizeMB?: number; before?: (dir: string) => Promise<void>; files?: Record<string, SourceFile> } = {},
+  options: {
+    maxFileSizeMB?: number;
+    maxChangeMB?: number;
+    maxFiles?: number;
+    before?: (dir: string) => Promise<void>;
+    files?: Record<string, SourceFile>;
+  } = {},
 ) {
   const { repo, sandbox, dir } = await perTest.repoAndSandbox({
     ...options.files,
@@ -33,7 +39,14 @@ async function run(
   const fingerprint = await takeGitFingerprint(sandbox, dir);
   await options.before?.(dir);
   if (script) await agent(sandbox, dir, script);
-  const changes = await collectChanges(sandbox, { dir, base, fingerprint, maxFileSizeMB: options.maxFileSizeMB ?? 10 });
+  const changes = await collectChanges(sandbox, {
+    dir,
+    base,
+    fingerprint,
+    maxFileSizeMB: options.maxFileSizeMB ?? 10,
+    maxChangeMB: options.maxChangeMB ?? 50,
+    maxFiles: options.maxFiles ?? 500,
+  });
   return { changes, dir, sandbox, base };
 }
 
@@ -129,6 +142,43 @@ describe('collectChanges', () => {
       ok: false,
       reason: 'file over the 0.002 MB limit (maxFileSizeMB in .github/issue-agent.yml): big.bin (0.0 MB)',
     });
+  });
+
+  it('refuses a change over maxChangeMB, naming it; files over maxFileSizeMB do not count', async () => {
+    const script = 'for i in 1 2 3; do head -c 1048576 /dev/urandom > big$i.bin; done';
+    const error = await run(script, { maxChangeMB: 2.5 }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(ChangeLimitError);
+    expect((error as Error).message).toBe(
+      "the agent's changed files total 3.0 MB, more than the 2.5 MB allowed (maxChangeMB in .github/issue-agent.yml)",
+    );
+    // Within the limit the same change is collected; files over maxFileSizeMB do not count (they are not read).
+    expect((await run(script, { maxChangeMB: 3 })).changes).toHaveLength(3);
+    const { changes } = await run(script, { maxChangeMB: 1, maxFileSizeMB: 0.5 });
+    expect(changes.map((c) => c.kind)).toEqual(['omitted', 'omitted', 'omitted']);
+  });
+
+  it('reads no content when the total is over the limit: the sizes come first', async () => {
+    const { sandbox, dir, repo } = await perTest.repoAndSandbox({ 'README.md': 'hello\n' });
+    const base = await cloneRepository(sandbox, { cloneUrl: repo.url, branch: 'main', token: '', dir });
+    const fingerprint = await takeGitFingerprint(sandbox, dir);
+    await agent(sandbox, dir, 'head -c 3000000 /dev/zero > big.bin');
+    const read: string[] = [];
+    const readFile = sandbox.readFile.bind(sandbox);
+    sandbox.readFile = (path) => (read.push(path), readFile(path));
+    const options = { dir, base, fingerprint, maxFileSizeMB: 10, maxChangeMB: 2, maxFiles: 500 };
+    await expect(collectChanges(sandbox, options)).rejects.toBeInstanceOf(ChangeLimitError);
+    expect(read.map((p) => p.split('/').pop())).toEqual(['diff']);
+  });
+
+  it('refuses more changed paths than maxFiles, deletions included', async () => {
+    const error = await run('rm old.txt && for i in 1 2 3 4; do echo $i > f$i.txt; done', { maxFiles: 4 }).catch(
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(ChangeLimitError);
+    expect((error as Error).message).toBe(
+      'the agent changed 5 files, more than the 4 allowed (maxFiles in .github/issue-agent.yml)',
+    );
+    expect((await run('for i in 1 2 3 4; do echo $i > f$i.txt; done', { maxFiles: 4 })).changes).toHaveLength(4);
   });
 
   it('reports a nested repository as a gitlink, which validation rejects', async () => {
