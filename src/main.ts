@@ -4,7 +4,7 @@ import { createApp } from './app.js';
 import { countRequests } from './github/octokit-plugins.js';
 import { applyDotEnv } from './config/dotenv.js';
 import { EnvError, loadEnv, type AppEnv } from './config/env.js';
-import { openJobStore } from './jobs/store/open.js';
+import { DatabaseUnavailableError, openJobStore } from './jobs/store/open.js';
 import { createLogger } from './telemetry/logger.js';
 import { Metrics } from './telemetry/metrics.js';
 import { E2BSandboxProvider } from './sandbox/e2b.js';
@@ -44,6 +44,12 @@ async function main(): Promise<void> {
     dataDir: env.dataDir,
     databaseUrl: env.databaseUrl,
     onError: (err) => log.error({ err }, 'job store error'),
+    onRetry: ({ attempt, waitMs, reason }) =>
+      log.warn({ attempt, waitMs, reason }, 'the database is not reachable yet: trying again'),
+  }).catch((err: unknown) => {
+    if (!(err instanceof DatabaseUnavailableError)) throw err;
+    console.error(err.message);
+    process.exit(1);
   });
   log.info({ store: store.kind }, 'job store open');
   const metrics = new Metrics(store);
@@ -62,7 +68,9 @@ async function main(): Promise<void> {
   // Every client, in handlers and workers alike, has its calls counted for /metrics (app.ts
   // guards each one it uses with the redactor).
   const Octokit = ProbotOctokit.plugin(countRequests(metrics));
-  const server = await runProbot(app.appFn, { log, Octokit });
+  // The key checked above, as a PEM: Probot never has to parse it again, so it can never fall
+  // back to its registration page while this app's store and sweeper run.
+  const server = await runProbot(app.appFn, { log, Octokit }, env.privateKeyPem);
 
   const sweeper = e2b
     ? // Sandboxes whose job is gone (a crash, a failed kill) are killed after a grace period.
@@ -100,11 +108,16 @@ async function main(): Promise<void> {
  * the app used the values validated above. So Probot reads its options from the environment as
  * resolved here, and process.env gets those values back once run() returns.
  */
-async function runProbot(appFn: ApplicationFunction, options: NonNullable<Parameters<typeof run>[1]>): Promise<Server> {
+async function runProbot(
+  appFn: ApplicationFunction,
+  options: NonNullable<Parameters<typeof run>[1]>,
+  privateKeyPem?: string,
+): Promise<Server> {
   // Probot binds to localhost when HOST is unset; the app (and its Docker image) listens on all interfaces.
   const resolved = { ...process.env, HOST: process.env.HOST || '0.0.0.0' };
+  const forProbot = privateKeyPem ? { ...resolved, PRIVATE_KEY: privateKeyPem } : resolved;
   try {
-    return await run(appFn, { ...options, env: resolved });
+    return await run(appFn, { ...options, env: forProbot });
   } finally {
     for (const [name, value] of Object.entries(resolved))
       if (value !== undefined && process.env[name] !== value) process.env[name] = value;

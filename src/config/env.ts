@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
@@ -19,6 +20,11 @@ export interface AppEnv {
   /** Absent: Probot serves its app-registration page and the app handles no webhooks. */
   appId?: string;
   privateKey?: string;
+  /**
+   * The private key as a PEM, from PRIVATE_KEY (read as Probot reads it: base64 or escaped
+   * newlines allowed) or the PRIVATE_KEY_PATH file; checked to be an RSA private key.
+   */
+  privateKeyPem?: string;
   privateKeyPath?: string;
   webhookSecret?: string;
   port: number;
@@ -64,14 +70,14 @@ export const ENV_DOCS: readonly EnvDoc[] = [
     name: 'PRIVATE_KEY',
     required: `${WITH_APP_ID} (or PRIVATE_KEY_PATH)`,
     default: null,
-    description: 'The GitHub App private key (PEM, or base64 of the PEM).',
+    description: 'The GitHub App private key (PEM, or base64 of the PEM); checked at start to be an RSA private key.',
   },
   {
     name: 'PRIVATE_KEY_PATH',
     required: `${WITH_APP_ID} (or PRIVATE_KEY)`,
     default: null,
     description:
-      'Path to a file holding the GitHub App private key (relative to the working directory); checked at start.',
+      'Path to a file holding the GitHub App private key (relative to the working directory); checked at start to hold an RSA private key.',
   },
   {
     name: 'WEBHOOK_SECRET',
@@ -162,14 +168,20 @@ export const ENV_DOCS: readonly EnvDoc[] = [
     name: 'DATABASE_URL',
     required: 'for several replicas',
     default: null,
-    description: 'PostgreSQL URL for the job store. Without it jobs are kept in SQLite in DATA_DIR (one replica).',
+    description:
+      'PostgreSQL URL for the job store. Without it jobs are kept in SQLite in DATA_DIR (one replica). At start an unreachable database is retried for 30 s, then the app stops naming its host:port.',
   },
 ];
 
 /** Message names every bad variable; values are never included since most are secrets. */
 export class EnvError extends Error {
   constructor(readonly problems: readonly string[]) {
-    super(`Invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    // One problem is one line; several are listed under the first.
+    super(
+      problems.length === 1
+        ? `Invalid environment: ${problems[0]}`
+        : `Invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'EnvError';
   }
 }
@@ -275,6 +287,66 @@ function unreadableKeyFile(path: string | undefined): string[] {
   }
 }
 
+const PEM_KINDS = [
+  ['-----BEGIN RSA PRIVATE KEY-----', '-----END RSA PRIVATE KEY-----'],
+  ['-----BEGIN PRIVATE KEY-----', '-----END PRIVATE KEY-----'],
+] as const;
+
+/**
+ * PRIVATE_KEY as Probot's `@probot/get-private-key` reads it (base64 of the PEM, `\n` escapes,
+ * a PEM flattened to one line), or undefined when it is not a PEM private key at all.
+ */
+function pemFromVariable(value: string): string | undefined {
+  let text = value;
+  if (Buffer.from(text, 'base64').toString('base64') === text) text = Buffer.from(text, 'base64').toString();
+  text = text.replace(/\\n/g, '\n');
+  const kind = PEM_KINDS.find(([begin, end]) => text.includes(begin) && text.includes(end));
+  if (!kind) return undefined;
+  if (!text.includes('\n')) {
+    const [begin, end] = kind;
+    const middle = text.slice(text.indexOf(begin) + begin.length, text.indexOf(end));
+    text = `${begin}\n${middle.trim().replace(/\s+/g, '\n')}\n${end}`;
+  }
+  return text;
+}
+
+/** Whether `pem` holds an RSA private key (what a GitHub App signs its tokens with). */
+function isRsaKey(pem: string): boolean {
+  try {
+    return createPrivateKey(pem).asymmetricKeyType === 'rsa';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The private key as a PEM, or the problem with it. A key Probot cannot use would otherwise
+ * print a stack trace and, outside production, start the registration page instead of the app.
+ */
+function privateKeyOf(env: RawEnv): { pem?: string; problems: string[] } {
+  if (env.PRIVATE_KEY !== undefined) {
+    const pem = pemFromVariable(env.PRIVATE_KEY);
+    return pem !== undefined && isRsaKey(pem)
+      ? { pem, problems: [] }
+      : {
+          problems: [
+            'PRIVATE_KEY: is not an RSA private key in PEM form (paste the whole .pem file GitHub gave you, or its base64)',
+          ],
+        };
+  }
+  if (env.PRIVATE_KEY_PATH === undefined) return { problems: [] };
+  const unreadable = unreadableKeyFile(env.PRIVATE_KEY_PATH);
+  if (unreadable.length > 0) return { problems: unreadable };
+  const pem = readFileSync(env.PRIVATE_KEY_PATH, 'utf8');
+  return isRsaKey(pem)
+    ? { pem, problems: [] }
+    : {
+        problems: [
+          'PRIVATE_KEY_PATH: the file does not hold an RSA private key in PEM form (the .pem file GitHub gave you)',
+        ],
+      };
+}
+
 const KEYS = Object.keys(schema.shape) as SchemaKey[];
 
 /** Names the schema reads; exported so the docs table can be checked against it. */
@@ -288,16 +360,18 @@ export function loadEnv(raw: NodeJS.ProcessEnv = process.env): AppEnv {
     if (value !== undefined && value.trim() !== '') picked[key] = value;
   }
   const result = schema.safeParse(picked);
+  const key = privateKeyOf(picked);
   const problems = [
     ...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)),
     ...missingTogether(picked, raw.NODE_ENV === 'production'),
-    ...unreadableKeyFile(picked.PRIVATE_KEY_PATH),
+    ...key.problems,
   ];
   if (!result.success || problems.length > 0) throw new EnvError([...new Set(problems)]);
   const e = result.data;
   return {
     appId: e.APP_ID,
     privateKey: e.PRIVATE_KEY,
+    privateKeyPem: key.pem,
     privateKeyPath: e.PRIVATE_KEY_PATH,
     webhookSecret: e.WEBHOOK_SECRET,
     port: e.PORT,

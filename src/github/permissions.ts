@@ -43,3 +43,29 @@ export async function getRole(
     throw error;
   }
 }
+
+/**
+ * Whether a user reaches `required` on the repository, asking GitHub once per user for the
+ * life of the returned function (one run): logins are compared case-insensitively, `trusted`
+ * users (the one who triggered the run) are allowed without a call, and a role that cannot be
+ * read counts as not allowed.
+ */
+export function permissionCache(
+  octokit: CollaboratorPermissionClient,
+  params: { owner: string; repo: string; required: RequiredPermission; trusted?: readonly string[] },
+): (login: string) => Promise<boolean> {
+  const known = new Map<string, Promise<boolean>>();
+  for (const login of params.trusted ?? []) known.set(login.toLowerCase(), Promise.resolve(true));
+  return (login) => {
+    const key = login.toLowerCase();
+    let allowed = known.get(key);
+    if (!allowed) {
+      allowed = getRole(octokit, { owner: params.owner, repo: params.repo, username: login }).then(
+        (role) => meetsPermission(role, params.required),
+        () => false,
+      );
+      known.set(key, allowed);
+    }
+    return allowed;
+  };
+}

@@ -3,6 +3,7 @@ import type { Job } from '../domain/job.js';
 import type { FileChange } from '../workspace/types.js';
 import { fenced } from '../config/markdown.js';
 import { allPassed, verifyFailure, type VerifyResult } from '../domain/verify-result.js';
+import { neutralizeAgentText } from './agent-text.js';
 import { wrapChecks, wrapSummary } from './pr-summary.js';
 import { formatCost } from './progress.js';
 import { formatDuration } from './status-text.js';
@@ -31,7 +32,8 @@ export function pullRequestBody(job: Job, facts: RunFacts): string {
   ];
   const files = facts.changes.map((c) => `- \`${c.path}\`${c.kind === 'delete' ? ' (deleted)' : ''}`);
   return [
-    wrapSummary(r.summary.trim() || '_The agent gave no summary._'),
+    // The agent's words close nothing and ping no one; the app's own `Closes #N` below does close.
+    wrapSummary(neutralizeAgentText(r.summary.trim()) || '_The agent gave no summary._'),
     '',
     // A follow-up PR builds on another PR: it must not close anything.
     job.followUp ? `Follow-up to #${job.followUp.prNumber}.` : `Closes #${job.issue.number}`,

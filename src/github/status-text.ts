@@ -1,4 +1,5 @@
 import type { Outcome, Phase } from '../domain/outcome.js';
+import { neutralizeAgentText } from './agent-text.js';
 
 /** What the status comment shows; a pure view of the job's state. */
 export type StatusView =
@@ -32,12 +33,12 @@ export function renderStatus(view: StatusView): string {
       return [
         `${header}\n\n✅ Pushed ${o.commitSha.slice(0, 7)} to \`${o.branch}\` (#${o.number})${took}${o.rebased ? ', on top of commits pushed meanwhile' : ''}: ${o.url}`,
         ...(o.checksFailed ? ['⚠️ The verify commands still fail.'] : []),
-        quoteBlock(o.summary || '(no summary)'),
+        quoteBlock(neutralizeAgentText(o.summary) || '(no summary)'),
       ].join('\n\n');
     case 'no-changes':
-      return `${header}\n\n💬 Finished${took} without changing any files. The agent's answer:\n\n${quoteBlock(o.answer || '(no answer)')}`;
+      return `${header}\n\n💬 Finished${took} without changing any files. The agent's answer:\n\n${quoteBlock(neutralizeAgentText(o.answer) || '(no answer)')}`;
     case 'failed':
-      return `${header}\n\n❌ Failed${took}: ${o.reason}`;
+      return `${header}\n\n❌ Failed${took}: ${neutralizeAgentText(o.reason)}`;
     case 'cancelled':
       return `${header}\n\n🛑 Cancelled by @${o.by}${took}.`;
   }

@@ -86,8 +86,8 @@ function threadOf(ev: TriggerEvent): Thread {
 
 /**
  * The trigger under the repository's config, when the sender may give it. A config error is
- * answered when the message would have been a trigger under the defaults; a sender without
- * the required permission is told once per issue.
+ * answered when the message would have been a trigger under the defaults, from a sender whose
+ * role reaches the default permission; a sender without the required permission is told once per issue.
  */
 async function allowedTrigger(
   ev: TriggerEvent,
@@ -102,8 +102,11 @@ async function allowedTrigger(
     getRole(gh, { owner: thread.owner, repo: thread.repo, username: sender.login }),
   ]);
   if (!loaded.ok) {
+    // Answered only to someone who could trigger under the defaults: anyone else learns nothing.
     const defaults = parseRepoConfig({});
-    if (defaults.ok && parse(defaults.config)) await reply(gh, thread, formatConfigErrors(loaded.errors));
+    if (defaults.ok && parse(defaults.config) && meetsPermission(role, defaults.config.permission)) {
+      await reply(gh, thread, formatConfigErrors(loaded.errors));
+    }
     return undefined;
   }
   const { config } = loaded;

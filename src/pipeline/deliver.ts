@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AgentRunResult } from '../agents/run-result.js';
 import { branchName } from '../github/branch-name.js';
 import type { GitHub } from '../github/octokit.js';
+import { neutralizeAgentText } from '../github/agent-text.js';
 import { replaceChecks, replaceSummary } from '../github/pr-summary.js';
 import { commitMessage, noreplyDomain, pullRequestBody } from '../github/pr-text.js';
 import { publish } from '../github/publish.js';
@@ -63,7 +64,7 @@ export async function deliver(d: Delivery): Promise<Outcome> {
       pull_number: fu.prNumber,
     });
     const summary = d.result.summary.trim();
-    let body = summary ? replaceSummary(pr.body, summary) : (pr.body ?? '');
+    let body = summary ? replaceSummary(pr.body, neutralizeAgentText(summary)) : (pr.body ?? '');
     if (d.verify) body = replaceChecks(body, renderVerifySection(d.verify.results, { attempts: d.verify.attempts }));
     if (body !== (pr.body ?? '')) {
       await gh.rest.pulls.update({ owner: job.repo.owner, repo: job.repo.name, pull_number: fu.prNumber, body });

@@ -8,7 +8,8 @@ import type { Job } from '../domain/job.js';
 import type { Outcome, Phase } from '../domain/outcome.js';
 import { allPassed, type VerifyResult } from '../domain/verify-result.js';
 import type { GitHub } from '../github/octokit.js';
-import { renderReviewCommentsForPrompt, reviewCommentsSince } from '../github/review-comments.js';
+import { permissionCache } from '../github/permissions.js';
+import { partitionByAuthor, renderReviewCommentsForPrompt, reviewCommentsSince } from '../github/review-comments.js';
 import type { JobPatch } from '../jobs/store/types.js';
 import { SandboxLifecycle, sandboxLifetimeMs } from '../sandbox/lifecycle.js';
 import { sandboxTags } from '../sandbox/orphans.js';
@@ -78,6 +79,8 @@ interface Run {
   /** Every agent event: to the cost meter and the live status comment. */
   onEvent: (event: AgentEvent) => void;
   model: string | undefined;
+  /** Whether a review comment's author reaches `permission`: one GitHub call per author per run. */
+  mayAuthor: (login: string) => Promise<boolean>;
 }
 
 /** The repository's checks after the agent's last attempt. */
@@ -111,6 +114,12 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
       deps.onAgentEvent?.(event);
     },
     model: runModel(job),
+    mayAuthor: permissionCache(deps.gh, {
+      owner: job.repo.owner,
+      repo: job.repo.name,
+      required: job.config.permission,
+      trusted: [job.trigger.sender.login],
+    }),
   };
   let sandbox: Sandbox | undefined;
   let keep = false;
@@ -411,8 +420,8 @@ function agentInput(run: Run, ws: Workspace): AgentInput {
 }
 
 /** The whole task, as a fresh session needs it (a follow-up's instructions and review comments included). */
-async function taskPrompt({ job, deps }: Run, resumed: boolean): Promise<string> {
-  return job.followUp ? buildFollowUpPrompt(job, await reviewFeedback(deps.gh, job), resumed) : buildPrompt(job);
+async function taskPrompt(run: Run, resumed: boolean): Promise<string> {
+  return run.job.followUp ? buildFollowUpPrompt(run.job, await reviewFeedback(run), resumed) : buildPrompt(run.job);
 }
 
 /** The job's signal as two: cancel and timeout stop the agent; shutdown and a lost lease hand it over. */
@@ -425,18 +434,24 @@ function splitAbort(signal: AbortSignal): { stop: AbortSignal; handover: AbortSi
   return { stop: stop.signal, handover: handover.signal };
 }
 
-/** Review comments on the PR since the run this follow-up continues (all of them on a PR new to the app). */
-async function reviewFeedback(gh: GitHub, job: Job): Promise<string> {
+/**
+ * Review comments on the PR since the run this follow-up continues (all of them on a PR new to
+ * the app), from users who reach `permission` only: the others are named as skipped.
+ */
+async function reviewFeedback({ job, deps, mayAuthor }: Run): Promise<string> {
   const fu = job.followUp!;
   // Comments made while the last run worked were not in its prompt either.
   const since = new Date(fu.previous?.startedAt ?? 0);
-  const comments = await reviewCommentsSince(gh, {
+  const comments = await reviewCommentsSince(deps.gh, {
     owner: job.repo.owner,
     repo: job.repo.name,
     pullNumber: fu.prNumber,
     since,
   });
-  return renderReviewCommentsForPrompt(comments.slice(-30));
+  // Filtered before the cut, so comments nobody may give cannot push the others out.
+  const { kept, skipped } = await partitionByAuthor(comments, mayAuthor);
+  if (skipped.length > 0) deps.log.info({ skipped }, 'review comments left out of the prompt: permission');
+  return renderReviewCommentsForPrompt(kept.slice(-30), { skipped, required: job.config.permission });
 }
 
 function tail(text: string, lines = 20): string {

@@ -67,6 +67,9 @@ function prRoutes(head: string, extra: Record<string, (body: unknown, path: stri
           },
         ],
       ] as [number, unknown],
+    // Only the comments of users who reach `permission` go into the prompt.
+    [`GET ${R}/collaborators/reviewer/permission`]: () =>
+      [200, { permission: 'write', role_name: 'write', user: { login: 'reviewer' } }] as [number, unknown],
     [`GET ${R}/git/ref/heads%2F${encodeURIComponent(BRANCH)}`]: () =>
       [200, { object: { sha: head } }] as [number, unknown],
     [`PATCH ${R}/git/refs/heads%2F${encodeURIComponent(BRANCH)}`]: () => [200, {}] as [number, unknown],

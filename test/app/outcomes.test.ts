@@ -276,6 +276,33 @@ describe('replies', () => {
     expect(await jobsCreated(h)).toBe(0);
   });
 
+  it.each([
+    ['read', false],
+    ['triage', false],
+    ['write', true],
+  ])(
+    'a config error is answered only to users who could trigger under the defaults: %s → %s',
+    async (role, answered) => {
+      const h = await startApp({});
+      const gh = happyGitHub({
+        [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, 'timeoutMinutes: 5000\n'],
+        [`GET ${R}/collaborators/Codertocat/permission`]: () => [
+          200,
+          { permission: role === 'triage' ? 'read' : role, role_name: role, user: { login: 'Codertocat' } },
+        ],
+      });
+      await h.probot.receive({
+        id: 'd',
+        name: 'issue_comment',
+        payload: commentPayload('/agent go', { cloneUrl }) as never,
+      });
+      const replies = gh.bodiesOf('POST', `${R}/issues/1/comments`) as { body: string }[];
+      expect(replies.map((c) => c.body.includes('timeoutMinutes'))).toEqual(answered ? [true] : []);
+      expect(gh.lines()).toContain(`GET ${R}/collaborators/Codertocat/permission`);
+      expect(await jobsCreated(h)).toBe(0);
+    },
+  );
+
   it('`/agent help` lists usage and exactly the agents that can run with the app env and the repo models', async () => {
     async function agentsLine(config?: string): Promise<string | undefined> {
       resetNock();

@@ -1,16 +1,34 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENV_DOCS, ENV_NAMES, EnvError, loadEnv, PRODUCTION_WITHOUT_APP_ID } from '../../src/config/env.js';
 
+/** A GitHub App key is RSA; GitHub hands it out as PKCS#1, Probot accepts PKCS#8 too. */
+const rsa = (type: 'pkcs1' | 'pkcs8') =>
+  generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type, format: 'pem' },
+  }).privateKey;
+const pkcs1 = rsa('pkcs1');
+const pkcs8 = rsa('pkcs8');
+const ecKey = generateKeyPairSync('ec', {
+  namedCurve: 'P-256',
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+}).privateKey;
+
 const keyDir = mkdtempSync(join(tmpdir(), 'issue-agent-env-'));
 const keyFile = join(keyDir, 'app.pem');
-writeFileSync(keyFile, '-----BEGIN RSA PRIVATE KEY-----\n-----END RSA PRIVATE KEY-----\n');
+writeFileSync(keyFile, pkcs1);
+const badKeyFile = join(keyDir, 'not-a-key.pem');
+writeFileSync(badKeyFile, '-----BEGIN RSA PRIVATE KEY-----\n-----END RSA PRIVATE KEY-----\n');
 
 const configured = {
   APP_ID: '123',
-  PRIVATE_KEY: '-----BEGIN RSA PRIVATE KEY-----',
+  PRIVATE_KEY: pkcs1,
   WEBHOOK_SECRET: 'whsec',
   E2B_API_KEY: 'e2b_key',
 };
@@ -123,6 +141,45 @@ describe('loadEnv', () => {
   ])('rejects a PRIVATE_KEY_PATH naming %s, without the path', (_what, path, problem) => {
     expect(problemsOf({ ...configured, PRIVATE_KEY: undefined, PRIVATE_KEY_PATH: path })).toEqual([problem]);
     expect(problemsOf({ PRIVATE_KEY_PATH: path })).toEqual([problem]); // registration mode too: Probot would print a stack trace
+  });
+
+  it.each([
+    ['a PKCS#1 PEM', pkcs1, pkcs1],
+    ['a PKCS#8 PEM', pkcs8, pkcs8],
+    ['the PEM in base64', Buffer.from(pkcs1).toString('base64'), pkcs1],
+    ['the PEM with escaped newlines (as .env holds it)', pkcs1.replace(/\n/g, '\\n'), pkcs1],
+    ['the PEM flattened to one line', pkcs8.replace(/\n/g, ' '), pkcs8],
+  ])('accepts a PRIVATE_KEY that is %s, and gives it as a PEM', (_what, value, pem) => {
+    expect(loadEnv({ ...configured, PRIVATE_KEY: value }).privateKeyPem?.trim()).toBe(pem.trim());
+  });
+
+  it('gives the PRIVATE_KEY_PATH file as the PEM', () => {
+    expect(loadEnv({ ...configured, PRIVATE_KEY: undefined, PRIVATE_KEY_PATH: keyFile }).privateKeyPem).toBe(pkcs1);
+  });
+
+  const PRIVATE_KEY_PROBLEM =
+    'PRIVATE_KEY: is not an RSA private key in PEM form (paste the whole .pem file GitHub gave you, or its base64)';
+  it.each([
+    ['garbage', 'garbage'],
+    ['the markers around nothing', '-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----'],
+    ['a PEM cut short', pkcs1.slice(0, 400) + '\n-----END RSA PRIVATE KEY-----'],
+    ['a public key', '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----'],
+    ['an EC key', ecKey],
+  ])('rejects a PRIVATE_KEY that is %s, in one line without the value', (_what, value) => {
+    expect(problemsOf({ ...configured, PRIVATE_KEY: value })).toEqual([PRIVATE_KEY_PROBLEM]);
+    let message = '';
+    try {
+      loadEnv({ ...configured, PRIVATE_KEY: value });
+    } catch (error) {
+      message = (error as EnvError).message;
+    }
+    expect(message).toBe(`Invalid environment: ${PRIVATE_KEY_PROBLEM}`);
+  });
+
+  it('rejects a PRIVATE_KEY_PATH file that holds no RSA private key', () => {
+    expect(problemsOf({ ...configured, PRIVATE_KEY: undefined, PRIVATE_KEY_PATH: badKeyFile })).toEqual([
+      'PRIVATE_KEY_PATH: the file does not hold an RSA private key in PEM form (the .pem file GitHub gave you)',
+    ]);
   });
 
   it('in production, no APP_ID is one problem saying what to set and where the registration page is', () => {

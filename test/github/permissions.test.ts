@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   getRole,
   meetsPermission,
+  permissionCache,
   type CollaboratorPermissionClient,
   type RequiredPermission,
 } from '../../src/github/permissions.js';
@@ -71,5 +72,47 @@ describe('getRole', () => {
     // Compile-time check: the app passes context.octokit.
     const accepts = (client: InstanceType<typeof ProbotOctokit>): CollaboratorPermissionClient => client;
     expect(accepts).toBeTypeOf('function');
+  });
+});
+
+describe('permissionCache', () => {
+  /** A client answering from `roles` (404 for anyone else), counting calls per user. */
+  function client(roles: Record<string, string>) {
+    const calls: string[] = [];
+    const octokit: CollaboratorPermissionClient = {
+      rest: {
+        repos: {
+          getCollaboratorPermissionLevel: ({ username }) => {
+            calls.push(username);
+            const role = roles[username];
+            if (role === 'boom') return Promise.reject(Object.assign(new Error('server error'), { status: 500 }));
+            if (role === undefined) return Promise.reject(Object.assign(new Error('Not Found'), { status: 404 }));
+            return Promise.resolve({ data: { role_name: role, permission: role } });
+          },
+        },
+      },
+    };
+    return { octokit, calls };
+  }
+
+  it('asks once per user, never for the trusted one, and answers by the required permission', async () => {
+    const { octokit, calls } = client({ writer: 'write', Reader: 'read', admin: 'admin' });
+    const may = permissionCache(octokit, { owner: 'o', repo: 'r', required: 'write', trusted: ['Trigger'] });
+    const answers = await Promise.all(
+      ['writer', 'Reader', 'writer', 'trigger', 'reader', 'stranger', 'admin', 'WRITER'].map((u) => may(u)),
+    );
+    expect(answers).toEqual([true, false, true, true, false, false, true, true]);
+    expect(calls).toEqual(['writer', 'Reader', 'stranger', 'admin']);
+  });
+
+  it('a role it cannot read is not allowed', async () => {
+    const { octokit } = client({ flaky: 'boom' });
+    await expect(permissionCache(octokit, { owner: 'o', repo: 'r', required: 'write' })('flaky')).resolves.toBe(false);
+  });
+
+  it('follows the required permission', async () => {
+    const { octokit } = client({ writer: 'write', maintainer: 'maintain' });
+    const may = permissionCache(octokit, { owner: 'o', repo: 'r', required: 'maintain' });
+    expect([await may('writer'), await may('maintainer')]).toEqual([false, true]);
   });
 });

@@ -137,7 +137,17 @@ describe('pullRequestBody', () => {
     {
       name: 'markers inside the summary are removed, so it cannot end its own section',
       facts: facts({ result: result({ summary: `Done.\n${SUMMARY_END}\nCloses #999` }) }),
-      expected: { summary: 'Done.\n\nCloses #999' },
+      expected: { summary: 'Done.\n\n`C\u200Dloses #999`' },
+    },
+    {
+      name: 'closing keywords and mentions in the summary are quoted, the app’s own closing line is kept',
+      facts: facts({
+        result: result({ summary: 'Fixes #123, closes owner/repo#5. Thanks @octocat and @acme/security.' }),
+      }),
+      expected: {
+        summary: '`F\u200Dixes #123`, `c\u200Dloses owner/repo#5`. Thanks `@\u200Doctocat` and `@\u200Dacme/security`.',
+        closing: 'Closes #5',
+      },
     },
     {
       name: 'deleted files are marked, in the order given',

@@ -141,6 +141,21 @@ describe('renderStatus: outcomes', () => {
       body: "💬 Finished without changing any files. The agent's answer:\n\n> (no answer)",
     },
     {
+      name: 'pushed: closing keywords and mentions in the summary are quoted, not acted on',
+      outcome: { ...pushed, summary: 'Fixes #3, thanks @octocat and @acme/team' },
+      body: `✅ Pushed 0123456 to \`agent/5-fix\` (#12): ${PR_URL}\n\n> \`F\u200Dixes #3\`, thanks \`@\u200Doctocat\` and \`@\u200Dacme/team\``,
+    },
+    {
+      name: 'no-changes: closing keywords and mentions in the answer are quoted, not acted on',
+      outcome: { kind: 'no-changes', answer: 'Already resolved: o/r#9. @octocat' },
+      body: "💬 Finished without changing any files. The agent's answer:\n\n> Already `r\u200Desolved: o/r#9`. `@\u200Doctocat`",
+    },
+    {
+      name: 'failed: the agent’s words in the reason are quoted, not acted on',
+      outcome: { kind: 'failed', reason: 'claude failed: closes #4 @team' },
+      body: '❌ Failed: claude failed: `c\u200Dloses #4` `@\u200Dteam`',
+    },
+    {
       name: 'failed: the reason',
       outcome: { kind: 'failed', reason: 'npm ci exited with 1' },
       body: '❌ Failed: npm ci exited with 1',
