@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeRemote } from '../helpers/git-remote.js';
@@ -89,6 +89,8 @@ describe('durable jobs through the app', () => {
     await h.probot.receive({ id: 'a', name: 'issue_comment', payload: comment('/agent first', 492700400, 1) as never });
     await h.probot.receive({ id: 'b', name: 'issue_comment', payload: comment('/agent second', 2, 2) as never });
     await waitFor('the first agent to run', () => statusEdits(gh).some((e) => e.includes('Running claude')));
+    // The status says so before the process is up: wait for the stand-in agent itself (a busy machine is slow to start it).
+    await waitFor('the agent process', () => existsSync(join(h.agentBin, 'record', 'starts')));
     expect((await h.app.store.stats()).queueDepth).toBe(1);
 
     await h.probot.receive({ id: 'c', name: 'issue_comment', payload: comment('/agent cancel', 3, 2) as never });
@@ -121,6 +123,8 @@ describe('durable jobs through the app', () => {
     await h.probot.receive({ id: 'a', name: 'issue_comment', payload: comment('/agent first', 492700400) as never });
     await h.probot.receive({ id: 'b', name: 'issue_comment', payload: comment('/agent second', 2) as never });
     await waitFor('the first agent to run', () => statusEdits(gh).some((e) => e.includes('Running claude')));
+    // The status says so before the process is up: wait for the stand-in agent itself (a busy machine is slow to start it).
+    await waitFor('the agent process', () => existsSync(join(h.agentBin, 'record', 'starts')));
 
     await h.probot.receive({ id: 'c', name: 'issue_comment', payload: comment('/agent stop', 3) as never });
     await h.app.idle();
