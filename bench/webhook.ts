@@ -5,6 +5,7 @@
  *
  *   npm run bench:webhook -- [deliveries=50] [githubLatencyMs=50]                 `/agent` comments
  *   npm run bench:webhook -- --non-trigger [deliveries=500] [githubLatencyMs=50]  `bug` labels
+ *   ... --cold                                          the config cache off: every event reads it
  *
  * Trigger mode sends a distinct comment per delivery (each one a new job: config, permission,
  * record, 👀 and status comment). Non-trigger mode labels the issue `bug`, which starts nothing.
@@ -26,6 +27,7 @@ import { privateKey, startTestServer } from '../test/helpers/probot.js';
 
 const args = process.argv.slice(2);
 const nonTrigger = args.includes('--non-trigger');
+const cold = args.includes('--cold');
 const [deliveriesArg, latencyArg] = args.filter((a) => !a.startsWith('--'));
 const deliveries = Number(deliveriesArg ?? (nonTrigger ? 500 : 50));
 const latency = Number(latencyArg ?? 50);
@@ -74,6 +76,7 @@ const app = createApp({
   agentEnv: { ANTHROPIC_API_KEY: 'sk-bench-key-000000' },
   log,
   redactor,
+  ...(cold && { configTtlMs: 0 }),
 });
 const { server, port } = await startTestServer(app.appFn, { log, secret: SECRET });
 // Jobs are recorded and acknowledged, never run: the measurement is the webhook path alone.
@@ -118,13 +121,14 @@ const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 10
 const rest = callsOf.slice(1);
 console.log(
   JSON.stringify({
-    mode: nonTrigger ? 'non-trigger (label `bug`)' : 'trigger (`/agent` comment)',
+    mode: `${nonTrigger ? 'non-trigger (label `bug`)' : 'trigger (`/agent` comment)'}${cold ? ', config cache off' : ''}`,
     deliveries,
     githubLatencyMs: latency,
     p50Ms: pct(50),
     p95Ms: pct(95),
     p99Ms: pct(99),
     maxMs: sorted.at(-1)!.toFixed(1),
+    firstEventMs: times[0]!.toFixed(1),
     githubCallsFirstEvent: callsOf[0],
     githubCallsPerEventAfterFirst: rest.length ? +(rest.reduce((a, b) => a + b, 0) / rest.length).toFixed(2) : 0,
     rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
