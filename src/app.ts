@@ -1,5 +1,6 @@
 import type { ApplicationFunction, Probot } from 'probot';
 import type { Logger } from 'pino';
+import { RepoConfigCache } from './config/config-cache.js';
 import type { AppEnv } from './config/env.js';
 import { acceptTrigger } from './handlers/accept-trigger.js';
 import { fromIssueComment, fromLabel, fromReviewComment } from './handlers/trigger-event.js';
@@ -34,6 +35,8 @@ export interface AppDeps {
   leaseMs?: number;
   /** Least time between live-progress edits of a status comment (10 s by default). */
   progressIntervalMs?: number;
+  /** How long a repository's config is served from memory without a push changing it (5 min by default). */
+  configTtlMs?: number;
 }
 
 export interface IssueAgentApp {
@@ -92,6 +95,7 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     store: deps.store,
     runner,
     agentEnv: deps.agentEnv,
+    configs: new RepoConfigCache({ ttlMs: deps.configTtlMs }),
     deniedOnce: new RecentSet<string>(10_000),
     log: deps.log,
   };
@@ -126,6 +130,15 @@ export function createApp(deps: AppDeps): IssueAgentApp {
       const body = context.payload.comment.body;
       if (!body.startsWith('/')) return;
       await acceptTrigger(fromReviewComment(context), (config) => parseCommand(body, config), acceptDeps);
+    });
+    app.on('push', (context) => {
+      // No GitHub call: a push that changes a config drops what this replica cached of it.
+      const dropped = acceptDeps.configs.onPush(context.payload);
+      if (dropped.length > 0)
+        deps.log.info(
+          { repo: context.payload.repository.full_name, dropped },
+          'config changed: read again on next event',
+        );
     });
     app.on('pull_request.closed', async (context) => {
       guard(context.octokit);

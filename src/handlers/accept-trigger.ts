@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { availableAgents, cannotRun, runModel } from '../agents/index.js';
-import { formatConfigErrors, parseRepoConfig, type RepoConfig } from '../config/repo-config.js';
+import type { RepoConfigCache } from '../config/config-cache.js';
+import { defaultRepoConfig, formatConfigErrors, parseRepoConfig, type RepoConfig } from '../config/repo-config.js';
 import { httpStatus } from '../github/octokit.js';
 import { getRole, meetsPermission } from '../github/permissions.js';
 import { renderStatus } from '../github/status-text.js';
@@ -20,6 +21,8 @@ export interface AcceptDeps {
   store: JobStore;
   runner: JobRunner;
   agentEnv: Record<string, string | undefined>;
+  /** Each repository's parsed `.github/issue-agent.yml`, so events that start nothing cost no call. */
+  configs: RepoConfigCache;
   /** Users already told they may not trigger, per issue: the reply is sent once. */
   deniedOnce: Set<string>;
   log: Logger;
@@ -96,11 +99,17 @@ async function allowedTrigger(
   deps: AcceptDeps,
 ): Promise<{ config: RepoConfig; trigger: Trigger; log: Logger } | undefined> {
   const { gh, sender } = ev;
-  // Config and the sender's role are independent: fetch both at once to answer fast.
-  const [loaded, role] = await Promise.all([
-    loadRepoConfig(ev),
-    getRole(gh, { owner: thread.owner, repo: thread.repo, username: sender.login }),
-  ]);
+  const roleOf = () => getRole(gh, { owner: thread.owner, repo: thread.repo, username: sender.login });
+  // The sender's role is read only for a trigger. On a cache miss, a message that is a trigger
+  // under the defaults reads it alongside the config: one round trip less for the first trigger.
+  const repo = { owner: thread.owner, name: thread.repo };
+  const cached = deps.configs.get(repo);
+  let early: Promise<string> | undefined;
+  if (!cached && parse(defaultRepoConfig())) {
+    early = roleOf();
+    early.catch(() => undefined); // awaited below only if the config makes this a trigger
+  }
+  const loaded = cached ?? (await deps.configs.load(repo, () => loadRepoConfig(ev)));
   if (!loaded.ok) {
     // Answered only to someone who could trigger under the defaults: anyone else learns nothing.
     const defaults = parseRepoConfig({});
@@ -112,6 +121,7 @@ async function allowedTrigger(
   const { config } = loaded;
   const trigger = parse(config);
   if (!trigger) return undefined;
+  const role = await (early ?? roleOf());
   const log = deps.log.child({
     repo: ev.repo.fullName,
     issue: ev.issue.number,

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { git, makeRemote } from '../helpers/git-remote.js';
-import { commentPayload, labeledPayload, pullRequestClosedPayload, reviewCommentPayload } from '../helpers/payloads.js';
+import {
+  commentPayload,
+  labeledPayload,
+  pullRequestClosedPayload,
+  pushPayload,
+  reviewCommentPayload,
+} from '../helpers/payloads.js';
 import { claudeLines, happyGitHub, R, resetNock, startApp, statusEdits, type Harness } from './harness.js';
 
 /**
@@ -232,6 +238,9 @@ describe('follow-ups on pull requests', () => {
       [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, config],
       ...prRoutes(remote.head),
     });
+    // The config changes between the runs: its push is what makes the app read it again.
+    const push = pushPayload({ files: { modified: ['.github/issue-agent.yml'] } });
+    await h.probot.receive({ id: 'config-push', name: 'push', payload: push as never });
     await h.probot.receive({
       id: 'follow',
       name: 'issue_comment',

@@ -72,6 +72,8 @@ export async function startApp(
     env?: Record<string, string>;
     appEnv?: Record<string, string>;
     progressIntervalMs?: number;
+    /** How long a repository's config stays cached (the app's default unless given). */
+    configTtlMs?: number;
     /** The executable the stand-in plays (the agent CLI's name). */
     bin?: string;
   } = {},
@@ -100,6 +102,7 @@ export async function startApp(
     redactor,
     pollMs: 50,
     progressIntervalMs: options.progressIntervalMs ?? 0,
+    configTtlMs: options.configTtlMs,
   });
   const probot = testProbot(log);
   await probot.load(app.appFn);

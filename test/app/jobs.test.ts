@@ -122,9 +122,10 @@ describe('durable jobs through the app', () => {
     };
     await h.probot.receive({ id: 'a', name: 'issue_comment', payload: comment('/agent first', 492700400) as never });
     await h.probot.receive({ id: 'b', name: 'issue_comment', payload: comment('/agent second', 2) as never });
-    await waitFor('the first agent to run', () => statusEdits(gh).some((e) => e.includes('Running claude')));
-    // The status says so before the process is up: wait for the stand-in agent itself (a busy machine is slow to start it).
-    await waitFor('the agent process', () => existsSync(join(h.agentBin, 'record', 'starts')));
+    // The agent's own record of its start, not just the status edit: a stop that lands between
+    // the two (quick, now that the config is cached) kills the agent before it writes it.
+    const starts = join(h.agentBin, 'record', 'starts');
+    await waitFor('the first agent to run', () => existsSync(starts));
 
     await h.probot.receive({ id: 'c', name: 'issue_comment', payload: comment('/agent stop', 3) as never });
     await h.app.idle();
@@ -132,11 +133,7 @@ describe('durable jobs through the app', () => {
       /🛑 Cancelled by @Codertocat\.$/,
     );
     expect(statusLine(statusEdits(gh).at(-1)!)).toMatch(/^🛑 Cancelled by @Codertocat in \d+ s\.$/);
-    expect(
-      readFileSync(join(h.agentBin, 'record', 'starts'), 'utf8')
-        .trim()
-        .split('\n'),
-    ).toHaveLength(1);
+    expect(readFileSync(starts, 'utf8').trim().split('\n')).toHaveLength(1);
     expect((await h.app.store.stats()).byState.cancelled).toBe(2);
   });
 });

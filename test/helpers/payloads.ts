@@ -92,3 +92,31 @@ export function pullRequestClosedPayload(number: number, installationId = 1): Re
   p.pull_request.number = number;
   return p;
 }
+
+/**
+ * A real `push` payload: one commit to `ref` (the default branch, `master`, unless given) of
+ * `Codertocat/<repo>` that adds, changes or removes `files`.
+ */
+export function pushPayload(o: {
+  repo?: string;
+  ref?: string;
+  files: { added?: string[]; modified?: string[]; removed?: string[] };
+  installationId?: number;
+}): Record<string, unknown> {
+  const group = (examples as unknown as { name: string; examples: Record<string, unknown>[] }[]).find(
+    (e) => e.name === 'push',
+  );
+  const found = group?.examples.find((e) => e.ref === 'refs/heads/master');
+  if (!found) throw new Error('no push example on a branch');
+  const p = structuredClone(found) as Record<string, unknown> & {
+    commits: Record<string, unknown>[];
+    repository: { name: string; full_name: string; owner: { login: string } };
+  };
+  p.installation = { id: o.installationId ?? 1 };
+  p.ref = o.ref ?? 'refs/heads/master';
+  p.forced = false;
+  p.commits = [{ ...p.commits[0], added: [], modified: [], removed: [], ...o.files }];
+  const name = o.repo ?? p.repository.name;
+  Object.assign(p.repository, { name, full_name: `${p.repository.owner.login}/${name}` });
+  return p;
+}
