@@ -113,7 +113,11 @@ async function allowedTrigger(
   if (!loaded.ok) {
     // Answered only to someone who could trigger under the defaults: anyone else learns nothing.
     const defaults = parseRepoConfig({});
-    if (defaults.ok && parse(defaults.config) && meetsPermission(role, defaults.config.permission)) {
+    if (
+      defaults.ok &&
+      parse(defaults.config) &&
+      meetsPermission(await (early ?? roleOf()), defaults.config.permission)
+    ) {
       await reply(gh, thread, formatConfigErrors(loaded.errors));
     }
     return undefined;
