@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { RepoConfigCache } from './config/config-cache.js';
 import type { AppEnv } from './config/env.js';
 import { acceptTrigger } from './handlers/accept-trigger.js';
+import { BackgroundTasks } from './handlers/background.js';
 import { fromIssueComment, fromLabel, fromReviewComment } from './handlers/trigger-event.js';
 import { healthHandler } from './handlers/health.js';
 import { RecentSet } from './handlers/recent-set.js';
@@ -43,7 +44,7 @@ export interface IssueAgentApp {
   appFn: ApplicationFunction;
   runner: JobRunner;
   store: JobStore;
-  /** Resolves when no job is queued or running anywhere (tests, benchmarks). */
+  /** Resolves when no job is queued or running anywhere and every acknowledgement is posted (tests, benchmarks). */
   idle(): Promise<void>;
 }
 
@@ -91,12 +92,15 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     onEndedWithoutWorker: (job) => endedWithoutWorker(job, { octokitFor, store: deps.store, log: deps.log }),
     log: deps.log,
   });
+  // Acknowledgements of recorded jobs, posted after the webhook is answered.
+  const background = new BackgroundTasks();
   const acceptDeps = {
     store: deps.store,
     runner,
     agentEnv: deps.agentEnv,
     configs: new RepoConfigCache({ ttlMs: deps.configTtlMs }),
     deniedOnce: new RecentSet<string>(10_000),
+    background,
     log: deps.log,
   };
 
@@ -161,8 +165,9 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     store: deps.store,
     idle: async () => {
       for (;;) {
+        await background.idle();
         const s = await deps.store.stats();
-        if (s.queueDepth === 0 && s.running === 0 && runner.running === 0) return;
+        if (s.queueDepth === 0 && s.running === 0 && runner.running === 0 && background.size === 0) return;
         await new Promise((r) => setTimeout(r, 25));
       }
     },

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { ProbotOctokit, run, type ApplicationFunction, type Server } from 'probot';
+import { run, type ApplicationFunction, type Server } from 'probot';
 import { createApp } from './app.js';
-import { countRequests } from './github/octokit-plugins.js';
+import { appOctokit } from './github/app-octokit.js';
 import { applyDotEnv } from './config/dotenv.js';
 import { EnvError, loadEnv, type AppEnv } from './config/env.js';
 import { DatabaseUnavailableError, openJobStore } from './jobs/store/open.js';
@@ -65,9 +65,14 @@ async function main(): Promise<void> {
     });
   }
   const app = createApp({ env, store, provider, agentEnv: process.env, log, redactor, metrics });
-  // Every client, in handlers and workers alike, has its calls counted for /metrics (app.ts
-  // guards each one it uses with the redactor).
-  const Octokit = ProbotOctokit.plugin(countRequests(metrics));
+  // Every client, in handlers and workers alike, has its calls counted for /metrics and its
+  // writes paced per installation (app.ts guards each one it uses with the redactor).
+  const Octokit = appOctokit({
+    metrics,
+    writes: {
+      onRetry: (r) => log.warn(r, 'GitHub secondary rate limit: the installation writes again after retry-after'),
+    },
+  });
   // The key checked above, as a PEM: Probot never has to parse it again, so it can never fall
   // back to its registration page while this app's store and sweeper run.
   const server = await runProbot(app.appFn, { log, Octokit }, env.privateKeyPem);

@@ -150,7 +150,12 @@ function clock(ms: number): string {
 }
 
 export interface ThrottledWriterOptions {
-  write: (body: string) => Promise<void>;
+  /**
+   * Writes `body`. `superseded` aborts when a newer body replaces this one while it is in
+   * flight: a write still waiting in the installation's write queue is then never sent, and
+   * rejects with the signal's reason (see src/github/write-queue.ts).
+   */
+  write: (body: string, superseded: AbortSignal) => Promise<void>;
   /** Least time between the starts of two writes. */
   minIntervalMs?: number;
   now?: () => number;
@@ -170,7 +175,10 @@ export interface ThrottledWriter {
 /**
  * Keeps a frequently changing body (the live status comment) within GitHub's secondary rate
  * limits: at most one write per interval, writes never overlap and land in order, and the last
- * update is always written (trailing edge) unless a final body replaces it.
+ * update is always written (trailing edge) unless a final body replaces it. A newer body
+ * supersedes a write still waiting in the installation's write queue (behind other writes of
+ * the installation): only the latest is sent, and the one never sent does not count against
+ * the interval.
  */
 export function createThrottledWriter(options: ThrottledWriterOptions): ThrottledWriter {
   const interval = options.minIntervalMs ?? 10_000;
@@ -188,22 +196,43 @@ export function createThrottledWriter(options: ThrottledWriterOptions): Throttle
   let cancelTimer: (() => void) | undefined;
   let inFlight = 0;
   let closed = false;
+  /** The latest write handed to `chain`, until it settles. */
+  let current: AbortController | undefined;
 
   const enqueue = (body: string): Promise<void> => {
     inFlight++;
+    const superseded = new AbortController();
+    current = superseded;
     chain = chain.then(async () => {
+      const before = { lastStart, lastBody };
+      let replaced = false;
       try {
         lastStart = now();
         lastBody = body;
-        await options.write(body);
+        await options.write(body, superseded.signal);
       } catch (err) {
-        options.onError?.(err);
+        if (superseded.signal.aborted && err === superseded.signal.reason) {
+          // Never sent: the newer body takes its place, timed from the last write really sent.
+          ({ lastStart, lastBody } = before);
+          replaced = true;
+        } else {
+          options.onError?.(err);
+        }
       } finally {
         inFlight--;
+        if (current === superseded) current = undefined;
+        if (replaced) {
+          cancelTimer?.();
+          cancelTimer = undefined;
+          schedule();
+        }
       }
     });
     return chain;
   };
+
+  /** A newer body exists: the write in flight, if it has not been sent yet, never will be. */
+  const supersede = (): void => current?.abort(new Error('superseded by a newer body'));
 
   const fire = (): void => {
     cancelTimer = undefined;
@@ -232,6 +261,7 @@ export function createThrottledWriter(options: ThrottledWriterOptions): Throttle
         fire();
         return;
       }
+      if (inFlight > 0) supersede();
       schedule();
     },
     flush(finalBody) {
@@ -239,6 +269,7 @@ export function createThrottledWriter(options: ThrottledWriterOptions): Throttle
       pending = undefined;
       cancelTimer?.();
       cancelTimer = undefined;
+      supersede();
       return enqueue(finalBody);
     },
   };

@@ -1,5 +1,5 @@
 import type { Outcome } from '../domain/outcome.js';
-import type { GitHub } from './octokit.js';
+import type { GitHub, WriteRequestOptions } from './octokit.js';
 import { renderStatus } from './status-text.js';
 
 export interface StatusTarget {
@@ -24,12 +24,22 @@ export class StatusComment {
     private readonly agent: string,
   ) {}
 
-  /** Writes a Markdown body. `final` posts it as a new comment if the first one never got posted. */
-  async write(markdown: string, final = false): Promise<void> {
+  /**
+   * Writes a Markdown body. `final` posts it as a new comment if the first one never got posted.
+   * An edit still waiting in the installation's write queue when `superseded` aborts is not sent.
+   */
+  async write(markdown: string, final = false, superseded?: AbortSignal): Promise<void> {
     const body = markdown;
     const { owner, repo, issueNumber } = this.target;
     const id = await this.target.commentId();
-    if (id !== undefined) await this.gh.rest.issues.updateComment({ owner, repo, comment_id: id, body });
+    if (id !== undefined)
+      await this.gh.rest.issues.updateComment({
+        owner,
+        repo,
+        comment_id: id,
+        body,
+        ...(superseded && { request: { superseded } satisfies WriteRequestOptions }),
+      });
     else if (final) await this.gh.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body });
   }
 

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { availableAgents, cannotRun, runModel } from '../agents/index.js';
 import type { RepoConfigCache } from '../config/config-cache.js';
 import { defaultRepoConfig, formatConfigErrors, parseRepoConfig, type RepoConfig } from '../config/repo-config.js';
-import { httpStatus } from '../github/octokit.js';
+import { ACKNOWLEDGEMENT, httpStatus } from '../github/octokit.js';
 import { getRole, meetsPermission } from '../github/permissions.js';
 import { renderStatus } from '../github/status-text.js';
 import { issueKey } from '../domain/issue-key.js';
@@ -15,6 +15,7 @@ import type { Trigger } from '../triggers/types.js';
 
 type RunTrigger = Extract<Trigger, { kind: 'run' }>;
 import { acknowledge, editComment, reply, type Thread } from './replies.js';
+import type { BackgroundTasks } from './background.js';
 import type { TriggerEvent } from './trigger-event.js';
 
 export interface AcceptDeps {
@@ -25,6 +26,8 @@ export interface AcceptDeps {
   configs: RepoConfigCache;
   /** Users already told they may not trigger, per issue: the reply is sent once. */
   deniedOnce: Set<string>;
+  /** Where the acknowledgement of a recorded job runs, after the webhook is answered. */
+  background: BackgroundTasks;
   log: Logger;
 }
 
@@ -205,7 +208,11 @@ async function jobFor(
   };
 }
 
-/** Records the job once (a redelivery is a no-op), then 👀 and the status comment, and wakes the runner. */
+/**
+ * Records the job once (a redelivery is a no-op) and wakes the runner: the webhook is answered
+ * then. 👀 and the status comment follow in the background, ahead of the installation's other
+ * writes; the comment's id is recorded when it comes (the worker waits for it).
+ */
 async function enqueueAndAcknowledge(
   ev: TriggerEvent,
   thread: Thread,
@@ -220,13 +227,24 @@ async function enqueueAndAcknowledge(
     log.info({ job: stored.id, dedupeKey }, 'trigger seen before: no second job');
     return;
   }
-  const [, statusCommentId] = await Promise.all([
-    acknowledge(ev.gh, thread),
-    reply(ev.gh, thread, renderStatus({ phase: 'queued', agent: job.agent, queuedBehind: ahead })),
-  ]);
-  await deps.store.record(stored.id, { statusCommentId });
   deps.runner.wake();
   log.info({ job: stored.id, agent: job.agent, ahead, followUp: job.followUp?.prNumber }, 'job queued');
+  const acknowledged = Promise.allSettled([
+    acknowledge(ev.gh, thread).catch((err: unknown) => {
+      log.warn({ err, job: stored.id }, 'could not react to the trigger');
+    }),
+    reply(
+      ev.gh,
+      thread,
+      renderStatus({ phase: 'queued', agent: job.agent, queuedBehind: ahead }),
+      ACKNOWLEDGEMENT,
+    ).then((statusCommentId) => deps.store.record(stored.id, { statusCommentId })),
+  ]).then(([, status]) => {
+    if (status.status === 'rejected') throw status.reason;
+  });
+  deps.background.add(acknowledged, (err) =>
+    log.error({ err, job: stored.id }, 'could not post or record the status comment'),
+  );
 }
 
 /**

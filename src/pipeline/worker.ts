@@ -76,7 +76,7 @@ export function createWorker(deps: WorkerDeps): RunJob {
     let costUsd: number | undefined;
     let final = false;
     const writer = createThrottledWriter({
-      write: (body) => status.write(body, final),
+      write: (body, superseded) => status.write(body, final, superseded),
       minIntervalMs: deps.progressIntervalMs ?? 10_000,
       onError: (err) => log.warn({ err }, 'could not update the status comment'),
     });

@@ -14,7 +14,8 @@ import { fakeAgentBin } from '../helpers/fake-agent.js';
 import { makeRemote } from '../helpers/git-remote.js';
 import { commentPayload } from '../helpers/payloads.js';
 import { captureLogger, privateKey, startTestServer } from '../helpers/probot.js';
-import { API_KEY, claudeLines, happyGitHub, R, resetNock, statusEdits } from './harness.js';
+import type { Handler } from '../helpers/github-mock.js';
+import { API_KEY, claudeLines, happyGitHub, OWNER, R, REPO, resetNock, statusEdits } from './harness.js';
 
 const SECRET = 'webhook-secret-for-the-http-test';
 
@@ -69,7 +70,6 @@ describe('webhooks over real HTTP', () => {
     // The handler did not wait for the agent: when the answer came, no pull request had been
     // opened yet (it is opened only after the agent, which sleeps 2 s, has exited)...
     const atAnswer = gh.lines();
-    expect(atAnswer).toContain(`POST ${R}/issues/1/comments`);
     expect(atAnswer).not.toContain(`POST ${R}/pulls`);
     // ... and the job runs in the background after it.
     await expect.poll(() => app.runner.running, { timeout: 10_000, interval: 20 }).toBe(1);
@@ -77,9 +77,35 @@ describe('webhooks over real HTTP', () => {
     // one, with room for a loaded machine.
     expect(res.ms).toBeLessThan(3_000);
     await app.idle();
+    expect(gh.lines()).toContain(`POST ${R}/issues/1/comments`);
     expect(gh.lines()).toContain(`POST ${R}/pulls`);
     expect(statusEdits(gh).at(-1)).toMatch(/Opened pull request #42/);
   });
+
+  it('answers once the job is recorded, before the 👀 and the status comment are written', async () => {
+    const { app, url } = await start(0);
+    // GitHub takes 2 s to answer each acknowledgement write.
+    const slow =
+      (reply: [number, unknown]): Handler =>
+      () =>
+        new Promise((r) => setTimeout(() => r(reply), 2_000));
+    const gh = happyGitHub({
+      [`POST ${R}/issues/comments/492700400/reactions`]: slow([201, { id: 1, content: 'eyes' }]),
+      [`POST ${R}/issues/1/comments`]: slow([201, { id: 1001 }]),
+    });
+    const body = JSON.stringify(commentPayload('/agent go', { cloneUrl: makeRemote({ 'a.txt': 'a\n' }).url }));
+    const res = await deliver(url, body, await sign(SECRET, body));
+    expect(res.status).toBe(200);
+    expect(res.ms).toBeLessThan(500);
+    expect((await app.store.stats()).queueDepth + (await app.store.stats()).running).toBe(1);
+    // The acknowledgement lands afterwards: the comment's id is recorded and the run edits it.
+    await app.idle();
+    const job = await app.store.latestForPullRequest({ owner: OWNER, name: REPO }, 42);
+    expect(job?.statusCommentId).toBe(1001);
+    expect(gh.lines()).toContain(`POST ${R}/issues/comments/492700400/reactions`);
+    expect(gh.lines().filter((l) => l === `POST ${R}/issues/1/comments`)).toHaveLength(1);
+    expect(statusEdits(gh).at(-1)).toMatch(/Opened pull request #42/);
+  }, 20_000);
 
   it('rejects a bad or missing signature with 400 and starts nothing', async () => {
     const { app, url } = await start(0);
