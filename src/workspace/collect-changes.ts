@@ -2,7 +2,7 @@ import { quote } from '../sandbox/shell.js';
 import type { Sandbox } from '../sandbox/types.js';
 import { fingerprintDiff, takeGitFingerprint, type GitFingerprint } from './git-fingerprint.js';
 import { parseBatchCheck, parseCatFileBatch, parseRawDiff, type RawDiffEntry } from './git-output.js';
-import { runChecked, safeGit } from './git.js';
+import { runChecked, safeGit, withSandboxTempDir } from './git.js';
 import type { BaseCommit, CollectedChange, FileMode } from './types.js';
 
 export interface CollectOptions {
@@ -52,38 +52,29 @@ export async function collectChanges(sandbox: Sandbox, options: CollectOptions):
   if (touched.length > 0) return touched.map((path) => ({ kind: 'omitted', path, reason: 'git-internal' }));
 
   const fail = (message: string) => new CollectError(message);
-  // Outside the repository, so nothing we write shows up as a change; mktemp picks a fresh name.
-  const made = await runChecked(
-    sandbox,
-    `mktemp -d -p ${quote(sandbox.home)} issue-agent-collect.XXXXXXXX`,
-    dir,
-    fail,
-    signal,
-  );
-  const tmp = made.stdout.trim();
-  try {
-    // A fresh index of the base commit plus the working tree: the agent's own index (staged
-    // content, skip-worktree and assume-unchanged entries) decides nothing and is left alone.
-    await runChecked(
-      sandbox,
-      `export GIT_INDEX_FILE=${quote(`${tmp}/index`)} && ${safeGit('read-tree', base.sha)} && ${safeGit('add', '-A')} && ${safeGit('diff-index', '--cached', '--raw', '-z', '--no-renames', base.sha, '--')} > ${quote(`${tmp}/diff`)}`,
-      dir,
-      fail,
-      signal,
-    );
-    const entries = parseRawDiff(await sandbox.readFile(`${tmp}/diff`));
-    if (entries.length > options.maxFiles) {
-      throw new ChangeLimitError(
-        `the agent changed ${entries.length} files, more than the ${options.maxFiles} allowed (maxFiles in .github/issue-agent.yml)`,
+  return withSandboxTempDir(sandbox, 'issue-agent-collect', dir, fail, signal, async (tmp) => {
+    try {
+      // A fresh index of the base commit plus the working tree: the agent's own index (staged
+      // content, skip-worktree and assume-unchanged entries) decides nothing and is left alone.
+      await runChecked(
+        sandbox,
+        `export GIT_INDEX_FILE=${quote(`${tmp}/index`)} && ${safeGit('read-tree', base.sha)} && ${safeGit('add', '-A')} && ${safeGit('diff-index', '--cached', '--raw', '-z', '--no-renames', base.sha, '--')} > ${quote(`${tmp}/diff`)}`,
+        dir,
+        fail,
+        signal,
       );
+      const entries = parseRawDiff(await sandbox.readFile(`${tmp}/diff`));
+      if (entries.length > options.maxFiles) {
+        throw new ChangeLimitError(
+          `the agent changed ${entries.length} files, more than the ${options.maxFiles} allowed (maxFiles in .github/issue-agent.yml)`,
+        );
+      }
+      return await toChanges(sandbox, dir, tmp, entries, options, signal);
+    } catch (err) {
+      if (err instanceof CollectError || err instanceof ChangeLimitError) throw err;
+      throw new CollectError((err as Error).message);
     }
-    return await toChanges(sandbox, dir, tmp, entries, options, signal);
-  } catch (err) {
-    if (err instanceof CollectError || err instanceof ChangeLimitError) throw err;
-    throw new CollectError((err as Error).message);
-  } finally {
-    await sandbox.run(`rm -rf -- ${quote(tmp)}`).catch(() => undefined);
-  }
+  });
 }
 
 async function toChanges(

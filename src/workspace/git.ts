@@ -1,4 +1,4 @@
-import { command } from '../sandbox/shell.js';
+import { command, quote } from '../sandbox/shell.js';
 import type { RunResult, Sandbox } from '../sandbox/types.js';
 
 /**
@@ -29,6 +29,33 @@ export async function runChecked(
   const result = await sandbox.run(cmd, { cwd: dir, env: { ...SAFE_GIT_ENV }, signal });
   if (result.exitCode !== 0) throw make(lastLines(result.stderr) || `exit code ${result.exitCode}`);
   return result;
+}
+
+/**
+ * Runs `use` with a fresh directory under the sandbox user's home (outside the repository, so
+ * nothing written there shows up as a change), removed afterwards whatever happens.
+ */
+export async function withSandboxTempDir<T>(
+  sandbox: Sandbox,
+  name: string,
+  dir: string,
+  make: (message: string) => Error,
+  signal: AbortSignal | undefined,
+  use: (tmp: string) => Promise<T>,
+): Promise<T> {
+  const made = await runChecked(
+    sandbox,
+    `mktemp -d -p ${quote(sandbox.home)} ${quote(`${name}.XXXXXXXX`)}`,
+    dir,
+    make,
+    signal,
+  );
+  const tmp = made.stdout.trim();
+  try {
+    return await use(tmp);
+  } finally {
+    await sandbox.run(`rm -rf -- ${quote(tmp)}`).catch(() => undefined); // best effort: the sandbox goes soon anyway
+  }
 }
 
 /** The last few non-empty lines of a command's stderr: where git says what went wrong. */

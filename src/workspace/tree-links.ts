@@ -2,7 +2,7 @@ import { quote } from '../sandbox/shell.js';
 import type { Sandbox } from '../sandbox/types.js';
 import { CollectError } from './collect-changes.js';
 import { parseCatFileBatch } from './git-output.js';
-import { runChecked, safeGit } from './git.js';
+import { runChecked, safeGit, withSandboxTempDir } from './git.js';
 import type { TreeLinks } from './validate-changes.js';
 
 const text = new TextDecoder();
@@ -18,39 +18,31 @@ export async function readTreeLinks(
   signal?: AbortSignal,
 ): Promise<TreeLinks> {
   const fail = (message: string) => new CollectError(`listing the symlinks of ${commit}: ${message}`);
-  const made = await runChecked(
-    sandbox,
-    `mktemp -d -p ${quote(sandbox.home)} issue-agent-links.XXXXXXXX`,
-    dir,
-    fail,
-    signal,
-  );
-  const tmp = made.stdout.trim();
-  try {
-    await runChecked(
-      sandbox,
-      `${safeGit('ls-tree', '-r', '-z', '--full-tree', commit)} > ${quote(`${tmp}/tree`)}`,
-      dir,
-      fail,
-      signal,
-    );
-    const links = parseLsTreeLinks(await sandbox.readFile(`${tmp}/tree`));
-    if (links.length === 0) return new Map();
-    await sandbox.writeFile(`${tmp}/links`, links.map((l) => l.sha).join('\n') + '\n');
-    await runChecked(
-      sandbox,
-      `${safeGit('cat-file', '--batch')} < ${quote(`${tmp}/links`)} > ${quote(`${tmp}/targets`)}`,
-      dir,
-      fail,
-      signal,
-    );
-    const targets = parseCatFileBatch(await sandbox.readFile(`${tmp}/targets`));
-    return new Map(links.map((l) => [l.path, text.decode(targets.get(l.sha))]));
-  } catch (err) {
-    throw err instanceof CollectError ? err : fail((err as Error).message);
-  } finally {
-    await sandbox.run(`rm -rf -- ${quote(tmp)}`).catch(() => undefined);
-  }
+  return withSandboxTempDir(sandbox, 'issue-agent-links', dir, fail, signal, async (tmp) => {
+    try {
+      await runChecked(
+        sandbox,
+        `${safeGit('ls-tree', '-r', '-z', '--full-tree', commit)} > ${quote(`${tmp}/tree`)}`,
+        dir,
+        fail,
+        signal,
+      );
+      const links = parseLsTreeLinks(await sandbox.readFile(`${tmp}/tree`));
+      if (links.length === 0) return new Map();
+      await sandbox.writeFile(`${tmp}/links`, links.map((l) => l.sha).join('\n') + '\n');
+      await runChecked(
+        sandbox,
+        `${safeGit('cat-file', '--batch')} < ${quote(`${tmp}/links`)} > ${quote(`${tmp}/targets`)}`,
+        dir,
+        fail,
+        signal,
+      );
+      const targets = parseCatFileBatch(await sandbox.readFile(`${tmp}/targets`));
+      return new Map(links.map((l) => [l.path, text.decode(targets.get(l.sha))]));
+    } catch (err) {
+      throw err instanceof CollectError ? err : fail((err as Error).message);
+    }
+  });
 }
 
 /** The symlink entries of `git ls-tree -r -z`: "mode type sha\tpath\0" per entry. */
