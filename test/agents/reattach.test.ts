@@ -21,20 +21,17 @@ describe('hand-over and re-attach', () => {
     await Promise.all(sandboxes.splice(0).map((s) => s.kill()));
   });
 
-  it('the handed-over agent keeps running; re-attaching streams its events live and ends with its result', async () => {
-    // init, then 1 s later its Write, then 3 s later the result.
-    const [init, write, result] = claudeLines('Fixed it.');
+  /**
+   * A local sandbox with a repository, a prompt and the agent's state directory (where the
+   * pipeline keeps the output), whose `claude` reads its prompt and then runs `script`.
+   */
+  async function sandboxWithStandIn(script: string[]): Promise<{ sandbox: Sandbox; input: AgentInput }> {
     const bin = mkdtempSync(join(tmpdir(), 'claude-bin-'));
-    const say = (line: string) => `printf '%s\\n' ${quote(line)}`;
-    writeFileSync(
-      join(bin, 'claude'),
-      ['#!/bin/bash', 'cat > /dev/null', say(init!), 'sleep 1', say(write!), 'sleep 3', say(result!)].join('\n'),
-      { mode: 0o755 },
-    );
+    writeFileSync(join(bin, 'claude'), ['#!/bin/bash', 'cat > /dev/null', ...script].join('\n'), { mode: 0o755 });
     const sandbox = await new LocalSandboxProvider({ pathPrefix: [bin] }).create({
       template: 'claude',
       metadata: {},
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
     });
     sandboxes.push(sandbox);
     const input: AgentInput = {
@@ -44,9 +41,17 @@ describe('hand-over and re-attach', () => {
     };
     await sandbox.writeFile(`${input.cwd}/README.md`, '# repo\n');
     await sandbox.writeFile(input.promptFile, 'Fix it.\n');
+    await sandbox.writeFile(`${input.stateDir}/.keep`, '');
+    return { sandbox, input };
+  }
+
+  it('the handed-over agent keeps running; re-attaching streams its events live and ends with its result', async () => {
+    // init, then 1 s later its Write, then 3 s later the result.
+    const [init, write, result] = claudeLines('Fixed it.');
+    const say = (line: string) => `printf '%s\\n' ${quote(line)}`;
+    const { sandbox, input } = await sandboxWithStandIn([say(init!), 'sleep 1', say(write!), 'sleep 3', say(result!)]);
     // As the pipeline does: the output is kept in the agent's state directory.
     const dir = input.stateDir;
-    await sandbox.writeFile(`${dir}/.keep`, '');
 
     const handover = new AbortController();
     const first: AgentEvent[] = [];
@@ -83,28 +88,7 @@ describe('hand-over and re-attach', () => {
   /** An agent that prints its session, then works for a minute; handed over once the session is out. */
   async function handedOverLongRun() {
     const [init] = claudeLines('Fixed it.');
-    const bin = mkdtempSync(join(tmpdir(), 'claude-bin-'));
-    writeFileSync(
-      join(bin, 'claude'),
-      ['#!/bin/bash', 'cat > /dev/null', `printf '%s\\n' ${quote(init!)}`, 'sleep 60'].join('\n'),
-      {
-        mode: 0o755,
-      },
-    );
-    const sandbox = await new LocalSandboxProvider({ pathPrefix: [bin] }).create({
-      template: 'claude',
-      metadata: {},
-      timeoutMs: 120_000,
-    });
-    sandboxes.push(sandbox);
-    const input: AgentInput = {
-      cwd: `${sandbox.home}/repo`,
-      promptFile: `${sandbox.home}/prompt.md`,
-      stateDir: `${sandbox.home}/.agent-state`,
-    };
-    await sandbox.writeFile(`${input.cwd}/README.md`, '# repo\n');
-    await sandbox.writeFile(input.promptFile, 'Fix it.\n');
-    await sandbox.writeFile(`${input.stateDir}/.keep`, '');
+    const { sandbox, input } = await sandboxWithStandIn([`printf '%s\\n' ${quote(init!)}`, 'sleep 60']);
     const handover = new AbortController();
     const seen: AgentEvent[] = [];
     const running = runAgent(sandbox, claudeDriver, input, {
