@@ -15,7 +15,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['domain'],
   ['jobs'],
   ['telemetry'],
-  ['github', 'triggers'],
+  ['github', 'triggers', 'broker'],
   ['pipeline'],
   ['handlers'],
   ['.'], // app.ts and main.ts wire everything together
