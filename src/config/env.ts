@@ -46,6 +46,10 @@ export interface AppEnv {
   shutdownGraceSeconds: number;
   /** PostgreSQL for the job store (several replicas); SQLite in dataDir otherwise. */
   databaseUrl?: string;
+  /** Where sandboxes reach the app's broker (model proxy, git); see `brokerUrl`. */
+  publicUrl?: string;
+  /** Spending limit per installation and calendar month (UTC), in USD. */
+  monthlyCostUsdPerInstallation?: number;
 }
 
 export interface EnvDoc {
@@ -171,6 +175,20 @@ export const ENV_DOCS: readonly EnvDoc[] = [
     description:
       'PostgreSQL URL for the job store. Without it jobs are kept in SQLite in DATA_DIR (one replica). At start an unreachable database is retried for 30 s, then the app stops naming its host:port.',
   },
+  {
+    name: 'PUBLIC_URL',
+    required: 'with SANDBOX_PROVIDER=e2b, for the broker',
+    default: null,
+    description:
+      "With the local provider it defaults to http://127.0.0.1:PORT. The app's address as sandboxes reach it (https://agent.example.com). Agents then call the models and clone through the app, which holds every key and token; a sandbox gets only a capability for its own job. Unset with e2b: the keys and a read-only token enter the sandbox (warned at start, in /healthz and in `/agent help`).",
+  },
+  {
+    name: 'MONTHLY_COST_USD_PER_INSTALLATION',
+    required: 'no',
+    default: null,
+    description:
+      'Spending limit in USD per installation and calendar month (UTC), over every repository of it. Once reached, triggers are answered with the month\'s spend and start nothing, and running runs stop.',
+  },
 ];
 
 /** Message names every bad variable; values are never included since most are secrets. */
@@ -234,6 +252,13 @@ const schema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, { error: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://agent.example.com' })
+    .optional(),
+  MONTHLY_COST_USD_PER_INSTALLATION: z.coerce
+    .number({ error: 'must be a number of US dollars' })
+    .positive({ error: 'must be more than 0' })
     .optional(),
 });
 
@@ -391,5 +416,17 @@ export function loadEnv(raw: NodeJS.ProcessEnv = process.env): AppEnv {
     maxJobsPerInstallation: e.MAX_JOBS_PER_INSTALLATION ?? e.MAX_CONCURRENT_JOBS,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     databaseUrl: e.DATABASE_URL,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    monthlyCostUsdPerInstallation: e.MONTHLY_COST_USD_PER_INSTALLATION,
   };
+}
+
+/**
+ * Where sandboxes reach the broker: PUBLIC_URL, or with the local provider the app's own
+ * loopback address. Undefined with e2b and no PUBLIC_URL: sandboxes cannot reach the app, so
+ * runs fall back to keys and a read-only token inside the sandbox.
+ */
+export function brokerUrl(env: Pick<AppEnv, 'publicUrl' | 'sandboxProvider' | 'port'>): string | undefined {
+  if (env.publicUrl) return env.publicUrl;
+  return env.sandboxProvider === 'local' ? `http://127.0.0.1:${env.port}` : undefined;
 }

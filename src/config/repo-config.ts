@@ -10,6 +10,18 @@ export const REPO_CONFIG_PATH = `.github/${REPO_CONFIG_FILE}`;
 
 const agentName = z.enum(AGENT_NAMES);
 
+const usd = z.number().positive({ error: 'must be more than 0 (US dollars)' });
+const perMillion = z.number().min(0, { error: 'must be 0 or more (US dollars per million tokens)' });
+
+/** A model's price in USD per million tokens, as the `pricing` setting and the built-in table give it. */
+export const priceSchema = z.strictObject({
+  input: perMillion.describe('Input tokens.'),
+  output: perMillion.describe('Output tokens.'),
+  cacheRead: perMillion.optional().describe('Input tokens read from the prompt cache (default: the input price).'),
+  cacheWrite: perMillion.optional().describe('Input tokens written to the prompt cache (default: the input price).'),
+});
+export type Price = z.output<typeof priceSchema>;
+
 /**
  * `.github/issue-agent.yml`. Every field is optional in the file; objects are strict so a
  * misspelt key is reported instead of silently ignored. The descriptions end up in the
@@ -143,6 +155,27 @@ export const repoConfigSchema = z
       })
       .optional()
       .describe("Restrict the sandbox's outgoing network. Absent: unrestricted."),
+    limits: z
+      .strictObject({
+        maxCostUsdPerRun: usd
+          .optional()
+          .describe(
+            'Most a run may spend on model calls, in USD. When its metered cost reaches this, its model calls are refused and the run stops without committing.',
+          ),
+        monthlyCostUsd: usd
+          .optional()
+          .describe(
+            "Most this repository's runs may spend per calendar month (UTC), in USD. Once reached, triggers get a reply and start nothing, and running runs stop.",
+          ),
+      })
+      .default({})
+      .describe('Spending limits, enforced by the app for every agent whose model calls go through it.'),
+    pricing: z
+      .record(z.string().min(1), priceSchema)
+      .default({})
+      .describe(
+        "Prices per model (USD per million tokens) overriding the app's table, e.g. for a gateway's own prices. A name matches that model and its dated versions (`claude-sonnet-4-5` matches `claude-sonnet-4-5-20250929`).",
+      ),
   })
   .superRefine((config, ctx) => {
     // An empty `agents` list is reported on its own; zod still runs this refinement then.
@@ -203,5 +236,6 @@ function knownKeysAt(path: readonly PropertyKey[]): KnownKeys {
   if (path.length === 1 && (path[0] === 'model' || path[0] === 'templates'))
     return { keys: AGENT_NAMES, noun: 'agent' };
   if (path.length === 1 && path[0] === 'network') return { keys: ['allowOut'], noun: 'setting' };
+  if (path.length === 1 && path[0] === 'limits') return { keys: ['maxCostUsdPerRun', 'monthlyCostUsd'], noun: 'setting' };
   return { keys: path.length === 0 ? Object.keys(repoConfigSchema.shape) : [], noun: 'setting' };
 }

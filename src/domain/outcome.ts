@@ -23,7 +23,9 @@ export type Outcome =
     }
   | { kind: 'no-changes'; answer: string }
   | { kind: 'failed'; reason: string }
-  | { kind: 'cancelled'; by: string };
+  | { kind: 'cancelled'; by: string }
+  /** The app stopped the run itself (a cost limit reached); nothing was committed. */
+  | { kind: 'stopped'; reason: string };
 
 /** Phases a running job goes through, in order. */
 export type Phase = 'queued' | 'starting' | 'cloning' | 'setup' | 'running' | 'verifying' | 'fixing' | 'committing';

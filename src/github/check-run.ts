@@ -20,6 +20,7 @@ export function checkConclusion(outcome: Outcome): CheckConclusion {
     case 'failed':
       return 'failure';
     case 'cancelled':
+    case 'stopped':
       return 'cancelled';
   }
 }

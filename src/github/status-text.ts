@@ -41,6 +41,8 @@ export function renderStatus(view: StatusView): string {
       return `${header}\n\n❌ Failed${took}: ${neutralizeAgentText(o.reason)}`;
     case 'cancelled':
       return `${header}\n\n🛑 Cancelled by @${o.by}${took}.`;
+    case 'stopped':
+      return `${header}\n\n⏹️ Stopped${took}: ${o.reason}. Nothing was committed.`;
   }
 }
 

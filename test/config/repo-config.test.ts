@@ -28,6 +28,8 @@ const DEFAULTS: RepoConfig = {
   verify: [],
   fixAttempts: 1,
   followUps: { keepSandboxMinutes: 0 },
+  limits: {},
+  pricing: {},
 };
 
 describe('parseRepoConfig', () => {
@@ -64,6 +66,8 @@ describe('parseRepoConfig', () => {
       verify: ['npm test', 'npm run lint'],
       fixAttempts: 2,
       followUps: { keepSandboxMinutes: 60 },
+      limits: { maxCostUsdPerRun: 2.5, monthlyCostUsd: 100 },
+      pricing: { 'my-model': { input: 1, output: 4, cacheRead: 0.1, cacheWrite: 1.25 } },
     };
     expect(parseRepoConfig(raw)).toEqual({ ok: true, config: raw });
   });

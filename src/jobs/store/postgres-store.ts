@@ -2,6 +2,7 @@ import pg from 'pg';
 import { issueKey } from '../../domain/issue-key.js';
 import type { Job } from '../../domain/job.js';
 import type { Outcome } from '../../domain/outcome.js';
+import type { UsageDelta, UsageTotals } from '../../domain/usage.js';
 import { pendingMigrations } from './migration.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import {
@@ -25,6 +26,7 @@ import type {
   JobState,
   JobStore,
   ReclaimResult,
+  SpendScope,
   StoredJob,
   StoreStats,
   RepoRef,
@@ -346,6 +348,36 @@ export class PostgresJobStore implements JobStore {
       [prNumber, repo.id ?? null, repo.owner, repo.name],
     );
     return row && rowToJob(row);
+  }
+
+  async addUsage(jobId: string, d: UsageDelta): Promise<UsageTotals | undefined> {
+    const row = await this.one(
+      this.pool,
+      `UPDATE jobs SET input_tokens = COALESCE(input_tokens, 0) + $2,
+         output_tokens = COALESCE(output_tokens, 0) + $3,
+         cache_read_tokens = COALESCE(cache_read_tokens, 0) + $4,
+         cache_write_tokens = COALESCE(cache_write_tokens, 0) + $5,
+         metered_cost_usd = COALESCE(metered_cost_usd, 0) + $6,
+         priced_as = COALESCE($7, priced_as)
+       WHERE id = $1 RETURNING *`,
+      [jobId, d.inputTokens, d.outputTokens, d.cacheReadTokens, d.cacheWriteTokens, d.costUsd, d.pricedAs ?? null],
+    );
+    return row && rowToJob(row).usage;
+  }
+
+  async spendSince(scope: SpendScope, since: number): Promise<number> {
+    const cost = 'COALESCE(SUM(COALESCE(metered_cost_usd, cost_usd)), 0) AS usd';
+    const r =
+      'installationId' in scope
+        ? await this.pool.query<{ usd: number | string }>(
+            `SELECT ${cost} FROM jobs WHERE installation_id = $1 AND created_at >= $2`,
+            [scope.installationId, since],
+          )
+        : await this.pool.query<{ usd: number | string }>(
+            `SELECT ${cost} FROM jobs WHERE lower(repo_owner) = lower($1) AND lower(repo_name) = lower($2) AND created_at >= $3`,
+            [scope.repo.owner, scope.repo.name, since],
+          );
+    return Number(r.rows[0]?.usd ?? 0);
   }
 
   async stats(now: number = this.now()): Promise<StoreStats> {

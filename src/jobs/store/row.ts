@@ -1,5 +1,6 @@
 import type { Job } from '../../domain/job.js';
 import type { Outcome } from '../../domain/outcome.js';
+import type { UsageTotals } from '../../domain/usage.js';
 import { JOB_STATES, type CancelResult, type FinalState, type JobState, type StoredJob } from './types.js';
 
 /**
@@ -36,6 +37,13 @@ export interface JobRow {
   cancel_requested_by: string | null;
   checkpoint: string | null;
   sandbox_kept_until: number | string | null;
+  capability_hash: string | null;
+  input_tokens: number | string | null;
+  output_tokens: number | string | null;
+  cache_read_tokens: number | string | null;
+  cache_write_tokens: number | string | null;
+  metered_cost_usd: number | string | null;
+  priced_as: string | null;
 }
 
 function num(v: number | string): number {
@@ -96,9 +104,25 @@ export function rowToJob(row: JobRow): StoredJob {
     cancelRequestedBy: optStr(row.cancel_requested_by),
     checkpoint: optStr(row.checkpoint),
     sandboxKeptUntil: optNum(row.sandbox_kept_until),
+    capabilityHash: optStr(row.capability_hash),
+    usage: usageOf(row),
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) Object.assign(stored, { [k]: v });
   return stored;
+}
+
+/** The broker's meter of the job; undefined while no model call went through it. */
+function usageOf(row: JobRow): UsageTotals | undefined {
+  if (row.metered_cost_usd === null || row.metered_cost_usd === undefined) return undefined;
+  const usage: UsageTotals = {
+    inputTokens: optNum(row.input_tokens) ?? 0,
+    outputTokens: optNum(row.output_tokens) ?? 0,
+    cacheReadTokens: optNum(row.cache_read_tokens) ?? 0,
+    cacheWriteTokens: optNum(row.cache_write_tokens) ?? 0,
+    costUsd: num(row.metered_cost_usd),
+  };
+  if (row.priced_as) usage.pricedAs = row.priced_as;
+  return usage;
 }
 
 /** What `/agent stop` did: the running job flagged for its worker, the queued ones cancelled (oldest first). */
@@ -122,6 +146,7 @@ export function stateForOutcome(outcome: Outcome): FinalState {
     case 'failed':
       return 'failed';
     case 'cancelled':
+    case 'stopped':
       return 'cancelled';
   }
 }
@@ -161,6 +186,7 @@ export const PATCH_COLUMNS = {
   costUsd: 'cost_usd',
   checkpoint: 'checkpoint',
   sandboxKeptUntil: 'sandbox_kept_until',
+  capabilityHash: 'capability_hash',
 } as const;
 
 export function emptyByState(): Record<JobState, number> {

@@ -62,4 +62,21 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_sandbox ON jobs (sandbox_id);
     `,
   },
+  {
+    version: 4,
+    name: 'broker',
+    // The job's capability token (hashed) and what its model calls used, metered by the broker;
+    // the indexes serve the monthly spend of a repository or installation.
+    sql: `
+      ALTER TABLE jobs ADD COLUMN capability_hash TEXT;
+      ALTER TABLE jobs ADD COLUMN input_tokens INTEGER;
+      ALTER TABLE jobs ADD COLUMN output_tokens INTEGER;
+      ALTER TABLE jobs ADD COLUMN cache_read_tokens INTEGER;
+      ALTER TABLE jobs ADD COLUMN cache_write_tokens INTEGER;
+      ALTER TABLE jobs ADD COLUMN metered_cost_usd REAL;
+      ALTER TABLE jobs ADD COLUMN priced_as TEXT;
+      CREATE INDEX jobs_repo_created ON jobs (repo_owner, repo_name, created_at);
+      CREATE INDEX jobs_installation_created ON jobs (installation_id, created_at);
+    `,
+  },
 ];

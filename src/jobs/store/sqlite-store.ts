@@ -17,6 +17,7 @@ import {
   type JobRow,
 } from './row.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import type { UsageDelta, UsageTotals } from '../../domain/usage.js';
 import type {
   CancelResult,
   ClaimLimits,
@@ -27,6 +28,7 @@ import type {
   JobState,
   JobStore,
   ReclaimResult,
+  SpendScope,
   StoredJob,
   StoreStats,
   RepoRef,
@@ -336,6 +338,45 @@ export class SqliteJobStore implements JobStore {
       )
       .get({ prNumber, id: repo.id ?? null, owner: repo.owner, name: repo.name }) as JobRow | undefined;
     return row && rowToJob(row);
+  }
+
+  async addUsage(jobId: string, d: UsageDelta): Promise<UsageTotals | undefined> {
+    const row = this.db
+      .prepare(
+        `UPDATE jobs SET input_tokens = COALESCE(input_tokens, 0) + @input,
+           output_tokens = COALESCE(output_tokens, 0) + @output,
+           cache_read_tokens = COALESCE(cache_read_tokens, 0) + @cacheRead,
+           cache_write_tokens = COALESCE(cache_write_tokens, 0) + @cacheWrite,
+           metered_cost_usd = COALESCE(metered_cost_usd, 0) + @cost,
+           priced_as = COALESCE(@pricedAs, priced_as)
+         WHERE id = @id RETURNING *`,
+      )
+      .get({
+        id: jobId,
+        input: d.inputTokens,
+        output: d.outputTokens,
+        cacheRead: d.cacheReadTokens,
+        cacheWrite: d.cacheWriteTokens,
+        cost: d.costUsd,
+        pricedAs: d.pricedAs ?? null,
+      }) as JobRow | undefined;
+    return row && rowToJob(row).usage;
+  }
+
+  async spendSince(scope: SpendScope, since: number): Promise<number> {
+    const cost = 'COALESCE(SUM(COALESCE(metered_cost_usd, cost_usd)), 0) AS usd';
+    const r = (
+      'installationId' in scope
+        ? this.db
+            .prepare(`SELECT ${cost} FROM jobs WHERE installation_id = ? AND created_at >= ?`)
+            .get(scope.installationId, since)
+        : this.db
+            .prepare(
+              `SELECT ${cost} FROM jobs WHERE lower(repo_owner) = lower(?) AND lower(repo_name) = lower(?) AND created_at >= ?`,
+            )
+            .get(scope.repo.owner, scope.repo.name, since)
+    ) as { usd: number };
+    return r.usd;
   }
 
   async stats(now: number = this.now()): Promise<StoreStats> {

@@ -1,5 +1,6 @@
 import type { Job } from '../../domain/job.js';
 import type { Outcome } from '../../domain/outcome.js';
+import type { UsageDelta, UsageTotals } from '../../domain/usage.js';
 
 /**
  * Life of a job row. `queued` and `running` are active; the other four are final and a row
@@ -52,6 +53,10 @@ export interface StoredJob {
   checkpoint?: string;
   /** Until when (ms) the finished run's sandbox is kept (paused) for a follow-up. */
   sandboxKeptUntil?: number;
+  /** SHA-256 (hex) of the job's capability token for the broker; the token itself is never stored. */
+  capabilityHash?: string;
+  /** What its model calls through the broker used; undefined while none did. */
+  usage?: UsageTotals;
 }
 
 /** Fields a worker learns while running and records so a successor can pick up from them. */
@@ -64,7 +69,11 @@ export interface JobPatch {
   costUsd?: number;
   checkpoint?: string;
   sandboxKeptUntil?: number;
+  capabilityHash?: string;
 }
+
+/** Whose spending a monthly budget counts: one repository, or a whole installation. */
+export type SpendScope = { repo: { owner: string; name: string } } | { installationId: number };
 
 export interface FinishExtras {
   costUsd?: number;
@@ -172,6 +181,13 @@ export interface JobStore {
    */
   latestForPullRequest(repo: RepoRef, prNumber: number): Promise<StoredJob | undefined>;
   stats(now?: number): Promise<StoreStats>;
+  /**
+   * Adds one metered model call to the job's usage (atomically: replicas meter the same job)
+   * and returns the new totals; undefined when the job does not exist.
+   */
+  addUsage(jobId: string, delta: UsageDelta): Promise<UsageTotals | undefined>;
+  /** USD spent by the jobs of `scope` created at or after `since` (ms): metered, else as the agent reported. */
+  spendSince(scope: SpendScope, since: number): Promise<number>;
   /** Resolves when the store answers a trivial query; rejects otherwise (for /healthz). */
   ping(): Promise<void>;
   close(): Promise<void>;
