@@ -12,6 +12,7 @@ export class CostMeter {
   private before: number | undefined;
   private usage: number | undefined;
   private result: number | undefined;
+  private meteredUsd: number | undefined;
 
   /** Takes one event; true when the total changed. */
   add(event: AgentEvent): boolean {
@@ -33,8 +34,17 @@ export class CostMeter {
     this.usage = this.result = undefined;
   }
 
+  /**
+   * The broker's meter of the job (it sees every model call): from now on it is the total,
+   * whatever the agent reports.
+   */
+  metered(costUsd: number): void {
+    this.meteredUsd = costUsd;
+  }
+
   /** Cost in USD so far; undefined while no invocation reported any. */
   get totalUsd(): number | undefined {
+    if (this.meteredUsd !== undefined) return this.meteredUsd;
     const current = this.current;
     return this.before === undefined ? current : this.before + (current ?? 0);
   }

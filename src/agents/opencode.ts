@@ -31,6 +31,8 @@ export const opencodeDriver: AgentDriver = {
   name: 'opencode',
   template: 'opencode',
   requiredEnv: opencodeRequiredEnv,
+  routedModel: (model, env) =>
+    resolveModel(model, Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => !!e[1]))),
   passEnv: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'ANTHROPIC_BASE_URL', 'OPENAI_BASE_URL'],
 
   env(input, passed) {

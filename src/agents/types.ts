@@ -64,6 +64,12 @@ export interface AgentDriver {
    * enters the sandbox), as a sentence for the reply; undefined when it can.
    */
   unsupportedModel?(model: string): string | undefined;
+  /**
+   * The model as this driver routes it with the app's own environment (e.g. `provider/model`).
+   * Through the broker every provider's base URL is the app's proxy, which must not change
+   * where a bare model name goes. Undefined: the name is used as it is.
+   */
+  routedModel?(model: string | undefined, env: AgentEnv): string | undefined;
   /** App env variables passed into the agent's sandbox when set (keys, base URLs). Nothing else enters. */
   readonly passEnv: readonly string[];
   /** Extra env for the agent process (fixed flags such as IS_SANDBOX=1), given the passed-through env. */

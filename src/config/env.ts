@@ -187,7 +187,7 @@ export const ENV_DOCS: readonly EnvDoc[] = [
     required: 'no',
     default: null,
     description:
-      'Spending limit in USD per installation and calendar month (UTC), over every repository of it. Once reached, triggers are answered with the month\'s spend and start nothing, and running runs stop.',
+      "Spending limit in USD per installation and calendar month (UTC), over every repository of it. Once reached, triggers are answered with the month's spend and start nothing, and running runs stop.",
   },
 ];
 

@@ -236,6 +236,7 @@ function knownKeysAt(path: readonly PropertyKey[]): KnownKeys {
   if (path.length === 1 && (path[0] === 'model' || path[0] === 'templates'))
     return { keys: AGENT_NAMES, noun: 'agent' };
   if (path.length === 1 && path[0] === 'network') return { keys: ['allowOut'], noun: 'setting' };
-  if (path.length === 1 && path[0] === 'limits') return { keys: ['maxCostUsdPerRun', 'monthlyCostUsd'], noun: 'setting' };
+  if (path.length === 1 && path[0] === 'limits')
+    return { keys: ['maxCostUsdPerRun', 'monthlyCostUsd'], noun: 'setting' };
   return { keys: path.length === 0 ? Object.keys(repoConfigSchema.shape) : [], noun: 'setting' };
 }

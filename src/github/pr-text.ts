@@ -5,13 +5,16 @@ import { fenced } from '../config/markdown.js';
 import { allPassed, verifyFailure, type VerifyResult } from '../domain/verify-result.js';
 import { neutralizeAgentText } from './agent-text.js';
 import { wrapChecks, wrapSummary } from './pr-summary.js';
-import { formatCost } from './progress.js';
+import type { UsageTotals } from '../domain/usage.js';
+import { costText } from './cost-text.js';
 import { formatDuration } from './status-text.js';
 
 export interface RunFacts {
   result: AgentRunResult;
   /** The job's cost, every agent invocation included. */
   costUsd?: number;
+  /** The broker's meter of the job's model calls, when they went through it. */
+  usage?: UsageTotals;
   model?: string;
   durationMs: number;
   changes: FileChange[];
@@ -28,7 +31,7 @@ export function pullRequestBody(job: Job, facts: RunFacts): string {
     ['Model', facts.model ?? r.model ?? 'default'],
     ['Duration', formatDuration(facts.durationMs)],
     ['Turns', r.turns === undefined ? 'n/a' : String(r.turns)],
-    ['Cost', facts.costUsd === undefined ? 'n/a' : formatCost(facts.costUsd)],
+    ['Cost', costText(facts.costUsd, facts.usage)],
   ];
   const files = facts.changes.map((c) => `- \`${c.path}\`${c.kind === 'delete' ? ' (deleted)' : ''}`);
   return [

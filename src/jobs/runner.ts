@@ -74,9 +74,16 @@ export class JobRunner {
       });
   }
 
-  /** Aborts a job running in this process at once (the heartbeat would see the request too, later). */
+  /** Aborts a job running in this process at once (the heartbeat would see a cancel request too, later). */
   cancelHere(jobId: string, by: string): void {
-    this.active.get(jobId)?.controller.abort({ kind: 'cancelled', by } satisfies AbortReason);
+    this.abortHere(jobId, { kind: 'cancelled', by });
+  }
+
+  /** Aborts a job running in this process with `reason`; false when it does not run here. */
+  abortHere(jobId: string, reason: AbortReason): boolean {
+    const active = this.active.get(jobId);
+    active?.controller.abort(reason);
+    return active !== undefined;
   }
 
   isRunning(jobId: string): boolean {

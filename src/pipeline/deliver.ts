@@ -10,6 +10,7 @@ import { BranchMovedConflictError, commitOnBranch } from '../github/update-branc
 import type { JobPatch } from '../jobs/store/types.js';
 import type { Job } from '../domain/job.js';
 import type { Outcome } from '../domain/outcome.js';
+import type { UsageTotals } from '../domain/usage.js';
 import type { BaseCommit, FileChange } from '../workspace/types.js';
 import { renderVerifySection } from '../github/pr-text.js';
 import { type VerifyResult } from '../domain/verify-result.js';
@@ -22,6 +23,7 @@ export interface Delivery {
   result: AgentRunResult;
   /** The job's cost, every agent invocation included (agents/cost.ts). */
   costUsd?: number;
+  usage?: UsageTotals;
   model?: string;
   durationMs: number;
   verify?: { results: VerifyResult[]; attempts: number };
@@ -96,6 +98,7 @@ export async function deliver(d: Delivery): Promise<Outcome> {
     body: pullRequestBody(job, {
       result: d.result,
       costUsd: d.costUsd,
+      usage: d.usage,
       model: d.model,
       durationMs: d.durationMs,
       changes: d.changes,

@@ -18,6 +18,7 @@ export function describeFailure(err: unknown, signal: AbortSignal, job: Job): Ou
   if (signal.aborted) {
     const reason = signal.reason as AbortReason | undefined;
     if (reason?.kind === 'cancelled') return { kind: 'cancelled', by: reason.by };
+    if (reason?.kind === 'ended') return reason.outcome;
     if (reason?.kind === 'timeout') {
       const m = job.config.timeoutMinutes;
       return {

@@ -10,6 +10,7 @@ import { allPassed, type VerifyResult } from '../domain/verify-result.js';
 import type { GitHub } from '../github/octokit.js';
 import { permissionCache } from '../github/permissions.js';
 import { partitionByAuthor, renderReviewCommentsForPrompt, reviewCommentsSince } from '../github/review-comments.js';
+import type { BrokerSession } from '../broker/session.js';
 import type { JobPatch } from '../jobs/store/types.js';
 import { SandboxLifecycle, sandboxLifetimeMs } from '../sandbox/lifecycle.js';
 import { sandboxTags } from '../sandbox/orphans.js';
@@ -29,8 +30,13 @@ import { runVerify, verifyFeedbackPrompt } from './verify.js';
 
 export interface PipelineDeps {
   gh: GitHub;
-  /** Mints a token that can only read this one repository: the only credential that enters the sandbox. */
+  /**
+   * Mints a token that can only read this one repository, for a clone without the broker
+   * (no PUBLIC_URL on e2b): then the only GitHub credential that enters the sandbox.
+   */
   mintReadToken(): Promise<string>;
+  /** Undefined: the sandbox cannot reach the app, so the agent gets the keys itself (the fallback). */
+  broker?: BrokerSession;
   provider: SandboxProvider;
   /** Where agent keys and base URLs come from; each driver takes only its own variables. */
   agentEnv: Record<string, string | undefined>;
@@ -136,6 +142,8 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
     if (!result.ok) return { kind: 'failed', reason: `${job.agent} failed: ${result.error ?? 'unknown error'}` };
     const checks = await verifyAndFix(run, ws, result);
     if ('failed' in checks) return checks.failed;
+    const stopped = await spendingStop(run);
+    if (stopped) return stopped;
     const collected = await collect(run, ws);
     if (!Array.isArray(collected)) return collected;
     if (collected.length === 0) return { kind: 'no-changes', answer: result.summary };
@@ -164,6 +172,21 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
   } finally {
     if (sandbox) await release(run, sandbox, { handover: agentStarted && isHandover(signal.reason), keep });
   }
+}
+
+/**
+ * The metered usage becomes the run's cost; a run over a limit stops here, before anything is
+ * committed, even when the calls that crossed it were served by another replica (this one
+ * then did not abort it mid-way).
+ */
+async function spendingStop(run: Run): Promise<Outcome | undefined> {
+  const broker = run.deps.broker;
+  const usage = await broker?.usage();
+  if (!broker || !usage) return undefined;
+  run.cost.metered(usage.costUsd);
+  run.deps.onCost?.(usage.costUsd);
+  const reason = await broker.overLimit(usage);
+  return reason ? { kind: 'stopped', reason } : undefined;
 }
 
 /** An earlier attempt opened the PR and then died before reporting it: report that PR. */
@@ -241,13 +264,13 @@ async function prepare(run: Run, onSandbox: (s: Sandbox) => void): Promise<Works
   const p = paths(sandbox.home);
 
   deps.onPhase('cloning');
-  const token = await deps.mintReadToken();
+  const via = deps.broker?.clone ?? { url: job.repo.cloneUrl, token: await deps.mintReadToken() };
   // A kept sandbox still holds the last run's checkout: start from the branch as it is now.
   if (resumeSessionId) await sandbox.run(command('rm', '-rf', p.repo), { signal });
   const base = await cloneRepository(sandbox, {
-    cloneUrl: job.repo.cloneUrl,
+    cloneUrl: via.url,
     branch: job.followUp?.headRef ?? job.repo.defaultBranch,
-    token,
+    token: via.token,
     dir: p.repo,
     signal,
   });
@@ -319,7 +342,7 @@ async function runTheAgent(run: Run, ws: Workspace, onStarted: () => void): Prom
       ws.sandbox,
       run.driver,
       { ...agentInput(run, ws), resumeSessionId },
-      { env: definedOnly(deps.agentEnv), signal: stop, handover, onEvent: run.onEvent, keepOutputIn: p.work },
+      { env: agentEnv(deps), signal: stop, handover, onEvent: run.onEvent, keepOutputIn: p.work },
     );
   }
   if (result.output.longLines > 0) {
@@ -358,7 +381,7 @@ async function verifyAndFix(
       ws.sandbox,
       run.driver,
       { ...agentInput(run, ws), resumeSessionId: sessionId },
-      { env: definedOnly(deps.agentEnv), signal, onEvent: run.onEvent },
+      { env: agentEnv(deps), signal, onEvent: run.onEvent },
     );
     if (!fix.ok)
       return {
@@ -416,7 +439,15 @@ async function release(run: Run, sandbox: Sandbox, end: { handover: boolean; kee
 /** What every agent invocation of this run is given. */
 function agentInput(run: Run, ws: Workspace): AgentInput {
   const p = paths(ws.sandbox.home);
-  return { cwd: p.repo, promptFile: p.prompt, model: run.model, stateDir: p.work };
+  // Through the broker every provider's base URL is the proxy, which may change how a driver
+  // routes a bare model name: it is routed as the app's own environment would.
+  const model = run.deps.broker ? (run.driver.routedModel?.(run.model, run.deps.agentEnv) ?? run.model) : run.model;
+  return { cwd: p.repo, promptFile: p.prompt, model, stateDir: p.work };
+}
+
+/** The variables the agent's driver may take: the broker's stand-ins, else the app's own keys. */
+function agentEnv(deps: PipelineDeps): Record<string, string> {
+  return deps.broker?.agentEnv ?? definedOnly(deps.agentEnv);
 }
 
 /** The whole task, as a fresh session needs it (a follow-up's instructions and review comments included). */

@@ -5,6 +5,8 @@ import { ActionLog, createThrottledWriter, renderActionLogDetails, renderProgres
 import { StatusComment } from '../github/status-comment.js';
 import { renderStatus } from '../github/status-text.js';
 import type { SandboxProvider } from '../sandbox/types.js';
+import { openSession, type SessionDeps } from '../broker/session.js';
+import type { UsageFeed } from '../broker/usage-feed.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { runJob } from './run-job.js';
 import type { RunJob } from '../jobs/runner.js';
@@ -18,8 +20,10 @@ export interface WorkerDeps {
   workerId: string;
   /** An installation client for the job's installation (refreshes its own token). */
   octokitFor(installationId: number): Promise<GitHub>;
-  /** A token that can only read `repo` of the installation. */
+  /** A token that can only read `repo` of the installation (the clone without the broker). */
   mintReadToken(installationId: number, repo: string): Promise<string>;
+  /** The broker, when sandboxes can reach the app; undefined: keys and a read token enter the sandbox. */
+  broker?: { session: SessionDeps; feed: UsageFeed };
   provider: SandboxProvider;
   agentEnv: Record<string, string | undefined>;
   appId: string;
@@ -99,15 +103,27 @@ export function createWorker(deps: WorkerDeps): RunJob {
       () => deadline.abort({ kind: 'timeout' } satisfies AbortReason),
       Math.max(0, stored.deadlineAt - now()),
     );
+    // The broker's meter is the cost from the first call on: live in the status comment.
+    const unsubscribe = deps.broker?.feed.subscribe(stored.id, (totals) => {
+      costUsd = totals.costUsd;
+      writer.update(progress());
+    });
     try {
       log.info({ agent: job.agent }, 'job started');
       deps.metrics?.queueWait.observe((started - job.createdAt) / 1000);
       const runSignal = AbortSignal.any([signal, deadline.signal]);
+      const broker =
+        deps.broker &&
+        (await openSession(deps.broker.session, stored, async (capabilityHash) => {
+          if (!(await deps.store.record(stored.id, { capabilityHash }, deps.workerId)))
+            throw new Error('the job is no longer this worker’s');
+        }));
       const outcome = await runJob(
         await withFreshPrevious({ ...job, id: stored.id }, deps.store),
         {
           gh,
           mintReadToken: () => deps.mintReadToken(job.installationId, job.repo.name),
+          broker,
           provider: deps.provider,
           agentEnv: deps.agentEnv,
           appId: deps.appId,
@@ -164,6 +180,7 @@ export function createWorker(deps: WorkerDeps): RunJob {
       if (headSha) await reportCheckRun(gh, stored, outcome, headSha, actionLog, log);
       await deps.store.finish(stored.id, deps.workerId, outcome, { costUsd });
     } finally {
+      unsubscribe?.();
       clearTimeout(timer);
       clearInterval(ticker);
     }

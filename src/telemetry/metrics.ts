@@ -35,6 +35,25 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly modelTokens = new Counter({
+    name: 'issue_agent_model_tokens_total',
+    help: 'Tokens of model calls through the broker, by repository, agent, model and kind (input, output, cache_read, cache_write)',
+    labelNames: ['repo', 'agent', 'model', 'kind'],
+    registers: [this.registry],
+  });
+  readonly modelCost = new Counter({
+    name: 'issue_agent_model_cost_usd_total',
+    help: 'Metered cost in USD of model calls through the broker, by repository, agent and model',
+    labelNames: ['repo', 'agent', 'model'],
+    registers: [this.registry],
+  });
+  readonly brokerRequests = new Counter({
+    name: 'issue_agent_broker_requests_total',
+    help: 'Requests sandboxes made to the broker, by route (anthropic, openai, git) and HTTP status',
+    labelNames: ['route', 'status'],
+    registers: [this.registry],
+  });
+
   constructor(store: JobStore) {
     const registry = this.registry;
     // prom-client collects every metric of a scrape at once: the two gauges share one store query.

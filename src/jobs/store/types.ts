@@ -53,7 +53,10 @@ export interface StoredJob {
   checkpoint?: string;
   /** Until when (ms) the finished run's sandbox is kept (paused) for a follow-up. */
   sandboxKeptUntil?: number;
-  /** SHA-256 (hex) of the job's capability token for the broker; the token itself is never stored. */
+  /**
+   * SHA-256 (hex) of the job's capability tokens for the broker, comma-separated (this attempt's,
+   * and the last attempt's while its agent may still run); the tokens themselves are never stored.
+   */
   capabilityHash?: string;
   /** What its model calls through the broker used; undefined while none did. */
   usage?: UsageTotals;
