@@ -70,7 +70,14 @@ export function gitProxy(deps: GitProxyDeps) {
     }
 
     const token = basicPassword(req.headers.authorization);
-    const grant = token ? await deps.authorize(token) : undefined;
+    let grant: Grant | undefined;
+    try {
+      grant = token ? await deps.authorize(token) : undefined;
+    } catch (err) {
+      log.error({ err }, 'the git broker could not check a capability token');
+      sendText(res, 503, 'The app cannot check the token right now; try again.');
+      return true;
+    }
     if (!grant) {
       if (token) log.warn('git request with an unknown, revoked or expired capability token');
       res.setHeader('www-authenticate', REALM);

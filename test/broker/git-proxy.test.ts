@@ -243,6 +243,25 @@ describe('git clone through the broker', () => {
     expectNoSecretsIn(dir);
   });
 
+  it("answers git's Basic challenge: a credential helper that gives the token after the 401 works too", async () => {
+    const work = tempDir('clone');
+    const helper = `!f() { echo username=agent; echo password=${CAP_A}; }; f`;
+    const cloned = await sandboxGit(
+      work,
+      undefined,
+      '-c',
+      `credential.helper=${helper}`,
+      'clone',
+      '-q',
+      '--',
+      repoUrl('octo/alpha.git'),
+      'repo',
+    );
+    expect(cloned.code, cloned.stderr).toBe(0);
+    expect(readFileSync(join(work, 'repo/README.md'), 'utf8')).toBe('alpha\n');
+    expect(filesContaining(join(work, 'repo'), SECRETS)).toEqual([]);
+  });
+
   it('clones shallowly like cloneRepository, then fetches a new commit', async () => {
     const work = tempDir('clone');
     const cloned = await sandboxGit(
@@ -444,7 +463,11 @@ describe('upstream answers', () => {
     upstreamUrl = await listen(upstreamServer);
     proxy = await startProxy({
       authorize: (token) =>
-        Promise.resolve(token === CAP_A ? grant('x', 'octo', 'alpha', `${upstreamUrl}/octo/alpha.git/`) : undefined),
+        token === 'iacap_store_down'
+          ? Promise.reject(new Error('store down'))
+          : Promise.resolve(
+              token === CAP_A ? grant('x', 'octo', 'alpha', `${upstreamUrl}/octo/alpha.git/`) : undefined,
+            ),
       readToken: () => Promise.resolve(READ_TOKEN),
       log: capturingLog(lines),
       timeoutMs: 2_000,
@@ -479,6 +502,12 @@ describe('upstream answers', () => {
       expect(seen[0]?.headers.authorization).toBe(`Basic ${READ_HEADER}`);
     },
   );
+
+  it('answers 503 when the token cannot be checked, forwarding nothing', async () => {
+    const res = await fetch(refs(), { headers: basic('iacap_store_down') });
+    expect(res.status).toBe(503);
+    expect(seen).toEqual([]);
+  });
 
   it('does not follow a redirect, to another host or its own', async () => {
     const elsewhere = createServer((_req, res) => res.writeHead(200).end('followed'));
@@ -542,6 +571,30 @@ describe('upstream answers', () => {
     });
     expect(res.status).toBe(413);
     expect(seen).toEqual([]);
+  });
+
+  it('cuts off a chunked request body at the limit: upstream never gets the whole body', async () => {
+    let received = 0;
+    let ended = false;
+    respond = (req) => {
+      req.on('data', (c: Buffer) => (received += c.length));
+      req.on('end', () => (ended = true));
+    };
+    const outcome = await new Promise<string>((resolve) => {
+      const req = request(`${proxy.url}/broker/git/octo/alpha.git/git-upload-pack`, {
+        method: 'POST',
+        headers: { ...basic(CAP_A), 'transfer-encoding': 'chunked' },
+      });
+      req.on('response', (res) => resolve(String(res.statusCode)));
+      req.on('error', () => resolve('connection dropped'));
+      for (let i = 0; i < 8; i++) req.write('y'.repeat(512));
+      req.end();
+    });
+    expect(['413', 'connection dropped']).toContain(outcome);
+    // Upstream may or may not have seen the start of the request; it must never see its end.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(ended).toBe(false);
+    expect(received).toBeLessThanOrEqual(1024);
   });
 
   it('aborts the upstream request when the client goes away mid-answer', async () => {
