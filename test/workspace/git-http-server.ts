@@ -1,11 +1,13 @@
 import { spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface GitHttpServer {
   url: string;
   /** Authorization headers of every request, in order. */
   authorizations: (string | undefined)[];
+  /** Every request as it arrived (before the token check). */
+  requests: { method: string; url: string; headers: IncomingHttpHeaders }[];
   close(): Promise<void>;
 }
 
@@ -16,8 +18,10 @@ export interface GitHttpServer {
 export async function startGitHttpServer(root: string, token: string): Promise<GitHttpServer> {
   const expected = `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
   const authorizations: (string | undefined)[] = [];
+  const requests: GitHttpServer['requests'] = [];
   const server: Server = createServer((req, res) => {
     authorizations.push(req.headers.authorization);
+    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
     if (req.headers.authorization !== expected) {
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' }).end();
       return;
@@ -64,6 +68,7 @@ export async function startGitHttpServer(root: string, token: string): Promise<G
   return {
     url: `http://127.0.0.1:${port}`,
     authorizations,
+    requests,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
