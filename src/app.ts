@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApplicationFunction, Probot } from 'probot';
 import type { Logger } from 'pino';
 import { RepoConfigCache } from './config/config-cache.js';
@@ -17,6 +18,7 @@ import { SandboxLifecycle } from './sandbox/lifecycle.js';
 import type { SandboxProvider } from './sandbox/types.js';
 import { guardRequests } from './github/octokit-plugins.js';
 import type { Redactor } from './security/redactor.js';
+import { Broker } from './broker/broker.js';
 import { ignoreReason } from './triggers/ignore.js';
 import { parseCommand } from './triggers/parse-command.js';
 import { parseLabel } from './triggers/parse-label.js';
@@ -38,6 +40,11 @@ export interface AppDeps {
   progressIntervalMs?: number;
   /** How long a repository's config is served from memory without a push changing it (5 min by default). */
   configTtlMs?: number;
+  /**
+   * Where sandboxes reach this app's broker (`brokerUrl(env)`). Undefined: they cannot, and
+   * runs fall back to the keys and a read-only token inside the sandbox.
+   */
+  brokerUrl?: string;
 }
 
 export interface IssueAgentApp {
@@ -46,6 +53,8 @@ export interface IssueAgentApp {
   store: JobStore;
   /** Resolves when no job is queued or running anywhere and every acknowledgement is posted (tests, benchmarks). */
   idle(): Promise<void>;
+  /** The broker's routes (`/broker/...`), added to the app's server; undefined without a broker URL. */
+  brokerHandler?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
 /** Attempts a job gets (each a worker that died holding it) before it fails for good. */
@@ -58,18 +67,38 @@ export function createApp(deps: AppDeps): IssueAgentApp {
   const guard = guardRequests(deps.redactor);
   const octokitFor = async (installationId: number) => guard(await probot!.auth(installationId));
   const workerId = newWorkerId();
+  const mintReadToken = async (installationId: number, repo: string) => {
+    const appClient = guard(await probot!.auth());
+    const { data } = await appClient.rest.apps.createInstallationAccessToken({
+      installation_id: installationId,
+      repositories: [repo],
+      permissions: { contents: 'read' },
+    });
+    return data.token; // the guard has taught the redactor this token
+  };
+  const monthlyCostUsdPerInstallation = deps.env.monthlyCostUsdPerInstallation;
+  const broker =
+    deps.brokerUrl === undefined
+      ? undefined
+      : new Broker({
+          store: deps.store,
+          appEnv: deps.agentEnv,
+          mintReadToken,
+          log: deps.log,
+          metrics: deps.metrics,
+          monthlyCostUsdPerInstallation,
+          // A limit reached or the provider refusing the key ends a run of this process at once.
+          endRun: (jobId, reason) => runner.abortHere(jobId, reason),
+        });
+  const brokerHandler = broker?.handler();
   const worker = createWorker({
     store: deps.store,
     workerId,
     octokitFor,
-    mintReadToken: async (installationId, repo) => {
-      const appClient = guard(await probot!.auth());
-      const { data } = await appClient.rest.apps.createInstallationAccessToken({
-        installation_id: installationId,
-        repositories: [repo],
-        permissions: { contents: 'read' },
-      });
-      return data.token; // the guard has taught the redactor this token
+    mintReadToken,
+    broker: broker && {
+      session: { store: deps.store, url: deps.brokerUrl!, appEnv: deps.agentEnv, monthlyCostUsdPerInstallation },
+      feed: broker.feed,
     },
     provider: deps.provider,
     agentEnv: deps.agentEnv,
@@ -98,6 +127,8 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     store: deps.store,
     runner,
     agentEnv: deps.agentEnv,
+    brokered: broker !== undefined,
+    monthlyCostUsdPerInstallation,
     configs: new RepoConfigCache({ ttlMs: deps.configTtlMs }),
     deniedOnce: new RecentSet<string>(10_000),
     background,
@@ -109,7 +140,8 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     // Installation tokens are minted through the app's own client: guarded, it learns each one.
     guard(await app.auth());
     try {
-      options?.addHandler?.(healthHandler({ store: deps.store, metrics: deps.metrics }));
+      options?.addHandler?.(healthHandler({ store: deps.store, metrics: deps.metrics, brokered: broker !== undefined }));
+      if (brokerHandler) options?.addHandler?.(brokerHandler);
     } catch {
       // Loaded without an HTTP server (probot.receive in tests): no routes to add.
     }
@@ -161,6 +193,7 @@ export function createApp(deps: AppDeps): IssueAgentApp {
 
   return {
     appFn,
+    brokerHandler,
     runner,
     store: deps.store,
     idle: async () => {

@@ -43,8 +43,8 @@ export function runLimitReached(limits: Limits, spentUsd: number): string | unde
 }
 
 /**
- * Which monthly limit is used up, as the end of a sentence ("the monthly cost limit of this
- * repository ..."), or undefined. Two sums over the store's indexed columns.
+ * Which monthly limit is used up, as a clause ("this repository's monthly cost limit of $100.00
+ * is reached (...)"), or undefined. At most two sums over the store's indexed columns.
  */
 export async function monthlyLimitReached(
   store: Pick<JobStore, 'spendSince'>,
@@ -57,21 +57,21 @@ export async function monthlyLimitReached(
     [
       limits.monthlyRepoUsd,
       () => store.spendSince({ repo: scope.repo }, since),
-      'of this repository',
-      '`limits.monthlyCostUsd` in `.github/issue-agent.yml`',
+      "this repository's",
+      'set by `limits.monthlyCostUsd` in `.github/issue-agent.yml`',
     ],
     [
       limits.monthlyInstallationUsd,
       () => store.spendSince({ installationId: scope.installationId }, since),
-      'of this installation',
-      '`MONTHLY_COST_USD_PER_INSTALLATION` of the app',
+      "this installation's",
+      "set by the app's `MONTHLY_COST_USD_PER_INSTALLATION`",
     ],
   ];
   for (const [max, spent, whose, setting] of checks) {
     if (max === undefined) continue;
     const total = await spent();
     if (total >= max)
-      return `monthly cost limit ${whose} of ${usd(max)} reached (${usd(total)} spent in ${monthName(now)}; ${setting})`;
+      return `${whose} monthly cost limit of ${usd(max)} is reached (${usd(total)} spent in ${monthName(now)}; ${setting})`;
   }
   return undefined;
 }

@@ -8,6 +8,8 @@ import type { Authorize, Grant } from './types.js';
  * only its SHA-256, so a database dump grants nothing.
  */
 const PREFIX = 'iacap_';
+/** 32 random bytes in base64url, unpadded. */
+const SECRET_CHARS = 43;
 
 export interface Capability {
   token: string;
@@ -27,9 +29,9 @@ export function hashToken(token: string): string {
 /** The job id a token names, without checking it; undefined when it is not shaped like one. */
 export function jobIdOf(token: string): string | undefined {
   if (!token.startsWith(PREFIX) || token.length > 200) return undefined;
-  const rest = token.slice(PREFIX.length);
-  const cut = rest.lastIndexOf('_');
-  return cut > 0 ? rest.slice(0, cut) : undefined;
+  // The random part has a fixed length (and may itself contain `_`).
+  const cut = token.length - SECRET_CHARS - 1;
+  return cut > PREFIX.length && token[cut] === '_' ? token.slice(PREFIX.length, cut) : undefined;
 }
 
 /**

@@ -4,7 +4,7 @@ import { neutralizeAgentText } from './agent-text.js';
 /** What the status comment shows; a pure view of the job's state. */
 export type StatusView =
   | { phase: Phase; agent: string; queuedBehind?: number; note?: string }
-  | { outcome: Outcome; agent: string; durationMs?: number };
+  | { outcome: Outcome; agent: string; durationMs?: number; /** `costText` of the run, when known. */ cost?: string };
 
 const PHASE_TEXT: Record<Phase, (agent: string) => string> = {
   queued: () => '⏳ Queued',
@@ -18,12 +18,18 @@ const PHASE_TEXT: Record<Phase, (agent: string) => string> = {
 };
 
 export function renderStatus(view: StatusView): string {
+  if ('outcome' in view && view.cost) return `${renderOutcome(view)}\n\n💰 ${view.cost}`;
+  return 'phase' in view ? renderPhase(view) : renderOutcome(view);
+}
+
+function renderPhase(view: Extract<StatusView, { phase: Phase }>): string {
+  const behind = view.queuedBehind ? ` behind ${view.queuedBehind} other run${view.queuedBehind > 1 ? 's' : ''}` : '';
+  const note = view.note ? ` (${view.note})` : '';
+  return `**issue-agent** · ${view.agent}\n\n${PHASE_TEXT[view.phase](view.agent)}${behind}${note}…`;
+}
+
+function renderOutcome(view: Extract<StatusView, { outcome: Outcome }>): string {
   const header = `**issue-agent** · ${view.agent}`;
-  if ('phase' in view) {
-    const behind = view.queuedBehind ? ` behind ${view.queuedBehind} other run${view.queuedBehind > 1 ? 's' : ''}` : '';
-    const note = view.note ? ` (${view.note})` : '';
-    return `${header}\n\n${PHASE_TEXT[view.phase](view.agent)}${behind}${note}…`;
-  }
   const took = view.durationMs === undefined ? '' : ` in ${formatDuration(view.durationMs)}`;
   const o = view.outcome;
   switch (o.kind) {

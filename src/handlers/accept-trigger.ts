@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { limitsOf, monthlyLimitReached } from '../broker/budget.js';
 import { availableAgents, cannotRun, runModel } from '../agents/index.js';
 import type { RepoConfigCache } from '../config/config-cache.js';
 import { defaultRepoConfig, formatConfigErrors, parseRepoConfig, type RepoConfig } from '../config/repo-config.js';
@@ -22,6 +23,9 @@ export interface AcceptDeps {
   store: JobStore;
   runner: JobRunner;
   agentEnv: Record<string, string | undefined>;
+  /** Whether sandboxes work through the app's broker (help says so when they do not). */
+  brokered: boolean;
+  monthlyCostUsdPerInstallation?: number;
   /** Each repository's parsed `.github/issue-agent.yml`, so events that start nothing cost no call. */
   configs: RepoConfigCache;
   /** Users already told they may not trigger, per issue: the reply is sent once. */
@@ -61,7 +65,7 @@ export async function acceptTrigger(
   const { config, trigger, log } = allowed;
   switch (trigger.kind) {
     case 'help':
-      await reply(ev.gh, thread, helpText(config, availableAgents(deps.agentEnv, config.model)));
+      await reply(ev.gh, thread, helpText(config, availableAgents(deps.agentEnv, config.model), deps.brokered));
       return;
     case 'unknown-agent':
       await reply(
@@ -180,6 +184,16 @@ async function jobFor(
       thread,
       `The agent \`${agent}\`${model === undefined ? '' : ` with the model \`${model}\``} cannot run: ${blocked}`,
     );
+    return undefined;
+  }
+  const spent = await monthlyLimitReached(
+    deps.store,
+    { installationId: ev.installationId, repo: { owner: ev.repo.owner, name: ev.repo.name } },
+    limitsOf(config, deps.monthlyCostUsdPerInstallation),
+    Date.now(),
+  );
+  if (spent) {
+    await reply(ev.gh, thread, `No run was started: ${spent}.`);
     return undefined;
   }
   return {

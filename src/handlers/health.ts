@@ -3,7 +3,10 @@ import type { JobStore } from '../jobs/store/types.js';
 import type { Metrics } from '../telemetry/metrics.js';
 
 /** `GET /healthz` (store reachable, queue depth) and `GET /metrics` (Prometheus), added to Probot's server. */
-export function healthHandler(deps: { store: JobStore; metrics?: Metrics }) {
+export function healthHandler(deps: { store: JobStore; metrics?: Metrics; brokered: boolean }) {
+  // `credentials`: where the model keys and the clone token are used. `in-sandbox` is the
+  // fallback when sandboxes cannot reach the app (no PUBLIC_URL on e2b): keys enter sandboxes.
+  const credentials = deps.brokered ? 'broker' : 'in-sandbox';
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const path = (req.url ?? '').split('?')[0];
     if (req.method !== 'GET') return false;
@@ -15,7 +18,13 @@ export function healthHandler(deps: { store: JobStore; metrics?: Metrics }) {
           res,
           200,
           'application/json',
-          JSON.stringify({ status: 'ok', store: deps.store.kind, queueDepth: s.queueDepth, running: s.running }),
+          JSON.stringify({
+            status: 'ok',
+            store: deps.store.kind,
+            queueDepth: s.queueDepth,
+            running: s.running,
+            credentials,
+          }),
         );
       } catch {
         send(res, 503, 'application/json', JSON.stringify({ status: 'unavailable', store: deps.store.kind }));

@@ -6,6 +6,7 @@ import type { AgentDriver, AgentEvent, AgentInput } from '../agents/types.js';
 import { isHandover } from '../domain/abort.js';
 import type { Job } from '../domain/job.js';
 import type { Outcome, Phase } from '../domain/outcome.js';
+import type { UsageTotals } from '../domain/usage.js';
 import { allPassed, type VerifyResult } from '../domain/verify-result.js';
 import type { GitHub } from '../github/octokit.js';
 import { permissionCache } from '../github/permissions.js';
@@ -87,6 +88,8 @@ interface Run {
   model: string | undefined;
   /** Whether a review comment's author reaches `permission`: one GitHub call per author per run. */
   mayAuthor: (login: string) => Promise<boolean>;
+  /** The broker's meter of the run, read before delivering. */
+  usage?: UsageTotals;
 }
 
 /** The repository's checks after the agent's last attempt. */
@@ -156,6 +159,7 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
       changes: collected,
       result,
       costUsd: cost.totalUsd,
+      usage: run.usage,
       model: run.model,
       durationMs: now() - started,
       verify: checks.checks,
@@ -183,6 +187,7 @@ async function spendingStop(run: Run): Promise<Outcome | undefined> {
   const broker = run.deps.broker;
   const usage = await broker?.usage();
   if (!broker || !usage) return undefined;
+  run.usage = usage;
   run.cost.metered(usage.costUsd);
   run.deps.onCost?.(usage.costUsd);
   const reason = await broker.overLimit(usage);

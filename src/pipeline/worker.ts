@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { GitHub } from '../github/octokit.js';
 import { checkConclusion, completeCheckRun, startCheckRun } from '../github/check-run.js';
 import { ActionLog, createThrottledWriter, renderActionLogDetails, renderProgress } from '../github/progress.js';
+import { costText } from '../github/cost-text.js';
 import { StatusComment } from '../github/status-comment.js';
 import { renderStatus } from '../github/status-text.js';
 import type { SandboxProvider } from '../sandbox/types.js';
@@ -170,14 +171,18 @@ export function createWorker(deps: WorkerDeps): RunJob {
       log.info({ outcome: outcome.kind, durationMs: now() - started }, 'job finished');
       deps.metrics?.runDuration.observe({ agent: job.agent, outcome: outcome.kind }, (now() - started) / 1000);
       final = true;
+      // The broker's meter, with the calls other replicas served: the cost every place shows.
+      const usage = deps.broker ? (await deps.store.get(stored.id))?.usage : undefined;
+      if (usage) costUsd = usage.costUsd;
+      const cost = costUsd === undefined ? undefined : costText(costUsd, usage);
       const actionLog = renderActionLogDetails(actions.actions, { dropped: actions.dropped });
       await writer.flush(
-        renderStatus({ outcome, agent: job.agent, durationMs: now() - started }) +
+        renderStatus({ outcome, agent: job.agent, durationMs: now() - started, cost }) +
           (actionLog ? `\n\n${actionLog}` : ''),
       );
       // On the new commit; a follow-up that made none reports on the PR head it started from.
       const headSha = outcome.kind === 'pr' || outcome.kind === 'pushed' ? outcome.commitSha : job.followUp?.headSha;
-      if (headSha) await reportCheckRun(gh, stored, outcome, headSha, actionLog, log);
+      if (headSha) await reportCheckRun(gh, stored, { outcome, agent: job.agent, cost }, headSha, actionLog, log);
       await deps.store.finish(stored.id, deps.workerId, outcome, { costUsd });
     } finally {
       unsubscribe?.();
@@ -208,7 +213,7 @@ async function waitForStatusComment(
 async function reportCheckRun(
   gh: GitHub,
   stored: StoredJob,
-  outcome: Outcome,
+  view: { outcome: Outcome; agent: string; cost?: string },
   headSha: string,
   actionLog: string,
   log: Logger,
@@ -220,8 +225,8 @@ async function reportCheckRun(
       owner,
       repo,
       id,
-      conclusion: checkConclusion(outcome),
-      summary: renderStatus({ outcome, agent: stored.job.agent }),
+      conclusion: checkConclusion(view.outcome),
+      summary: renderStatus(view),
       text: actionLog || 'The agent reported no actions.',
     });
   } catch (err) {

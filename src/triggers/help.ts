@@ -9,8 +9,15 @@ export function usableAgents(config: Pick<RepoConfig, 'agents'>, available: read
   return config.agents.filter((agent) => available.includes(agent));
 }
 
-/** Reply to `/agent help`: every command and label form, with this repository's names. */
-export function helpText(config: HelpConfig, availableAgents: readonly AgentName[]): string {
+/** Said wherever it matters when sandboxes cannot reach the app's broker (no PUBLIC_URL on e2b). */
+export const CREDENTIALS_IN_SANDBOX =
+  "⚠️ This app has no `PUBLIC_URL`, so sandboxes cannot reach it: agents get the model keys and a read-only GitHub token inside their sandbox, and model spending is neither metered nor limited. Ask whoever runs the app to set `PUBLIC_URL`.";
+
+/**
+ * Reply to `/agent help`: every command and label form, with this repository's names.
+ * `brokered`: whether agents work through the app's broker (else a warning says what that means).
+ */
+export function helpText(config: HelpConfig, availableAgents: readonly AgentName[], brokered = true): string {
   const cmd = config.command;
   const usable = usableAgents(config, availableAgents);
   const example = usable.find((a) => a !== config.agent) ?? usable[0] ?? config.agent;
@@ -33,6 +40,7 @@ export function helpText(config: HelpConfig, availableAgents: readonly AgentName
     agentsLine(config.agent, usable),
     '',
     `Runs can be started by users with the ${inlineCode(config.permission)} role or higher. Settings live in \`${REPO_CONFIG_PATH}\`.`,
+    ...(brokered ? [] : ['', CREDENTIALS_IN_SANDBOX]),
   ].join('\n');
 }
 

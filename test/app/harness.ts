@@ -3,6 +3,8 @@ import { expect } from 'vitest';
 import type { Probot } from 'probot';
 import { createApp, type IssueAgentApp } from '../../src/app.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEnv } from '../../src/config/env.js';
@@ -62,6 +64,10 @@ export interface Harness {
   agentBin: string;
   /** The env agents take their keys from; a test may add to it before the run starts. */
   agentEnv: Record<string, string>;
+  /** With `broker: true`: where sandboxes reach the broker. */
+  brokerUrl?: string;
+  /** Stops the broker's server, if any. */
+  close(): Promise<void>;
 }
 
 /** The app as production wires it, with the local provider, a stand-in agent and a capturing logger. */
@@ -76,6 +82,8 @@ export async function startApp(
     configTtlMs?: number;
     /** The executable the stand-in plays (the agent CLI's name). */
     bin?: string;
+    /** Serve the broker on a local port, as main.ts does on the app's server (PUBLIC_URL). */
+    broker?: boolean;
   } = {},
 ): Promise<Harness> {
   const redactor = new Redactor();
@@ -92,8 +100,10 @@ export async function startApp(
   });
   const provider = options.provider?.(agentBin) ?? new LocalSandboxProvider({ pathPrefix: [agentBin] });
   const store = await openJobStore({ dataDir: mkdtempSync(join(tmpdir(), 'issue-agent-data-')) });
+  const server = options.broker ? await startBrokerServer() : undefined;
   // Progress edits unthrottled, so every phase shows (the throttle has its own tests).
   const app = createApp({
+    brokerUrl: server?.url,
     env,
     store,
     provider,
@@ -104,9 +114,26 @@ export async function startApp(
     progressIntervalMs: options.progressIntervalMs ?? 0,
     configTtlMs: options.configTtlMs,
   });
+  if (server) server.handler = app.brokerHandler;
   const probot = testProbot(log);
   await probot.load(app.appFn);
-  return { probot, app, logLines: lines, agentBin, agentEnv };
+  return { probot, app, logLines: lines, agentBin, agentEnv, brokerUrl: server?.url, close: async () => server?.close() };
+}
+
+/** An HTTP server on a free port that serves what the broker handles, 404 for the rest. */
+async function startBrokerServer() {
+  const state: { handler?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean> } = {};
+  const server = createServer((req, res) => {
+    void (state.handler?.(req, res) ?? Promise.resolve(false)).then((handled) => {
+      if (!handled) res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return Object.assign(state, {
+    url,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  });
 }
 
 /** The GitHub conversation of a successful run: no config file, an admin sender, PR #42. */
