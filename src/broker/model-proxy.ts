@@ -1,4 +1,9 @@
-import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import http, {
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
 import https from 'node:https';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -110,7 +115,12 @@ export function modelProxy(deps: ModelProxyDeps): (req: IncomingMessage, res: Se
     const upstream = deps.upstreams[provider];
     if (!route || !upstream) {
       log.warn({ method: req.method, path }, 'broker: request outside the supported model APIs refused');
-      refuse(res, provider, 404, route ? 'provider not configured in this app' : `${req.method} ${path} is not supported`);
+      refuse(
+        res,
+        provider,
+        404,
+        route ? 'provider not configured in this app' : `${req.method} ${path} is not supported`,
+      );
       return true;
     }
 

@@ -168,11 +168,7 @@ function dearest(provider: MeteredUsage['provider']): [string, TableEntry] {
   let best: [string, TableEntry] | undefined;
   for (const [name, entry] of Object.entries(PRICES)) {
     if (entry.provider !== provider || entry.premium) continue;
-    if (
-      !best ||
-      entry.output > best[1].output ||
-      (entry.output === best[1].output && entry.input > best[1].input)
-    )
+    if (!best || entry.output > best[1].output || (entry.output === best[1].output && entry.input > best[1].input))
       best = [name, entry];
   }
   dearestCache.set(provider, best!);

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { canonical, costOf, PRICES, priceSchema } from '../../src/broker/pricing.js';
 import type { MeteredUsage } from '../../src/broker/types.js';
 
-const million = (model: string, provider: MeteredUsage['provider'], more: Partial<MeteredUsage> = {}): MeteredUsage => ({
+const million = (
+  model: string,
+  provider: MeteredUsage['provider'],
+  more: Partial<MeteredUsage> = {},
+): MeteredUsage => ({
   provider,
   model,
   inputTokens: 1_000_000,
@@ -72,9 +76,9 @@ describe('costOf', () => {
     expect(costOf(million('qwen3-coder', 'openai'), overrides)).toEqual({ costUsd: 1.5 });
     expect(costOf(million('claude-sonnet-4-5-20250929', 'anthropic'), overrides)).toEqual({ costUsd: 3 });
     // Cache prices default to the input price when an override gives none.
-    expect(costOf(million('qwen3-coder', 'openai', { outputTokens: 0, cacheReadTokens: 1_000_000 }), overrides)).toEqual(
-      { costUsd: 1 },
-    );
+    expect(
+      costOf(million('qwen3-coder', 'openai', { outputTokens: 0, cacheReadTokens: 1_000_000 }), overrides),
+    ).toEqual({ costUsd: 1 });
   });
 
   it('has a schema for one price entry that refuses bad values', () => {

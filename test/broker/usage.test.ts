@@ -136,16 +136,16 @@ describe('chat completions usage', () => {
   });
 
   it('reads the JSON body, without cache details', () => {
-    expect(usageFromJson('openai-chat', { model: 'gpt-4o', usage: { prompt_tokens: 7, completion_tokens: 3 } })).toEqual(
-      {
-        provider: 'openai',
-        model: 'gpt-4o',
-        inputTokens: 7,
-        outputTokens: 3,
-        cacheReadTokens: 0,
-        cacheWriteTokens: 0,
-      },
-    );
+    expect(
+      usageFromJson('openai-chat', { model: 'gpt-4o', usage: { prompt_tokens: 7, completion_tokens: 3 } }),
+    ).toEqual({
+      provider: 'openai',
+      model: 'gpt-4o',
+      inputTokens: 7,
+      outputTokens: 3,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+    });
   });
 });
 
@@ -162,7 +162,11 @@ describe('LineSplitter', () => {
   it('drops a line over the limit instead of buffering it, and reads the next', () => {
     const lines: string[] = [];
     let overflows = 0;
-    const s = new LineSplitter((l) => lines.push(l), 10, () => overflows++);
+    const s = new LineSplitter(
+      (l) => lines.push(l),
+      10,
+      () => overflows++,
+    );
     s.push(Buffer.from('data: 0123'));
     s.push(Buffer.from('456789abcdef'));
     s.push(Buffer.from('more\nok\n'));
