@@ -271,6 +271,24 @@ describe('model proxy: streaming', () => {
     await until(() => proxy.usage.length === 1);
     expect(proxy.usage[0]).toMatchObject({ inputTokens: estimateTokens(JSON.stringify(messages(true))) });
   });
+  it('aborts the upstream request when the agent leaves before the upstream answered', async () => {
+    const fake = await track(
+      startFakeAnthropic({ turns: ['late'], apiKey: REAL_ANTHROPIC, pace: { firstMs: 60_000 } }),
+    );
+    const proxy = await startProxy(anthropicUpstream(fake));
+    const abort = new AbortController();
+    const pending = fetch(`${proxy.url}/broker/anthropic/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': TOKEN, 'content-type': 'application/json' },
+      body: JSON.stringify(messages(true)),
+      signal: abort.signal,
+    });
+    await until(() => fake.requests.length === 1);
+    abort.abort();
+    await expect(pending).rejects.toThrow();
+    await until(() => fake.unfinished.length === 1);
+    expect(proxy.usage).toEqual([]);
+  });
 });
 
 describe('model proxy: refusals and faults', () => {
