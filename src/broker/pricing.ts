@@ -109,9 +109,11 @@ export interface Cost {
 }
 
 /**
- * The cost of one response. An override (exact name or prefix) wins over the table; a model
- * neither knows is priced like the dearest (non-premium) model of its provider, never as free,
- * and `pricedAs` names that model so the run's cost line can say so.
+ * The cost of one response. An override (exact name or prefix) wins over the table; a known
+ * model is priced as itself whichever API it came through (a Claude model behind an
+ * OpenAI-compatible gateway costs what Claude costs); a model neither knows is priced like the
+ * dearest (non-premium) model of the provider whose API answered, never as free, and
+ * `pricedAs` names that model so the run's cost line can say so.
  */
 export function costOf(usage: MeteredUsage, overrides: Record<string, Price> = {}): Cost {
   const name = canonical(usage.model);
