@@ -124,63 +124,98 @@ export function modelProxy(deps: ModelProxyDeps): (req: IncomingMessage, res: Se
       return true;
     }
 
-    const grant = await authorizeRequest(deps.authorize, req.headers);
-    if (!grant) {
-      log.warn({ path }, 'broker: request without a valid capability token refused');
-      refuse(res, provider, 401, 'invalid or expired capability token');
-      return true;
-    }
-    const glog = log.child({ jobId: grant.jobId });
-    const refusal = await deps.admit(grant);
-    if (refusal !== undefined) {
-      glog.info({ refusal }, 'broker: model call refused');
-      refuse(res, provider, 429, refusal);
-      return true;
-    }
-
-    const body = await readBody(req, maxBodyBytes);
-    if (body === 'too-large') {
-      glog.warn({ path, maxBodyBytes }, 'broker: request body over the limit refused');
-      refuse(res, provider, 413, `request body over ${maxBodyBytes} bytes`);
-      return true;
-    }
-    if (body === 'aborted') return true;
-    let parsed: Record<string, unknown>;
     try {
-      const value = JSON.parse(body.toString('utf8')) as unknown;
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
-      parsed = value as Record<string, unknown>;
-    } catch {
-      refuse(res, provider, 400, 'request body is not a JSON object');
-      return true;
+      await serve({ deps, req, res, provider, route, upstream, query, maxBodyBytes, agents, log });
+    } catch (err) {
+      // authorize or admit failed (e.g. the job store is down): the agent may retry later.
+      log.error({ err }, 'broker: request failed');
+      if (!res.headersSent) refuse(res, provider, 500, 'the app could not serve this request');
+      else res.destroy();
     }
-    let payload = body;
-    // Chat completions streams carry usage only when asked to: without it the run could not be metered.
-    if (route.api === 'openai-chat' && parsed.stream === true) {
-      const options = (parsed.stream_options ?? {}) as Record<string, unknown>;
-      if (options.include_usage !== true) {
-        parsed.stream_options = { ...options, include_usage: true };
-        payload = Buffer.from(JSON.stringify(parsed));
-      }
-    }
-    const requestModel = typeof parsed.model === 'string' ? parsed.model : undefined;
-
-    forward({
-      deps,
-      grant,
-      provider,
-      route,
-      req,
-      res,
-      url: new URL(upstream.baseUrl.replace(/\/+$/, '') + route.upstreamPath + query),
-      headers: upstreamHeaders(req.headers, upstream.headers, payload.length),
-      payload,
-      requestModel,
-      agents,
-      log: glog,
-    });
     return true;
   };
+}
+
+interface Serve {
+  deps: ModelProxyDeps;
+  req: IncomingMessage;
+  res: ServerResponse;
+  provider: Provider;
+  route: Route;
+  upstream: Upstream;
+  query: string;
+  maxBodyBytes: number;
+  agents: Forward['agents'];
+  log: Logger;
+}
+
+async function serve({
+  deps,
+  req,
+  res,
+  provider,
+  route,
+  upstream,
+  query,
+  maxBodyBytes,
+  agents,
+  log,
+}: Serve): Promise<void> {
+  const grant = await authorizeRequest(deps.authorize, req.headers);
+  if (!grant) {
+    log.warn({ url: req.url }, 'broker: request without a valid capability token refused');
+    refuse(res, provider, 401, 'invalid or expired capability token');
+    return;
+  }
+  const glog = log.child({ jobId: grant.jobId });
+  const refusal = await deps.admit(grant);
+  if (refusal !== undefined) {
+    glog.info({ refusal }, 'broker: model call refused');
+    refuse(res, provider, 429, refusal);
+    return;
+  }
+
+  const body = await readBody(req, maxBodyBytes);
+  if (body === 'too-large') {
+    glog.warn({ url: req.url, maxBodyBytes }, 'broker: request body over the limit refused');
+    refuse(res, provider, 413, `request body over ${maxBodyBytes} bytes`);
+    return;
+  }
+  if (body === 'aborted') return;
+  let parsed: Record<string, unknown>;
+  try {
+    const value = JSON.parse(body.toString('utf8')) as unknown;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
+    parsed = value as Record<string, unknown>;
+  } catch {
+    refuse(res, provider, 400, 'request body is not a JSON object');
+    return;
+  }
+  let payload = body;
+  // Chat completions streams carry usage only when asked to: without it the run could not be metered.
+  if (route.api === 'openai-chat' && parsed.stream === true) {
+    const options = (parsed.stream_options ?? {}) as Record<string, unknown>;
+    if (options.include_usage !== true) {
+      parsed.stream_options = { ...options, include_usage: true };
+      payload = Buffer.from(JSON.stringify(parsed));
+    }
+  }
+  const requestModel = typeof parsed.model === 'string' ? parsed.model : undefined;
+
+  forward({
+    deps,
+    grant,
+    provider,
+    route,
+    req,
+    res,
+    url: new URL(upstream.baseUrl.replace(/\/+$/, '') + route.upstreamPath + query),
+    headers: upstreamHeaders(req.headers, upstream.headers, payload.length),
+    payload,
+    requestModel,
+    agents,
+    log: glog,
+  });
 }
 
 interface Forward {
@@ -431,6 +466,7 @@ const ANTHROPIC_ERROR: Record<number, string> = {
   404: 'not_found_error',
   413: 'request_too_large',
   429: 'rate_limit_error',
+  500: 'api_error',
   502: 'api_error',
 };
 
@@ -440,6 +476,7 @@ const OPENAI_ERROR: Record<number, [type: string, code: string | null]> = {
   404: ['invalid_request_error', 'not_found'],
   413: ['invalid_request_error', 'request_too_large'],
   429: ['insufficient_quota', 'insufficient_quota'],
+  500: ['server_error', null],
   502: ['server_error', null],
 };
 
@@ -460,7 +497,7 @@ function refuse(res: ServerResponse, provider: Provider, status: number, message
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
   };
-  if (status !== 502) headers['x-should-retry'] = 'false';
+  if (status < 500) headers['x-should-retry'] = 'false';
   // A refused body may still be arriving: close rather than read it to the end.
   if (status === 413) headers.connection = 'close';
   res.writeHead(status, headers).end(text);

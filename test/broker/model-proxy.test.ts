@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -37,11 +38,11 @@ async function track<T extends FakeModelServer>(fake: Promise<T>): Promise<T> {
 
 async function startProxy(
   upstreams: ModelProxyDeps['upstreams'],
-  more: Partial<Pick<ModelProxyDeps, 'admit' | 'maxBodyBytes'>> = {},
+  more: Partial<Pick<ModelProxyDeps, 'admit' | 'authorize' | 'maxBodyBytes'>> = {},
 ): Promise<Harness> {
   const h: Omit<Harness, 'url'> = { usage: [], upstreamErrors: [] };
   const handle = modelProxy({
-    authorize: async (token) => (token === TOKEN ? GRANT : undefined),
+    authorize: more.authorize ?? (async (token) => (token === TOKEN ? GRANT : undefined)),
     admit: more.admit ?? (async () => undefined),
     onUsage: (grant, usage) => {
       expect(grant).toBe(GRANT);
@@ -424,6 +425,40 @@ describe('model proxy: refusals and faults', () => {
     expect(openai.requests).toEqual([]);
     expect((await fetch(`${proxy.url}/healthz`)).status).toBe(418);
     expect((await fetch(`${proxy.url}/brokerx/anthropic/v1/messages`)).status).toBe(418);
+  });
+
+  it('answers 500 in the provider shape when the app cannot check the token, forwarding nothing', async () => {
+    const fake = await track(startFakeAnthropic({ turns: [], apiKey: REAL_ANTHROPIC }));
+    const proxy = await startProxy(anthropicUpstream(fake), {
+      authorize: () => Promise.reject(new Error('store down')),
+    });
+    const res = await post(`${proxy.url}/broker/anthropic/v1/messages`, messages(false));
+    expect(res.status).toBe(500);
+    expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'api_error' } });
+    expect(fake.requests).toEqual([]);
+  });
+
+  it('meters a gateway that compresses despite being asked not to, passing the bytes on unchanged', async () => {
+    const message = {
+      type: 'message',
+      model: 'claude-haiku-4-5',
+      content: [{ type: 'text', text: 'hi' }],
+      usage: { input_tokens: 11, output_tokens: 3, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
+    };
+    const gzipped = gzipSync(JSON.stringify(message));
+    const gateway = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipped);
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => gateway.close(() => resolve())));
+    const baseUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+    const proxy = await startProxy({ anthropic: { baseUrl, headers: { 'x-api-key': REAL_ANTHROPIC } } });
+    const res = await post(`${proxy.url}/broker/anthropic/v1/messages`, messages(false));
+    expect(res.status).toBe(200);
+    // fetch decompresses: the agent got the gateway's gzip body as sent.
+    expect(await res.json()).toEqual(message);
+    await until(() => proxy.usage.length === 1);
+    expect(proxy.usage[0]).toMatchObject({ model: 'claude-haiku-4-5', inputTokens: 11, outputTokens: 3 });
   });
 
   it('refuses a provider the app has no upstream for', async () => {
