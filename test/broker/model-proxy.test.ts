@@ -272,6 +272,52 @@ describe('model proxy: streaming', () => {
     await until(() => proxy.usage.length === 1);
     expect(proxy.usage[0]).toMatchObject({ inputTokens: estimateTokens(JSON.stringify(messages(true))) });
   });
+  it('reads the upstream no faster than the agent reads the proxy (backpressure)', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    let written = 0;
+    let done = false;
+    // An upstream with 64 MiB to send, writing only when its socket drains.
+    const upstream = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const pump = (): void => {
+        while (written < 64 * 1024 * 1024) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        done = true;
+        res.end();
+      };
+      pump();
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          upstream.closeAllConnections();
+          upstream.close(() => resolve());
+        }),
+    );
+    const baseUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    const proxy = await startProxy({ anthropic: { baseUrl, headers: { 'x-api-key': REAL_ANTHROPIC } } });
+    const abort = new AbortController();
+    cleanups.push(() => abort.abort());
+    const res = await fetch(`${proxy.url}/broker/anthropic/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': TOKEN, 'content-type': 'application/json' },
+      body: JSON.stringify(messages(true)),
+      signal: abort.signal,
+    });
+    const reader = res.body!.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+    await reader.read();
+    // The agent stops reading: what the upstream could write is bounded by socket and stream buffers.
+    await new Promise((r) => setTimeout(r, 300));
+    const stalled = written;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(written).toBe(stalled);
+    expect(done).toBe(false);
+    expect(written).toBeLessThan(16 * 1024 * 1024);
+  });
+
   it('aborts the upstream request when the agent leaves before the upstream answered', async () => {
     const fake = await track(
       startFakeAnthropic({ turns: ['late'], apiKey: REAL_ANTHROPIC, pace: { firstMs: 60_000 } }),
@@ -446,15 +492,18 @@ describe('model proxy: refusals and faults', () => {
       usage: { input_tokens: 11, output_tokens: 3, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
     };
     const gzipped = gzipSync(JSON.stringify(message));
-    const gateway = createServer((_req, res) => {
+    let seenUrl: string | undefined;
+    const gateway = createServer((req, res) => {
+      seenUrl = req.url;
       res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipped);
     });
     await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise<void>((resolve) => gateway.close(() => resolve())));
     const baseUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
     const proxy = await startProxy({ anthropic: { baseUrl, headers: { 'x-api-key': REAL_ANTHROPIC } } });
-    const res = await post(`${proxy.url}/broker/anthropic/v1/messages`, messages(false));
+    const res = await post(`${proxy.url}/broker/anthropic/v1/messages?beta=true`, messages(false));
     expect(res.status).toBe(200);
+    expect(seenUrl).toBe('/v1/messages?beta=true');
     // fetch decompresses: the agent got the gateway's gzip body as sent.
     expect(await res.json()).toEqual(message);
     await until(() => proxy.usage.length === 1);
