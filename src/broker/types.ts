@@ -25,4 +25,9 @@ export interface MeteredUsage {
   outputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
+  /**
+   * Of `cacheWriteTokens`, those written with Anthropic's 1-hour cache lifetime, priced higher
+   * than the default 5-minute writes (Claude Code writes most of its cache this way). Absent: none.
+   */
+  cacheWrite1hTokens?: number;
 }

@@ -6,6 +6,7 @@ import {
   id,
   sendJson,
   startFakeHttp,
+  type FakeHttpOptions,
   type FakeModelServer,
   type FakeRequest,
 } from './http-fake.js';
@@ -34,6 +35,14 @@ export interface FakeAnthropicOptions {
   turns: FakeTurn[];
   /** When set, requests whose x-api-key or Bearer token differ get a 401. */
   apiKey?: string;
+  /** Answers a request with a fault (e.g. a 429 with retry-after) instead of a turn when it returns one. */
+  fault?: FakeHttpOptions['fault'];
+  /**
+   * Paces a stream: `afterFirst` holds it after the first event until it resolves (to see what
+   * reached the client meanwhile), `delayMs` waits between events as a model generating does,
+   * `firstMs` before the first event (a model's time to first token).
+   */
+  pace?: { afterFirst?: Promise<void>; delayMs?: number; firstMs?: number };
 }
 
 export interface FakeAnthropic extends FakeModelServer {
@@ -53,6 +62,7 @@ interface MessagesBody {
 export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise<FakeAnthropic> {
   return startFakeHttp({
     apiKey: options.apiKey,
+    fault: options.fault,
     acceptsKey: (req, key) => req.headers['x-api-key'] === key || hasBearer(req, key),
     unauthorized: (res) => sendError(res, 401, 'authentication_error', 'invalid x-api-key'),
     handle: (request, res, raw, scripted) => {
@@ -72,7 +82,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise
           blocks = [{ type: 'text', text: 'ok' }];
         }
         const message = buildMessage(body.model ?? 'claude-fake', blocks, estimateTokens(raw));
-        if (body.stream) return streamMessage(res, message);
+        if (body.stream) return void streamMessage(res, message, options.pace);
         return reply(res, 200, message);
       }
       if (method === 'POST' && path === '/v1/messages/count_tokens') {
@@ -142,13 +152,14 @@ function buildMessage(model: string, blocks: FakeBlock[], inputTokens: number): 
 }
 
 /** Streams a message the way the real API does: text in two deltas, tool input as partial JSON. */
-function streamMessage(res: ServerResponse, message: Message): void {
+async function streamMessage(res: ServerResponse, message: Message, pace: FakeAnthropicOptions['pace']): Promise<void> {
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
     'request-id': `req_${id()}`,
   });
-  const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  const events: string[] = [];
+  const send = (event: string, data: unknown) => events.push(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   send('message_start', {
     type: 'message_start',
     message: { ...message, content: [], stop_reason: null, usage: { ...message.usage, output_tokens: 1 } },
@@ -187,6 +198,13 @@ function streamMessage(res: ServerResponse, message: Message): void {
     usage: { output_tokens: message.usage.output_tokens },
   });
   send('message_stop', { type: 'message_stop' });
+  if (pace?.firstMs) await new Promise((resolve) => setTimeout(resolve, pace.firstMs));
+  for (const [i, event] of events.entries()) {
+    if (res.destroyed) return;
+    res.write(event);
+    if (i === 0 && pace?.afterFirst) await pace.afterFirst;
+    else if (pace?.delayMs) await new Promise((resolve) => setTimeout(resolve, pace.delayMs));
+  }
   res.end();
 }
 

@@ -6,6 +6,7 @@ import {
   sendJson,
   sendOpenAiError as sendError,
   startOpenAiFake,
+  type FakeHttpOptions,
   type FakeModelServer,
   type FakeRequest,
 } from './http-fake.js';
@@ -37,6 +38,8 @@ export interface FakeChatOptions {
   turns: ChatTurn[];
   /** When set, requests whose Bearer token differs get a 401. */
   apiKey?: string;
+  /** Answers a request with a fault (e.g. a 429 with retry-after) instead of a turn when it returns one. */
+  fault?: FakeHttpOptions['fault'];
   /** The answer to title requests (requests without tools). */
   title?: string;
 }
@@ -65,6 +68,7 @@ interface ToolCall {
 export async function startFakeChat(options: FakeChatOptions): Promise<FakeChat> {
   return startOpenAiFake({
     apiKey: options.apiKey,
+    fault: options.fault,
     path: '/v1/chat/completions',
     handle: (request, res, raw, scripted) => {
       const body = (request.body ?? {}) as ChatBody;

@@ -17,6 +17,13 @@ export interface FakeRequest {
   body: unknown;
 }
 
+/** An answer given instead of the API's own (a rate limit, a server error), after the key check. */
+export interface FakeFault {
+  status: number;
+  headers?: Record<string, string>;
+  body: unknown;
+}
+
 export interface FakeHttpOptions {
   /** Appended to the origin to make `url` (e.g. `/v1`); none by default. */
   basePath?: string;
@@ -31,6 +38,8 @@ export interface FakeHttpOptions {
    * among `conversationRequests()`.
    */
   handle: (request: FakeRequest, res: ServerResponse, raw: string, scripted: () => void) => void;
+  /** Answers a request with a fault instead of `handle` when it returns one. */
+  fault?: (request: FakeRequest) => FakeFault | undefined;
 }
 
 /** What every fake model server offers its tests. */
@@ -41,19 +50,27 @@ export interface FakeModelServer {
   readonly requests: FakeRequest[];
   /** The requests answered with a scripted turn. */
   conversationRequests(): FakeRequest[];
+  /** The requests whose response was closed before it was finished (the client went away). */
+  readonly unfinished: FakeRequest[];
   close(): Promise<void>;
 }
 
 export async function startFakeHttp(options: FakeHttpOptions): Promise<FakeModelServer> {
   const requests: FakeRequest[] = [];
   const conversation = new Set<FakeRequest>();
+  const unfinished: FakeRequest[] = [];
   const server = createServer((req, res) => {
     void readBody(req).then((raw) => {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       const request: FakeRequest = { method: req.method ?? 'GET', path, headers: req.headers, body: parseJson(raw) };
       requests.push(request);
+      res.on('close', () => {
+        if (!res.writableFinished) unfinished.push(request);
+      });
       const { apiKey, acceptsKey = hasBearer } = options;
       if (apiKey !== undefined && !acceptsKey(req, apiKey)) return options.unauthorized(res);
+      const fault = options.fault?.(request);
+      if (fault) return sendJson(res, fault.status, fault.body, fault.headers);
       options.handle(request, res, raw, () => conversation.add(request));
     });
   });
@@ -62,6 +79,7 @@ export async function startFakeHttp(options: FakeHttpOptions): Promise<FakeModel
   return {
     url: `http://127.0.0.1:${port}${options.basePath ?? ''}`,
     requests,
+    unfinished,
     conversationRequests: () => requests.filter((r) => conversation.has(r)),
     close: () =>
       new Promise<void>((resolve) => {
@@ -94,6 +112,7 @@ export interface OpenAiFakeOptions {
   handle: FakeHttpOptions['handle'];
   /** Headers for every JSON answer, made anew for each (e.g. a request id); none by default. */
   headers?: () => Record<string, string>;
+  fault?: FakeHttpOptions['fault'];
 }
 
 /**
@@ -105,6 +124,7 @@ export function startOpenAiFake(options: OpenAiFakeOptions): Promise<FakeModelSe
   return startFakeHttp({
     basePath: '/v1',
     apiKey: options.apiKey,
+    fault: options.fault,
     unauthorized: (res) =>
       sendOpenAiError(res, 401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key', headers()),
     handle: (request, res, raw, scripted) => {

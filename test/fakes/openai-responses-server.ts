@@ -5,6 +5,7 @@ import {
   id,
   sendOpenAiError,
   startOpenAiFake,
+  type FakeHttpOptions,
   type FakeModelServer,
   type FakeRequest,
 } from './http-fake.js';
@@ -39,6 +40,8 @@ export interface FakeResponsesOptions {
   turns: ResponsesTurn[];
   /** When set, requests whose Bearer token differs get a 401. */
   apiKey?: string;
+  /** Answers a request with a fault (e.g. a 429 with retry-after) instead of a turn when it returns one. */
+  fault?: FakeHttpOptions['fault'];
 }
 
 export interface FakeResponses extends FakeModelServer {
@@ -123,6 +126,7 @@ type OutputItem =
 export async function startFakeResponses(options: FakeResponsesOptions): Promise<FakeResponses> {
   return startOpenAiFake({
     apiKey: options.apiKey,
+    fault: options.fault,
     path: '/v1/responses',
     headers: requestId,
     handle: (request, res, raw, scripted) => {
