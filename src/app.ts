@@ -140,7 +140,9 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     // Installation tokens are minted through the app's own client: guarded, it learns each one.
     guard(await app.auth());
     try {
-      options?.addHandler?.(healthHandler({ store: deps.store, metrics: deps.metrics, brokered: broker !== undefined }));
+      options?.addHandler?.(
+        healthHandler({ store: deps.store, metrics: deps.metrics, brokered: broker !== undefined }),
+      );
       if (brokerHandler) options?.addHandler?.(brokerHandler);
     } catch {
       // Loaded without an HTTP server (probot.receive in tests): no routes to add.

@@ -55,7 +55,9 @@ export class Broker {
       authorize,
       admit: (grant) => this.admit(grant),
       onUsage: (grant, usage) => {
-        this.meter(grant, usage).catch((err: unknown) => log.error({ err, job: grant.jobId }, 'could not meter a call'));
+        this.meter(grant, usage).catch((err: unknown) =>
+          log.error({ err, job: grant.jobId }, 'could not meter a call'),
+        );
       },
       onUpstreamError: (grant, provider, status) => this.upstreamError(grant, provider, status),
       upstreams: upstreamsOf(deps.appEnv),

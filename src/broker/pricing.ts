@@ -1,21 +1,5 @@
-import { z } from 'zod';
+import type { Price } from '../config/repo-config.js';
 import type { MeteredUsage } from './types.js';
-
-/** One model's price in USD per million tokens; `pricing` in the repository config takes these. */
-export const priceSchema = z
-  .object({
-    input: z.number().nonnegative(),
-    output: z.number().nonnegative(),
-    /** Cached input read; the input price when absent. */
-    cacheRead: z.number().nonnegative().optional(),
-    /** Cache write (Anthropic's 5-minute lifetime); the input price when absent. */
-    cacheWrite: z.number().nonnegative().optional(),
-    /** Cache write with the 1-hour lifetime; twice the input price when absent (Anthropic's rule). */
-    cacheWrite1h: z.number().nonnegative().optional(),
-  })
-  .strict();
-
-export type Price = z.infer<typeof priceSchema>;
 
 interface TableEntry extends Price {
   provider: MeteredUsage['provider'];

@@ -18,7 +18,14 @@ export const priceSchema = z.strictObject({
   input: perMillion.describe('Input tokens.'),
   output: perMillion.describe('Output tokens.'),
   cacheRead: perMillion.optional().describe('Input tokens read from the prompt cache (default: the input price).'),
-  cacheWrite: perMillion.optional().describe('Input tokens written to the prompt cache (default: the input price).'),
+  cacheWrite: perMillion
+    .optional()
+    .describe("Input tokens written to the prompt cache (Anthropic's 5-minute lifetime; default: the input price)."),
+  cacheWrite1h: perMillion
+    .optional()
+    .describe(
+      "Input tokens written to the prompt cache with Anthropic's 1-hour lifetime (default: twice the input price).",
+    ),
 });
 export type Price = z.output<typeof priceSchema>;
 

@@ -11,7 +11,7 @@ export function usableAgents(config: Pick<RepoConfig, 'agents'>, available: read
 
 /** Said wherever it matters when sandboxes cannot reach the app's broker (no PUBLIC_URL on e2b). */
 export const CREDENTIALS_IN_SANDBOX =
-  "⚠️ This app has no `PUBLIC_URL`, so sandboxes cannot reach it: agents get the model keys and a read-only GitHub token inside their sandbox, and model spending is neither metered nor limited. Ask whoever runs the app to set `PUBLIC_URL`.";
+  '⚠️ This app has no `PUBLIC_URL`, so sandboxes cannot reach it: agents get the model keys and a read-only GitHub token inside their sandbox, and model spending is neither metered nor limited. Ask whoever runs the app to set `PUBLIC_URL`.';
 
 /**
  * Reply to `/agent help`: every command and label form, with this repository's names.

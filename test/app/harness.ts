@@ -117,7 +117,15 @@ export async function startApp(
   if (server) server.handler = app.brokerHandler;
   const probot = testProbot(log);
   await probot.load(app.appFn);
-  return { probot, app, logLines: lines, agentBin, agentEnv, brokerUrl: server?.url, close: async () => server?.close() };
+  return {
+    probot,
+    app,
+    logLines: lines,
+    agentBin,
+    agentEnv,
+    brokerUrl: server?.url,
+    close: async () => server?.close(),
+  };
 }
 
 /** An HTTP server on a free port that serves what the broker handles, 404 for the rest. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonical, costOf, PRICES, priceSchema } from '../../src/broker/pricing.js';
+import { canonical, costOf, PRICES } from '../../src/broker/pricing.js';
+import { priceSchema } from '../../src/config/repo-config.js';
 import type { MeteredUsage } from '../../src/broker/types.js';
 
 const million = (
