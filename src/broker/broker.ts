@@ -60,7 +60,15 @@ export class Broker {
         );
       },
       onUpstreamError: (grant, provider, status) => this.upstreamError(grant, provider, status),
-      upstreams: upstreamsOf(deps.appEnv),
+      // Looked up per request, from the environment the agents' keys come from.
+      upstreams: {
+        get anthropic() {
+          return upstreamsOf(deps.appEnv).anthropic;
+        },
+        get openai() {
+          return upstreamsOf(deps.appEnv).openai;
+        },
+      },
       log,
     });
     return async (req, res) => {
