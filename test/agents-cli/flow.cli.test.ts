@@ -102,7 +102,9 @@ describe.each(AGENTS)('%s: trigger to pull request with the real CLI', (agent) =
     expect(pr!.body).toContain(SUMMARY);
     expect(pr!.body).toContain(`| Agent | ${agent} |`);
     // Metered by the broker: every agent's cost, with its tokens.
-    expect(pr!.body).toMatch(/\| Cost \| \$[\d.]+ \(\d+ input, \d+ output/);
+    expect(pr!.body.split('\n').find((l) => l.startsWith('| Cost'))).toMatch(
+      /\| Cost \| \$[\d.]+ \([\d,]+ input, [\d,]+ output/,
+    );
 
     expect(seen.envs.length).toBeGreaterThan(0);
     expect(seen.envs.join('\n')).toContain(`${h.brokerUrl}/broker/`);
