@@ -28,7 +28,10 @@ export interface AppDeps {
   /** Agent keys and base URLs (process.env in production). */
   agentEnv: Record<string, string | undefined>;
   log: Logger;
-  /** Every secret the app holds; it masks every request to GitHub (and, in main.ts, every log line). */
+  /**
+   * Every secret the app holds; it masks every request to GitHub (and, in main.ts, every log
+   * line), and the pipeline checks the agent's changes against it before committing.
+   */
   redactor: Redactor;
   metrics?: Metrics;
   /** How often the runner looks for work when nothing wakes it (ms). */
@@ -73,6 +76,7 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     },
     provider: deps.provider,
     agentEnv: deps.agentEnv,
+    secrets: deps.redactor,
     appId: deps.env.appId ?? '',
     gheHost: deps.env.gheHost,
     log: deps.log,

@@ -5,6 +5,7 @@ import { ActionLog, createThrottledWriter, renderActionLogDetails, renderProgres
 import { StatusComment } from '../github/status-comment.js';
 import { renderStatus } from '../github/status-text.js';
 import type { SandboxProvider } from '../sandbox/types.js';
+import type { SecretFinder } from '../security/content-guard.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { runJob } from './run-job.js';
 import type { RunJob } from '../jobs/runner.js';
@@ -22,6 +23,8 @@ export interface WorkerDeps {
   mintReadToken(installationId: number, repo: string): Promise<string>;
   provider: SandboxProvider;
   agentEnv: Record<string, string | undefined>;
+  /** The secrets the app holds (the Redactor): the changes are checked for them before committing. */
+  secrets: SecretFinder;
   appId: string;
   gheHost?: string;
   log: Logger;
@@ -110,6 +113,7 @@ export function createWorker(deps: WorkerDeps): RunJob {
           mintReadToken: () => deps.mintReadToken(job.installationId, job.repo.name),
           provider: deps.provider,
           agentEnv: deps.agentEnv,
+          secrets: deps.secrets,
           appId: deps.appId,
           gheHost: deps.gheHost,
           log,
