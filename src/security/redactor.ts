@@ -65,7 +65,8 @@ export class Redactor implements SecretFinder {
   redactValue<T>(value: T, options: RedactOptions = {}): T {
     if (typeof value === 'string') return this.redact(value, options) as T;
     if (Array.isArray(value)) return value.map((v: unknown) => this.redactValue(v, options)) as T;
-    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    // Null-prototype objects too: Octokit builds request bodies that way, and Probot logs them.
+    if (value && typeof value === 'object' && isPlainObject(value)) {
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.redactValue(v, options)])) as T;
     }
     return value;
@@ -76,6 +77,12 @@ export class Redactor implements SecretFinder {
     this.needles ??= new SecretNeedles(this.secrets.keys());
     return this.needles.findSecretIn(content);
   }
+}
+
+/** An object literal's kind of object, or one made without a prototype; not a class instance. */
+function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 /** Clocks differ: a token is kept this long past the expiry GitHub gave it. */

@@ -96,6 +96,11 @@ describe('credential-shaped strings: masked whether the app knows them or not', 
     );
   });
 
+  it('masks inside null-prototype objects too (Octokit builds request bodies so, and Probot logs them)', () => {
+    const body = Object.assign(Object.create(null) as Record<string, unknown>, { tree: [{ content: TOKENS[0]![1] }] });
+    expect(new Redactor().redactValue(body)).toEqual({ tree: [{ content: '***' }] });
+  });
+
   it('masks shapes in every string of a log line, message and fields', () => {
     const lines: string[] = [];
     const destination = new Writable({
