@@ -27,12 +27,12 @@ export function guardContent(files: Iterable<GuardedFile>, secrets: SecretFinder
     if (encoding) found.push({ path: file.path, encoding });
   }
   if (found.length === 0) return { ok: true };
-  if (found.length === 1) {
-    const [{ path, encoding }] = found as [(typeof found)[0]];
+  const [first] = found;
+  if (found.length === 1 && first) {
     return {
       ok: false,
       files: found,
-      reason: `${show(path)} contains a secret the app holds (${DESCRIBED[encoding]}); nothing was committed`,
+      reason: `${show(first.path)} contains a secret the app holds (${DESCRIBED[first.encoding]}); nothing was committed`,
     };
   }
   const shown = found.slice(0, 10).map((f) => `${show(f.path)} (${DESCRIBED[f.encoding]})`);
