@@ -30,7 +30,10 @@ export interface AppDeps {
   /** Agent keys and base URLs (process.env in production). */
   agentEnv: Record<string, string | undefined>;
   log: Logger;
-  /** Every secret the app holds; it masks every request to GitHub (and, in main.ts, every log line). */
+  /**
+   * Every secret the app holds; it masks every request to GitHub (and, in main.ts, every log
+   * line), and the pipeline checks the agent's changes against it before committing.
+   */
   redactor: Redactor;
   metrics?: Metrics;
   /** How often the runner looks for work when nothing wakes it (ms). */
@@ -102,6 +105,7 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     },
     provider: deps.provider,
     agentEnv: deps.agentEnv,
+    secrets: deps.redactor,
     appId: deps.env.appId ?? '',
     gheHost: deps.env.gheHost,
     log: deps.log,

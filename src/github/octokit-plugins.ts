@@ -20,6 +20,13 @@ const ACCESS_TOKENS = /\/app\/installations\/(?:\{installation_id\}|\d+)\/access
 /** Request options that are not the app's words: where the request goes and how. */
 const NOT_CONTENT = new Set(['method', 'url', 'baseUrl', 'headers', 'request', 'mediaType']);
 
+/**
+ * Requests that carry the files being committed: they are masked for the secrets the app holds
+ * only, not for credential shapes (see RedactOptions). The content guard has already refused
+ * files holding one of those secrets; this mask stays as the last line.
+ */
+const FILE_CONTENTS = /\/git\/(?:trees|blobs)$/;
+
 /** Clients already guarded (a hook added twice would mask twice and learn tokens twice). */
 const guarded = new WeakSet<object>();
 
@@ -36,8 +43,9 @@ export function guardRequests(redactor: Redactor) {
     guarded.add(octokit);
     octokit.hook.before('request', (options) => {
       const params = options as Record<string, unknown>;
+      const redact = { shapes: !(options.method === 'POST' && FILE_CONTENTS.test(options.url)) };
       for (const [name, value] of Object.entries(params))
-        if (!NOT_CONTENT.has(name)) params[name] = redactor.redactValue(value);
+        if (!NOT_CONTENT.has(name)) params[name] = redactor.redactValue(value, redact);
     });
     octokit.hook.after('request', (response, options) => {
       if (options.method !== 'POST' || !ACCESS_TOKENS.test(options.url)) return;

@@ -17,6 +17,7 @@ import { SandboxLifecycle, sandboxLifetimeMs } from '../sandbox/lifecycle.js';
 import { sandboxTags } from '../sandbox/orphans.js';
 import { command } from '../sandbox/shell.js';
 import type { Sandbox, SandboxProvider } from '../sandbox/types.js';
+import { guardContent, type SecretFinder } from '../security/content-guard.js';
 import { cloneRepository } from '../workspace/clone.js';
 import { ChangeLimitError, collectChanges } from '../workspace/collect-changes.js';
 import { takeGitFingerprint, type GitFingerprint } from '../workspace/git-fingerprint.js';
@@ -41,6 +42,8 @@ export interface PipelineDeps {
   provider: SandboxProvider;
   /** Where agent keys and base URLs come from; each driver takes only its own variables. */
   agentEnv: Record<string, string | undefined>;
+  /** The secrets the app holds: a change holding one, plain or encoded, is not committed. */
+  secrets: SecretFinder;
   appId: string;
   gheHost?: string;
   log: Logger;
@@ -402,7 +405,10 @@ async function verifyAndFix(
   return { checks };
 }
 
-/** The agent's changes, taken out of the sandbox and checked on the host; a failed outcome when rejected. */
+/**
+ * The agent's changes, taken out of the sandbox and checked on the host (paths and sizes, then
+ * the content for the app's secrets); a failed outcome when rejected.
+ */
 async function collect(run: Run, ws: Workspace): Promise<FileChange[] | Outcome> {
   const { job, signal } = run;
   const dir = paths(ws.sandbox.home).repo;
@@ -427,7 +433,12 @@ async function collect(run: Run, ws: Workspace): Promise<FileChange[] | Outcome>
   const baseLinks =
     collected.length > 0 && !gitTouched ? await readTreeLinks(ws.sandbox, dir, ws.base.sha, signal) : undefined;
   const verdict = validateChanges(collected, job.config, baseLinks);
-  return verdict.ok ? verdict.changes : { kind: 'failed', reason: `the changes were rejected: ${verdict.reason}` };
+  if (!verdict.ok) return { kind: 'failed', reason: `the changes were rejected: ${verdict.reason}` };
+  const written = verdict.changes.filter((c) => c.kind === 'write');
+  const guarded = guardContent(written, run.deps.secrets);
+  if (guarded.ok) return verdict.changes;
+  run.deps.log.warn({ files: guarded.files }, 'the changes hold a secret the app holds: nothing is committed');
+  return { kind: 'failed', reason: `the changes were rejected: ${guarded.reason}` };
 }
 
 /** The end of the run for its sandbox: left to the next worker, kept for follow-ups, or killed. */

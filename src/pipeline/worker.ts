@@ -8,6 +8,7 @@ import { renderStatus } from '../github/status-text.js';
 import type { SandboxProvider } from '../sandbox/types.js';
 import { openSession, type SessionDeps } from '../broker/session.js';
 import type { UsageFeed } from '../broker/usage-feed.js';
+import type { SecretFinder } from '../security/content-guard.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { runJob } from './run-job.js';
 import type { RunJob } from '../jobs/runner.js';
@@ -27,6 +28,8 @@ export interface WorkerDeps {
   broker?: { session: SessionDeps; feed: UsageFeed };
   provider: SandboxProvider;
   agentEnv: Record<string, string | undefined>;
+  /** The secrets the app holds (the Redactor): the changes are checked for them before committing. */
+  secrets: SecretFinder;
   appId: string;
   gheHost?: string;
   log: Logger;
@@ -127,6 +130,7 @@ export function createWorker(deps: WorkerDeps): RunJob {
           broker,
           provider: deps.provider,
           agentEnv: deps.agentEnv,
+          secrets: deps.secrets,
           appId: deps.appId,
           gheHost: deps.gheHost,
           log,

@@ -1,12 +1,30 @@
+import { maskCredentialShapes } from './credential-shapes.js';
+import { SecretNeedles, type SecretEncoding, type SecretFinder } from './content-guard.js';
+
+export interface RedactOptions {
+  /**
+   * Mask credential-shaped strings (security/credential-shapes.ts) as well as known secrets
+   * (the default). Off for file contents being committed: a repository's test fixtures hold
+   * such strings, and a commit must carry what the agent wrote or fail, not a changed copy.
+   */
+  shapes?: boolean;
+}
+
+const MASK = '***';
+
 /**
  * Knows every secret the app holds (API keys it was given, tokens it mints) and masks them in
- * text. main.ts makes one and hands it to the two edges where text leaves the app: the
- * logger and the Octokit request hook (github/octokit-plugins.ts). Nothing else calls it.
+ * text, with every credential-shaped string. main.ts makes one and hands it to the two edges
+ * where text leaves the app: the logger and the Octokit request hook
+ * (github/octokit-plugins.ts). The pipeline asks it, as a SecretFinder, whether the agent's
+ * files hold one of the secrets before committing them.
  */
-export class Redactor {
+export class Redactor implements SecretFinder {
   /** Each secret with the time it stops being worth hiding (tokens expire; keys do not). */
   private readonly secrets = new Map<string, number>();
   private pattern: RegExp | undefined;
+  /** The encoded forms of the secrets known now, built on the first check after a change. */
+  private needles: SecretNeedles | undefined;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -20,6 +38,7 @@ export class Redactor {
     const now = this.now();
     for (const [known, until] of this.secrets) if (until + EXPIRY_MARGIN_MS < now) this.secrets.delete(known);
     this.secrets.set(secret, expiresAt);
+    this.needles = undefined;
     // Longest first, so a secret containing another is masked whole.
     const sorted = [...this.secrets.keys()].sort((a, b) => b.length - a.length);
     this.pattern = new RegExp(sorted.map(escapeRegExp).join('|'), 'g');
@@ -31,25 +50,39 @@ export class Redactor {
   }
 
   /**
-   * Masks every known secret, and the piece of one that text cut short left next to its cut
-   * mark ("…" or "..."): shortened descriptions and tails are cut before they reach an edge.
+   * Masks every known secret, every credential-shaped string, and the piece of a known secret
+   * that text cut short left next to its cut mark ("…" or "..."): shortened descriptions and
+   * tails are cut before they reach an edge. Known secrets go first, so a shape next to one
+   * cannot take part of it and leave the rest.
    */
-  redact(text: string): string {
-    if (!this.pattern) return text;
-    const masked = text.replace(this.pattern, '***');
-    return CUT_MARK.test(masked) ? maskCutPieces(masked, [...this.secrets.keys()]) : masked;
+  redact(text: string, options: RedactOptions = {}): string {
+    let masked = this.pattern ? text.replace(this.pattern, MASK) : text;
+    if (options.shapes !== false) masked = maskCredentialShapes(masked, MASK);
+    return this.pattern && CUT_MARK.test(masked) ? maskCutPieces(masked, [...this.secrets.keys()]) : masked;
   }
 
   /** Deep-redacts strings inside a JSON-like value (for log objects and request bodies). */
-  redactValue<T>(value: T): T {
-    if (!this.pattern) return value;
-    if (typeof value === 'string') return this.redact(value) as T;
-    if (Array.isArray(value)) return value.map((v: unknown) => this.redactValue(v)) as T;
-    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.redactValue(v)])) as T;
+  redactValue<T>(value: T, options: RedactOptions = {}): T {
+    if (typeof value === 'string') return this.redact(value, options) as T;
+    if (Array.isArray(value)) return value.map((v: unknown) => this.redactValue(v, options)) as T;
+    // Null-prototype objects too: Octokit builds request bodies that way, and Probot logs them.
+    if (value && typeof value === 'object' && isPlainObject(value)) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.redactValue(v, options)])) as T;
     }
     return value;
   }
+
+  /** Whether `content` holds a known secret, plain, base64 (any offset), base64url or hex; and how. */
+  findSecretIn(content: Uint8Array): SecretEncoding | undefined {
+    this.needles ??= new SecretNeedles(this.secrets.keys());
+    return this.needles.findSecretIn(content);
+  }
+}
+
+/** An object literal's kind of object, or one made without a prototype; not a class instance. */
+function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 /** Clocks differ: a token is kept this long past the expiry GitHub gave it. */

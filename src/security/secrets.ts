@@ -3,6 +3,11 @@ import type { Redactor } from './redactor.js';
 
 /** Variable names whose values are secrets wherever they come from. */
 const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)/i;
+/**
+ * ...unless they name where a secret is (PRIVATE_KEY_PATH, a Docker `*_FILE`): a path is no
+ * secret, and the content guard would refuse every file that mentions it.
+ */
+const LOCATION_NAME = /_(PATH|FILE)$/i;
 
 /**
  * Teaches the redactor every secret value in the environment (API keys, private key, webhook
@@ -11,7 +16,7 @@ const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)/i;
 export function registerSecrets(env: Record<string, string | undefined>, redactor: Redactor): void {
   for (const [name, value] of Object.entries(env)) {
     if (value && /_URL$/.test(name)) redactor.add(urlPassword(value));
-    if (!value || !SECRET_NAME.test(name)) continue;
+    if (!value || !SECRET_NAME.test(name) || LOCATION_NAME.test(name)) continue;
     redactor.add(value);
     addPemLines(value, redactor);
   }

@@ -105,6 +105,41 @@ describe('guardRequests', () => {
     });
   });
 
+  it('masks credential shapes in what the app says, but not in the files it commits (known secrets in both)', async () => {
+    const redactor = new Redactor();
+    redactor.add('sk-ant-secret-the-app-holds-0000');
+    const gh = guardRequests(redactor)(new RestOctokit({ auth: 'x' }));
+    const shaped = `ghp_${'aB3dE6gH9kM2'.repeat(3)}`;
+    const file = `token = '${shaped}'; key = 'sk-ant-secret-the-app-holds-0000'`;
+    const seen: unknown[] = [];
+    const record = (_uri: string, body: nock.Body) => {
+      seen.push(body);
+      return {};
+    };
+    nock('https://api.github.com')
+      .post('/repos/o/r/issues/1/comments')
+      .reply(201, record)
+      .post('/repos/o/r/git/trees')
+      .reply(201, record)
+      .post('/repos/o/r/git/blobs')
+      .reply(201, record);
+
+    await gh.rest.issues.createComment({ owner: 'o', repo: 'r', issue_number: 1, body: `found ${shaped}` });
+    await gh.rest.git.createTree({
+      owner: 'o',
+      repo: 'r',
+      tree: [{ path: 'a', mode: '100644', type: 'blob', content: file }],
+    });
+    await gh.rest.git.createBlob({ owner: 'o', repo: 'r', content: file, encoding: 'utf-8' });
+
+    const masked = `token = '${shaped}'; key = '***'`;
+    expect(seen).toEqual([
+      { body: 'found ***' },
+      { tree: [{ path: 'a', mode: '100644', type: 'blob', content: masked }] },
+      { content: masked, encoding: 'utf-8' },
+    ]);
+  });
+
   it('guards a client once however often it is handed to the guard', async () => {
     let passes = 0;
     const redactor = new (class extends Redactor {

@@ -43,11 +43,15 @@ describe('registerSecrets', () => {
     expect(r.redact(`key: ${body[1]}`)).toBe('key: ***');
     expect(r.redact(`key: ${pem.trim()}.`)).toBe('key: ***.');
     expect(r.redact(JSON.stringify({ key: pem }))).not.toMatch(new RegExp(body.join('|')));
+    // The path is where the key is, not the key: a file mentioning it may be committed.
+    expect(r.redact(`key file: ${path}`)).toBe(`key file: ${path}`);
+    expect(r.findSecretIn(new TextEncoder().encode(`PRIVATE_KEY_PATH=${path}\n`))).toBeUndefined();
+    expect(r.findSecretIn(new TextEncoder().encode(pem))).toBe('verbatim');
   });
 
   it('a PRIVATE_KEY_PATH that cannot be read adds nothing and throws nothing (env validation reports it)', () => {
     const r = new Redactor();
     registerSecrets({ PRIVATE_KEY_PATH: join(tmpdir(), 'no-such-dir', 'a.pem') }, r);
-    expect(r.size).toBe(1); // the path itself, as the value of a *_KEY_* variable
+    expect(r.size).toBe(0); // nor the path itself: where a key is is not a secret
   });
 });
