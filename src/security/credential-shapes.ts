@@ -16,6 +16,8 @@ const SHAPES = new RegExp(
     String.raw`(?<![A-Za-z0-9_-])(?:gh[pousr]_|github_pat_|sk-ant-|sk-proj-)[A-Za-z0-9_-]{8,}(?=\s*(?:…|\.\.\.))`,
     // Anthropic (sk-ant-api03-...) and OpenAI (sk-..., sk-proj-..., sk-svcacct-...) keys: the one group, judged by isModelKey.
     String.raw`(?<![A-Za-z0-9_-])(sk-[A-Za-z0-9_-]{20,})`,
+    // This app's own per-job capability tokens for its broker: iacap_<job id>_<43 base64url>.
+    String.raw`(?<![A-Za-z0-9_-])iacap_[A-Za-z0-9-]{1,64}_[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])`,
     // AWS access key ids, long-lived (AKIA) and temporary (ASIA).
     String.raw`(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])`,
     // A PEM private key block (RSA, EC, OPENSSH, ENCRYPTED, ...), to its END line or, cut short,

@@ -126,7 +126,13 @@ describe('webhooks over real HTTP', () => {
 
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok', store: 'sqlite', queueDepth: 0, running: 0 });
+    expect(await health.json()).toEqual({
+      status: 'ok',
+      store: 'sqlite',
+      queueDepth: 0,
+      running: 0,
+      credentials: 'in-sandbox',
+    });
     expect((await fetch(`${base}/ping`)).status).toBe(200);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('issue_agent_jobs{state="succeeded",agent="claude"} 1');

@@ -301,7 +301,10 @@ describe('the runtime stage starts', () => {
       if (!health) await new Promise((r) => setTimeout(r, 100));
     }
     // /healthz answers from the job store: SQLite, so better-sqlite3's native module loaded.
-    expect(health, output).toEqual({ status: 200, body: { status: 'ok', store: 'sqlite', queueDepth: 0, running: 0 } });
+    expect(health, output).toEqual({
+      status: 200,
+      body: { status: 'ok', store: 'sqlite', queueDepth: 0, running: 0, credentials: 'broker' },
+    });
     expect(await fetch(`http://127.0.0.1:${port}/ping`).then((r) => r.text())).toBe('PONG');
 
     child.kill('SIGTERM');
