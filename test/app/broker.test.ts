@@ -1,4 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { Broker } from '../../src/broker/broker.js';
 import { basename, dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-server.js';
@@ -15,8 +19,11 @@ import { API_KEY, claudeLines, happyGitHub, R, resetNock, startApp, statusEdits,
  * enforces the limits and calls the fake Anthropic API with the real key.
  */
 
-/** A shell line for the stand-in agent: one Messages call with its own env; the HTTP status goes to `$rec/<name>`. */
-function modelCall(name: string): string {
+/**
+ * A shell line for the stand-in agent: one Messages call with its own env (to `base`, the
+ * broker it was given by default); the HTTP status goes to `$rec/<name>`.
+ */
+function modelCall(name: string, base = '$ANTHROPIC_BASE_URL'): string {
   const body = JSON.stringify({
     model: 'claude-sonnet-4-5',
     max_tokens: 64,
@@ -24,7 +31,7 @@ function modelCall(name: string): string {
   });
   return [
     `curl -sS -o /dev/null -w '%{http_code}' -H "x-api-key: $ANTHROPIC_API_KEY" -H 'anthropic-version: 2023-06-01'`,
-    `-H 'content-type: application/json' "$ANTHROPIC_BASE_URL/v1/messages" -d '${body}' > "$rec/${name}"`,
+    `-H 'content-type: application/json' "${base}/v1/messages" -d '${body}' > "$rec/${name}"`,
   ].join(' ');
 }
 
@@ -35,14 +42,31 @@ const config = (yaml: string) => ({
 let h: Harness | undefined;
 let fake: FakeAnthropic | undefined;
 let git: GitHttpServer | undefined;
+let other: Awaited<ReturnType<typeof serve>> | undefined;
 beforeEach(resetNock);
 afterEach(async () => {
   resetNock();
   await h?.close();
   await fake?.close();
   await git?.close();
-  h = fake = git = undefined;
+  await other?.close();
+  h = fake = git = other = undefined;
 });
+
+/** A server on a free port whose handler is set later (a second replica's broker). */
+async function serve() {
+  const state: { handler?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean> } = {};
+  const server = createServer((req, res) => {
+    void (state.handler?.(req, res) ?? Promise.resolve(false)).then((handled) => {
+      if (!handled) res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return Object.assign(state, {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  });
+}
 
 /** The app with the broker on, the fake Anthropic API (expecting `key`) as its upstream. */
 async function start(script: Parameters<typeof startApp>[0], key = API_KEY): Promise<Harness> {
@@ -116,6 +140,32 @@ describe('broker: model calls through the app', () => {
     expect(gh.lines()).not.toContain(`POST ${R}/git/trees`);
     expect(gh.lines()).not.toContain(`POST ${R}/pulls`);
     expect(fake!.requests).toHaveLength(1);
+  });
+
+  it('stops a run before committing when another replica served the call that crossed the limit', async () => {
+    const remote = makeRemote({ 'a.txt': 'a\n' });
+    // Another replica's broker on the same store: it meters and refuses, but cannot abort this run.
+    other = await serve();
+    const app = await start({
+      writes: { 'a.txt': 'b\n' },
+      extra: modelCall('first', `${other.url}/broker/anthropic`),
+      lines: claudeLines('Done.'),
+    });
+    other.handler = new Broker({
+      store: app.app.store,
+      appEnv: app.agentEnv,
+      mintReadToken: () => Promise.reject(new Error('not used')),
+      log: pino({ level: 'silent' }),
+      endRun: () => false,
+    }).handler();
+    const gh = happyGitHub(
+      config('limits:\n  maxCostUsdPerRun: 1\npricing:\n  claude-sonnet-4-5: { input: 1000000, output: 1000000 }\n'),
+    );
+    await trigger(app, remote.url);
+
+    expect(recorded(app, 'first')).toBe('200');
+    expect(statusEdits(gh).at(-1)).toMatch(/⏹️ Stopped in \d+ s: cost limit of \$1\.00 per run reached/);
+    expect(gh.lines()).not.toContain(`POST ${R}/git/trees`);
   });
 
   it('refuses a trigger once the repository has spent its month, naming limit and spend', async () => {
