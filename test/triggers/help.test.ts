@@ -20,6 +20,13 @@ describe('usableAgents', () => {
 });
 
 describe('helpText', () => {
+  it('warns when agents get the keys themselves (no broker), and only then', () => {
+    expect(helpText(config, ['claude'], false)).toContain(
+      '⚠️ This app has no `PUBLIC_URL`, so sandboxes cannot reach it: agents get the model keys',
+    );
+    expect(helpText(config, ['claude'], true)).not.toContain('PUBLIC_URL');
+  });
+
   it('lists the command forms, the label forms and the usable agents', () => {
     const text = helpText(config, ['claude', 'codex', 'opencode']);
     for (const form of [
