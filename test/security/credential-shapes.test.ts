@@ -24,7 +24,10 @@ const TOKENS: [string, string][] = [
   ['OpenAI service account key', `sk-svcacct-${base62(100)}`],
   ['a hex model key (32 lower-case hex)', `sk-${'0a1b2c3d4e5f6789'.repeat(2)}`],
   ['AWS access key id', 'AKIAIOSFODNN7EXAMPLE'],
-  ['capability token of this app', 'iacap_0b8e7f52-3c1d-4a9e-9b7a-2f1c5d6e7a8b_kJolJgAXS9LAaPS6n8bK6vKlNth_IZX1x-y2Z3a4b5c'],
+  [
+    'capability token of this app',
+    'iacap_0b8e7f52-3c1d-4a9e-9b7a-2f1c5d6e7a8b_kJolJgAXS9LAaPS6n8bK6vKlNth_IZX1x-y2Z3a4b5c',
+  ],
   ['AWS temporary access key id', 'ASIAY34FZKBOKMUTVV7A'],
 ];
 
