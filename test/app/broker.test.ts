@@ -109,6 +109,11 @@ describe('broker: model calls through the app', () => {
     expect(statusEdits(gh).at(-1)).toMatch(
       /✅ Opened pull request #42[\s\S]*💰 \$0\.\d{4} \(\d+ input, \d+ output tokens\)/,
     );
+    const metrics = await app.metrics.registry.metrics();
+    const labels = 'repo="Codertocat/Hello-World",agent="claude",model="claude-sonnet-4-5"';
+    expect(metrics).toMatch(new RegExp(`issue_agent_model_cost_usd_total\\{${labels}\\} 0\\.\\d+`));
+    expect(metrics).toMatch(new RegExp(`issue_agent_model_tokens_total\\{${labels},kind="input"\\} \\d+`));
+    expect(metrics).toContain('issue_agent_broker_requests_total{route="anthropic",status="200"} 1');
 
     // The job has ended: its token opens nothing any more.
     const after = await fetch(`${app.brokerUrl}/broker/anthropic/v1/messages`, {

@@ -14,6 +14,7 @@ import type { Job } from '../../src/domain/job.js';
 import { LocalSandboxProvider } from '../../src/sandbox/local.js';
 import type { SandboxProvider } from '../../src/sandbox/types.js';
 import { Redactor } from '../../src/security/redactor.js';
+import { Metrics } from '../../src/telemetry/metrics.js';
 import { registerSecrets } from '../../src/security/secrets.js';
 import { fakeAgentBin, type FakeAgentScript } from '../helpers/fake-agent.js';
 import { accessTokenRoute, githubMock, INSTALLATION_TOKEN, READ_TOKEN, type Handler } from '../helpers/github-mock.js';
@@ -64,6 +65,7 @@ export interface Harness {
   agentBin: string;
   /** The env agents take their keys from; a test may add to it before the run starts. */
   agentEnv: Record<string, string>;
+  metrics: Metrics;
   /** With `broker: true`: where sandboxes reach the broker. */
   brokerUrl?: string;
   /** Stops the broker's server, if any. */
@@ -102,7 +104,9 @@ export async function startApp(
   const store = await openJobStore({ dataDir: mkdtempSync(join(tmpdir(), 'issue-agent-data-')) });
   const server = options.broker ? await startBrokerServer() : undefined;
   // Progress edits unthrottled, so every phase shows (the throttle has its own tests).
+  const metrics = new Metrics(store);
   const app = createApp({
+    metrics,
     brokerUrl: server?.url,
     env,
     store,
@@ -123,6 +127,7 @@ export async function startApp(
     logLines: lines,
     agentBin,
     agentEnv,
+    metrics,
     brokerUrl: server?.url,
     close: async () => server?.close(),
   };
