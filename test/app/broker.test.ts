@@ -1,6 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { Broker } from '../../src/broker/broker.js';
 import { basename, dirname, join } from 'node:path';
@@ -11,7 +9,17 @@ import { READ_TOKEN } from '../helpers/github-mock.js';
 import { aJob } from '../helpers/job.js';
 import { commentPayload } from '../helpers/payloads.js';
 import { startGitHttpServer, type GitHttpServer } from '../workspace/git-http-server.js';
-import { API_KEY, claudeLines, happyGitHub, R, resetNock, startApp, statusEdits, type Harness } from './harness.js';
+import {
+  API_KEY,
+  claudeLines,
+  happyGitHub,
+  R,
+  resetNock,
+  serveLater,
+  startApp,
+  statusEdits,
+  type Harness,
+} from './harness.js';
 
 /**
  * The broker inside the app: the stand-in agent calls the model through the app's proxy with
@@ -42,7 +50,7 @@ const config = (yaml: string) => ({
 let h: Harness | undefined;
 let fake: FakeAnthropic | undefined;
 let git: GitHttpServer | undefined;
-let other: Awaited<ReturnType<typeof serve>> | undefined;
+let other: Awaited<ReturnType<typeof serveLater>> | undefined;
 beforeEach(resetNock);
 afterEach(async () => {
   resetNock();
@@ -52,21 +60,6 @@ afterEach(async () => {
   await other?.close();
   h = fake = git = other = undefined;
 });
-
-/** A server on a free port whose handler is set later (a second replica's broker). */
-async function serve() {
-  const state: { handler?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean> } = {};
-  const server = createServer((req, res) => {
-    void (state.handler?.(req, res) ?? Promise.resolve(false)).then((handled) => {
-      if (!handled) res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return Object.assign(state, {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  });
-}
 
 /** The app with the broker on, the fake Anthropic API (expecting `key`) as its upstream. */
 async function start(script: Parameters<typeof startApp>[0], key = API_KEY): Promise<Harness> {
@@ -151,7 +144,7 @@ describe('broker: model calls through the app', () => {
   it('stops a run before committing when another replica served the call that crossed the limit', async () => {
     const remote = makeRemote({ 'a.txt': 'a\n' });
     // Another replica's broker on the same store: it meters and refuses, but cannot abort this run.
-    other = await serve();
+    other = await serveLater();
     const app = await start({
       writes: { 'a.txt': 'b\n' },
       extra: modelCall('first', `${other.url}/broker/anthropic`),

@@ -102,7 +102,7 @@ export async function startApp(
   });
   const provider = options.provider?.(agentBin) ?? new LocalSandboxProvider({ pathPrefix: [agentBin] });
   const store = await openJobStore({ dataDir: mkdtempSync(join(tmpdir(), 'issue-agent-data-')) });
-  const server = options.broker ? await startBrokerServer() : undefined;
+  const server = options.broker ? await serveLater() : undefined;
   // Progress edits unthrottled, so every phase shows (the throttle has its own tests).
   const metrics = new Metrics(store);
   const app = createApp({
@@ -133,8 +133,8 @@ export async function startApp(
   };
 }
 
-/** An HTTP server on a free port that serves what the broker handles, 404 for the rest. */
-async function startBrokerServer() {
+/** An HTTP server on a free port whose handler (the broker's) is set once the app exists; 404 for the rest. */
+export async function serveLater() {
   const state: { handler?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean> } = {};
   const server = createServer((req, res) => {
     void (state.handler?.(req, res) ?? Promise.resolve(false)).then((handled) => {
