@@ -36,6 +36,8 @@ export interface WriteViolation {
   path: string;
   /** Time since that installation's previous write (ms). */
   gapMs: number;
+  /** When it arrived (`performance.now()`). */
+  at: number;
 }
 
 /**
@@ -118,7 +120,7 @@ export async function startFakeGitHub(
     if (!spacing || installationId === undefined || method === 'GET' || method === 'HEAD') return undefined;
     const last = lastWriteAt.get(installationId);
     if (last !== undefined && at - last < spacing) {
-      violations.push({ installationId, method, path, gapMs: at - last });
+      violations.push({ installationId, method, path, gapMs: at - last, at });
       return [
         403,
         { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' },
