@@ -11,6 +11,7 @@
  *
  * (a)+(b) non-trigger events, (c) the trigger burst, (d) one run with loud agent output.
  */
+import { rmSync } from 'node:fs';
 import { makeRemote } from '../test/helpers/git-remote.js';
 import { benchAgent, LOUD } from './harness/agent.js';
 import { startBenchApp, type BenchApp } from './harness/apps.js';
@@ -91,6 +92,7 @@ try {
 } finally {
   for (const app of apps) await app.stop().catch(() => undefined);
   await gh.close();
+  for (const dir of [remote.dir, agentBin]) rmSync(dir, { recursive: true, force: true });
 }
 print();
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAppProcess, type AppProcess } from '../../test/helpers/app-process.js';
@@ -26,6 +26,7 @@ export async function startBenchApp(
   options: { githubHost: string; agentBin?: string; env?: Record<string, string> },
 ): Promise<BenchApp> {
   const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'issue-agent-bench-'));
   const name = kind === 'real' ? 'the app' : 'the bare Probot app';
   const process_ = await startAppProcess(
     {
@@ -38,7 +39,7 @@ export async function startBenchApp(
       GHE_HOST: options.githubHost,
       GHE_PROTOCOL: 'http',
       SANDBOX_PROVIDER: 'local',
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'issue-agent-bench-')),
+      DATA_DIR: dataDir,
       ANTHROPIC_API_KEY: AGENT_KEY,
       ...(options.agentBin && { PATH: `${options.agentBin}:${process.env.PATH}` }),
       ...options.env,
@@ -56,6 +57,7 @@ export async function startBenchApp(
       const timer = setTimeout(() => process_.child.kill('SIGKILL'), 10_000);
       await process_.exited;
       clearTimeout(timer);
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
