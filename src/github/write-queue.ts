@@ -11,7 +11,7 @@ import type { WriteRequestOptions } from './octokit.js';
  * PR, check runs, progress edits).
  */
 export interface WriteQueueOptions {
-  /** Least time between the starts of two writes of one installation (1 s). */
+  /** Least time from the end of one write of an installation to the start of its next (1 s). */
   intervalMs?: number;
   /** Seconds to hold an installation's writes after a secondary rate limit without `retry-after` (60). */
   fallbackRetryAfterSeconds?: number;
@@ -118,9 +118,8 @@ export class WriteQueues {
         const lane = q.first.length > 0 ? q.first : q.background;
         const job = lane.shift();
         if (!job) continue;
-        q.nextAt = this.now() + this.intervalMs;
         try {
-          const result = await job.send();
+          const result = await job.send().finally(() => this.spaceAfter(q));
           this.settled(job);
           job.resolve(result);
         } catch (err) {
@@ -144,6 +143,15 @@ export class WriteQueues {
     } finally {
       q.draining = false;
     }
+  }
+
+  /**
+   * The interval counts from the end of a write, not its start: started a second apart, two
+   * writes may still reach GitHub less than a second apart (the first one's start delayed by a
+   * busy event loop or a token fetch, not the second's), and GitHub refuses the second.
+   */
+  private spaceAfter(q: InstallationQueue): void {
+    q.nextAt = this.now() + this.intervalMs;
   }
 
   private settled(job: Pending): void {

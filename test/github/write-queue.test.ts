@@ -39,6 +39,20 @@ describe('WriteQueues', () => {
     ]);
   });
 
+  it('counts the second from the end of a write: a slow write does not eat into the spacing of the next', async () => {
+    const { at, send } = recorder();
+    const queues = new WriteQueues({ intervalMs: 1_000 });
+    const slow = queues.schedule(1, async () => {
+      await new Promise((r) => setTimeout(r, 300)); // GitHub answering in 300 ms
+      return send('slow')();
+    });
+    const next = queues.schedule(1, send('next'));
+    await vi.advanceTimersByTimeAsync(5_000);
+    await Promise.all([slow, next]);
+    // Started a second after the slow one's start, it could reach GitHub less than a second after it.
+    expect(at.next).toBe(1_300);
+  });
+
   it('sends an acknowledgement ahead of the background writes waiting in its installation', async () => {
     const { sent, at, send } = recorder();
     const queues = new WriteQueues({ intervalMs: 1_000 });

@@ -13,15 +13,16 @@ export interface AppProcess {
 
 /**
  * The real app (`src/main.ts` through tsx) as a child process, resolved once Probot listens.
- * `imports` preloads more modules (e.g. test/helpers/github-unthrottled.ts).
+ * `imports` preloads more modules (e.g. test/helpers/github-unthrottled.ts); `entry` runs
+ * another script instead of `src/main.ts` (relative to the repository root).
  */
 export async function startAppProcess(
   env: Record<string, string>,
-  options: { name?: string; imports?: string[] } = {},
+  options: { name?: string; imports?: string[]; entry?: string } = {},
 ): Promise<AppProcess> {
   const name = options.name ?? 'the app';
   const preload = ['tsx', ...(options.imports ?? [])].flatMap((m) => ['--import', m]);
-  const child = spawn(process.execPath, [...preload, 'src/main.ts'], {
+  const child = spawn(process.execPath, [...preload, options.entry ?? 'src/main.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME!, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

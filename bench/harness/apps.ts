@@ -1,0 +1,70 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAppProcess, type AppProcess } from '../../test/helpers/app-process.js';
+import { freePort, privateKey } from '../../test/helpers/probot.js';
+
+export const WEBHOOK_SECRET = 'bench-webhook-secret';
+export const AGENT_KEY = 'sk-ant-api03-benchAgentKey-000000000000';
+
+export interface BenchApp {
+  name: string;
+  port: number;
+  process: AppProcess;
+  /** The process's resident set now and at its highest so far (MB), from /proc. */
+  rss(): { nowMB: number; peakMB: number };
+  stop(): Promise<void>;
+}
+
+/**
+ * An app as a child process, pointed at the GitHub stand-in through GHE_HOST: the real one
+ * (`src/main.ts`, local sandbox provider, `agentBin` first on PATH) or the bare Probot app the
+ * real one is compared with (`bench/bare-app.ts`).
+ */
+export async function startBenchApp(
+  kind: 'real' | 'bare',
+  options: { githubHost: string; agentBin?: string; env?: Record<string, string> },
+): Promise<BenchApp> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'issue-agent-bench-'));
+  const name = kind === 'real' ? 'the app' : 'the bare Probot app';
+  const process_ = await startAppProcess(
+    {
+      NODE_ENV: 'production',
+      APP_ID: '1',
+      PRIVATE_KEY: privateKey,
+      WEBHOOK_SECRET,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      GHE_HOST: options.githubHost,
+      GHE_PROTOCOL: 'http',
+      SANDBOX_PROVIDER: 'local',
+      DATA_DIR: dataDir,
+      ANTHROPIC_API_KEY: AGENT_KEY,
+      ...(options.agentBin && { PATH: `${options.agentBin}:${process.env.PATH}` }),
+      ...options.env,
+    },
+    { name, ...(kind === 'bare' && { entry: 'bench/bare-app.ts' }) },
+  );
+  const pid = process_.child.pid!;
+  return {
+    name,
+    port,
+    process: process_,
+    rss: () => rssOf(pid),
+    stop: async () => {
+      process_.child.kill('SIGTERM');
+      const timer = setTimeout(() => process_.child.kill('SIGKILL'), 10_000);
+      await process_.exited;
+      clearTimeout(timer);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** VmRSS and VmHWM (the kernel's high-water mark: no sample can miss the peak) of a Linux process. */
+function rssOf(pid: number): { nowMB: number; peakMB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kB = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { nowMB: kB('VmRSS') / 1024, peakMB: kB('VmHWM') / 1024 };
+}
