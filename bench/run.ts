@@ -7,14 +7,20 @@
  *
  *   npm run bench -- [--events=5000] [--triggers=200] [--installations=20] [--files=5]
  *                    [--output-mb=100] [--latency-ms=20] [--write-spacing-ms=1000]
- *                    [--concurrency=10] [--max-jobs=20] [--only=a,c,d] [--json]
+ *                    [--concurrency=10] [--max-jobs=20] [--provider=e2b|local]
+ *                    [--proxy-requests=50] [--proxy-streams=20] [--first-token-ms=300]
+ *                    [--only=a,c,d,e] [--json]
  *
- * (a)+(b) non-trigger events, (c) the trigger burst, (d) one run with loud agent output.
+ * (a)+(b) non-trigger events, (c) the trigger burst (its sandboxes on the E2B stand-in, a
+ * process of its own, or with --provider=local as children of the app), (d) one run with loud
+ * agent output, (e) the model proxy against its upstream called directly (bench/broker.ts).
  */
 import { rmSync } from 'node:fs';
 import { makeRemote } from '../test/helpers/git-remote.js';
+import { benchBroker, type BrokerBenchResult } from './broker.js';
 import { benchAgent, LOUD } from './harness/agent.js';
 import { startBenchApp, type BenchApp } from './harness/apps.js';
+import { startBenchE2B, type BenchE2B } from './harness/e2b.js';
 import { isWrite, ownerOf, REPO_NAME, routeOf, startBenchGitHub } from './harness/github.js';
 import { commentDelivery, labelDelivery, percentile, send, sendAll, type Delivery } from './harness/webhooks.js';
 
@@ -39,8 +45,13 @@ const opts = {
   writeSpacingMs: num('write-spacing-ms', 1_000),
   concurrency: num('concurrency', 10),
   maxJobs: num('max-jobs', 20),
-  only: new Set((flags.only ?? 'a,c,d').split(',')),
+  provider: flags.provider ?? 'e2b',
+  proxyRequests: num('proxy-requests', 50),
+  proxyStreams: num('proxy-streams', 20),
+  firstTokenMs: num('first-token-ms', 300),
+  only: new Set((flags.only ?? 'a,c,d,e').split(',')),
 };
+if (opts.provider !== 'e2b' && opts.provider !== 'local') throw new Error('--provider must be e2b or local');
 const known = new Set([
   'events',
   'triggers',
@@ -51,6 +62,10 @@ const known = new Set([
   'write-spacing-ms',
   'concurrency',
   'max-jobs',
+  'provider',
+  'proxy-requests',
+  'proxy-streams',
+  'first-token-ms',
   'only',
   'json',
 ]);
@@ -71,26 +86,35 @@ const fmt = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${m
 const log = (s: string) => console.error(`[bench] ${s}`);
 const started = performance.now();
 
+// (e) first, while this process holds nothing else: its RSS figure is this process's.
+if (opts.only.has('e')) await modelProxy();
+
 const gh = await startBenchGitHub({ latencyMs: opts.latencyMs, writeSpacingMs: opts.writeSpacingMs });
 const remote = makeRemote({ 'README.md': '# Hello\n' });
 const agentBin = benchAgent({ files: opts.files, outputMB: opts.outputMB });
 const target = (installationId: number, issue: number) => ({ installationId, issue, cloneUrl: remote.url });
 const realEnv = { MAX_CONCURRENT_JOBS: String(opts.maxJobs) };
 const apps: BenchApp[] = [];
-const start = async (kind: 'real' | 'bare') => {
-  const app = await startBenchApp(kind, { githubHost: gh.host, agentBin, env: realEnv });
+let e2b: BenchE2B | undefined;
+const start = async (kind: 'real' | 'bare', sandboxes?: BenchE2B) => {
+  const app = await startBenchApp(kind, { githubHost: gh.host, agentBin, e2b: sandboxes, env: realEnv });
   apps.push(app);
   return app;
 };
 let commentIds = 5_000_000;
 
 try {
+  if (opts.only.has('c') && opts.provider === 'e2b') {
+    e2b = await startBenchE2B([agentBin]);
+    log(`E2B stand-in in its own process (pid ${e2b.child.pid}, isolation: ${e2b.isolation})`);
+  }
   const bare = opts.only.has('a') || opts.only.has('c') ? await start('bare') : undefined;
   if (bare && opts.only.has('a')) await nonTriggerEvents(bare);
   if (bare && opts.only.has('c')) await triggerBurst(bare);
   if (opts.only.has('d')) await loudRun();
 } finally {
   for (const app of apps) await app.stop().catch(() => undefined);
+  await e2b?.close();
   await gh.close();
   for (const dir of [remote.dir, agentBin]) rmSync(dir, { recursive: true, force: true });
 }
@@ -224,12 +248,12 @@ async function triggerBurst(bare: BenchApp): Promise<void> {
     }
     return out;
   };
-  const c = `(c) ${opts.triggers} triggers, ${opts.installations} installations`;
+  const c = `(c) ${opts.triggers} triggers, ${opts.installations} installations, ${opts.provider} sandboxes`;
   log(`${c}: to the bare Probot app`);
   await warmUp(bare);
   const bareSent = await sendAll(bare.port, await make(), opts.concurrency);
   log(`${c}: to the app (${opts.files} files changed per run, MAX_CONCURRENT_JOBS=${opts.maxJobs})`);
-  const real = await start('real');
+  const real = await start('real', e2b);
   await warmUp(real);
   const deliveries = await make();
   const from = gh.requests.length;
@@ -248,6 +272,7 @@ async function triggerBurst(bare: BenchApp): Promise<void> {
     }
     if (Date.now() > deadline) throw new Error(`${finals.size} of ${opts.triggers} runs ended within 15 minutes`);
     if (real.process.child.exitCode !== null) throw new Error(`the app exited:\n${real.process.output().slice(-3000)}`);
+    if (e2b && e2b.child.exitCode !== null) throw new Error('the E2B stand-in exited');
     await new Promise((r) => setTimeout(r, 100));
   }
   // Writes still queued after the final status (the check run's) count too: wait for GitHub to hear nothing more.
@@ -406,9 +431,59 @@ async function loudRun(): Promise<void> {
   await real.stop();
 }
 
+/**
+ * (e): the model proxy (bench/broker.ts) in this process: `proxyRequests` streamed answers
+ * straight to a fake Anthropic upstream and through the proxy, alternating, once with the first
+ * token at once (the bare loopback cost) and once `firstTokenMs` later as a model answers; then
+ * `proxyStreams` streams through the proxy at once for the RSS.
+ */
+async function modelProxy(): Promise<void> {
+  const e = `(e) model proxy, ${opts.proxyRequests} streams of 20 SSE events`;
+  const run = (firstTokenMs: number) => {
+    log(`${e}, first token after ${firstTokenMs} ms: direct vs. through the proxy`);
+    return benchBroker({ requests: opts.proxyRequests, gapMs: 3, concurrent: opts.proxyStreams, firstTokenMs });
+  };
+  const atOnce = await run(0);
+  const realistic = await run(opts.firstTokenMs);
+  const ms = (p: { p50: number; p95: number }) => `${p.p50.toFixed(1)} / ${p.p95.toFixed(1)} ms`;
+  const ratio = (r: BrokerBenchResult, k: 'ttfb' | 'total', p: 'p50' | 'p95') => r[k].proxy[p] / r[k].direct[p];
+  const add = (r: BrokerBenchResult, k: 'ttfb' | 'total', what: string, judged: boolean) => {
+    const r50 = ratio(r, k, 'p50');
+    rows.push({
+      section: e,
+      metric: `${what} p50 / p95, first token ${r.options.firstTokenMs ? `after ${r.options.firstTokenMs} ms` : 'at once'}${judged ? ' (goal judged here)' : ' (information)'}`,
+      app: ms(r[k].proxy),
+      bare: ms(r[k].direct),
+      ratio: `${r50.toFixed(3)}x / ${ratio(r, k, 'p95').toFixed(3)}x`,
+      ...(judged && { goal: 'p50 <= 1.1x', pass: r50 <= 1.1 }),
+    });
+  };
+  add(atOnce, 'ttfb', 'time to first byte', false);
+  add(atOnce, 'total', 'total time', false);
+  add(realistic, 'ttfb', 'time to first byte', true);
+  add(realistic, 'total', 'total time', true);
+  const { peakMB, beforeMB } = realistic.rss;
+  rows.push({
+    section: e,
+    metric: `RSS with ${opts.proxyStreams} streams at once (this process: proxy, upstream, client), usage metered ${realistic.meteredConcurrent}/${opts.proxyStreams}`,
+    app: `${peakMB.toFixed(0)} MB (+${(peakMB - beforeMB).toFixed(1)} MB)`,
+    goal: '< 300 MB',
+    pass: peakMB < 300 && realistic.meteredConcurrent === opts.proxyStreams,
+  });
+  Object.assign(figures, {
+    eTtfbP50RatioAtOnce: ratio(atOnce, 'ttfb', 'p50'),
+    eTotalP50RatioAtOnce: ratio(atOnce, 'total', 'p50'),
+    eTtfbP50Ratio: ratio(realistic, 'ttfb', 'p50'),
+    eTotalP50Ratio: ratio(realistic, 'total', 'p50'),
+    eTtfbP50ProxyMs: realistic.ttfb.proxy.p50,
+    eTtfbP50DirectMs: realistic.ttfb.direct.p50,
+    eRssPeakMB: peakMB,
+  });
+}
+
 function print(): void {
   const total = (performance.now() - started) / 1000;
-  const header = ['section', 'metric', 'app', 'bare Probot', 'app / bare', 'goal', ''];
+  const header = ['section', 'metric', 'app', 'baseline', 'app / baseline', 'goal', ''];
   const cells = rows.map((r) => [
     r.section,
     r.metric,
@@ -421,7 +496,8 @@ function print(): void {
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => `| ${c.map((v, i) => v.padEnd(widths[i]!)).join(' | ')} |`;
   console.log(
-    `\nissue-agent benchmark: GitHub latency ${opts.latencyMs} ms, writes spaced ${opts.writeSpacingMs} ms per installation`,
+    `\nissue-agent benchmark: GitHub latency ${opts.latencyMs} ms, writes spaced ${opts.writeSpacingMs} ms per installation; ` +
+      'baseline: the bare Probot app in (a) to (c), the upstream called directly in (e)',
   );
   console.log(line(header));
   console.log(line(widths.map((w) => '-'.repeat(w))));

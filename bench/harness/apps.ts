@@ -16,14 +16,23 @@ export interface BenchApp {
   stop(): Promise<void>;
 }
 
+/** Where the E2B stand-in listens (see `./e2b.ts`). */
+export interface E2BEndpoint {
+  apiUrl: string;
+  sandboxUrl: string;
+  apiKey: string;
+}
+
 /**
  * An app as a child process, pointed at the GitHub stand-in through GHE_HOST: the real one
- * (`src/main.ts`, local sandbox provider, `agentBin` first on PATH) or the bare Probot app the
- * real one is compared with (`bench/bare-app.ts`).
+ * (`src/main.ts`) or the bare Probot app the real one is compared with (`bench/bare-app.ts`).
+ * The real one runs its sandboxes with the local provider (`agentBin` first on its PATH), or,
+ * given `e2b`, with the E2B provider against the E2B stand-in, with `PUBLIC_URL` set to its own
+ * loopback address so that the broker is on as it is with the local provider.
  */
 export async function startBenchApp(
   kind: 'real' | 'bare',
-  options: { githubHost: string; agentBin?: string; env?: Record<string, string> },
+  options: { githubHost: string; agentBin?: string; e2b?: E2BEndpoint; env?: Record<string, string> },
 ): Promise<BenchApp> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'issue-agent-bench-'));
@@ -38,7 +47,15 @@ export async function startBenchApp(
       HOST: '127.0.0.1',
       GHE_HOST: options.githubHost,
       GHE_PROTOCOL: 'http',
-      SANDBOX_PROVIDER: 'local',
+      ...(options.e2b
+        ? {
+            SANDBOX_PROVIDER: 'e2b',
+            E2B_API_KEY: options.e2b.apiKey,
+            E2B_API_URL: options.e2b.apiUrl,
+            E2B_SANDBOX_URL: options.e2b.sandboxUrl,
+            PUBLIC_URL: `http://127.0.0.1:${port}`,
+          }
+        : { SANDBOX_PROVIDER: 'local' }),
       DATA_DIR: dataDir,
       ANTHROPIC_API_KEY: AGENT_KEY,
       ...(options.agentBin && { PATH: `${options.agentBin}:${process.env.PATH}` }),
