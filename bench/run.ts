@@ -9,13 +9,14 @@
  *                    [--output-mb=100] [--latency-ms=20] [--write-spacing-ms=1000]
  *                    [--concurrency=10] [--max-jobs=20] [--provider=e2b|local]
  *                    [--proxy-requests=50] [--proxy-streams=20] [--first-token-ms=300]
- *                    [--only=a,c,d,e] [--json]
+ *                    [--only=a,c,d,e] [--cpu-prof=dir] [--json]
  *
  * (a)+(b) non-trigger events, (c) the trigger burst (its sandboxes on the E2B stand-in, a
  * process of its own, or with --provider=local as children of the app), (d) one run with loud
  * agent output, (e) the model proxy against its upstream called directly (bench/broker.ts).
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { makeRemote } from '../test/helpers/git-remote.js';
 import { benchBroker, type BrokerBenchResult } from './broker.js';
 import { benchAgent, LOUD } from './harness/agent.js';
@@ -67,6 +68,7 @@ const known = new Set([
   'proxy-streams',
   'first-token-ms',
   'only',
+  'cpu-prof',
   'json',
 ]);
 for (const k of Object.keys(flags)) if (!known.has(k)) throw new Error(`unknown flag --${k}`);
@@ -97,7 +99,13 @@ const realEnv = { MAX_CONCURRENT_JOBS: String(opts.maxJobs) };
 const apps: BenchApp[] = [];
 let e2b: BenchE2B | undefined;
 const start = async (kind: 'real' | 'bare', sandboxes?: BenchE2B) => {
-  const app = await startBenchApp(kind, { githubHost: gh.host, agentBin, e2b: sandboxes, env: realEnv });
+  const app = await startBenchApp(kind, {
+    githubHost: gh.host,
+    agentBin,
+    e2b: sandboxes,
+    env: realEnv,
+    ...(kind === 'real' && flags['cpu-prof'] && { cpuProfDir: flags['cpu-prof'] }),
+  });
   apps.push(app);
   return app;
 };
@@ -257,6 +265,7 @@ async function triggerBurst(bare: BenchApp): Promise<void> {
   await warmUp(real);
   const deliveries = await make();
   const from = gh.requests.length;
+  const cpu0 = { app: cpuSeconds(real.process.child.pid), e2b: cpuSeconds(e2b?.child.pid), bench: process.cpuUsage() };
   const t0 = performance.now();
   const sent = await sendAll(real.port, deliveries, opts.concurrency);
   const finals = new Map<string, string>();
@@ -315,6 +324,12 @@ async function triggerBurst(bare: BenchApp): Promise<void> {
     99,
   );
   const peak = real.rss().peakMB;
+  const cpu = {
+    app: cpuSeconds(real.process.child.pid) - cpu0.app,
+    e2b: cpuSeconds(e2b?.child.pid) - cpu0.e2b,
+    bench: (({ user, system }) => (user + system) / 1e6)(process.cpuUsage(cpu0.bench)),
+    wall: (performance.now() - t0) / 1000,
+  };
   const perRun = calls.length / opts.triggers;
   const breakdown = new Map<string, number>();
   for (const r of calls) breakdown.set(routeOf(r), (breakdown.get(routeOf(r)) ?? 0) + 1);
@@ -330,6 +345,10 @@ async function triggerBurst(bare: BenchApp): Promise<void> {
     cWritesPerRun: writes.length / opts.triggers,
     cViolations: violations.length,
     cPeakRssMB: peak,
+    cCpuAppS: cpu.app,
+    cCpuE2BS: cpu.e2b,
+    cCpuBenchS: cpu.bench,
+    cWallS: cpu.wall,
   });
   rows.push(
     {
@@ -374,6 +393,13 @@ async function triggerBurst(bare: BenchApp): Promise<void> {
       app: String(violations.length),
       goal: '0',
       pass: violations.length === 0,
+    },
+    {
+      section: c,
+      metric: `CPU time, first delivery to quiet: app / ${opts.provider === 'e2b' ? 'E2B stand-in (and its sandboxes) / ' : ''}benchmark process`,
+      app:
+        [cpu.app, ...(e2b ? [cpu.e2b] : []), cpu.bench].map((v) => `${v.toFixed(1)} s`).join(' / ') +
+        ` in ${cpu.wall.toFixed(1)} s on ${availableParallelism()} cores`,
     },
     {
       section: c,
@@ -479,6 +505,14 @@ async function modelProxy(): Promise<void> {
     eTtfbP50DirectMs: realistic.ttfb.direct.p50,
     eRssPeakMB: peakMB,
   });
+}
+
+/** User and system CPU seconds of a Linux process and its waited-for children, from /proc; 0 without a pid. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  // Fields after the command name: utime, stime, cutime, cstime are the 14th to 17th of the line.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return fields.slice(11, 15).reduce((sum, v) => sum + Number(v), 0) / 100;
 }
 
 function print(): void {

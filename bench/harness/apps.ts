@@ -32,7 +32,14 @@ export interface E2BEndpoint {
  */
 export async function startBenchApp(
   kind: 'real' | 'bare',
-  options: { githubHost: string; agentBin?: string; e2b?: E2BEndpoint; env?: Record<string, string> },
+  options: {
+    githubHost: string;
+    agentBin?: string;
+    e2b?: E2BEndpoint;
+    env?: Record<string, string>;
+    /** Write a CPU profile of the process into this directory when it exits (`./cpu-prof.ts`). */
+    cpuProfDir?: string;
+  },
 ): Promise<BenchApp> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'issue-agent-bench-'));
@@ -59,9 +66,14 @@ export async function startBenchApp(
       DATA_DIR: dataDir,
       ANTHROPIC_API_KEY: AGENT_KEY,
       ...(options.agentBin && { PATH: `${options.agentBin}:${process.env.PATH}` }),
+      ...(options.cpuProfDir && { BENCH_CPU_PROF_DIR: options.cpuProfDir }),
       ...options.env,
     },
-    { name, ...(kind === 'bare' && { entry: 'bench/bare-app.ts' }) },
+    {
+      name,
+      ...(kind === 'bare' && { entry: 'bench/bare-app.ts' }),
+      ...(options.cpuProfDir && { imports: ['./bench/harness/cpu-prof.ts'] }),
+    },
   );
   const pid = process_.child.pid!;
   return {
