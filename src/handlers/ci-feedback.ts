@@ -122,7 +122,7 @@ export async function onCiCompleted(ev: CiEvent, deps: CiDeps): Promise<void> {
         ev,
         prNumber,
         latest,
-        `CI failed on ${short(ev.headSha)}, but ${err.message}. An admin can grant it in the app's installation settings.`,
+        `CI failed on ${short(ev.headSha)}, but ${err.message} (an admin grants it in the app's installation settings)`,
       );
     }
   }
