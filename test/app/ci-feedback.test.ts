@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { git, makeRemote } from '../helpers/git-remote.js';
-import { githubMock } from '../helpers/github-mock.js';
+import { accessTokenRoute, githubMock, type Handler } from '../helpers/github-mock.js';
 import { checkSuitePayload, labeledPayload, workflowRunPayload } from '../helpers/payloads.js';
 import { claudeLines, happyGitHub, jobsCreated, R, resetNock, startApp, statusEdits, type Harness } from './harness.js';
 
@@ -51,43 +51,41 @@ async function firstRun(h: Harness, remote: { url: string; head: string }, confi
 }
 
 /** GitHub's answers while a CI fix attempt runs on PR #42 (head `head`), its commit `fix-commit-sha`. */
-function attemptRoutes(head: string, log: string, runId = RUN) {
+function attemptRoutes(head: string, log: string, runId = RUN): Record<string, Handler> {
   return {
-    'POST /app/installations/1/access_tokens': () => [201, { token: 'ghs_x', expires_at: later() }] as const,
-    [`GET ${R}/actions/runs/${runId}/jobs`]: () =>
-      [
-        200,
-        {
-          total_count: 2,
-          jobs: [
-            { id: 501, name: 'lint', conclusion: 'success', html_url: 'https://github.com/j/501' },
-            { id: 502, name: 'test', conclusion: 'failure', html_url: 'https://github.com/j/502' },
-          ],
-        },
-      ] as const,
-    [`GET ${R}/actions/jobs/502/logs`]: () => [200, log, { 'content-type': 'text/plain' }] as const,
-    [`GET ${R}/pulls/${PR}`]: () =>
-      [
-        200,
-        {
-          number: PR,
-          state: 'open',
-          title: 'Spelling error in the README file',
-          body: '<!-- issue-agent:summary:start -->\nold\n<!-- issue-agent:summary:end -->\n\nCloses #1',
-          html_url: `https://github.com/Codertocat/Hello-World/pull/${PR}`,
-          head: { ref: BRANCH, sha: head, repo: { full_name: 'Codertocat/Hello-World' } },
-        },
-      ] as const,
-    [`POST ${R}/issues/${PR}/comments`]: () => [201, { id: 2001 }] as const,
-    [`PATCH ${R}/issues/comments/2001`]: () => [200, {}] as const,
-    [`GET ${R}/pulls/${PR}/comments`]: () => [200, []] as const,
-    [`GET ${REF}`]: () => [200, { object: { sha: head } }] as const,
-    [`POST ${R}/git/trees`]: () => [201, { sha: 'fix-tree-sha' }] as const,
-    [`POST ${R}/git/commits`]: () => [201, { sha: 'fix-commit-sha' }] as const,
-    [`PATCH ${REF_UPDATE}`]: () => [200, {}] as const,
-    [`PATCH ${R}/pulls/${PR}`]: () => [200, {}] as const,
-    [`POST ${R}/check-runs`]: () => [201, { id: 77 }] as const,
-    [`PATCH ${R}/check-runs/77`]: () => [200, {}] as const,
+    'POST /app/installations/1/access_tokens': accessTokenRoute(),
+    [`GET ${R}/actions/runs/${runId}/jobs`]: () => [
+      200,
+      {
+        total_count: 2,
+        jobs: [
+          { id: 501, name: 'lint', conclusion: 'success', html_url: 'https://github.com/j/501' },
+          { id: 502, name: 'test', conclusion: 'failure', html_url: 'https://github.com/j/502' },
+        ],
+      },
+    ],
+    [`GET ${R}/actions/jobs/502/logs`]: () => [200, log, { 'content-type': 'text/plain' }],
+    [`GET ${R}/pulls/${PR}`]: () => [
+      200,
+      {
+        number: PR,
+        state: 'open',
+        title: 'Spelling error in the README file',
+        body: '<!-- issue-agent:summary:start -->\nold\n<!-- issue-agent:summary:end -->\n\nCloses #1',
+        html_url: `https://github.com/Codertocat/Hello-World/pull/${PR}`,
+        head: { ref: BRANCH, sha: head, repo: { full_name: 'Codertocat/Hello-World' } },
+      },
+    ],
+    [`POST ${R}/issues/${PR}/comments`]: () => [201, { id: 2001 }],
+    [`PATCH ${R}/issues/comments/2001`]: () => [200, {}],
+    [`GET ${R}/pulls/${PR}/comments`]: () => [200, []],
+    [`GET ${REF}`]: () => [200, { object: { sha: head } }],
+    [`POST ${R}/git/trees`]: () => [201, { sha: 'fix-tree-sha' }],
+    [`POST ${R}/git/commits`]: () => [201, { sha: 'fix-commit-sha' }],
+    [`PATCH ${REF_UPDATE}`]: () => [200, {}],
+    [`PATCH ${R}/pulls/${PR}`]: () => [200, {}],
+    [`POST ${R}/check-runs`]: () => [201, { id: 77 }],
+    [`PATCH ${R}/check-runs/77`]: () => [200, {}],
   };
 }
 
@@ -112,10 +110,6 @@ function attemptCalls(
     `POST ${R}/check-runs`,
     `PATCH ${R}/check-runs/77`,
   ].sort();
-}
-
-function later() {
-  return new Date(Date.now() + 3_600_000).toISOString();
 }
 
 function run(h: Harness, id: string, o: Parameters<typeof workflowRunPayload>[0]) {
