@@ -95,9 +95,6 @@ export function logTail(text: string): string {
 export function failureSignature(failures: readonly CiFailure[]): string {
   const sorted = [...failures].sort((a, b) => a.name.localeCompare(b.name));
   const lines = sorted.flatMap((f) => f.log.split('\n').map((l) => l.replace(/^##\[error\]/, '').trim()));
-  const first =
-    lines.find((l) => /\b(error|fail|failed|failure|exception|panic|assert\w*)\b/i.test(l)) ??
-    lines.findLast(Boolean) ??
-    '';
+  const first = lines.find((l) => /error|fail|exception|panic|assert/i.test(l)) ?? lines.findLast(Boolean) ?? '';
   return `${sorted.map((f) => f.name).join(', ')}: ${first.slice(0, 200)}`;
 }
