@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { git, makeRemote } from '../helpers/git-remote.js';
 import { accessTokenRoute, githubMock, type Handler } from '../helpers/github-mock.js';
-import { checkSuitePayload, labeledPayload, workflowRunPayload } from '../helpers/payloads.js';
+import { checkSuitePayload, commentPayload, labeledPayload, workflowRunPayload } from '../helpers/payloads.js';
 import { claudeLines, happyGitHub, jobsCreated, R, resetNock, startApp, statusEdits, type Harness } from './harness.js';
 
 /**
@@ -444,5 +444,44 @@ describe('CI feedback on the app’s pull requests', () => {
     expect(text).toContain('### ci/test');
     expect(text).toContain('pager_test.go:12: got 9, want 10');
     expect(text).not.toContain('ci/build');
+  });
+
+  it('an attempt is a job like any other: `/agent stop` on the PR cancels it', async () => {
+    const remote = remoteWithPrBranch();
+    // The agent takes its time only on the CI fix, so the stop lands while it runs.
+    const extra = `if grep -q 'fails on the latest commit' "$rec/stdin"; then sleep 30; fi`;
+    const h = await startApp({ writes: { 'b.txt': 'bee\n' }, lines: claudeLines('Fixed.'), extra });
+    await firstRun(h, remote, 'ciFix:\n  attempts: 2\n  rerunFlaky: false\n');
+    const gh = githubMock({
+      ...attemptRoutes(remote.head, FAILING_LOG),
+      [`GET ${R}/collaborators/Codertocat/permission`]: () => [
+        200,
+        { permission: 'admin', role_name: 'admin', user: { login: 'Codertocat' } },
+      ],
+      [`POST ${R}/issues/comments/7001/reactions`]: () => [201, {}],
+    });
+    await run(h, 'ci-1', {
+      cloneUrl: remote.url,
+      headSha: remote.head,
+      conclusion: 'failure',
+      runId: RUN,
+      runAttempt: 1,
+      prNumber: PR,
+    });
+    const starts = join(h.agentBin, 'record', 'starts');
+    while (!existsSync(starts) || readFileSync(starts, 'utf8').trim().split('\n').length < 2)
+      await new Promise((r) => setTimeout(r, 50));
+
+    const stop = commentPayload('/agent stop', { cloneUrl: remote.url });
+    stop.issue.number = PR;
+    stop.issue.pull_request = { url: 'u', html_url: 'h', diff_url: 'd', patch_url: 'p', merged_at: null };
+    (stop.comment as { id: number }).id = 7001;
+    await h.probot.receive({ id: 'stop', name: 'issue_comment', payload: stop as never });
+    await h.app.idle();
+
+    expect(gh.bodiesOf('POST', `${R}/issues/comments/7001/reactions`)).toEqual([{ content: 'eyes' }]);
+    const final = (gh.bodiesOf('PATCH', `${R}/issues/comments/2001`) as { body: string }[]).at(-1)!.body;
+    expect(final).toMatch(/Cancelled by @Codertocat/i);
+    expect(gh.lines()).not.toContain(`POST ${R}/git/commits`);
   });
 });
