@@ -1,6 +1,9 @@
 import type { CiFailure } from '../domain/job.js';
 import { httpStatus, type GitHub } from './octokit.js';
 
+/** The label a PR gets when the CI ladder ends without green CI: over to a person. */
+export const NEEDS_HUMAN_LABEL = 'agent:needs-human';
+
 /** Conclusions that mean the CI failed (cancelled, skipped and neutral do not ask for a fix). */
 export const FAILED_CONCLUSIONS: ReadonlySet<string> = new Set(['failure', 'timed_out']);
 

@@ -9,6 +9,7 @@ import type { CiFailure, Job } from '../domain/job.js';
 import {
   CiPermissionError,
   FAILED_CONCLUSIONS,
+  NEEDS_HUMAN_LABEL,
   failedActionsJobs,
   failedCheckRuns,
   failureSignature,
@@ -68,9 +69,6 @@ export function ciEventFromCheckSuite(context: Context<'check_suite.completed'>,
     source: { kind: 'checks', suiteId: suite.id },
   };
 }
-
-/** The label a PR gets when the CI ladder gives up. */
-export const NEEDS_HUMAN_LABEL = 'agent:needs-human';
 
 /** A finished CI run on a commit, from `workflow_run.completed` or `check_suite.completed`. */
 export interface CiEvent extends Pick<TriggerEvent, 'deliveryId' | 'installationId' | 'gh' | 'readConfig' | 'repo'> {

@@ -484,4 +484,32 @@ describe('CI feedback on the app’s pull requests', () => {
     expect(final).toMatch(/Cancelled by @Codertocat/i);
     expect(gh.lines()).not.toContain(`POST ${R}/git/commits`);
   });
+
+  it('an attempt that makes no commit ends the ladder: the PR is labelled and its status comment says so', async () => {
+    const remote = remoteWithPrBranch();
+    // On the CI fix the agent undoes its change: nothing to commit.
+    const extra = `if grep -q 'fails on the latest commit' "$rec/stdin"; then git checkout -- b.txt; fi`;
+    const h = await startApp({ writes: { 'b.txt': 'bee\n' }, lines: claudeLines('Cannot fix this.'), extra });
+    await firstRun(h, remote, 'ciFix:\n  attempts: 2\n  rerunFlaky: false\n');
+    const gh = githubMock({
+      ...attemptRoutes(remote.head, FAILING_LOG),
+      [`POST ${R}/issues/${PR}/labels`]: () => [200, []],
+    });
+    await run(h, 'ci-1', {
+      cloneUrl: remote.url,
+      headSha: remote.head,
+      conclusion: 'failure',
+      runId: RUN,
+      runAttempt: 1,
+      prNumber: PR,
+    });
+    await h.app.idle();
+    expect(gh.lines()).not.toContain(`POST ${R}/git/commits`);
+    expect(gh.bodiesOf('POST', `${R}/issues/${PR}/labels`)).toEqual([{ labels: ['agent:needs-human'] }]);
+    const final = (gh.bodiesOf('PATCH', `${R}/issues/comments/2001`) as { body: string }[]).at(-1)!.body;
+    expect(final).toMatch(/without changing any files/);
+    expect(final).toContain(
+      '🧑‍🔧 CI fix attempt 1 of 2 made no commit, so CI still fails. Labelled `agent:needs-human`: over to a person.',
+    );
+  });
 });
