@@ -5,6 +5,7 @@ import { RepoConfigCache } from './config/config-cache.js';
 import type { AppEnv } from './config/env.js';
 import { acceptTrigger } from './handlers/accept-trigger.js';
 import { BackgroundTasks } from './handlers/background.js';
+import { ciEventFromCheckSuite, ciEventFromWorkflowRun, onCiCompleted } from './handlers/ci-feedback.js';
 import { fromIssueComment, fromLabel, fromReviewComment } from './handlers/trigger-event.js';
 import { healthHandler } from './handlers/health.js';
 import { RecentSet } from './handlers/recent-set.js';
@@ -172,6 +173,19 @@ export function createApp(deps: AppDeps): IssueAgentApp {
       const body = context.payload.comment.body;
       if (!body.startsWith('/')) return;
       await acceptTrigger(fromReviewComment(context), (config) => parseCommand(body, config), acceptDeps);
+    });
+    // CI feedback (`ciFix`): Actions results come as workflow runs (re-runnable, with job logs);
+    // other apps' check suites as suites. Work after the webhook is answered: it reads logs.
+    const ciDeps = { ...acceptDeps, redact: (text: string) => deps.redactor.redact(text) };
+    app.on('workflow_run.completed', (context) => {
+      guard(context.octokit);
+      const ev = ciEventFromWorkflowRun(context);
+      background.add(onCiCompleted(ev, ciDeps), (err) => deps.log.error({ err }, 'CI feedback failed'));
+    });
+    app.on('check_suite.completed', (context) => {
+      guard(context.octokit);
+      const ev = ciEventFromCheckSuite(context, deps.env.appId);
+      if (ev) background.add(onCiCompleted(ev, ciDeps), (err) => deps.log.error({ err }, 'CI feedback failed'));
     });
     app.on('push', (context) => {
       // No GitHub call: a push that changes a config drops what this replica cached of it.

@@ -154,6 +154,28 @@ export const repoConfigSchema = z
       })
       .default({ keepSandboxMinutes: 0 })
       .describe('Follow-up runs from `/agent` comments on the pull request.'),
+    ciFix: z
+      .strictObject({
+        attempts: z
+          .number()
+          .int()
+          .min(0)
+          .max(5)
+          .default(0)
+          .describe(
+            "How many times the agent is run on its own pull request to fix the repository's CI when it fails on the app's latest commit. 0 turns CI feedback off.",
+          ),
+        rerunFlaky: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Re-run the failed GitHub Actions jobs once before running the agent, since many failures are flakes.',
+          ),
+      })
+      .default({ attempts: 0, rerunFlaky: true })
+      .describe(
+        "Fixing the repository's real CI on the app's pull requests. When the same failure comes back or the attempts are used up, the PR is labelled `agent:needs-human`.",
+      ),
     network: z
       .strictObject({
         allowOut: z
@@ -243,6 +265,7 @@ function knownKeysAt(path: readonly PropertyKey[]): KnownKeys {
   if (path.length === 1 && (path[0] === 'model' || path[0] === 'templates'))
     return { keys: AGENT_NAMES, noun: 'agent' };
   if (path.length === 1 && path[0] === 'network') return { keys: ['allowOut'], noun: 'setting' };
+  if (path.length === 1 && path[0] === 'ciFix') return { keys: ['attempts', 'rerunFlaky'], noun: 'setting' };
   if (path.length === 1 && path[0] === 'limits')
     return { keys: ['maxCostUsdPerRun', 'monthlyCostUsd'], noun: 'setting' };
   return { keys: path.length === 0 ? Object.keys(repoConfigSchema.shape) : [], noun: 'setting' };

@@ -18,7 +18,8 @@ export interface Job {
   };
   issue: { number: number; title: string; body: string; isPullRequest: boolean };
   trigger: {
-    kind: 'label' | 'comment';
+    /** `ci`: the app itself, after the repository's CI failed on its commit (`ciFix`). */
+    kind: 'label' | 'comment' | 'ci';
     sender: { login: string; id: number };
     /** Text after the command word; empty for labels. */
     instructions: string;
@@ -29,6 +30,8 @@ export interface Job {
   config: RepoConfig;
   /** Set when the trigger is a `/agent` comment on a pull request: the work continues there. */
   followUp?: FollowUp;
+  /** Set on a CI-fix attempt: the failure it is given, and what the ladder needs to go on. */
+  ciFix?: CiFix;
   /** Known once the handler posted the status comment (the store records it too). */
   statusCommentId?: number;
   createdAt: number;
@@ -53,4 +56,24 @@ export interface FollowUp {
   };
   /** The review comment that triggered, if it was one. */
   reviewComment?: { path?: string; line?: number };
+}
+
+/** One rung of the CI ladder: each attempt is its own job, and carries the ladder's state to the next. */
+export interface CiFix {
+  /** 1 for the first attempt since a person last triggered a run on the PR. */
+  attempt: number;
+  /** `ciFix.attempts` when this attempt was started. */
+  of: number;
+  /** The app's commit whose CI failed. */
+  headSha: string;
+  /** Failing check names and the first error line: the same one after a fix means the fix did not help. */
+  signature: string;
+  /** Each failing check with the tail of its log (bounded, redacted): prompt text, never a shell word. */
+  failures: CiFailure[];
+}
+
+export interface CiFailure {
+  name: string;
+  url?: string;
+  log: string;
 }

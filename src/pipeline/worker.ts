@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { GitHub } from '../github/octokit.js';
 import { checkConclusion, completeCheckRun, startCheckRun } from '../github/check-run.js';
 import { ActionLog, createThrottledWriter, renderActionLogDetails, renderProgress } from '../github/progress.js';
+import { NEEDS_HUMAN_LABEL } from '../github/ci-checks.js';
 import { costText } from '../github/cost-text.js';
 import { StatusComment } from '../github/status-comment.js';
 import { renderStatus } from '../github/status-text.js';
@@ -180,8 +181,10 @@ export function createWorker(deps: WorkerDeps): RunJob {
       if (usage) costUsd = usage.costUsd;
       const cost = costUsd === undefined ? undefined : costText(costUsd, usage);
       const actionLog = renderActionLogDetails(actions.actions, { dropped: actions.dropped });
+      const handedOver = job.ciFix && (await ciLadderEnded(gh, job, outcome, log));
       await writer.flush(
         renderStatus({ outcome, agent: job.agent, durationMs: now() - started, cost }) +
+          (handedOver ? `\n\n${handedOver}` : '') +
           (actionLog ? `\n\n${actionLog}` : ''),
       );
       // On the new commit; a follow-up that made none reports on the PR head it started from.
@@ -194,6 +197,27 @@ export function createWorker(deps: WorkerDeps): RunJob {
       clearInterval(ticker);
     }
   };
+}
+
+/**
+ * A CI fix attempt that made no commit ends the CI ladder (no new CI result will come): the PR
+ * is labelled for a person and the line returned goes under the final state. A cancel is a
+ * person's own decision, so it is left alone.
+ */
+async function ciLadderEnded(gh: GitHub, job: Job, outcome: Outcome, log: Logger): Promise<string | undefined> {
+  if (outcome.kind === 'pushed' || outcome.kind === 'pr' || outcome.kind === 'cancelled') return undefined;
+  try {
+    await gh.rest.issues.addLabels({
+      owner: job.repo.owner,
+      repo: job.repo.name,
+      issue_number: job.issue.number,
+      labels: [NEEDS_HUMAN_LABEL],
+    });
+  } catch (err) {
+    log.warn({ err }, 'could not label the PR for a person');
+    return undefined;
+  }
+  return `🧑‍🔧 CI fix attempt ${job.ciFix!.attempt} of ${job.ciFix!.of} made no commit, so CI still fails. Labelled \`${NEEDS_HUMAN_LABEL}\`: over to a person.`;
 }
 
 async function waitForStatusComment(

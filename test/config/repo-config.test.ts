@@ -28,6 +28,7 @@ const DEFAULTS: RepoConfig = {
   verify: [],
   fixAttempts: 1,
   followUps: { keepSandboxMinutes: 0 },
+  ciFix: { attempts: 0, rerunFlaky: true },
   limits: {},
   pricing: {},
 };
@@ -66,6 +67,7 @@ describe('parseRepoConfig', () => {
       verify: ['npm test', 'npm run lint'],
       fixAttempts: 2,
       followUps: { keepSandboxMinutes: 60 },
+      ciFix: { attempts: 3, rerunFlaky: false },
       limits: { maxCostUsdPerRun: 2.5, monthlyCostUsd: 100 },
       pricing: { 'my-model': { input: 1, output: 4, cacheRead: 0.1, cacheWrite: 1.25 } },
     };
@@ -122,6 +124,7 @@ describe('parseRepoConfig', () => {
       ],
     ],
     ['empty label', { label: '' }, ['`label`: must not be empty']],
+    ['too many CI fix attempts', { ciFix: { attempts: 6 } }, ['`ciFix.attempts`: must be at most 5 (got `6`)']],
     [
       'absolute protected path',
       { protectedPaths: ['/etc/**'] },

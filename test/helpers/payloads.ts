@@ -120,3 +120,68 @@ export function pushPayload(o: {
   Object.assign(p.repository, { name, full_name: `${p.repository.owner.login}/${name}` });
   return p;
 }
+
+function exampleOf(event: string, match: (e: Record<string, unknown>) => boolean): Record<string, unknown> {
+  const group = (examples as unknown as { name: string; examples: Record<string, unknown>[] }[]).find(
+    (e) => e.name === event,
+  );
+  const found = group?.examples.find(match);
+  if (!found) throw new Error(`no ${event} example`);
+  return structuredClone(found);
+}
+
+/** A real `workflow_run.completed` payload (a run with a pull request) on `headSha` of PR `prNumber`. */
+export function workflowRunPayload(o: {
+  cloneUrl: string;
+  headSha: string;
+  conclusion: 'success' | 'failure' | 'cancelled';
+  runId: number;
+  runAttempt: number;
+  prNumber?: number;
+  installationId?: number;
+}): Record<string, unknown> {
+  const p = exampleOf(
+    'workflow_run',
+    (e) => e.action === 'completed' && (e.workflow_run as { pull_requests: unknown[] }).pull_requests.length > 0,
+  ) as Record<string, unknown> & {
+    workflow_run: Record<string, unknown> & { pull_requests: { number: number; head: { sha: string } }[] };
+  };
+  // The example with a pull request is of another repository: this one is the other payloads' repository.
+  p.repository = { ...example('issues', 'labeled').repository, clone_url: o.cloneUrl };
+  p.installation = { id: o.installationId ?? 1 };
+  Object.assign(p.workflow_run, {
+    id: o.runId,
+    head_sha: o.headSha,
+    conclusion: o.conclusion,
+    status: 'completed',
+    run_attempt: o.runAttempt,
+  });
+  const [pr] = p.workflow_run.pull_requests;
+  p.workflow_run.pull_requests = o.prNumber === undefined ? [] : [{ ...pr!, number: o.prNumber }];
+  return p;
+}
+
+/** A real `check_suite.completed` payload of another app (`appSlug`) on `headSha` of PR `prNumber`. */
+export function checkSuitePayload(o: {
+  cloneUrl: string;
+  headSha: string;
+  conclusion: 'success' | 'failure';
+  suiteId: number;
+  appSlug: string;
+  prNumber: number;
+  installationId?: number;
+}): Record<string, unknown> {
+  const p = exampleOf(
+    'check_suite',
+    (e) => e.action === 'completed' && (e.check_suite as { pull_requests: unknown[] }).pull_requests.length > 0,
+  ) as Record<string, unknown> & {
+    check_suite: Record<string, unknown> & { app: Record<string, unknown>; pull_requests: { number: number }[] };
+    repository: { clone_url: string };
+  };
+  p.installation = { id: o.installationId ?? 1 };
+  p.repository.clone_url = o.cloneUrl;
+  Object.assign(p.check_suite, { id: o.suiteId, head_sha: o.headSha, conclusion: o.conclusion, status: 'completed' });
+  Object.assign(p.check_suite.app, { id: 4242, slug: o.appSlug });
+  p.check_suite.pull_requests = [{ ...p.check_suite.pull_requests[0]!, number: o.prNumber }];
+  return p;
+}
