@@ -27,7 +27,7 @@ const DEFAULTS: RepoConfig = {
   templates: {},
   verify: [],
   fixAttempts: 1,
-  followUps: { keepSandboxMinutes: 0 },
+  followUps: { keepSandboxMinutes: 0, onReview: 'off', resolveThreads: false },
   limits: {},
   pricing: {},
 };
@@ -65,7 +65,7 @@ describe('parseRepoConfig', () => {
       network: { allowOut: ['registry.npmjs.org', '10.0.0.0/8'] },
       verify: ['npm test', 'npm run lint'],
       fixAttempts: 2,
-      followUps: { keepSandboxMinutes: 60 },
+      followUps: { keepSandboxMinutes: 60, onReview: 'changes_requested', resolveThreads: true },
       limits: { maxCostUsdPerRun: 2.5, monthlyCostUsd: 100 },
       pricing: { 'my-model': { input: 1, output: 4, cacheRead: 0.1, cacheWrite: 1.25 } },
     };
