@@ -18,7 +18,7 @@ export interface Job {
   };
   issue: { number: number; title: string; body: string; isPullRequest: boolean };
   trigger: {
-    kind: 'label' | 'comment';
+    kind: 'label' | 'comment' | 'review';
     sender: { login: string; id: number };
     /** Text after the command word; empty for labels. */
     instructions: string;
@@ -53,4 +53,6 @@ export interface FollowUp {
   };
   /** The review comment that triggered, if it was one. */
   reviewComment?: { path?: string; line?: number };
+  /** The submitted review that triggered, if it was one: its threads are what the run addresses. */
+  reviewId?: number;
 }
