@@ -1,5 +1,3 @@
-import type { Handler } from './github-mock.js';
-
 /** A review thread as a test describes it; `threadsReply` shapes it as GitHub's GraphQL answers. */
 export interface ThreadSpec {
   id: string;
@@ -49,7 +47,7 @@ export function threadsReply(threads: readonly ThreadSpec[]) {
  * `POST /graphql`: the review-threads query answered from `threads()` (read at each call, so a
  * test can add comments between calls), and `resolveReviewThread` answered as done.
  */
-export function graphqlRoute(threads: () => readonly ThreadSpec[]): Handler {
+export function graphqlRoute(threads: () => readonly ThreadSpec[]): (body: unknown) => [number, unknown] {
   return (body) => {
     const { query, variables } = body as { query: string; variables: { threadId?: string } };
     if (query.includes('resolveReviewThread')) {
