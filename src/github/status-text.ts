@@ -59,7 +59,9 @@ function renderOutcome(view: Extract<StatusView, { outcome: Outcome }>): string 
 function threadList(threads: readonly RepliedThread[] | undefined): string {
   if (!threads?.length) return '';
   const lines = threads.map((t) => {
-    const where = t.line === undefined ? `\`${t.path}\`` : `\`${t.path}\` line ${t.line}`;
+    // A path is anyone's file name: no backtick or bracket of it may end the code span or the link.
+    const path = t.path.replace(/[\s`[\]]+/g, ' ');
+    const where = t.line === undefined ? `\`${path}\`` : `\`${path}\` line ${t.line}`;
     return `- [${where}](${t.url}): ${t.reply}${t.resolved ? ' (resolved)' : ''}`;
   });
   return `\n\nReplied in ${threads.length} review thread${threads.length === 1 ? '' : 's'}:\n\n${lines.join('\n')}`;
