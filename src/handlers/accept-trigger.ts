@@ -309,12 +309,14 @@ async function resolveFollowUp(ev: TriggerEvent, store: JobStore): Promise<Follo
 }
 
 /**
- * A review comment's `/agent` on a pull request whose next run is still queued joins that run
- * instead of queueing another: the run reads the PR's review threads when it starts, and this
- * comment is on GitHub before its webhook arrives, so it is in them (👀 says it was seen). The
- * check and the claim may race: a run claimed just after the check still reads the threads
- * after the comment existed. A trigger with words of its own that live nowhere else (an issue
- * comment's or a review body's instructions, another agent or model) gets its own run, after.
+ * A review comment's `/agent`, or a review without instructions, on a pull request whose next
+ * run is still queued joins that run instead of queueing another: the run reads the PR's review
+ * threads when it starts, and these comments are on GitHub before their webhook arrives, so they
+ * are in them (👀 says it was seen). The check and the claim may race: a run claimed just after
+ * the check still reads the threads after the comments existed. A trigger that finds the run
+ * already started gets its own run, after it, which reads what was said since that one started.
+ * A trigger with words that live nowhere else (an issue comment's or a review body's
+ * instructions, another agent or model) gets its own run too.
  */
 async function joinedQueuedRun(
   ev: TriggerEvent,
@@ -324,10 +326,14 @@ async function joinedQueuedRun(
   log: Logger,
 ): Promise<boolean> {
   const fu = job.followUp;
-  if (!fu?.own || ev.comment?.kind !== 'review' || job.model !== undefined) return false;
+  const inThreads = ev.comment?.kind === 'review' || (ev.review !== undefined && !job.trigger.instructions.trim());
+  if (!fu?.own || !inThreads || job.model !== undefined) return false;
   const queued = await deps.store.queuedFor(issueKey(job));
   if (!queued?.job.followUp || queued.job.agent !== job.agent) return false;
-  log.info({ job: queued.id, comment: ev.comment.id }, 'review comment joins the queued run of its pull request');
+  log.info(
+    { job: queued.id, comment: ev.comment?.id, review: ev.review?.id },
+    'joins the queued run of its pull request',
+  );
   await acknowledge(ev.gh, thread).catch((err: unknown) => log.warn({ err }, 'could not react to the trigger'));
   return true;
 }

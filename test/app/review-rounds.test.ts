@@ -222,7 +222,7 @@ describe('review rounds', () => {
     expect(statusEdits(gh)).toEqual([]);
   });
 
-  it('comments arriving mid-run go to the next run; one arriving while that run is queued joins it', async () => {
+  it('comments arriving mid-run go to the next run; those arriving while that run is queued join it', async () => {
     const remote = remoteWithPrBranch();
     const h = await startApp({ writes: { 'b.txt': 'bee\n' }, lines: claudeLines('Said bee.') });
     await firstRun(h, remote.url);
@@ -267,6 +267,20 @@ describe('review rounds', () => {
                 payload: comment(id, body) as never,
               });
             }
+            // A review with a comment and a bare `/agent`: it joins the queued run too.
+            threads.push({
+              id: 'T613',
+              path: 'b.txt',
+              line: 1,
+              comments: [
+                { id: 613, body: 'And a newline.', user: 'reviewer', createdAt: iso(Date.now()), reviewId: 901 },
+              ],
+            });
+            await h.probot.receive({
+              id: 'review-2',
+              name: 'pull_request_review',
+              payload: review(remote.url, { reviewId: 901, body: '/agent' }) as never,
+            });
           })();
           await midRun;
         }
@@ -277,6 +291,7 @@ describe('review rounds', () => {
       [`POST ${R}/pulls/${PR}/comments/601/replies`]: () => [201, {}],
       [`POST ${R}/pulls/${PR}/comments/611/replies`]: () => [201, {}],
       [`POST ${R}/pulls/${PR}/comments/612/replies`]: () => [201, {}],
+      [`POST ${R}/pulls/${PR}/comments/613/replies`]: () => [201, {}],
     });
     await h.probot.receive({
       id: 'review',
@@ -290,15 +305,17 @@ describe('review rounds', () => {
     // The label run, the review's run, and one run for both comments: the second joined the queued one.
     expect(await jobsCreated(h)).toBe(3);
     expect(gh.bodiesOf('POST', `${R}/pulls/comments/612/reactions`)).toEqual([{ content: 'eyes' }]);
+    expect(gh.bodiesOf('POST', `${R}/issues/${PR}/reactions`)).toHaveLength(2); // both reviews: 👀 on the PR
     expect(gh.bodiesOf('POST', `${R}/issues/${PR}/comments`)).toHaveLength(2); // a status comment per run
     expect(gh.lines().filter((l) => l === `PATCH ${R}/git/refs/${REF}`)).toHaveLength(2);
     // The second run's prompt: both comments, not the thread the first run answered.
     const prompt = record(h, 'stdin');
     expect(prompt).toContain('also ay');
     expect(prompt).toContain('and bee in a.txt');
+    expect(prompt).toContain('And a newline.');
     expect(prompt).not.toContain('Say bee.');
     expect(replies(gh.lines())).toEqual(
-      [601, 611, 612].map((id) => `POST ${R}/pulls/${PR}/comments/${id}/replies`).sort(),
+      [601, 611, 612, 613].map((id) => `POST ${R}/pulls/${PR}/comments/${id}/replies`).sort(),
     );
     expect(threadReads(gh.bodiesOf('POST', '/graphql'))).toBe(2);
   });
