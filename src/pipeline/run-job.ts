@@ -189,7 +189,14 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
     });
     keep = outcome.kind === 'pr' || outcome.kind === 'pushed';
     if ((outcome.kind === 'pr' || outcome.kind === 'pushed') && outcome.commitSha && job.followUp) {
-      const threads = await answerThreads(run, { changed: true, commitSha: outcome.commitSha, text: result.summary });
+      // On someone else's PR the commit is in a new PR of its own: the reply names it.
+      const pr = outcome.kind === 'pr' ? outcome.number : undefined;
+      const threads = await answerThreads(run, {
+        changed: true,
+        commitSha: outcome.commitSha,
+        pr,
+        text: result.summary,
+      });
       if (threads.length > 0) return { ...outcome, threads };
     }
     return outcome;
@@ -535,11 +542,11 @@ async function reviewFeedback(run: Run): Promise<string> {
  */
 function repliesFor(
   threads: readonly ReviewThread[],
-  done: { changed: boolean; commitSha?: string; text: string },
+  done: { changed: boolean; commitSha?: string; pr?: number; text: string },
 ): ThreadReply[] {
   const line = neutralizeAgentText(firstLine(done.text));
   const reply = done.changed
-    ? `Addressed in ${done.commitSha!.slice(0, 7)}${line ? `: ${line}` : '.'}`
+    ? `Addressed in ${done.commitSha!.slice(0, 7)}${done.pr ? ` (#${done.pr})` : ''}${line ? `: ${line}` : '.'}`
     : `No change made${line ? `: ${line}` : '.'}`;
   return threads.map((t) => ({ threadId: t.id, reply, changed: done.changed }));
 }
@@ -551,7 +558,7 @@ function repliesFor(
  */
 async function answerThreads(
   run: Run,
-  done: { changed: boolean; commitSha?: string; text: string },
+  done: { changed: boolean; commitSha?: string; pr?: number; text: string },
 ): Promise<RepliedThread[]> {
   const { job, deps } = run;
   const fu = job.followUp;

@@ -356,6 +356,10 @@ describe('follow-ups on pull requests', () => {
     expect(pr).toMatchObject({ base: BRANCH, title: 'Spelling error in the README file (follow-up)' });
     expect(pr!.body).toContain('Follow-up to #42.');
     expect(pr!.body).not.toContain('Closes');
+    // The thread on their PR is answered with the commit and the PR that holds it.
+    expect(gh.bodiesOf('POST', `${R}/pulls/${PR}/comments/501/replies`)).toEqual([
+      { body: 'Addressed in new-com (#42): Said bee.' },
+    ]);
     expect((gh.bodiesOf('PATCH', `${R}/issues/comments/2001`) as { body: string }[]).at(-1)!.body).toMatch(
       /Opened pull request #42/,
     );
