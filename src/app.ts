@@ -6,7 +6,7 @@ import type { AppEnv } from './config/env.js';
 import { acceptTrigger } from './handlers/accept-trigger.js';
 import { BackgroundTasks } from './handlers/background.js';
 import { ciEventFromCheckSuite, ciEventFromWorkflowRun, onCiCompleted } from './handlers/ci-feedback.js';
-import { fromIssueComment, fromLabel, fromReviewComment } from './handlers/trigger-event.js';
+import { fromIssueComment, fromLabel, fromReview, fromReviewComment } from './handlers/trigger-event.js';
 import { healthHandler } from './handlers/health.js';
 import { RecentSet } from './handlers/recent-set.js';
 import { endedWithoutWorker } from './pipeline/ended-without-worker.js';
@@ -23,6 +23,7 @@ import { Broker } from './broker/broker.js';
 import { ignoreReason } from './triggers/ignore.js';
 import { parseCommand } from './triggers/parse-command.js';
 import { parseLabel } from './triggers/parse-label.js';
+import { parseReview } from './triggers/parse-review.js';
 
 export interface AppDeps {
   env: AppEnv;
@@ -186,6 +187,15 @@ export function createApp(deps: AppDeps): IssueAgentApp {
       guard(context.octokit);
       const ev = ciEventFromCheckSuite(context, deps.env.appId);
       if (ev) background.add(onCiCompleted(ev, ciDeps), (err) => deps.log.error({ err }, 'CI feedback failed'));
+    });
+    app.on('pull_request_review.submitted', async (context) => {
+      guard(context.octokit);
+      if (ignoreReason(context.payload)) return;
+      const { review } = context.payload;
+      // An approval or a plain comment without the command starts nothing whatever the config:
+      // skip its config and permission calls.
+      if (!review.body?.startsWith('/') && review.state.toLowerCase() !== 'changes_requested') return;
+      await acceptTrigger(fromReview(context), (config) => parseReview(review, config), acceptDeps);
     });
     app.on('push', (context) => {
       // No GitHub call: a push that changes a config drops what this replica cached of it.

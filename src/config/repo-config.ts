@@ -151,9 +151,21 @@ export const repoConfigSchema = z
           .describe(
             "Keep (E2B: pause) a finished run's sandbox this long so a `/agent` follow-up on its PR resumes the same session there. 0 kills it at once.",
           ),
+        onReview: z
+          .enum(['off', 'changes_requested'])
+          .default('off')
+          .describe(
+            "`changes_requested`: a review that requests changes on the app's pull request starts a run without `/agent` (from users who reach `permission`). `off`: only a review whose body starts with the command does.",
+          ),
+        resolveThreads: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Resolve the review threads the app replied to with a change (the reply names the commit). Threads answered without a change stay open.',
+          ),
       })
-      .default({ keepSandboxMinutes: 0 })
-      .describe('Follow-up runs from `/agent` comments on the pull request.'),
+      .default({ keepSandboxMinutes: 0, onReview: 'off', resolveThreads: false })
+      .describe('Follow-up runs from `/agent` comments and reviews on the pull request.'),
     ciFix: z
       .strictObject({
         attempts: z

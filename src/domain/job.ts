@@ -18,8 +18,8 @@ export interface Job {
   };
   issue: { number: number; title: string; body: string; isPullRequest: boolean };
   trigger: {
-    /** `ci`: the app itself, after the repository's CI failed on its commit (`ciFix`). */
-    kind: 'label' | 'comment' | 'ci';
+    /** `ci`: the app itself, after the repository's CI failed on its commit (`ciFix`); `review`: a submitted review. */
+    kind: 'label' | 'comment' | 'review' | 'ci';
     sender: { login: string; id: number };
     /** Text after the command word; empty for labels. */
     instructions: string;
@@ -56,6 +56,8 @@ export interface FollowUp {
   };
   /** The review comment that triggered, if it was one. */
   reviewComment?: { path?: string; line?: number };
+  /** The submitted review that triggered, if it was one: its threads are what the run addresses. */
+  reviewId?: number;
 }
 
 /** One rung of the CI ladder: each attempt is its own job, and carries the ladder's state to the next. */

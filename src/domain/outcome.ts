@@ -1,3 +1,5 @@
+import type { RepliedThread } from './thread-reply.js';
+
 /** How a job ended: exactly one of these is shown on its status comment. */
 export type Outcome =
   | {
@@ -8,6 +10,8 @@ export type Outcome =
       files: string[];
       commitSha?: string;
       checksFailed?: boolean;
+      /** The review threads of the PR it follows up on that the app replied in. */
+      threads?: RepliedThread[];
     }
   /** A follow-up's commit on the app's own PR branch. */
   | {
@@ -20,8 +24,9 @@ export type Outcome =
       rebased: boolean;
       summary: string;
       checksFailed?: boolean;
+      threads?: RepliedThread[];
     }
-  | { kind: 'no-changes'; answer: string }
+  | { kind: 'no-changes'; answer: string; threads?: RepliedThread[] }
   | { kind: 'failed'; reason: string }
   | { kind: 'cancelled'; by: string }
   /** The app stopped the run itself (a cost limit reached); nothing was committed. */

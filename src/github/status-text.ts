@@ -1,4 +1,5 @@
 import type { Outcome, Phase } from '../domain/outcome.js';
+import type { RepliedThread } from '../domain/thread-reply.js';
 import { neutralizeAgentText } from './agent-text.js';
 
 /** What the status comment shows; a pure view of the job's state. */
@@ -34,15 +35,17 @@ function renderOutcome(view: Extract<StatusView, { outcome: Outcome }>): string 
   const o = view.outcome;
   switch (o.kind) {
     case 'pr':
-      return `${header}\n\n✅ Opened pull request #${o.number}${took}: ${o.url}${o.checksFailed ? '\n\n⚠️ The verify commands still fail: the pull request is a draft.' : ''}`;
+      return `${header}\n\n✅ Opened pull request #${o.number}${took}: ${o.url}${o.checksFailed ? '\n\n⚠️ The verify commands still fail: the pull request is a draft.' : ''}${threadList(o.threads)}`;
     case 'pushed':
-      return [
-        `${header}\n\n✅ Pushed ${o.commitSha.slice(0, 7)} to \`${o.branch}\` (#${o.number})${took}${o.rebased ? ', on top of commits pushed meanwhile' : ''}: ${o.url}`,
-        ...(o.checksFailed ? ['⚠️ The verify commands still fail.'] : []),
-        quoteBlock(neutralizeAgentText(o.summary) || '(no summary)'),
-      ].join('\n\n');
+      return (
+        [
+          `${header}\n\n✅ Pushed ${o.commitSha.slice(0, 7)} to \`${o.branch}\` (#${o.number})${took}${o.rebased ? ', on top of commits pushed meanwhile' : ''}: ${o.url}`,
+          ...(o.checksFailed ? ['⚠️ The verify commands still fail.'] : []),
+          quoteBlock(neutralizeAgentText(o.summary) || '(no summary)'),
+        ].join('\n\n') + threadList(o.threads)
+      );
     case 'no-changes':
-      return `${header}\n\n💬 Finished${took} without changing any files. The agent's answer:\n\n${quoteBlock(neutralizeAgentText(o.answer) || '(no answer)')}`;
+      return `${header}\n\n💬 Finished${took} without changing any files. The agent's answer:\n\n${quoteBlock(neutralizeAgentText(o.answer) || '(no answer)')}${threadList(o.threads)}`;
     case 'failed':
       return `${header}\n\n❌ Failed${took}: ${neutralizeAgentText(o.reason)}`;
     case 'cancelled':
@@ -50,6 +53,18 @@ function renderOutcome(view: Extract<StatusView, { outcome: Outcome }>): string 
     case 'stopped':
       return `${header}\n\n⏹️ Stopped${took}: ${o.reason}. Nothing was committed.`;
   }
+}
+
+/** The review threads the app replied in, one line each (the reply text is already neutralized). */
+function threadList(threads: readonly RepliedThread[] | undefined): string {
+  if (!threads?.length) return '';
+  const lines = threads.map((t) => {
+    // A path is anyone's file name: no backtick or bracket of it may end the code span or the link.
+    const path = t.path.replace(/[\s`[\]]+/g, ' ');
+    const where = t.line === undefined ? `\`${path}\`` : `\`${path}\` line ${t.line}`;
+    return `- [${where}](${t.url}): ${t.reply}${t.resolved ? ' (resolved)' : ''}`;
+  });
+  return `\n\nReplied in ${threads.length} review thread${threads.length === 1 ? '' : 's'}:\n\n${lines.join('\n')}`;
 }
 
 export function formatDuration(ms: number): string {

@@ -79,7 +79,9 @@ export async function acceptTrigger(
       return;
     case 'run': {
       const job = await jobFor(ev, thread, trigger, config, deps);
-      if (job) await enqueueAndAcknowledge(ev, thread, job, deps, log);
+      if (!job) return;
+      if (await joinedQueuedRun(ev, thread, job, deps, log)) return;
+      await enqueueAndAcknowledge(ev, thread, job, deps, log);
     }
   }
 }
@@ -142,6 +144,9 @@ async function allowedTrigger(
   if (meetsPermission(role, config.permission)) return { config, trigger, log };
   const key = `${ev.repo.fullName}#${ev.issue.number}:${sender.login}`.toLowerCase();
   log.info({ role, required: config.permission }, 'trigger refused: permission');
+  // A review is ignored without a word: reviewing is what such a user may do, and answering
+  // every review of theirs (most request nothing of the app) would be noise.
+  if (ev.review) return undefined;
   if (!deps.deniedOnce.has(key)) {
     deps.deniedOnce.add(key);
     await reply(
@@ -172,6 +177,8 @@ async function jobFor(
       return undefined;
     }
     followUp = resolved;
+    // A review's state alone starts runs on the app's own PRs only; on others it takes `/agent`.
+    if (trigger.byReviewState && !followUp.own) return undefined;
   }
   // A follow-up keeps the agent of the run it continues, unless the command names another.
   const agent = followUp?.previous && !trigger.named ? followUp.previous.agent : trigger.agent;
@@ -209,7 +216,7 @@ async function jobFor(
     },
     issue: ev.issue,
     trigger: {
-      kind: ev.comment ? 'comment' : 'label',
+      kind: ev.review ? 'review' : ev.comment ? 'comment' : 'label',
       sender: ev.sender,
       instructions: trigger.instructions,
       commentId: ev.comment?.id,
@@ -235,7 +242,11 @@ async function enqueueAndAcknowledge(
   log: Logger,
 ): Promise<void> {
   // A comment is one trigger however often it is delivered; a label event is one delivery.
-  const dedupeKey = ev.comment ? `${ev.comment.kind}-comment:${ev.comment.id}` : `delivery:${ev.deliveryId}`;
+  const dedupeKey = ev.review
+    ? `review:${ev.review.id}`
+    : ev.comment
+      ? `${ev.comment.kind}-comment:${ev.comment.id}`
+      : `delivery:${ev.deliveryId}`;
   const { job: stored, created, ahead } = await deps.store.enqueue(job, dedupeKey);
   if (!created) {
     log.info({ job: stored.id, dedupeKey }, 'trigger seen before: no second job');
@@ -293,7 +304,38 @@ async function resolveFollowUp(ev: TriggerEvent, store: JobStore): Promise<Follo
       },
     }),
     ...(ev.comment?.kind === 'review' && { reviewComment: { path: ev.comment.path, line: ev.comment.line } }),
+    ...(ev.review && { reviewId: ev.review.id }),
   };
+}
+
+/**
+ * A review comment's `/agent`, or a review without instructions, on a pull request whose next
+ * run is still queued joins that run instead of queueing another: the run reads the PR's review
+ * threads when it starts, and these comments are on GitHub before their webhook arrives, so they
+ * are in them (👀 says it was seen). The check and the claim may race: a run claimed just after
+ * the check still reads the threads after the comments existed. A trigger that finds the run
+ * already started gets its own run, after it, which reads what was said since that one started.
+ * A trigger with words that live nowhere else (an issue comment's or a review body's
+ * instructions, another agent or model) gets its own run too.
+ */
+async function joinedQueuedRun(
+  ev: TriggerEvent,
+  thread: Thread,
+  job: Job,
+  deps: AcceptDeps,
+  log: Logger,
+): Promise<boolean> {
+  const fu = job.followUp;
+  const inThreads = ev.comment?.kind === 'review' || (ev.review !== undefined && !job.trigger.instructions.trim());
+  if (!fu?.own || !inThreads || job.model !== undefined) return false;
+  const queued = await deps.store.queuedFor(issueKey(job));
+  if (!queued?.job.followUp || queued.job.agent !== job.agent) return false;
+  log.info(
+    { job: queued.id, comment: ev.comment?.id, review: ev.review?.id },
+    'joins the queued run of its pull request',
+  );
+  await acknowledge(ev.gh, thread).catch((err: unknown) => log.warn({ err }, 'could not react to the trigger'));
+  return true;
 }
 
 async function stop(gh: TriggerEvent['gh'], thread: Thread, deps: AcceptDeps, by: string): Promise<void> {

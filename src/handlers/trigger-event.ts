@@ -15,8 +15,10 @@ export interface TriggerEvent {
   /** The issue or pull request the trigger is on. */
   issue: { number: number; title: string; body: string; isPullRequest: boolean };
   sender: { login: string; id: number };
-  /** The comment that triggered (absent for a label). */
+  /** The comment that triggered (absent for a label and a review). */
   comment?: { id: number; kind: 'issue' | 'review'; path?: string; line?: number };
+  /** The submitted review that triggered. */
+  review?: { id: number };
 }
 
 type Repo = Context<'issues.labeled'>['payload']['repository'];
@@ -33,7 +35,10 @@ function repoOf(r: Repo) {
 }
 
 type TriggerContext =
-  Context<'issues.labeled'> | Context<'issue_comment.created'> | Context<'pull_request_review_comment.created'>;
+  | Context<'issues.labeled'>
+  | Context<'issue_comment.created'>
+  | Context<'pull_request_review_comment.created'>
+  | Context<'pull_request_review.submitted'>;
 
 /** The fields every trigger has in common, around the issue and comment its kind gives. */
 function triggerEvent(
@@ -95,4 +100,17 @@ export function fromReviewComment(context: Context<'pull_request_review_comment.
       line: p.comment.line ?? p.comment.original_line ?? undefined,
     },
   );
+}
+
+export function fromReview(context: Context<'pull_request_review.submitted'>): TriggerEvent {
+  const p = context.payload;
+  return {
+    ...triggerEvent(context, {
+      number: p.pull_request.number,
+      title: p.pull_request.title,
+      body: p.pull_request.body ?? '',
+      isPullRequest: true,
+    }),
+    review: { id: p.review.id },
+  };
 }

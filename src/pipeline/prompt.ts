@@ -27,8 +27,8 @@ export function buildPrompt(job: Job): string {
 }
 
 /**
- * The prompt of a follow-up on a pull request: the new request and the review comments made
- * since the last run. When the agent resumes its own session it already knows the task.
+ * The prompt of a follow-up on a pull request: the new request and the review threads it
+ * addresses (`reviewComments`, rendered). When the agent resumes its own session it already knows the task.
  */
 export function buildFollowUpPrompt(job: Job, reviewComments: string, resumed: boolean): string {
   const fu = job.followUp!;
@@ -61,7 +61,7 @@ export function buildFollowUpPrompt(job: Job, reviewComments: string, resumed: b
       '',
       `## Request from @${job.trigger.sender.login}`,
       '',
-      job.trigger.instructions.trim() || '(no text: address the review comments)',
+      job.trigger.instructions.trim() || '(no text: address the review threads below)',
     );
   if (reviewComments) parts.push('', reviewComments);
   return parts.join('\n') + '\n';

@@ -10,7 +10,17 @@ import type { UsageTotals } from '../domain/usage.js';
 import { allPassed, type VerifyResult } from '../domain/verify-result.js';
 import type { GitHub } from '../github/octokit.js';
 import { permissionCache } from '../github/permissions.js';
-import { partitionByAuthor, renderReviewCommentsForPrompt, reviewCommentsSince } from '../github/review-comments.js';
+import { neutralizeAgentText } from '../github/agent-text.js';
+import {
+  keepAllowedAuthors,
+  renderThreadsForPrompt,
+  replyInThread,
+  resolveThread,
+  reviewThreads,
+  threadsToAddress,
+  type ReviewThread,
+} from '../github/review-threads.js';
+import type { RepliedThread, ThreadReply } from '../domain/thread-reply.js';
 import type { BrokerSession } from '../broker/session.js';
 import type { JobPatch } from '../jobs/store/types.js';
 import { SandboxLifecycle, sandboxLifetimeMs } from '../sandbox/lifecycle.js';
@@ -93,6 +103,8 @@ interface Run {
   mayAuthor: (login: string) => Promise<boolean>;
   /** The broker's meter of the run, read before delivering. */
   usage?: UsageTotals;
+  /** A follow-up's review threads to address, read once (for the prompt, then for the replies). */
+  threads?: Promise<{ kept: ReviewThread[]; skipped: { user: string; count: number }[] }>;
 }
 
 /** The repository's checks after the agent's last attempt. */
@@ -152,7 +164,10 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
     if (stopped) return stopped;
     const collected = await collect(run, ws);
     if (!Array.isArray(collected)) return collected;
-    if (collected.length === 0) return { kind: 'no-changes', answer: result.summary };
+    if (collected.length === 0) {
+      const threads = await answerThreads(run, { changed: false, text: result.summary });
+      return { kind: 'no-changes', answer: result.summary, ...(threads.length > 0 && { threads }) };
+    }
 
     deps.onPhase('committing');
     const outcome = await deliver({
@@ -173,6 +188,17 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
       log: deps.log,
     });
     keep = outcome.kind === 'pr' || outcome.kind === 'pushed';
+    if ((outcome.kind === 'pr' || outcome.kind === 'pushed') && outcome.commitSha && job.followUp) {
+      // On someone else's PR the commit is in a new PR of its own: the reply names it.
+      const pr = outcome.kind === 'pr' ? outcome.number : undefined;
+      const threads = await answerThreads(run, {
+        changed: true,
+        commitSha: outcome.commitSha,
+        pr,
+        text: result.summary,
+      });
+      if (threads.length > 0) return { ...outcome, threads };
+    }
     return outcome;
   } catch (err) {
     return describeFailure(err, signal, job);
@@ -482,23 +508,95 @@ function splitAbort(signal: AbortSignal): { stop: AbortSignal; handover: AbortSi
 }
 
 /**
- * Review comments on the PR since the run this follow-up continues (all of them on a PR new to
- * the app), from users who reach `permission` only: the others are named as skipped.
+ * The review threads this follow-up addresses, read once per run: unresolved ones with a comment
+ * of the triggering review or made since the run it continues started (comments made while that
+ * run worked were not in its prompt); every unresolved one for a bare `/agent`, which means
+ * "continue". Only the words of users who reach `permission` are kept: the others are named as skipped.
  */
-async function reviewFeedback({ job, deps, mayAuthor }: Run): Promise<string> {
-  const fu = job.followUp!;
-  // Comments made while the last run worked were not in its prompt either.
-  const since = new Date(fu.previous?.startedAt ?? 0);
-  const comments = await reviewCommentsSince(deps.gh, {
-    owner: job.repo.owner,
-    repo: job.repo.name,
-    pullNumber: fu.prNumber,
-    since,
-  });
-  // Filtered before the cut, so comments nobody may give cannot push the others out.
-  const { kept, skipped } = await partitionByAuthor(comments, mayAuthor);
-  if (skipped.length > 0) deps.log.info({ skipped }, 'review comments left out of the prompt: permission');
-  return renderReviewCommentsForPrompt(kept.slice(-30), { skipped, required: job.config.permission });
+function addressedThreads(run: Run): NonNullable<Run['threads']> {
+  run.threads ??= (async () => {
+    const { job, deps, mayAuthor } = run;
+    const fu = job.followUp!;
+    const all = await reviewThreads(deps.gh, { owner: job.repo.owner, repo: job.repo.name, pullNumber: fu.prNumber });
+    const picked = threadsToAddress(all, {
+      all: !job.trigger.instructions.trim() && fu.reviewId === undefined,
+      reviewId: fu.reviewId,
+      since: new Date(fu.previous?.startedAt ?? 0),
+    });
+    // Filtered before the cut, so comments nobody may give cannot push the others out.
+    const { kept, skipped } = await keepAllowedAuthors(picked, mayAuthor);
+    if (skipped.length > 0) deps.log.info({ skipped }, 'review comments left out of the prompt: permission');
+    return { kept: kept.slice(-30), skipped };
+  })();
+  return run.threads;
+}
+
+async function reviewFeedback(run: Run): Promise<string> {
+  const { kept, skipped } = await addressedThreads(run);
+  return renderThreadsForPrompt(kept, { skipped, required: run.job.config.permission });
+}
+
+/**
+ * What the run did per thread. Without a per-thread account from the agent, every thread it was
+ * given gets the same answer: the commit and the summary's first line, or its answer's first line.
+ */
+function repliesFor(
+  threads: readonly ReviewThread[],
+  done: { changed: boolean; commitSha?: string; pr?: number; text: string },
+): ThreadReply[] {
+  const line = neutralizeAgentText(firstLine(done.text));
+  const reply = done.changed
+    ? `Addressed in ${done.commitSha!.slice(0, 7)}${done.pr ? ` (#${done.pr})` : ''}${line ? `: ${line}` : '.'}`
+    : `No change made${line ? `: ${line}` : '.'}`;
+  return threads.map((t) => ({ threadId: t.id, reply, changed: done.changed }));
+}
+
+/**
+ * Replies in each thread the run addressed, and with `followUps.resolveThreads` resolves those
+ * answered with a change, unless a comment came in after the run read them: a thread with news
+ * stays open for the next run. A reply that fails is logged; the commit stands either way.
+ */
+async function answerThreads(
+  run: Run,
+  done: { changed: boolean; commitSha?: string; pr?: number; text: string },
+): Promise<RepliedThread[]> {
+  const { job, deps } = run;
+  const fu = job.followUp;
+  if (!fu) return [];
+  const { kept } = await addressedThreads(run);
+  if (kept.length === 0) return [];
+  const repo = { owner: job.repo.owner, repo: job.repo.name, pullNumber: fu.prNumber };
+  const resolving = done.changed && job.config.followUps.resolveThreads;
+  const now = resolving ? await reviewThreads(deps.gh, repo) : [];
+  const replied: RepliedThread[] = [];
+  for (const r of repliesFor(kept, done)) {
+    const t = kept.find((k) => k.id === r.threadId)!;
+    try {
+      await replyInThread(deps.gh, { ...repo, commentId: t.root.id, body: r.reply });
+    } catch (err) {
+      deps.log.warn({ err, thread: t.id }, 'could not reply in a review thread');
+      continue;
+    }
+    const fresh = now.find((n) => n.id === t.id);
+    let resolved = false;
+    if (r.changed && fresh && !fresh.isResolved && fresh.lastCommentId === t.lastCommentId) {
+      resolved = await resolveThread(deps.gh, t.id).then(
+        () => true,
+        (err: unknown) => (deps.log.warn({ err, thread: t.id }, 'could not resolve a review thread'), false),
+      );
+    }
+    replied.push({ ...r, path: t.path, line: t.line, url: t.root.url, resolved });
+  }
+  return replied;
+}
+
+function firstLine(text: string): string {
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? ''
+  ).slice(0, 200);
 }
 
 function tail(text: string, lines = 20): string {

@@ -1,5 +1,5 @@
-/** Actions that can carry a trigger; edits and deletions of a comment never do. */
-const TRIGGER_ACTIONS = new Set(['created', 'labeled']);
+/** Actions that can carry a trigger (a review's is `submitted`); edits and deletions never do. */
+const TRIGGER_ACTIONS = new Set(['created', 'labeled', 'submitted']);
 
 /**
  * Why an event must not start anything, or null when it may. Bots never trigger runs:

@@ -10,6 +10,7 @@ import {
   pushPayload,
   reviewCommentPayload,
 } from '../helpers/payloads.js';
+import { graphqlRoute } from '../helpers/review-threads.js';
 import { claudeLines, happyGitHub, R, resetNock, startApp, statusEdits, type Harness } from './harness.js';
 
 /**
@@ -58,21 +59,23 @@ function prRoutes(head: string, extra: Record<string, (body: unknown, path: stri
     [`POST ${R}/issues/${PR}/comments`]: () => [201, { id: 2001 }] as [number, unknown],
     [`PATCH ${R}/issues/comments/2001`]: () => [200, {}] as [number, unknown],
     [`POST ${R}/issues/comments/7001/reactions`]: () => [201, {}] as [number, unknown],
-    [`GET ${R}/pulls/${PR}/comments`]: () =>
-      [
-        200,
-        [
+    // One unresolved thread, made after the first run started; the run replies in it.
+    'POST /graphql': graphqlRoute(() => [
+      {
+        id: 'T1',
+        path: 'b.txt',
+        line: 1,
+        comments: [
           {
-            path: 'b.txt',
-            line: 1,
-            original_line: 1,
+            id: 501,
             body: 'Please say bee here.',
-            user: { login: 'reviewer', type: 'User' },
-            created_at: new Date(Date.now() + 60_000).toISOString(),
-            html_url: 'x',
+            user: 'reviewer',
+            createdAt: new Date(Date.now() + 60_000).toISOString(),
           },
         ],
-      ] as [number, unknown],
+      },
+    ]),
+    [`POST ${R}/pulls/${PR}/comments/501/replies`]: () => [201, { id: 9501 }] as [number, unknown],
     // Only the comments of users who reach `permission` go into the prompt.
     [`GET ${R}/collaborators/reviewer/permission`]: () =>
       [200, { permission: 'write', role_name: 'write', user: { login: 'reviewer' } }] as [number, unknown],
@@ -135,28 +138,23 @@ describe('follow-ups on pull requests', () => {
     await firstRun(h, remote.url, config);
     const first = (await h.app.store.latestForPullRequest({ owner: 'Codertocat', name: 'Hello-World' }, PR))!;
     const at = (ms: number) => new Date(ms).toISOString();
-    const comment = (body: string, createdAt: string) => ({
+    const thread = (id: string, commentId: number, body: string, createdAt: string) => ({
+      id,
       path: 'b.txt',
       line: 1,
-      original_line: 1,
-      body,
-      user: { login: 'reviewer', type: 'User' },
-      created_at: createdAt,
-      html_url: 'x',
+      comments: [{ id: commentId, body, user: 'reviewer', createdAt }],
     });
 
     const gh = happyGitHub({
       [`GET ${R}/contents/.github%2Fissue-agent.yml`]: () => [200, config],
       ...prRoutes(remote.head, {
         // One made before the first run (its prompt could have had it), one while it worked (it could not), one after.
-        [`GET ${R}/pulls/${PR}/comments`]: () => [
-          200,
-          [
-            comment('Seen by the first run.', at(first.startedAt! - 1_000)),
-            comment('Made while the first run worked.', at(first.startedAt! + 1)),
-            comment('Please say bee here.', at(Date.now() + 60_000)),
-          ],
-        ],
+        'POST /graphql': graphqlRoute(() => [
+          thread('T0', 500, 'Seen by the first run.', at(first.startedAt! - 1_000)),
+          thread('T1', 501, 'Made while the first run worked.', at(first.startedAt! + 1)),
+          thread('T2', 502, 'Please say bee here.', at(Date.now() + 60_000)),
+        ]),
+        [`POST ${R}/pulls/${PR}/comments/502/replies`]: () => [201, {}],
       }),
     });
     await h.probot.receive({
@@ -195,6 +193,16 @@ describe('follow-ups on pull requests', () => {
     expect(prompt).toContain('b.txt');
     // Same agent, kept sandbox: the CLI was asked to resume the first run's session.
     expect(record(h, 'argv')).toMatch(/--resume\nsess-123/);
+    // A reply in each thread the run addressed (not in the one the first run saw); none resolved.
+    expect(gh.bodiesOf('POST', `${R}/pulls/${PR}/comments/501/replies`)).toEqual([
+      { body: 'Addressed in new-com: Said bee.' },
+    ]);
+    expect(gh.bodiesOf('POST', `${R}/pulls/${PR}/comments/502/replies`)).toEqual([
+      { body: 'Addressed in new-com: Said bee.' },
+    ]);
+    expect(gh.lines()).not.toContain(`POST ${R}/pulls/${PR}/comments/500/replies`);
+    expect(gh.lines().filter((l) => l === 'POST /graphql')).toHaveLength(1);
+    expect(final).toContain('Replied in 2 review threads:');
   });
 
   it('a `/agent` review comment on the PR: 👀 on that comment, a commit on the branch, and the prompt says where it was made', async () => {
@@ -348,6 +356,10 @@ describe('follow-ups on pull requests', () => {
     expect(pr).toMatchObject({ base: BRANCH, title: 'Spelling error in the README file (follow-up)' });
     expect(pr!.body).toContain('Follow-up to #42.');
     expect(pr!.body).not.toContain('Closes');
+    // The thread on their PR is answered with the commit and the PR that holds it.
+    expect(gh.bodiesOf('POST', `${R}/pulls/${PR}/comments/501/replies`)).toEqual([
+      { body: 'Addressed in new-com (#42): Said bee.' },
+    ]);
     expect((gh.bodiesOf('PATCH', `${R}/issues/comments/2001`) as { body: string }[]).at(-1)!.body).toMatch(
       /Opened pull request #42/,
     );

@@ -185,3 +185,39 @@ export function checkSuitePayload(o: {
   p.check_suite.pull_requests = [{ ...p.check_suite.pull_requests[0]!, number: o.prNumber }];
   return p;
 }
+
+/**
+ * A real `pull_request_review.submitted` payload: review `reviewId` on PR `prNumber` with `body`
+ * (null: none) in `state` (`commented`, `changes_requested`, `approved`), by `sender`.
+ */
+export function reviewPayload(o: {
+  cloneUrl: string;
+  prNumber: number;
+  prTitle: string;
+  reviewId: number;
+  body: string | null;
+  state: 'commented' | 'changes_requested' | 'approved';
+  sender?: { login: string; id: number };
+  installationId?: number;
+}): Record<string, unknown> {
+  const group = (examples as unknown as { name: string; examples: Record<string, unknown>[] }[]).find(
+    (e) => e.name === 'pull_request_review',
+  );
+  const found = group?.examples.find((e) => e.action === 'submitted');
+  if (!found) throw new Error('no pull_request_review.submitted example');
+  const p = structuredClone(found) as Record<string, unknown> & {
+    review: { id: number; body: string | null; state: string; user: { login: string; id: number } };
+    pull_request: { number: number; title: string };
+    repository: { clone_url: string };
+    sender: { login: string; id: number };
+  };
+  p.installation = { id: o.installationId ?? 1 };
+  p.repository.clone_url = o.cloneUrl;
+  Object.assign(p.review, { id: o.reviewId, body: o.body, state: o.state });
+  Object.assign(p.pull_request, { number: o.prNumber, title: o.prTitle });
+  if (o.sender) {
+    Object.assign(p.sender, o.sender);
+    Object.assign(p.review.user, o.sender);
+  }
+  return p;
+}

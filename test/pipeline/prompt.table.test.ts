@@ -218,11 +218,11 @@ describe('buildFollowUpPrompt', () => {
       expected: lines(...resumedIntro, ...request('alice', 'rename the flag')),
     },
     {
-      name: 'no request text: the agent is told to address the review comments',
+      name: 'no request text: the agent is told to address the review threads',
       job: { trigger: { kind: 'comment', instructions: '  ' } },
       reviewComments: REVIEW,
       resumed: false,
-      expected: lines(...freshIntro(), ...request('alice', '(no text: address the review comments)'), '', REVIEW),
+      expected: lines(...freshIntro(), ...request('alice', '(no text: address the review threads below)'), '', REVIEW),
     },
     {
       name: 'review comments come last, after the request, as given',

@@ -7,6 +7,8 @@ describe('ignoreReason', () => {
   it.each<[string, string, { type: string; login: string }, string | null]>([
     ['comment created by a user', 'created', user, null],
     ['label added by a user', 'labeled', user, null],
+    ['review submitted by a user', 'submitted', user, null],
+    ['review dismissed', 'dismissed', user, 'action dismissed does not trigger runs'],
     ['edited comment', 'edited', user, 'action edited does not trigger runs'],
     ['deleted comment', 'deleted', user, 'action deleted does not trigger runs'],
     ['label removed', 'unlabeled', user, 'action unlabeled does not trigger runs'],

@@ -319,6 +319,15 @@ export class PostgresJobStore implements JobStore {
     });
   }
 
+  async queuedFor(key: string): Promise<StoredJob | undefined> {
+    const row = await this.one(
+      this.pool,
+      `SELECT * FROM jobs WHERE issue_key = $1 AND state = 'queued' ORDER BY seq LIMIT 1`,
+      [key],
+    );
+    return row && rowToJob(row);
+  }
+
   async isActive(jobId: string): Promise<boolean> {
     const r = await this.pool.query(`SELECT 1 FROM jobs WHERE id = $1 AND state IN ('queued', 'running')`, [jobId]);
     return (r.rowCount ?? 0) > 0;

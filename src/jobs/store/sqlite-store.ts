@@ -307,6 +307,13 @@ export class SqliteJobStore implements JobStore {
       .immediate();
   }
 
+  async queuedFor(key: string): Promise<StoredJob | undefined> {
+    const row = this.db
+      .prepare(`SELECT * FROM jobs WHERE issue_key = ? AND state = 'queued' ORDER BY seq LIMIT 1`)
+      .get(key) as JobRow | undefined;
+    return row && rowToJob(row);
+  }
+
   async isActive(jobId: string): Promise<boolean> {
     return (
       this.db.prepare(`SELECT 1 FROM jobs WHERE id = ? AND state IN ('queued', 'running')`).get(jobId) !== undefined

@@ -168,6 +168,11 @@ export interface JobStore {
   runningWorkers(): Promise<string[]>;
   /** Queued jobs past their deadline become failed with a timeout outcome; returns them. */
   expireOverdue(now: number): Promise<StoredJob[]>;
+  /**
+   * The oldest job of the issue still waiting to start, if any: a trigger whose words the run
+   * reads from GitHub when it starts (a review comment) joins it instead of queueing another.
+   */
+  queuedFor(issueKey: string): Promise<StoredJob | undefined>;
   /** Whether the job is queued or running (the orphan sweeper asks before killing its sandbox). */
   isActive(jobId: string): Promise<boolean>;
   /**

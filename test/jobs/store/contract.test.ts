@@ -517,6 +517,18 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
     });
   });
 
+  describe('queuedFor', () => {
+    it("gives the issue's oldest job still waiting to start, none once it runs", async () => {
+      await add({ id: 'running', issue: 42 });
+      expect((await store.claim('w', LEASE, WIDE))?.id).toBe('running');
+      expect(await store.queuedFor('octo/hello#42')).toBeUndefined();
+      await add({ id: 'next', issue: 42 });
+      await add({ id: 'after', issue: 42 });
+      await add({ id: 'elsewhere', issue: 7 });
+      expect(await store.queuedFor('octo/hello#42')).toMatchObject({ id: 'next', state: 'queued' });
+    });
+  });
+
   describe('a follow-up waits for the run it continues', () => {
     it('is not claimed while that run is queued or running, and is claimed once it ended', async () => {
       await add({ id: 'opening', issue: 1 });
