@@ -512,10 +512,13 @@ function splitAbort(signal: AbortSignal): { stop: AbortSignal; handover: AbortSi
  * of the triggering review or made since the run it continues started (comments made while that
  * run worked were not in its prompt); every unresolved one for a bare `/agent`, which means
  * "continue". Only the words of users who reach `permission` are kept: the others are named as skipped.
+ * None for a CI fix attempt (`ciFix`).
  */
 function addressedThreads(run: Run): NonNullable<Run['threads']> {
   run.threads ??= (async () => {
     const { job, deps, mayAuthor } = run;
+    // A CI fix attempt answers the failing checks, not the reviewers: no thread is its to answer.
+    if (job.ciFix) return { kept: [], skipped: [] };
     const fu = job.followUp!;
     const all = await reviewThreads(deps.gh, { owner: job.repo.owner, repo: job.repo.name, pullNumber: fu.prNumber });
     const picked = threadsToAddress(all, {

@@ -78,7 +78,6 @@ function attemptRoutes(head: string, log: string, runId = RUN): Record<string, H
     ],
     [`POST ${R}/issues/${PR}/comments`]: () => [201, { id: 2001 }],
     [`PATCH ${R}/issues/comments/2001`]: () => [200, {}],
-    [`GET ${R}/pulls/${PR}/comments`]: () => [200, []],
     [`GET ${REF}`]: () => [200, { object: { sha: head } }],
     [`POST ${R}/git/trees`]: () => [201, { sha: 'fix-tree-sha' }],
     [`POST ${R}/git/commits`]: () => [201, { sha: 'fix-commit-sha' }],
@@ -100,7 +99,6 @@ function attemptCalls(
     `POST ${R}/issues/${PR}/comments`,
     ...Array<string>(gh.bodiesOf('PATCH', `${R}/issues/comments/2001`).length).fill(`PATCH ${R}/issues/comments/2001`),
     'POST /app/installations/1/access_tokens', // the read-only clone token
-    `GET ${R}/pulls/${PR}/comments`, // review comments since the last run
     `GET ${REF}`,
     `POST ${R}/git/trees`,
     `POST ${R}/git/commits`,
