@@ -51,7 +51,10 @@ export const codexDriver: AgentDriver = {
   files(input, passed): AgentFile[] {
     const files = [{ path: `${codexHome(input)}/config.toml`, content: codexConfig(passed) }];
     if (input.structured)
-      files.push({ path: outputSchemaPath(input), content: `${JSON.stringify(structuredOutputJsonSchema(), null, 2)}\n` });
+      files.push({
+        path: outputSchemaPath(input),
+        content: `${JSON.stringify(structuredOutputJsonSchema(), null, 2)}\n`,
+      });
     return files;
   },
 
