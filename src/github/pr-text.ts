@@ -69,18 +69,15 @@ export function agentSections(result: AgentRunResult, options: { template?: bool
   const s = result.structured;
   if (!s) return neutralizeAgentText(result.summary.trim()) || '_The agent gave no summary._';
   if (options.template && s.summary.trim()) return neutralizeAgentText(s.summary.trim());
-  const section = (heading: string, text: string) => [
-    `### ${heading}`,
-    '',
-    neutralizeAgentText(text.trim()) || '_Not given._',
-  ];
-  return [
-    ...section('Summary', s.summary),
-    '',
-    ...section('Testing', s.testing),
-    '',
-    ...section('Risks', s.risks),
-  ].join('\n');
+  const sections = [
+    ['Summary', s.summary],
+    ['Testing', s.testing],
+    ['Risks', s.risks],
+  ].filter(([, text]) => text!.trim());
+  // Only a summary: shown as the text was before, without a heading of its own.
+  if (sections.length === 1 && sections[0]![0] === 'Summary') return neutralizeAgentText(s.summary.trim());
+  if (sections.length === 0) return neutralizeAgentText(result.summary.trim()) || '_The agent gave no summary._';
+  return sections.map(([heading, text]) => `### ${heading}\n\n${neutralizeAgentText(text!.trim())}`).join('\n\n');
 }
 
 /** GitHub refuses a longer title; the agent's is cut well before. */
