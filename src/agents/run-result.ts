@@ -14,10 +14,14 @@ export type AgentRunResult = Omit<Extract<AgentEvent, { kind: 'result' }>, 'kind
  * Folds a run's events into its result. The last `result` event wins; without one the run
  * failed unless the CLI exited 0, in which case the last message is the summary.
  */
-export function foldEvents(events: readonly AgentEvent[], exitCode: number): AgentRunResult {
+export function foldEvents(
+  events: readonly AgentEvent[],
+  exitCode: number,
+  options: { structured?: boolean } = {},
+): AgentRunResult {
   const fold = new EventFold();
   for (const e of events) fold.add(e);
-  return fold.result(exitCode);
+  return fold.result(exitCode, options);
 }
 
 /**

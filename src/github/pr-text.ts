@@ -80,14 +80,16 @@ export function agentSections(result: AgentRunResult, options: { template?: bool
   return sections.map(([heading, text]) => `### ${heading}\n\n${neutralizeAgentText(text!.trim())}`).join('\n\n');
 }
 
-/** GitHub refuses a longer title; the agent's is cut well before. */
-const MAX_TITLE_CHARS = 256;
+/**
+ * The agent's title is cut at this length; neutralizing at most doubles it (`@a ` becomes
+ * `` `@a` ``), which stays under the 256 characters GitHub takes.
+ */
 const AGENT_TITLE_CHARS = 120;
 
 /**
  * The PR title from the agent's structured `title`: one line, at most 120 characters, closing
- * keywords and mentions made inert like the rest of its text. `fallback` (the app's own title)
- * when it gives none, or one that comes out too long once neutralized.
+ * keywords and mentions made inert like the rest of its text; `fallback` (the app's own title)
+ * when it gives none.
  */
 export function pullRequestTitle(agentTitle: string | undefined, fallback: string): string {
   // Control characters (newlines included) become spaces: a title is one line.
@@ -101,8 +103,7 @@ export function pullRequestTitle(agentTitle: string | undefined, fallback: strin
           .join('')
           .trimEnd()}…`
       : line;
-  const title = neutralizeAgentText(cut);
-  return Array.from(title).length > MAX_TITLE_CHARS ? fallback : title;
+  return neutralizeAgentText(cut);
 }
 
 /**
