@@ -29,6 +29,8 @@ import type { AgentDriver, AgentEvent } from './types.js';
 export const ampDriver: AgentDriver = {
   name: 'amp',
   template: 'amp',
+  // No schema flag of its own: the prompt asks for a JSON block in the final message.
+  structuredOutput: 'json-block',
   // The model setting is Amp's mode; every mode runs on Amp's server with the one key.
   requiredEnv: () => [['AMP_API_KEY']],
   // AMP_URL points the CLI at another Amp server (self-hosted/enterprise), not at a model API.

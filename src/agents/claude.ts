@@ -1,5 +1,6 @@
 import { command, quote } from '../sandbox/shell.js';
 import { arr, num, obj, parseJsonObject, ranCommand, str, type JsonObject } from './parse-helpers.js';
+import { structuredOutputJsonSchema } from './structured.js';
 import type { AgentDriver, AgentEvent } from './types.js';
 
 /**
@@ -16,11 +17,14 @@ import type { AgentDriver, AgentEvent } from './types.js';
  *   Other failures (`error_max_turns`, `error_during_execution`) carry `errors: string[]` and no
  *   `result` text.
  * - `total_cost_usd` of a resumed session includes the cost of the runs it continues.
+ * - `--json-schema <schema>` gives the model a `StructuredOutput` tool to end with; the result
+ *   event then carries the object as `structured_output` (and its JSON as `result`).
  */
 
 export const claudeDriver: AgentDriver = {
   name: 'claude',
   template: 'claude',
+  structuredOutput: 'schema',
   // Every model it runs is Anthropic's (or a gateway's behind ANTHROPIC_BASE_URL): one key for all.
   requiredEnv: () => [['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN']],
   passEnv: ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL'],
@@ -40,6 +44,7 @@ export const claudeDriver: AgentDriver = {
     const words = ['claude', '-p', '--output-format', 'stream-json', '--verbose', '--dangerously-skip-permissions'];
     if (input.model) words.push('--model', input.model);
     if (input.resumeSessionId) words.push('--resume', input.resumeSessionId);
+    if (input.structured) words.push('--json-schema', JSON.stringify(structuredOutputJsonSchema()));
     return `${command(...words)} < ${quote(input.promptFile)}`;
   },
 
@@ -103,6 +108,7 @@ function resultEvent(ev: JsonObject): AgentEvent {
     turns: num(ev.num_turns),
     ...tokens(obj(ev.usage)),
   };
+  if (ev.structured_output !== undefined) result.structuredOutput = ev.structured_output;
   if (!ok) result.error = text || errors.join('\n') || `Claude Code stopped: ${str(ev.subtype) ?? 'unknown error'}`;
   return result;
 }

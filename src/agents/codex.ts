@@ -10,6 +10,7 @@ import {
   str,
   type JsonObject,
 } from './parse-helpers.js';
+import { structuredOutputJsonSchema } from './structured.js';
 import type { AgentDriver, AgentEvent, AgentFile, AgentInput } from './types.js';
 
 /**
@@ -23,6 +24,8 @@ import type { AgentDriver, AgentEvent, AgentFile, AgentInput } from './types.js'
  *   variable holding the key, so the file holds no key.
  * - Its built-in OpenAI provider reads CODEX_API_KEY and ignores OPENAI_API_KEY in `exec`.
  * - `codex exec resume` has no `-C`: the resumed command runs from the repository instead.
+ * - `--output-schema <file>` (exec and exec resume) makes the final agent_message the JSON
+ *   object itself; Codex sends the schema to the model in strict mode.
  */
 
 const CODEX_HOME = 'codex';
@@ -32,6 +35,7 @@ const GATEWAY_PROVIDER = 'gateway';
 export const codexDriver: AgentDriver = {
   name: 'codex',
   template: 'codex',
+  structuredOutput: 'schema',
   // Every model goes to OpenAI or to the gateway of OPENAI_BASE_URL: one key for all.
   requiredEnv: () => [['CODEX_API_KEY', 'OPENAI_API_KEY']],
   passEnv: ['CODEX_API_KEY', 'OPENAI_API_KEY', 'OPENAI_BASE_URL'],
@@ -45,7 +49,13 @@ export const codexDriver: AgentDriver = {
   },
 
   files(input, passed): AgentFile[] {
-    return [{ path: `${codexHome(input)}/config.toml`, content: codexConfig(passed) }];
+    const files = [{ path: `${codexHome(input)}/config.toml`, content: codexConfig(passed) }];
+    if (input.structured)
+      files.push({
+        path: outputSchemaPath(input),
+        content: `${JSON.stringify(structuredOutputJsonSchema(), null, 2)}\n`,
+      });
+    return files;
   },
 
   command(input) {
@@ -60,6 +70,7 @@ export const codexDriver: AgentDriver = {
       'analytics.enabled=false',
     ];
     if (input.model) flags.push('-m', input.model);
+    if (input.structured) flags.push('--output-schema', outputSchemaPath(input));
     if (input.resumeSessionId) {
       return `cd ${quote(input.cwd)} && ${command('codex', 'exec', 'resume', ...flags, input.resumeSessionId, '-')} < ${quote(input.promptFile)}`;
     }
@@ -83,6 +94,10 @@ export const codexDriver: AgentDriver = {
 
 function codexHome(input: AgentInput): string {
   return `${input.stateDir}/${CODEX_HOME}`;
+}
+
+function outputSchemaPath(input: AgentInput): string {
+  return `${codexHome(input)}/output-schema.json`;
 }
 
 /** config.toml: a custom provider for a gateway, and nothing secret. */

@@ -30,6 +30,8 @@ export const OPENCODE_GATEWAY = 'gateway';
 export const opencodeDriver: AgentDriver = {
   name: 'opencode',
   template: 'opencode',
+  // No schema flag of its own: the prompt asks for a JSON block in the final message.
+  structuredOutput: 'json-block',
   requiredEnv: opencodeRequiredEnv,
   routedModel: (model, env) =>
     resolveModel(model, Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => !!e[1]))),

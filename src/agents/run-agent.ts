@@ -98,7 +98,7 @@ export async function runAgent(
   // A provider that did not stream everything (and kept it all) returns the rest here.
   if (run.stdoutChars === undefined) out.push(run.stdout.slice(out.chars));
   out.end();
-  return conclude(driver, events, out, run);
+  return conclude(driver, events, out, run, input.structured);
 }
 
 /**
@@ -109,7 +109,7 @@ export async function runAgent(
 export async function reattachAgent(
   sandbox: Sandbox,
   driver: AgentDriver,
-  input: Pick<AgentInput, 'cwd'>,
+  input: Pick<AgentInput, 'cwd' | 'structured'>,
   options: { dir: string; signal?: AbortSignal; onEvent?: (event: AgentEvent) => void },
 ): Promise<AgentRunOutcome> {
   const f = outputFiles(options.dir);
@@ -144,7 +144,7 @@ export async function reattachAgent(
     if (/^gone$/m.test(waited.stdout)) throw new AgentGoneError(events.fold.result(1).sessionId);
     throw new Error(`lost track of the re-attached agent (the wait ended with code ${waited.exitCode})`);
   }
-  return conclude(driver, events, out, { exitCode: Number(exit[1]), stderr: err.stdout });
+  return conclude(driver, events, out, { exitCode: Number(exit[1]), stderr: err.stdout }, input.structured);
 }
 
 /** The run's result, unless the job is handed over first: then the run goes on unobserved. */
@@ -202,12 +202,13 @@ function conclude(
   events: EventSink,
   out: AgentOutput,
   run: { exitCode: number; stderr: string },
+  structured: boolean | undefined,
 ): AgentRunOutcome {
   const finishing = out.finishStdout();
   events.emit(driver.finish?.(finishing.text, run.exitCode, run.stderr, { truncated: finishing.truncated }) ?? []);
   if (events.callbackError) throw events.callbackError.thrown;
   const tail = stderrTail(run.stderr);
-  const result = events.fold.result(run.exitCode);
+  const result = events.fold.result(run.exitCode, { structured });
   // Nothing in the output said why it failed (a crash, a bad flag): the CLI's stderr does.
   if (!result.ok && !events.fold.explained && tail) result.error = tail;
   return { ...result, exitCode: run.exitCode, stderrTail: tail, output: out.stats() };

@@ -1,17 +1,27 @@
 import { CostMeter } from './cost.js';
+import { resolveStructured, type StructuredOutput } from './structured.js';
 import type { AgentEvent } from './types.js';
 
 /** What a finished agent run amounts to, folded from its events: a `result` event's facts. */
-export type AgentRunResult = Omit<Extract<AgentEvent, { kind: 'result' }>, 'kind'>;
+export type AgentRunResult = Omit<Extract<AgentEvent, { kind: 'result' }>, 'kind' | 'structuredOutput'> & {
+  /** The run's structured output, validated; set only when it was asked for and valid. */
+  structured?: StructuredOutput;
+  /** Why a run asked for structured output has none (absent, or invalid): the text is used as before. */
+  structuredError?: string;
+};
 
 /**
  * Folds a run's events into its result. The last `result` event wins; without one the run
  * failed unless the CLI exited 0, in which case the last message is the summary.
  */
-export function foldEvents(events: readonly AgentEvent[], exitCode: number): AgentRunResult {
+export function foldEvents(
+  events: readonly AgentEvent[],
+  exitCode: number,
+  options: { structured?: boolean } = {},
+): AgentRunResult {
   const fold = new EventFold();
   for (const e of events) fold.add(e);
-  return fold.result(exitCode);
+  return fold.result(exitCode, options);
 }
 
 /**
@@ -29,6 +39,8 @@ export class EventFold {
   private outputTokens: number | undefined;
   /** Some event said why the run failed (an error, or a failed result). */
   explained = false;
+  /** The structured output object the CLI returned in its result (Claude Code), unvalidated. */
+  structuredOutput: unknown;
 
   add(e: AgentEvent): void {
     this.cost.add(e);
@@ -44,11 +56,20 @@ export class EventFold {
       if (e.outputTokens !== undefined) this.outputTokens = (this.outputTokens ?? 0) + e.outputTokens;
     } else if (e.kind === 'result') {
       this.final = e;
+      this.structuredOutput = e.structuredOutput;
       if (!e.ok) this.explained = true;
     }
   }
 
-  result(exitCode: number): AgentRunResult {
+  /** The result; with `structured`, the structured output validated and the summary cleared of it. */
+  result(exitCode: number, options: { structured?: boolean } = {}): AgentRunResult {
+    const folded = this.folded(exitCode);
+    if (!options.structured || !folded.ok) return folded;
+    const { structured, structuredError, summary } = resolveStructured(folded.summary, this.structuredOutput);
+    return { ...folded, summary, ...(structured ? { structured } : { structuredError }) };
+  }
+
+  private folded(exitCode: number): AgentRunResult {
     const { sessionId, model, lastMessage, lastError, final: result, inputTokens, outputTokens } = this;
     if (result) {
       return {

@@ -1,3 +1,5 @@
+import type { StructuredMode } from './structured.js';
+
 /**
  * One driver per agent CLI. A driver is pure: it builds the command line and files the
  * CLI needs and turns the CLI's output into common events. Running it is the pipeline's job.
@@ -19,6 +21,8 @@ export interface AgentInput {
   resumeSessionId?: string;
   /** Absolute path (in the sandbox) of a directory the driver may use for its config files. */
   stateDir: string;
+  /** Ask for structured output (agents/structured.ts) in the way the CLI supports. */
+  structured?: boolean;
 }
 
 /** A file the driver needs written into the sandbox before the command runs (e.g. a provider config). */
@@ -46,6 +50,8 @@ export type AgentEvent =
       outputTokens?: number;
       /** Set when ok is false: the CLI's own words. */
       error?: string;
+      /** The structured output the CLI returned as an object (Claude Code), unvalidated. */
+      structuredOutput?: unknown;
     };
 
 export interface AgentDriver {
@@ -70,6 +76,8 @@ export interface AgentDriver {
    * where a bare model name goes. Undefined: the name is used as it is.
    */
   routedModel?(model: string | undefined, env: AgentEnv): string | undefined;
+  /** How the CLI gives structured output: its own schema flag, or a JSON block the prompt asks for. */
+  readonly structuredOutput: StructuredMode;
   /** App env variables passed into the agent's sandbox when set (keys, base URLs). Nothing else enters. */
   readonly passEnv: readonly string[];
   /** Extra env for the agent process (fixed flags such as IS_SANDBOX=1), given the passed-through env. */

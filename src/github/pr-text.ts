@@ -20,6 +20,8 @@ export interface RunFacts {
   changes: FileChange[];
   /** Results of the repo's `verify` commands, when it has any. */
   verify?: { results: VerifyResult[]; attempts: number };
+  /** The agent was given the repository's PR template: its structured summary is the filled template. */
+  template?: boolean;
 }
 
 /** The pull request body: the agent's summary, the closing keyword, run facts, changed files. */
@@ -36,7 +38,7 @@ export function pullRequestBody(job: Job, facts: RunFacts): string {
   const files = facts.changes.map((c) => `- \`${c.path}\`${c.kind === 'delete' ? ' (deleted)' : ''}`);
   return [
     // The agent's words close nothing and ping no one; the app's own `Closes #N` below does close.
-    wrapSummary(neutralizeAgentText(r.summary.trim()) || '_The agent gave no summary._'),
+    wrapSummary(agentSections(r, { template: facts.template })),
     '',
     // A follow-up PR builds on another PR: it must not close anything.
     job.followUp ? `Follow-up to #${job.followUp.prNumber}.` : `Closes #${job.issue.number}`,
@@ -56,6 +58,52 @@ export function pullRequestBody(job: Job, facts: RunFacts): string {
       ? ['', wrapChecks(renderVerifySection(facts.verify.results, { attempts: facts.verify.attempts }))]
       : []),
   ].join('\n');
+}
+
+/**
+ * The agent's part of the PR body (between the summary markers), neutralized: with structured
+ * output, its summary (the filled template when it was given one) or Summary / Testing / Risks;
+ * without, its final message as before.
+ */
+export function agentSections(result: AgentRunResult, options: { template?: boolean } = {}): string {
+  const s = result.structured;
+  if (!s) return neutralizeAgentText(result.summary.trim()) || '_The agent gave no summary._';
+  if (options.template && s.summary.trim()) return neutralizeAgentText(s.summary.trim());
+  const sections = [
+    ['Summary', s.summary],
+    ['Testing', s.testing],
+    ['Risks', s.risks],
+  ].filter(([, text]) => text!.trim());
+  // Only a summary: shown as the text was before, without a heading of its own.
+  if (sections.length === 1 && sections[0]![0] === 'Summary') return neutralizeAgentText(s.summary.trim());
+  if (sections.length === 0) return neutralizeAgentText(result.summary.trim()) || '_The agent gave no summary._';
+  return sections.map(([heading, text]) => `### ${heading}\n\n${neutralizeAgentText(text!.trim())}`).join('\n\n');
+}
+
+/**
+ * The agent's title is cut at this length; neutralizing at most doubles it (`@a ` becomes
+ * `` `@a` ``), which stays under the 256 characters GitHub takes.
+ */
+const AGENT_TITLE_CHARS = 120;
+
+/**
+ * The PR title from the agent's structured `title`: one line, at most 120 characters, closing
+ * keywords and mentions made inert like the rest of its text; `fallback` (the app's own title)
+ * when it gives none.
+ */
+export function pullRequestTitle(agentTitle: string | undefined, fallback: string): string {
+  // Control characters (newlines included) become spaces: a title is one line.
+  const line = (agentTitle ?? '').replace(/[\p{Cc}\s]+/gu, ' ').trim();
+  if (!line) return fallback;
+  const chars = Array.from(line);
+  const cut =
+    chars.length > AGENT_TITLE_CHARS
+      ? `${chars
+          .slice(0, AGENT_TITLE_CHARS - 1)
+          .join('')
+          .trimEnd()}…`
+      : line;
+  return neutralizeAgentText(cut);
 }
 
 /**

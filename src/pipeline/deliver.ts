@@ -2,9 +2,8 @@ import type { Logger } from 'pino';
 import type { AgentRunResult } from '../agents/run-result.js';
 import { branchName } from '../github/branch-name.js';
 import type { GitHub } from '../github/octokit.js';
-import { neutralizeAgentText } from '../github/agent-text.js';
 import { replaceChecks, replaceSummary } from '../github/pr-summary.js';
-import { commitMessage, noreplyDomain, pullRequestBody } from '../github/pr-text.js';
+import { agentSections, commitMessage, noreplyDomain, pullRequestBody, pullRequestTitle } from '../github/pr-text.js';
 import { publish } from '../github/publish.js';
 import { BranchMovedConflictError, commitOnBranch } from '../github/update-branch.js';
 import type { JobPatch } from '../jobs/store/types.js';
@@ -28,6 +27,8 @@ export interface Delivery {
   durationMs: number;
   verify?: { results: VerifyResult[]; attempts: number };
   checksFailed: boolean;
+  /** The agent was given the repository's PR template to fill (a new PR only). */
+  template?: boolean;
   gheHost?: string;
   /** What an earlier attempt of this job already created (branch, PR). */
   prior?: JobPatch;
@@ -66,7 +67,7 @@ export async function deliver(d: Delivery): Promise<Outcome> {
       pull_number: fu.prNumber,
     });
     const summary = d.result.summary.trim();
-    let body = summary ? replaceSummary(pr.body, neutralizeAgentText(summary)) : (pr.body ?? '');
+    let body = summary || d.result.structured ? replaceSummary(pr.body, agentSections(d.result)) : (pr.body ?? '');
     if (d.verify) body = replaceChecks(body, renderVerifySection(d.verify.results, { attempts: d.verify.attempts }));
     if (body !== (pr.body ?? '')) {
       await gh.rest.pulls.update({ owner: job.repo.owner, repo: job.repo.name, pull_number: fu.prNumber, body });
@@ -94,7 +95,7 @@ export async function deliver(d: Delivery): Promise<Outcome> {
     reuseBranch: d.prior?.branch !== undefined,
     onBranch: (branch) => d.record({ branch }),
     commitMessage: message,
-    title: fu ? `${job.issue.title} (follow-up)` : job.issue.title,
+    title: pullRequestTitle(d.result.structured?.title, fu ? `${job.issue.title} (follow-up)` : job.issue.title),
     body: pullRequestBody(job, {
       result: d.result,
       costUsd: d.costUsd,
@@ -103,6 +104,7 @@ export async function deliver(d: Delivery): Promise<Outcome> {
       durationMs: d.durationMs,
       changes: d.changes,
       verify: d.verify,
+      template: d.template,
     }),
     draft: job.config.draft || d.checksFailed,
     reviewer: job.trigger.sender.login,

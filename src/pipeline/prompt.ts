@@ -1,11 +1,20 @@
+import { structuredOutputRequest, type StructuredMode } from '../agents/structured.js';
 import { fenced } from '../config/markdown.js';
 import type { Job } from '../domain/job.js';
+
+/** What the prompt asks beyond the task: structured output, and the repository's PR template to fill. */
+export interface PromptOptions {
+  /** Ask for structured output the way the driver gets it. */
+  structured?: StructuredMode;
+  /** The repository's pull request template (from the base branch), for the PR description. */
+  template?: string;
+}
 
 /**
  * The agent's prompt. Issue and comment text are untrusted data: they are placed in a file
  * the CLI reads, never in a command line, and marked as the task description, not as rules.
  */
-export function buildPrompt(job: Job): string {
+export function buildPrompt(job: Job, options: PromptOptions = {}): string {
   const parts = [
     `You are working in a clone of the GitHub repository ${job.repo.owner}/${job.repo.name}.`,
     `Resolve the ${job.issue.isPullRequest ? 'pull request' : 'issue'} below by changing the files in the current directory.`,
@@ -23,14 +32,46 @@ export function buildPrompt(job: Job): string {
   if (job.trigger.instructions.trim()) {
     parts.push('', `## Request from @${job.trigger.sender.login}`, '', job.trigger.instructions.trim());
   }
+  parts.push(...outputParts(options));
   return parts.join('\n') + '\n';
+}
+
+/** The closing request for structured output, after the repository's PR template when it has one. */
+function outputParts(options: PromptOptions): string[] {
+  if (!options.structured) return [];
+  const parts = [''];
+  const template = options.template?.trim();
+  if (template) {
+    parts.push(
+      "## The repository's pull request template",
+      '',
+      'The pull request description must follow this template: keep its headings and fill in each section for your change (leave HTML comments out).',
+      '',
+      fence(template),
+      '',
+    );
+  }
+  parts.push('## Your final answer', '', structuredOutputRequest(options.structured, { template: !!template }));
+  return parts;
+}
+
+/** The text in a fence longer than any backtick run inside it, so it cannot close it early. */
+function fence(text: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const ticks = '`'.repeat(longest + 1);
+  return `${ticks}markdown\n${text}\n${ticks}`;
 }
 
 /**
  * The prompt of a follow-up on a pull request: the new request and the review threads it
  * addresses (`reviewComments`, rendered). When the agent resumes its own session it already knows the task.
  */
-export function buildFollowUpPrompt(job: Job, reviewComments: string, resumed: boolean): string {
+export function buildFollowUpPrompt(
+  job: Job,
+  reviewComments: string,
+  resumed: boolean,
+  options: PromptOptions = {},
+): string {
   const fu = job.followUp!;
   const parts = resumed
     ? [
@@ -64,6 +105,7 @@ export function buildFollowUpPrompt(job: Job, reviewComments: string, resumed: b
       job.trigger.instructions.trim() || '(no text: address the review threads below)',
     );
   if (reviewComments) parts.push('', reviewComments);
+  parts.push(...outputParts(options));
   return parts.join('\n') + '\n';
 }
 

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { CostMeter } from '../agents/cost.js';
 import { getDriver, runModel } from '../agents/index.js';
 import { AgentGoneError, reattachAgent, runAgent, type AgentRunOutcome } from '../agents/run-agent.js';
+import { structuredOutputRequest, structuredRetryPrompt } from '../agents/structured.js';
 import type { AgentDriver, AgentEvent, AgentInput } from '../agents/types.js';
 import { isHandover } from '../domain/abort.js';
 import type { Job } from '../domain/job.js';
@@ -31,6 +32,7 @@ import { guardContent, type SecretFinder } from '../security/content-guard.js';
 import { cloneRepository } from '../workspace/clone.js';
 import { ChangeLimitError, collectChanges } from '../workspace/collect-changes.js';
 import { takeGitFingerprint, type GitFingerprint } from '../workspace/git-fingerprint.js';
+import { readPullRequestTemplate } from '../workspace/pr-template.js';
 import { readTreeLinks } from '../workspace/tree-links.js';
 import type { BaseCommit, FileChange } from '../workspace/types.js';
 import { validateChanges } from '../workspace/validate-changes.js';
@@ -85,6 +87,8 @@ interface Workspace {
   /** The agent is still running (or ran) in this sandbox from before a restart. */
   reattached: boolean;
   resumeSessionId?: string;
+  /** The repository's pull request template on the base branch, for a run that opens a PR. */
+  template?: string;
 }
 
 /** One run's fixed facts, shared by its steps. */
@@ -165,9 +169,15 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
     const collected = await collect(run, ws);
     if (!Array.isArray(collected)) return collected;
     if (collected.length === 0) {
-      const threads = await answerThreads(run, { changed: false, text: result.summary });
+      const threads = await answerThreads(run, {
+        changed: false,
+        text: result.summary,
+        accounts: result.structured?.threads,
+      });
       return { kind: 'no-changes', answer: result.summary, ...(threads.length > 0 && { threads }) };
     }
+    // After collecting: what is committed is what was verified, whatever the retry does.
+    await askForStructuredOutputAgain(run, ws, result);
 
     deps.onPhase('committing');
     const outcome = await deliver({
@@ -182,6 +192,7 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
       durationMs: now() - started,
       verify: checks.checks,
       checksFailed: checks.checks !== undefined && !allPassed(checks.checks.results),
+      template: ws.template !== undefined,
       gheHost: deps.gheHost,
       prior: deps.prior,
       record: run.record,
@@ -196,6 +207,7 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
         commitSha: outcome.commitSha,
         pr,
         text: result.summary,
+        accounts: result.structured?.threads,
       });
       if (threads.length > 0) return { ...outcome, threads };
     }
@@ -308,6 +320,8 @@ async function prepare(run: Run, onSandbox: (s: Sandbox) => void): Promise<Works
     dir: p.repo,
     signal,
   });
+  // Before setup, so the template is the base branch's; only a new PR follows it.
+  const template = job.followUp?.own ? undefined : await pullRequestTemplate(run, sandbox, p.repo);
 
   if (job.config.setup.length > 0) {
     deps.onPhase('setup');
@@ -322,7 +336,22 @@ async function prepare(run: Run, onSandbox: (s: Sandbox) => void): Promise<Works
   await sandbox.run(command('mkdir', '-p', p.work), { signal });
   // After setup: hook installers (husky, lefthook) legitimately write .git/ during `npm ci`.
   const fingerprint = await takeGitFingerprint(sandbox, p.repo, signal);
-  return { sandbox, base, fingerprint, reattached: false, resumeSessionId };
+  return { sandbox, base, fingerprint, reattached: false, resumeSessionId, template };
+}
+
+/**
+ * Read from the clone rather than through the contents API: the clone is the exact base commit
+ * the PR is built on, it is already there, and it costs no GitHub call (nor a try per location).
+ * A template that cannot be read is a PR body without one, never a failed run.
+ */
+async function pullRequestTemplate(run: Run, sandbox: Sandbox, dir: string): Promise<string | undefined> {
+  try {
+    return await readPullRequestTemplate(sandbox, dir, run.signal);
+  } catch (err) {
+    run.signal.throwIfAborted();
+    run.deps.log.warn({ err }, 'could not read the pull request template; the PR body follows none');
+    return undefined;
+  }
 }
 
 /**
@@ -353,7 +382,7 @@ async function runTheAgent(run: Run, ws: Workspace, onStarted: () => void): Prom
       );
       run.cost.nextInvocation();
       resumeSessionId = err.sessionId;
-      prompt = err.sessionId ? RESUME_AFTER_RESTART_PROMPT : await taskPrompt(run, false);
+      prompt = err.sessionId ? RESUME_AFTER_RESTART_PROMPT : await taskPrompt(run, ws, false);
       deps.onPhase(
         'running',
         err.sessionId
@@ -363,7 +392,7 @@ async function runTheAgent(run: Run, ws: Workspace, onStarted: () => void): Prom
     }
   } else {
     deps.onPhase('running');
-    prompt = await taskPrompt(run, ws.resumeSessionId !== undefined);
+    prompt = await taskPrompt(run, ws, ws.resumeSessionId !== undefined);
   }
   if (!result) {
     await ws.sandbox.writeFile(p.prompt, prompt!);
@@ -407,9 +436,11 @@ async function verifyAndFix(
   while (!allPassed(checks.results) && checks.attempts < job.config.fixAttempts) {
     checks.attempts++;
     deps.onPhase('fixing');
-    const feedback = verifyFeedbackPrompt(checks.results);
     const sessionId = result.sessionId;
-    await ws.sandbox.writeFile(p.prompt, sessionId ? feedback : `${await taskPrompt(run, false)}\n${feedback}`);
+    const feedback = sessionId
+      ? `${verifyFeedbackPrompt(checks.results)}\n${structuredOutputRequest(run.driver.structuredOutput, { template: ws.template !== undefined })}\n`
+      : `${await taskPrompt(run, ws, false)}\n${verifyFeedbackPrompt(checks.results)}`;
+    await ws.sandbox.writeFile(p.prompt, feedback);
     run.cost.nextInvocation();
     const fix = await runAgent(
       ws.sandbox,
@@ -425,10 +456,52 @@ async function verifyAndFix(
         },
       };
     if (fix.summary) result.summary = fix.summary;
+    // The last invocation's structured output describes the change as it now is.
+    if (fix.structured || fix.structuredError) {
+      result.structured = fix.structured;
+      result.structuredError = fix.structuredError;
+    }
     deps.onPhase('verifying');
     checks.results = await verify();
   }
   return { checks };
+}
+
+/**
+ * A run that gave no valid structured output is asked once more, in its session, for just that;
+ * still none, and the PR gets today's text. Never fails the run: a failed retry is only logged.
+ */
+async function askForStructuredOutputAgain(run: Run, ws: Workspace, result: AgentRunOutcome): Promise<void> {
+  const { deps, signal } = run;
+  if (result.structured || !result.structuredError) return;
+  if (!result.sessionId) {
+    deps.log.info(
+      { reason: result.structuredError },
+      'no structured output and no session to ask again; using the text',
+    );
+    return;
+  }
+  deps.log.info({ reason: result.structuredError }, 'no valid structured output; asking the agent once more');
+  await ws.sandbox.writeFile(
+    paths(ws.sandbox.home).prompt,
+    `${structuredRetryPrompt(run.driver.structuredOutput, result.structuredError)}\n`,
+  );
+  run.cost.nextInvocation();
+  const retry = await runAgent(
+    ws.sandbox,
+    run.driver,
+    { ...agentInput(run, ws), resumeSessionId: result.sessionId },
+    { env: agentEnv(deps), signal, onEvent: run.onEvent },
+  );
+  if (retry.ok && retry.structured) {
+    result.structured = retry.structured;
+    result.structuredError = undefined;
+    return;
+  }
+  deps.log.warn(
+    { reason: retry.ok ? retry.structuredError : retry.error },
+    'still no valid structured output; the PR gets the text of the run',
+  );
 }
 
 /**
@@ -484,7 +557,7 @@ function agentInput(run: Run, ws: Workspace): AgentInput {
   // Through the broker every provider's base URL is the proxy, which may change how a driver
   // routes a bare model name: it is routed as the app's own environment would.
   const model = run.deps.broker ? (run.driver.routedModel?.(run.model, run.deps.agentEnv) ?? run.model) : run.model;
-  return { cwd: p.repo, promptFile: p.prompt, model, stateDir: p.work };
+  return { cwd: p.repo, promptFile: p.prompt, model, stateDir: p.work, structured: true };
 }
 
 /** The variables the agent's driver may take: the broker's stand-ins, else the app's own keys. */
@@ -493,8 +566,11 @@ function agentEnv(deps: PipelineDeps): Record<string, string> {
 }
 
 /** The whole task, as a fresh session needs it (a follow-up's instructions and review comments included). */
-async function taskPrompt(run: Run, resumed: boolean): Promise<string> {
-  return run.job.followUp ? buildFollowUpPrompt(run.job, await reviewFeedback(run), resumed) : buildPrompt(run.job);
+async function taskPrompt(run: Run, ws: Workspace, resumed: boolean): Promise<string> {
+  const options = { structured: run.driver.structuredOutput, template: ws.template };
+  return run.job.followUp
+    ? buildFollowUpPrompt(run.job, await reviewFeedback(run), resumed, options)
+    : buildPrompt(run.job, options);
 }
 
 /** The job's signal as two: cancel and timeout stop the agent; shutdown and a lost lease hand it over. */
@@ -540,18 +616,26 @@ async function reviewFeedback(run: Run): Promise<string> {
 }
 
 /**
- * What the run did per thread. Without a per-thread account from the agent, every thread it was
- * given gets the same answer: the commit and the summary's first line, or its answer's first line.
+ * What the run did per thread: the agent's own account of a thread when its structured output
+ * gave one (`threads[].id` is the thread's number in the prompt), else the same answer for each:
+ * the commit and the summary's first line, or its answer's first line.
  */
 function repliesFor(
   threads: readonly ReviewThread[],
   done: { changed: boolean; commitSha?: string; pr?: number; text: string },
+  accounts: readonly { id: string; reply: string; changed: boolean }[] = [],
 ): ThreadReply[] {
-  const line = neutralizeAgentText(firstLine(done.text));
-  const reply = done.changed
-    ? `Addressed in ${done.commitSha!.slice(0, 7)}${done.pr ? ` (#${done.pr})` : ''}${line ? `: ${line}` : '.'}`
-    : `No change made${line ? `: ${line}` : '.'}`;
-  return threads.map((t) => ({ threadId: t.id, reply, changed: done.changed }));
+  const reply = (changed: boolean, text: string) => {
+    const line = neutralizeAgentText(firstLine(text));
+    return changed
+      ? `Addressed in ${done.commitSha!.slice(0, 7)}${done.pr ? ` (#${done.pr})` : ''}${line ? `: ${line}` : '.'}`
+      : `No change made${line ? `: ${line}` : '.'}`;
+  };
+  return threads.map((t, i) => {
+    const own = accounts.find((a) => a.id.replace(/^#/, '').trim() === String(i + 1));
+    const changed = done.changed && (own?.changed ?? true);
+    return { threadId: t.id, reply: reply(changed, own?.reply ?? done.text), changed };
+  });
 }
 
 /**
@@ -561,7 +645,13 @@ function repliesFor(
  */
 async function answerThreads(
   run: Run,
-  done: { changed: boolean; commitSha?: string; pr?: number; text: string },
+  done: {
+    changed: boolean;
+    commitSha?: string;
+    pr?: number;
+    text: string;
+    accounts?: readonly { id: string; reply: string; changed: boolean }[];
+  },
 ): Promise<RepliedThread[]> {
   const { job, deps } = run;
   const fu = job.followUp;
@@ -572,7 +662,7 @@ async function answerThreads(
   const resolving = done.changed && job.config.followUps.resolveThreads;
   const now = resolving ? await reviewThreads(deps.gh, repo) : [];
   const replied: RepliedThread[] = [];
-  for (const r of repliesFor(kept, done)) {
+  for (const r of repliesFor(kept, done, done.accounts)) {
     const t = kept.find((k) => k.id === r.threadId)!;
     try {
       await replyInThread(deps.gh, { ...repo, commentId: t.root.id, body: r.reply });

@@ -137,3 +137,46 @@ describe('claude CLI contract', () => {
     expect(existsSync(join(base.cwd, 'hello.txt'))).toBe(false);
   });
 });
+
+describe('claude CLI structured output (--json-schema)', () => {
+  const output = {
+    title: 'Add hello.txt',
+    summary: 'Created hello.txt.',
+    testing: 'Read it back.',
+    risks: 'None.',
+    threads: [{ id: 'PRRT_1', reply: 'Done in this commit.', changed: true }],
+  };
+
+  it('offers the model a StructuredOutput tool with our schema and returns its input as the structured result', async () => {
+    const { s, f, base } = await setUp((repo) => [
+      ...writeTurns(repo).slice(0, 1),
+      [{ type: 'tool_use', name: 'StructuredOutput', input: output }],
+    ]);
+    const { result } = await run(
+      s,
+      { ...base, structured: true },
+      { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: f.url },
+    );
+    expect(result).toMatchObject({ ok: true, structured: output, summary: 'Created hello.txt.' });
+    expect(result.structuredError).toBeUndefined();
+    const tools = (f.conversationRequests()[0]?.body as { tools?: { name: string; input_schema?: unknown }[] }).tools;
+    const tool = tools?.find((t) => t.name === 'StructuredOutput');
+    expect(tool?.input_schema).toMatchObject({
+      required: ['title', 'summary', 'testing', 'risks', 'threads'],
+      additionalProperties: false,
+    });
+  });
+
+  it('a model that never calls the tool: the CLI asks it again itself, then the run has no structured output and its text', async () => {
+    const { s, f, base } = await setUp(() => ['I changed nothing.', 'Still nothing to report.']);
+    const { result } = await run(
+      s,
+      { ...base, structured: true },
+      { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: f.url },
+    );
+    expect(result).toMatchObject({ ok: true, summary: 'Still nothing to report.' });
+    expect(result.structured).toBeUndefined();
+    expect(result.structuredError).toBe('the final message holds no JSON object');
+    expect(f.conversationRequests()).toHaveLength(2);
+  });
+});

@@ -60,3 +60,19 @@ describe('codex CLI contract', { timeout: 60_000 }, () => {
     expect(file).toBeUndefined();
   });
 });
+
+describe('codex CLI structured output (--output-schema)', { timeout: 60_000 }, () => {
+  const output = { title: 'Add hello.txt', summary: 'Wrote hello.txt.', testing: 'None.', risks: 'None.', threads: [] };
+
+  it('sends our schema to the model and takes the final message, the JSON object, as the structured result', async () => {
+    const ws = await openWorkspace('codex', 'ok', { final: JSON.stringify(output) });
+    const { result, file } = await ws.run(PROMPT, { structured: true });
+    expect(file).toBe(FILE.content);
+    expect(result).toMatchObject({ ok: true, structured: output, summary: 'Wrote hello.txt.' });
+    // Codex passes the schema file as the response format of every model request.
+    const format = (ws.scenario.conversation().at(-1)?.body as { text?: { format?: Record<string, unknown> } }).text
+      ?.format;
+    expect(format).toMatchObject({ type: 'json_schema', strict: true });
+    expect(JSON.stringify(format?.schema)).toContain('"threads"');
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openclawDriver } from '../../src/agents/openclaw.js';
 import { expectSessionResumed, PROMPT, workspacePerTest } from './harness.js';
-import { FILE, SUMMARY, TEST_KEY } from './scenarios.js';
+import { FILE, FINAL_WITH_JSON_BLOCK, STRUCTURED, SUMMARY, TEST_KEY } from './scenarios.js';
 
 /**
  * The real, pinned OpenClaw CLI (on the Node 26 the installer puts beside it) against the fake
@@ -37,5 +37,15 @@ describe('openclaw CLI contract', { timeout: 240_000 }, () => {
     expect(result.ok).toBe(false);
     expect(result.error).toMatch(/authentication failed, HTTP 401/);
     expect(file).toBeUndefined();
+  });
+});
+
+describe('openclaw CLI structured output (a JSON block in the final message)', { timeout: 120_000 }, () => {
+  it('takes the JSON block of the final message as the structured result and keeps the text before it', async () => {
+    const ws = await openWorkspace('openclaw', 'ok', { final: FINAL_WITH_JSON_BLOCK });
+    const { result, file } = await ws.run(PROMPT, { structured: true });
+    expect(file).toBe(FILE.content);
+    expect(result).toMatchObject({ ok: true, structured: STRUCTURED, summary: STRUCTURED.summary });
+    expect(result.structuredError).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { opencodeDriver } from '../../src/agents/opencode.js';
 import { expectSessionResumed, PROMPT, workspacePerTest } from './harness.js';
-import { FILE, SUMMARY, TEST_KEY } from './scenarios.js';
+import { FILE, FINAL_WITH_JSON_BLOCK, STRUCTURED, SUMMARY, TEST_KEY } from './scenarios.js';
 
 /** The real, pinned OpenCode CLI against fake model APIs, through runAgent. */
 
@@ -47,5 +47,15 @@ describe('opencode CLI contract', { timeout: 120_000 }, () => {
     expect(result.ok).toBe(false);
     expect(result.error).toBe('Incorrect API key provided. (HTTP 401)');
     expect(file).toBeUndefined();
+  });
+});
+
+describe('opencode CLI structured output (a JSON block in the final message)', { timeout: 120_000 }, () => {
+  it('takes the JSON block of the final message as the structured result and keeps the text before it', async () => {
+    const ws = await openWorkspace('opencode', 'ok', { final: FINAL_WITH_JSON_BLOCK });
+    const { result, file } = await ws.run(PROMPT, { structured: true });
+    expect(file).toBe(FILE.content);
+    expect(result).toMatchObject({ ok: true, structured: STRUCTURED, summary: STRUCTURED.summary });
+    expect(result.structuredError).toBeUndefined();
   });
 });

@@ -34,6 +34,8 @@ export interface ScenarioOptions {
   model?: string;
   /** OpenCode: reach the model as an Anthropic one through ANTHROPIC_BASE_URL instead of the OpenAI-compatible gateway. */
   anthropic?: boolean;
+  /** The model's final answer instead of SUMMARY (e.g. structured output). */
+  final?: string;
 }
 
 export async function startScenario(
@@ -46,7 +48,7 @@ export async function startScenario(
   if (agent === 'codex') {
     const fake = await startFakeResponses({
       apiKey,
-      turns: [codexShell('ls -a'), codexWrite(FILE.path, FILE.content), SUMMARY],
+      turns: [codexShell('ls -a'), codexWrite(FILE.path, FILE.content), options.final ?? SUMMARY],
     });
     return {
       env: { OPENAI_API_KEY: TEST_KEY, OPENAI_BASE_URL: fake.url },
@@ -63,7 +65,7 @@ export async function startScenario(
       apiKey,
       turns: [
         [{ type: 'tool_use', name: 'write', input: { filePath: `${repoDir}/${FILE.path}`, content: FILE.content } }],
-        SUMMARY,
+        options.final ?? SUMMARY,
       ],
     });
     return {
@@ -86,7 +88,7 @@ export async function startScenario(
             arguments: { filePath: `${repoDir}/${FILE.path}`, content: FILE.content },
           },
         ],
-        SUMMARY,
+        options.final ?? SUMMARY,
       ],
     });
     return {
@@ -103,7 +105,7 @@ export async function startScenario(
     turns: [
       [{ type: 'tool_use', name: 'exec', input: { command: 'ls -a' } }],
       [{ type: 'tool_use', name: 'write', input: { path: FILE.path, content: FILE.content } }],
-      SUMMARY,
+      options.final ?? SUMMARY,
     ],
   });
   return {
@@ -114,3 +116,13 @@ export async function startScenario(
     close: () => fake.close(),
   };
 }
+
+/** Structured output as the agents without a schema flag give it: a fenced JSON block ending the final message. */
+export const STRUCTURED = {
+  title: 'Add hello.txt',
+  summary: 'Wrote hello.txt.',
+  testing: 'Read it back.',
+  risks: 'None.',
+  threads: [],
+};
+export const FINAL_WITH_JSON_BLOCK = `${SUMMARY}\n\n\`\`\`json\n${JSON.stringify(STRUCTURED, null, 2)}\n\`\`\``;

@@ -102,7 +102,7 @@ const input: AgentInput = { cwd: '/home/user/repo', promptFile: '/home/user/p.md
 
 describe('runAgent output bounds', () => {
   it('asks the provider for a tail only, parses the lines around an overlong one and reports it', async () => {
-    const [init, write, result] = claudeLines('Done.');
+    const [init, write, result] = claudeLines('Done.', { structured: false });
     const sandbox = streamingSandbox(function* () {
       yield `${init}\n`;
       for (let i = 0; i < 40; i++) yield 'x'.repeat(64 * 1024); // 2.5 MB on one line
@@ -192,7 +192,7 @@ describe('output of a real command, through the local provider', () => {
 
   it('re-attaching reads the output file from where it streamed to, not whole', async () => {
     const sandbox = await create();
-    const [init, write, result] = claudeLines('Picked up.');
+    const [init, write, result] = claudeLines('Picked up.', { structured: false });
     const dir = `${sandbox.home}/state`;
     // A run that already ended while nobody watched: a long line in the middle of its output.
     await sandbox.writeFile(`${dir}/agent.out`, `${init}\n${'z'.repeat(MAX_LINE_CHARS + 10)}\n${write}\n${result}\n`);

@@ -47,7 +47,7 @@ describe('hand-over and re-attach', () => {
 
   it('the handed-over agent keeps running; re-attaching streams its events live and ends with its result', async () => {
     // init, then 1 s later its Write, then 3 s later the result.
-    const [init, write, result] = claudeLines('Fixed it.');
+    const [init, write, result] = claudeLines('Fixed it.', { structured: false });
     const say = (line: string) => `printf '%s\\n' ${quote(line)}`;
     const { sandbox, input } = await sandboxWithStandIn([say(init!), 'sleep 1', say(write!), 'sleep 3', say(result!)]);
     // As the pipeline does: the output is kept in the agent's state directory.

@@ -340,7 +340,10 @@ describe('follow-ups on pull requests', () => {
 
   it('on a PR the app did not open: a new branch and a new PR against that PR, never a push to its branch', async () => {
     const remote = remoteWithPrBranch();
-    const h = await startApp({ writes: { 'b.txt': 'bee\n' }, lines: claudeLines('Said bee.') });
+    const h = await startApp({
+      writes: { 'b.txt': 'bee\n' },
+      lines: claudeLines('Said bee.', { structured: { title: 'Use bee in b.txt' } }),
+    });
     const gh = happyGitHub({ ...prRoutes(remote.head) });
     await h.probot.receive({
       id: 'foreign',
@@ -353,7 +356,8 @@ describe('follow-ups on pull requests', () => {
       { ref: 'refs/heads/agent/pr-42-spelling-error-in-the-readme-file', sha: 'new-commit-sha' },
     ]);
     const [pr] = gh.bodiesOf('POST', `${R}/pulls`) as { base: string; body: string; title: string }[];
-    expect(pr).toMatchObject({ base: BRANCH, title: 'Spelling error in the README file (follow-up)' });
+    // The agent's structured title; without one it would be the PR's title with "(follow-up)".
+    expect(pr).toMatchObject({ base: BRANCH, title: 'Use bee in b.txt' });
     expect(pr!.body).toContain('Follow-up to #42.');
     expect(pr!.body).not.toContain('Closes');
     // The thread on their PR is answered with the commit and the PR that holds it.

@@ -19,14 +19,27 @@ import { registerSecrets } from '../../src/security/secrets.js';
 import { fakeAgentBin, type FakeAgentScript } from '../helpers/fake-agent.js';
 import { accessTokenRoute, githubMock, INSTALLATION_TOKEN, READ_TOKEN, type Handler } from '../helpers/github-mock.js';
 import { captureLogger, privateKey, testProbot } from '../helpers/probot.js';
+import type { StructuredOutput } from '../../src/agents/structured.js';
 
 export const OWNER = 'Codertocat';
 export const REPO = 'Hello-World';
 export const API_KEY = 'sk-ant-api03-theAnthropicKeyUnderTest-0000';
 export const R = `/repos/${OWNER}/${REPO}`;
 
-/** Stream lines as Claude Code prints them (shape recorded from the real CLI). */
-export function claudeLines(summary: string, opts: { isError?: boolean } = {}): string[] {
+/**
+ * Stream lines as Claude Code prints them (shape recorded from the real CLI). Asked for structured
+ * output (`--json-schema`), as the app always asks, its result carries `structured_output` and that
+ * object's JSON as `result`: by default `summary` with itself as the title. `structured: false`
+ * prints a result without one (a model that never called its StructuredOutput tool).
+ */
+export function claudeLines(
+  summary: string,
+  opts: { isError?: boolean; structured?: Partial<StructuredOutput> | false } = {},
+): string[] {
+  const structured =
+    opts.structured === false
+      ? undefined
+      : { title: summary, summary, testing: '', risks: '', threads: [], ...opts.structured };
   return [
     JSON.stringify({
       type: 'system',
@@ -48,7 +61,8 @@ export function claudeLines(summary: string, opts: { isError?: boolean } = {}): 
       type: 'result',
       subtype: 'success',
       is_error: opts.isError ?? false,
-      result: summary,
+      result: structured && !opts.isError ? JSON.stringify(structured) : summary,
+      ...(structured && !opts.isError && { structured_output: structured }),
       session_id: 'sess-123',
       total_cost_usd: 0.0421,
       num_turns: 3,
@@ -314,7 +328,8 @@ export function expectPagerPullRequest(gh: ReturnType<typeof githubMock>, remote
     body: string;
   }[];
   expect(pr).toMatchObject({
-    title: 'Pager skips the last page',
+    // The agent's structured title, not the issue's.
+    title: 'Fixed the off-by-one in the pager.',
     head: 'agent/1-pager-skips-the-last-page',
     base: 'master',
     draft: false,

@@ -92,9 +92,15 @@ describe('review rounds', () => {
   beforeEach(resetNock);
   afterEach(resetNock);
 
-  it('a review with three comments and `/agent`: one run, one commit, a reply with the SHA in each of the three threads', async () => {
+  it('a review with three comments and `/agent`: one run, one commit, a reply in each of the three threads (the SHA, or the agent’s own reason)', async () => {
     const remote = remoteWithPrBranch();
-    const h = await startApp({ writes: { 'b.txt': 'bee\n' }, lines: claudeLines('Said bee.\nAnd more.') });
+    // The agent's own account of thread 2 (its number in the prompt): no change, and why.
+    const h = await startApp({
+      writes: { 'b.txt': 'bee\n' },
+      lines: claudeLines('Said bee.\nAnd more.', {
+        structured: { threads: [{ id: '2', reply: 'Left ay as it is: it is right.', changed: false }] },
+      }),
+    });
     await firstRun(h, remote.url);
     const first = (await h.app.store.latestForPullRequest({ owner: 'Codertocat', name: 'Hello-World' }, PR))!;
     const before = iso(first.startedAt! - 60_000);
@@ -208,16 +214,19 @@ describe('review rounds', () => {
         `PATCH ${R}/check-runs/77`,
       ]),
     );
-    for (const root of [601, 603, 604]) {
+    for (const root of [601, 604]) {
       expect(gh.bodiesOf('POST', `${R}/pulls/${PR}/comments/${root}/replies`)).toEqual([
         { body: 'Addressed in new-com: Said bee.' },
       ]);
     }
+    expect(gh.bodiesOf('POST', `${R}/pulls/${PR}/comments/603/replies`)).toEqual([
+      { body: 'No change made: Left ay as it is: it is right.' },
+    ]);
     const final = (gh.bodiesOf('PATCH', `${R}/issues/comments/2001`) as { body: string }[]).at(-1)!.body;
     expect(final).toMatch(/✅ Pushed new-com/);
     expect(final).toContain('Replied in 3 review threads:');
     expect(final).toContain(
-      '- [`a.txt` line 1](https://github.com/Codertocat/Hello-World/pull/42#discussion_r603): Addressed in new-com: Said bee.',
+      '- [`a.txt` line 1](https://github.com/Codertocat/Hello-World/pull/42#discussion_r603): No change made: Left ay as it is: it is right.',
     );
     expect(statusEdits(gh)).toEqual([]);
   });

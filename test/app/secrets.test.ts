@@ -163,7 +163,9 @@ describe('credential-shaped strings the app does not know', () => {
     const fixture = `export const fakeToken = '${githubToken}';\n`;
     const h = await startApp({
       writes: { 'test/fixture.ts': fixture },
-      lines: claudeLines(`Done. I found ${githubToken} and ${openaiKey} in the logs.`),
+      lines: claudeLines(`Done. I found ${githubToken} and ${openaiKey} in the logs.`, {
+        structured: { title: `Rotate ${awsKeyId}` },
+      }),
     });
     const gh = happyGitHub();
     await h.probot.receive({
