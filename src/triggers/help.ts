@@ -33,7 +33,7 @@ export function helpText(config: HelpConfig, availableAgents: readonly AgentName
     `| \`${cmd} stop\` | Stop the running job (\`${cmd} cancel\` works too) |`,
     `| \`${cmd} help\` | Show this help |`,
     '',
-    `On a pull request opened by the app, \`${cmd} ...\` continues the work on its branch.`,
+    `On a pull request opened by the app, \`${cmd} ...\` continues the work on its branch; \`${cmd}\` alone addresses every unresolved review thread. A review whose text starts with \`${cmd}\` starts one run for all of its comments, and the app replies in each thread.`,
     '',
     `**Label** the issue ${inlineCode(config.label)} to run the default agent, or ${inlineCode(`${config.label}:<agent>`)} (e.g. ${inlineCode(`${config.label}:${example}`)}) to pick one.`,
     '',
