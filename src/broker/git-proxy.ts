@@ -16,7 +16,7 @@ export interface GitProxyDeps {
   maxBodyBytes?: number;
 }
 
-export const GIT_PROXY_PREFIX = '/broker/git/';
+const GIT_PROXY_PREFIX = '/broker/git/';
 const DEFAULT_TIMEOUT_MS = 120_000;
 const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 const REALM = 'Basic realm="issue-agent"';

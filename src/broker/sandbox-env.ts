@@ -1,8 +1,8 @@
 import type { AgentEnv } from '../agents/types.js';
 
 /** Where the model proxy serves each provider, below the broker's URL. */
-export const ANTHROPIC_PATH = '/broker/anthropic';
-export const OPENAI_PATH = '/broker/openai/v1';
+const ANTHROPIC_PATH = '/broker/anthropic';
+const OPENAI_PATH = '/broker/openai/v1';
 
 /**
  * The variables an agent gets when its model calls go through the broker: the proxy as base

@@ -62,6 +62,6 @@ export async function openSession(
 }
 
 /** The repository's address at the broker's git endpoint. */
-export function gitUrl(brokerUrl: string, owner: string, name: string): string {
+function gitUrl(brokerUrl: string, owner: string, name: string): string {
   return `${brokerUrl}/broker/git/${encodeURIComponent(owner)}/${encodeURIComponent(name)}.git`;
 }

@@ -17,7 +17,7 @@ import type { Trigger } from '../triggers/types.js';
 type RunTrigger = Extract<Trigger, { kind: 'run' }>;
 import { acknowledge, editComment, reply, type Thread } from './replies.js';
 import type { BackgroundTasks } from './background.js';
-import type { TriggerEvent } from './trigger-event.js';
+import { jobRepo, type TriggerEvent } from './trigger-event.js';
 
 export interface AcceptDeps {
   store: JobStore;
@@ -207,13 +207,7 @@ async function jobFor(
     id: randomUUID(),
     deliveryId: ev.deliveryId,
     installationId: ev.installationId,
-    repo: {
-      id: ev.repo.id,
-      owner: ev.repo.owner,
-      name: ev.repo.name,
-      defaultBranch: ev.repo.defaultBranch,
-      cloneUrl: ev.repo.cloneUrl,
-    },
+    repo: jobRepo(ev.repo),
     issue: ev.issue,
     trigger: {
       kind: ev.review ? 'review' : ev.comment ? 'comment' : 'label',

@@ -21,7 +21,7 @@ import type { JobRunner } from '../jobs/runner.js';
 import type { JobStore, StoredJob } from '../jobs/store/types.js';
 import { loadRepoConfig } from './accept-trigger.js';
 import { reply } from './replies.js';
-import type { TriggerEvent } from './trigger-event.js';
+import { jobRepo, repoOf, type TriggerEvent } from './trigger-event.js';
 
 type CiContext = Context<'workflow_run.completed'> | Context<'check_suite.completed'>;
 
@@ -32,14 +32,7 @@ function common(context: CiContext): Omit<CiEvent, 'headSha' | 'conclusion' | 'p
     installationId: context.payload.installation!.id,
     gh: context.octokit,
     readConfig: () => context.config<Record<string, unknown>>('issue-agent.yml'),
-    repo: {
-      id: r.id,
-      owner: r.owner.login,
-      name: r.name,
-      fullName: r.full_name,
-      defaultBranch: r.default_branch,
-      cloneUrl: r.clone_url,
-    },
+    repo: repoOf(r),
   };
 }
 
@@ -189,13 +182,7 @@ async function climb(
     id: randomUUID(),
     deliveryId: ev.deliveryId,
     installationId: ev.installationId,
-    repo: {
-      id: ev.repo.id,
-      owner: ev.repo.owner,
-      name: ev.repo.name,
-      defaultBranch: ev.repo.defaultBranch,
-      cloneUrl: ev.repo.cloneUrl,
-    },
+    repo: jobRepo(ev.repo),
     issue: { number: prNumber, title: pr.title, body: pr.body ?? '', isPullRequest: true },
     // Credited to whoever started the work on this PR: the app itself never is a sender.
     trigger: { kind: 'ci', sender: latest.job.trigger.sender, instructions: '' },

@@ -1,5 +1,6 @@
 import type { Context } from 'probot';
 import type { GitHub } from '../github/octokit.js';
+import type { Job } from '../domain/job.js';
 
 /**
  * What the accept path needs from any triggering webhook (a label, an issue or PR comment, a
@@ -21,9 +22,14 @@ export interface TriggerEvent {
   review?: { id: number };
 }
 
-type Repo = Context<'issues.labeled'>['payload']['repository'];
+/** The repository fields every webhook payload here carries alike. */
+type Repo = Pick<
+  Context<'issues.labeled'>['payload']['repository'],
+  'id' | 'name' | 'full_name' | 'default_branch' | 'clone_url'
+> & { owner: { login: string } };
 
-function repoOf(r: Repo) {
+/** A payload's repository as the handlers use it. */
+export function repoOf(r: Repo): TriggerEvent['repo'] {
   return {
     id: r.id,
     owner: r.owner.login,
@@ -32,6 +38,12 @@ function repoOf(r: Repo) {
     defaultBranch: r.default_branch,
     cloneUrl: r.clone_url,
   };
+}
+
+/** The repository as a Job records it. */
+export function jobRepo(repo: TriggerEvent['repo']): Job['repo'] {
+  const { id, owner, name, defaultBranch, cloneUrl } = repo;
+  return { id, owner, name, defaultBranch, cloneUrl };
 }
 
 type TriggerContext =
