@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import type { Logger } from 'pino';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { AbortReason } from './domain/abort.js';
@@ -37,6 +38,9 @@ interface WriteFailure {
   headers: Record<string, string | undefined>;
 }
 
+/** The runner's scheduling priority (nice): below the app's 0. */
+const RUNNER_NICENESS = 10;
+
 type Metrics = MetricObjectWithValues<MetricValue<string>>[];
 
 /** The app's side: starts the runner process, keeps it running, and serves its writes. */
@@ -68,6 +72,13 @@ export class RunnerProcess implements RunnerControl {
     // The runner inherits the environment (with .env applied) and the loader flags (tsx in development).
     const child = fork(this.o.entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
     this.child = child;
+    // When the CPU is short, the webhook server comes first: GitHub waits on its answers, jobs
+    // can take a moment longer. (The runner's own children, local sandboxes among them, inherit it.)
+    try {
+      setPriority(child.pid!, RUNNER_NICENESS);
+    } catch (err) {
+      this.o.log.warn({ err }, 'could not lower the runner process priority');
+    }
     child.on('message', (m: ToApp) => this.onMessage(child, m));
     this.exited = new Promise((resolve) =>
       child.on('exit', (code, signal) => {
@@ -177,6 +188,9 @@ export class RunnerProcess implements RunnerControl {
   }
 }
 
+/** How long a runner whose app is gone may take to hand its jobs back before it exits anyway. */
+const ORPHAN_EXIT_MS = 10_000;
+
 /** The runner's side of the link: serves the app's messages and reports how many jobs it runs. */
 export function serveRunnerLink(o: {
   runner: RunnerControl;
@@ -190,9 +204,9 @@ export function serveRunnerLink(o: {
 }): void {
   let last = -1;
   const report = setInterval(() => {
-    if (o.runner.running === last || !process.connected) return;
+    if (o.runner.running === last) return;
     last = o.runner.running;
-    process.send!({ t: 'running', n: last } satisfies ToApp);
+    tell({ t: 'running', n: last });
   }, 250);
   report.unref();
   let stopping: Promise<void> | undefined;
@@ -203,12 +217,16 @@ export function serveRunnerLink(o: {
     else if (m.t === 'usage') o.onUsage(m.jobId, m.totals);
     else if (m.t === 'write-go') o.writes.go(m.id);
     else if (m.t === 'write-end') o.writes.end(m.id);
-    else if (m.t === 'metrics')
-      void o.metrics().then((metrics) => process.connected && process.send!({ t: 'metrics', id: m.id, metrics }));
+    else if (m.t === 'metrics') void o.metrics().then((metrics) => tell({ t: 'metrics', id: m.id, metrics }));
     else if (m.t === 'stop') void stop(m.graceMs);
   });
   // The app is gone (killed, crashed): hand the jobs back at once for the next app to pick up.
-  process.on('disconnect', () => void stop(0));
+  // Writes waiting for its queues fail (no turn will come); a runner without its app never lingers.
+  process.on('disconnect', () => {
+    o.writes.close();
+    setTimeout(() => process.exit(1), ORPHAN_EXIT_MS).unref();
+    void stop(0);
+  });
   process.on('SIGTERM', () => void stop(o.shutdownGraceMs));
 }
 
@@ -220,7 +238,8 @@ export function serveRunnerLink(o: {
  */
 export class RemoteWriteQueues implements WriteScheduler {
   private seq = 0;
-  private readonly pending = new Map<number, { go(): void; end(): void }>();
+  private closed = false;
+  private readonly pending = new Map<number, { go(): void; end(): void; sending: boolean }>();
 
   schedule<T>(
     installationId: number,
@@ -231,22 +250,22 @@ export class RemoteWriteQueues implements WriteScheduler {
     const { superseded } = options;
     return new Promise<T>((resolve, reject) => {
       if (superseded?.aborted) return reject(reasonOf(superseded));
+      if (this.closed) return reject(new Error('the app is gone: no write is sent'));
       let result: { ok: true; value: T } | { ok: false; err: Error } | undefined;
-      let sending = false;
-      const onAbort = () => !sending && process.connected && process.send!({ t: 'write-cancel', id } satisfies ToApp);
-      superseded?.addEventListener('abort', onAbort, { once: true });
-      this.pending.set(id, {
+      const entry = {
+        sending: false,
         go: () => {
-          sending = true;
+          entry.sending = true;
+          const settled = (r: typeof result, failure?: WriteFailure) => {
+            result = r;
+            // Without its app, no turn ends it: a write that was under way ends when it does.
+            if (this.closed) entry.end();
+            else tell({ t: 'write-done', id, ...(failure && { failure }) });
+          };
           send().then(
-            (value) => {
-              result = { ok: true, value };
-              process.send!({ t: 'write-done', id } satisfies ToApp);
-            },
-            (err: unknown) => {
-              result = { ok: false, err: err as Error }; // Octokit's RequestError, passed on as it is
-              process.send!({ t: 'write-done', id, failure: failureOf(err) } satisfies ToApp);
-            },
+            (value) => settled({ ok: true, value }),
+            // Octokit's RequestError, passed on as it is.
+            (err: unknown) => settled({ ok: false, err: err as Error }, failureOf(err)),
           );
         },
         end: () => {
@@ -256,16 +275,25 @@ export class RemoteWriteQueues implements WriteScheduler {
           else if (result) reject(result.err);
           else reject(superseded?.aborted ? reasonOf(superseded) : new Error('the write was not sent'));
         },
-      });
-      process.send!({
+      };
+      const onAbort = () => !entry.sending && tell({ t: 'write-cancel', id });
+      superseded?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, entry);
+      tell({
         t: 'write',
         id,
         installationId,
         acknowledgement: options.acknowledgement ?? false,
         method: options.method ?? 'WRITE',
         url: options.url ?? '',
-      } satisfies ToApp);
+      });
     });
+  }
+
+  /** The app is gone: every write still waiting for its turn fails; one under way ends when it does. */
+  close(): void {
+    this.closed = true;
+    for (const entry of [...this.pending.values()]) if (!entry.sending) entry.end();
   }
 
   go(id: number): void {
@@ -275,6 +303,11 @@ export class RemoteWriteQueues implements WriteScheduler {
   end(id: number): void {
     this.pending.get(id)?.end();
   }
+}
+
+/** A message to the app, unless it is gone. */
+function tell(m: ToApp): void {
+  if (process.connected) process.send!(m);
 }
 
 function failureOf(err: unknown): WriteFailure {
