@@ -15,6 +15,7 @@
  * process of its own, or with --provider=local as children of the app), (d) one run with loud
  * agent output, (e) the model proxy against its upstream called directly (bench/broker.ts).
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { makeRemote } from '../test/helpers/git-remote.js';
@@ -87,6 +88,9 @@ const figures: Record<string, number> = {};
 const fmt = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(1)} ms`);
 const log = (s: string) => console.error(`[bench] ${s}`);
 const started = performance.now();
+// The app runs as `npm start` runs it: from dist/, compiled now from the current sources.
+log('building dist/ (npm run build)');
+execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 
 // (e) first, while this process holds nothing else: its RSS figure is this process's.
 if (opts.only.has('e')) await modelProxy();
@@ -329,7 +333,7 @@ async function triggerBurst(bare: BenchApp): Promise<void> {
     bareSent.map((s) => s.ms),
     99,
   );
-  const peak = real.rss().peakMB;
+  const { peakMB: peak, parts: peakParts } = real.rss();
   const cpu = {
     app: cpuSeconds(real.process.child.pid) - cpu0.app,
     runner: cpuSeconds(runnerPid) - cpu0.runner,
@@ -411,8 +415,8 @@ async function triggerBurst(bare: BenchApp): Promise<void> {
     },
     {
       section: c,
-      metric: 'peak RSS of the app (webhook process + runner process)',
-      app: `${peak.toFixed(0)} MB`,
+      metric: 'peak RSS of the app (webhook process + runner process, each at its peak)',
+      app: `${peak.toFixed(0)} MB (${peakParts})`,
       goal: '< 300 MB',
       pass: peak < 300,
     },

@@ -15,7 +15,7 @@ export interface BenchApp {
    * The resident set now and at its highest so far (MB), from /proc: of the app's own processes
    * together (the real app: the webhook process and its runner process; each one's peak, summed).
    */
-  rss(): { nowMB: number; peakMB: number };
+  rss(): { nowMB: number; peakMB: number; parts: string };
   /** The real app's runner process (src/runner-main.ts), once it runs. */
   runnerPid(): number | undefined;
   stop(): Promise<void>;
@@ -76,7 +76,8 @@ export async function startBenchApp(
     },
     {
       name,
-      ...(kind === 'bare' && { entry: 'bench/bare-app.ts' }),
+      // The real app as production runs it: compiled (the bench builds dist/ first), no TypeScript loader.
+      ...(kind === 'bare' ? { entry: 'bench/bare-app.ts' } : { built: true }),
       ...(options.cpuProfDir && { imports: ['./bench/harness/cpu-prof.ts'] }),
     },
   );
@@ -88,7 +89,8 @@ export async function startBenchApp(
     rss: () => {
       const runner = runnerOf(pid);
       const [a, r] = [rssOf(pid), runner === undefined ? { nowMB: 0, peakMB: 0 } : rssOf(runner)];
-      return { nowMB: a.nowMB + r.nowMB, peakMB: a.peakMB + r.peakMB };
+      const parts = runner === undefined ? '' : `app ${a.peakMB.toFixed(0)} + runner ${r.peakMB.toFixed(0)} MB`;
+      return { nowMB: a.nowMB + r.nowMB, peakMB: a.peakMB + r.peakMB, parts };
     },
     runnerPid: () => runnerOf(pid),
     stop: async () => {
