@@ -64,13 +64,19 @@ export class RunnerProcess implements RunnerControl {
       log: Logger;
       /** Wait before starting a runner again after it died (1 s). */
       restartDelayMs?: number;
+      /** Node's flags for the runner (this process's own by default: the same loader, in development tsx). */
+      execArgv?: string[];
     },
   ) {}
 
   start(): void {
     if (this.stopping) return;
     // The runner inherits the environment (with .env applied) and the loader flags (tsx in development).
-    const child = fork(this.o.entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    const child = fork(this.o.entry, [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'advanced',
+      ...(this.o.execArgv && { execArgv: this.o.execArgv }),
+    });
     this.child = child;
     // When the CPU is short, the webhook server comes first: GitHub waits on its answers, jobs
     // can take a moment longer. (The runner's own children, local sandboxes among them, inherit it.)
@@ -119,6 +125,11 @@ export class RunnerProcess implements RunnerControl {
 
   get running(): number {
     return this.reported;
+  }
+
+  /** The runner process's pid, while it runs. */
+  get pid(): number | undefined {
+    return this.child?.exitCode === null ? this.child.pid : undefined;
   }
 
   /** The runner's own metrics (job durations, sandbox starts, its GitHub calls), for /metrics. */
