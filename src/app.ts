@@ -5,6 +5,8 @@ import { RepoConfigCache } from './config/config-cache.js';
 import type { AppEnv } from './config/env.js';
 import { acceptTrigger } from './handlers/accept-trigger.js';
 import { BackgroundTasks } from './handlers/background.js';
+import { WebhookInbox, type Delivery } from './handlers/inbox.js';
+import { newWorkerId } from './jobs/worker-id.js';
 import { ciEventFromCheckSuite, ciEventFromWorkflowRun, onCiCompleted } from './handlers/ci-feedback.js';
 import { fromIssueComment, fromLabel, fromReview, fromReviewComment } from './handlers/trigger-event.js';
 import { healthHandler } from './handlers/health.js';
@@ -54,6 +56,11 @@ export interface AppDeps {
    * The runner, when it runs in a process of its own (`RunnerProcess`), with the broker's meter
    * forwarded to it; by default the jobs run in this process.
    */
+  /**
+   * Answer a trigger's webhook once its delivery is in the store's inbox, and process it after
+   * the answer (src/handlers/inbox.ts); by default it is processed before the answer.
+   */
+  inbox?: boolean;
   runner?: RunnerControl & {
     usage?(jobId: string, totals: UsageTotals): void;
     metrics?(): Promise<MetricObjectWithValues<MetricValue<string>>[]>;
@@ -114,6 +121,13 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     log: deps.log,
   };
 
+  // Triggers answered once their delivery is recorded (production), or processed before the answer.
+  const inbox = deps.inbox
+    ? new WebhookInbox({ store: deps.store, owner: newWorkerId(), background, log: deps.log })
+    : undefined;
+  const intake = (delivery: Delivery, process: () => Promise<void>) =>
+    inbox ? inbox.intake(delivery, process) : process();
+
   const appFn: ApplicationFunction = async (app, options) => {
     probot = app;
     // Installation tokens are minted through the app's own client: guarded, it learns each one.
@@ -136,7 +150,7 @@ export function createApp(deps: AppDeps): IssueAgentApp {
       // A label on a pull request is not a trigger: follow-ups are `/agent` comments.
       if (ignoreReason(context.payload) || !context.payload.label || context.payload.issue.pull_request) return;
       const label = context.payload.label.name;
-      await acceptTrigger(fromLabel(context), (config) => parseLabel(label, config), acceptDeps);
+      await intake(context, () => acceptTrigger(fromLabel(context), (config) => parseLabel(label, config), acceptDeps));
     });
     app.on('issue_comment.created', async (context) => {
       guard(context.octokit);
@@ -144,14 +158,18 @@ export function createApp(deps: AppDeps): IssueAgentApp {
       const body = context.payload.comment.body;
       // Every command starts with "/": skip the config and permission calls for ordinary comments.
       if (!body.startsWith('/')) return;
-      await acceptTrigger(fromIssueComment(context), (config) => parseCommand(body, config), acceptDeps);
+      await intake(context, () =>
+        acceptTrigger(fromIssueComment(context), (config) => parseCommand(body, config), acceptDeps),
+      );
     });
     app.on('pull_request_review_comment.created', async (context) => {
       guard(context.octokit);
       if (ignoreReason(context.payload)) return;
       const body = context.payload.comment.body;
       if (!body.startsWith('/')) return;
-      await acceptTrigger(fromReviewComment(context), (config) => parseCommand(body, config), acceptDeps);
+      await intake(context, () =>
+        acceptTrigger(fromReviewComment(context), (config) => parseCommand(body, config), acceptDeps),
+      );
     });
     // CI feedback (`ciFix`): Actions results come as workflow runs (re-runnable, with job logs);
     // other apps' check suites as suites. Work after the webhook is answered: it reads logs.
@@ -173,7 +191,9 @@ export function createApp(deps: AppDeps): IssueAgentApp {
       // An approval or a plain comment without the command starts nothing whatever the config:
       // skip its config and permission calls.
       if (!review.body?.startsWith('/') && review.state.toLowerCase() !== 'changes_requested') return;
-      await acceptTrigger(fromReview(context), (config) => parseReview(review, config), acceptDeps);
+      await intake(context, () =>
+        acceptTrigger(fromReview(context), (config) => parseReview(review, config), acceptDeps),
+      );
     });
     app.on('push', (context) => {
       // No GitHub call: a push that changes a config drops what this replica cached of it.
@@ -197,6 +217,16 @@ export function createApp(deps: AppDeps): IssueAgentApp {
         await new SandboxLifecycle(deps.provider, deps.log).killById(last.sandboxId, 'its pull request was closed');
     });
     runner.start();
+    if (inbox) {
+      // What a process that died left in the inbox, through the handlers above: now, and every
+      // minute (another replica's).
+      const recover = () =>
+        void inbox
+          .recover((d) => app.receive(d as Parameters<Probot['receive']>[0]))
+          .catch((err: unknown) => deps.log.error({ err }, 'looking for left deliveries failed'));
+      recover();
+      setInterval(recover, 60_000).unref();
+    }
   };
 
   return {

@@ -58,6 +58,7 @@ async function main(): Promise<void> {
     metrics,
     brokerUrl: broker,
     runner,
+    inbox: true,
   });
   // Every client, in handlers and workers alike, has its calls counted for /metrics and its
   // writes paced per installation (app.ts guards each one it uses with the redactor).
