@@ -43,6 +43,8 @@ export const openclawDriver: AgentDriver = {
   requiredEnv: () => [['ANTHROPIC_API_KEY']],
   unsupportedModel: openclawUnsupportedModel,
   passEnv: ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL'],
+  // Its CLI can take MCP servers, but that is not wired or tested here yet (docs/mcp.md).
+  mcp: false,
 
   env(input) {
     return {
