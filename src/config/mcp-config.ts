@@ -99,6 +99,9 @@ export const mcpConfigSchema = z
   );
 export type McpConfig = z.output<typeof mcpConfigSchema>;
 
+/** The name agents know E2B's gateway by; no remote server may take it. */
+export const GATEWAY_SERVER = 'e2b-gateway';
+
 /** What the app allows: which of its variables configs may name, and where its sandboxes run. */
 export interface McpPolicy {
   /** The names in the app's MCP_ALLOWED_ENV. */
@@ -143,6 +146,8 @@ export function mcpPolicyIssues(mcp: McpConfig, policy: McpPolicy): string[] {
       `${field(['mcp', 'gateway'])}: E2B's MCP gateway runs only in E2B sandboxes, and this app runs agents with the \`local\` sandbox provider; use \`mcp.remote\` instead`,
     );
   for (const [server, remote] of Object.entries(mcp.remote)) {
+    if (server === GATEWAY_SERVER)
+      issues.push(`${field(['mcp', 'remote', server])}: the name is reserved for E2B's gateway; choose another`);
     const problem = urlProblem(remote.url, policy);
     if (problem) issues.push(`${field(['mcp', 'remote', server, 'url'])}: ${problem}`);
   }
