@@ -55,8 +55,8 @@ afterEach(async () => {
 });
 
 /** The app's side: a running job whose config names the fake server, its broker on loopback. */
-async function appWithBroker(): Promise<{ url: string; token: string }> {
-  mcp = await startFakeMcpServer({ authorization: `Bearer ${DOCS_TOKEN}` });
+async function appWithBroker(serverWants = DOCS_TOKEN): Promise<{ url: string; token: string }> {
+  mcp = await startFakeMcpServer({ authorization: `Bearer ${serverWants}` });
   const parsed = parseRepoConfig(
     {
       mcp: {
@@ -87,8 +87,8 @@ async function appWithBroker(): Promise<{ url: string; token: string }> {
   return { url: `http://127.0.0.1:${(broker.address() as AddressInfo).port}`, token: cap.token };
 }
 
-async function runWithMcp(agent: AgentName, env: Record<string, string>, modelName?: string) {
-  const app = await appWithBroker();
+async function runWithMcp(agent: AgentName, env: Record<string, string>, modelName?: string, serverWants?: string) {
+  const app = await appWithBroker(serverWants);
   const s = await new LocalSandboxProvider({ pathPrefix: [agentCliBinDir(agent)] }).create({
     template: agent,
     envs: { CLAUDE_CODE_MAX_RETRIES: '0' },
@@ -138,6 +138,26 @@ describe('MCP servers with the real CLIs, through the broker', { timeout: 120_00
     expect(JSON.stringify(fake.conversationRequests().at(-1)?.body)).toContain('found: the docs');
     // The model was offered the server's tool under Claude Code's MCP name.
     expect(JSON.stringify(fake.conversationRequests()[0]?.body)).toContain('mcp__docs__search');
+  });
+
+  it('Claude Code goes on without a server that fails, and says which', async () => {
+    const fake = await startFakeAnthropic({ apiKey: KEY, turns: ['No docs today.'] });
+    model = fake;
+    // The server refuses what the broker sends: the CLI cannot connect to it.
+    const { result, events } = await runWithMcp(
+      'claude',
+      { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: fake.url },
+      undefined,
+      'a-token-the-app-does-not-have',
+    );
+    expect(result).toMatchObject({ ok: true, summary: 'No docs today.' });
+    expect(events.filter((e) => e.kind === 'tool' && e.name === 'mcp')).toEqual([
+      {
+        kind: 'tool',
+        name: 'mcp',
+        description: expect.stringMatching(/^MCP server docs is unavailable \(\S+\); continuing without it$/),
+      },
+    ]);
   });
 
   it('Codex calls the tool of its [mcp_servers.docs] server', async () => {
