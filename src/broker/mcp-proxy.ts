@@ -7,6 +7,7 @@ import http, {
 import https from 'node:https';
 import { pipeline } from 'node:stream';
 import { BodyTooLarge, limit } from './body-limit.js';
+import { responseHeaders } from './model-proxy.js';
 import type { Logger } from 'pino';
 import type { Authorize, Grant } from './types.js';
 
@@ -47,19 +48,6 @@ const REQUEST_HEADERS = [
   'user-agent',
   'content-length',
 ];
-
-/** Hop-by-hop headers, and cookies, which would tie the sandbox to the server's own sessions. */
-const DROP_RESPONSE = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'transfer-encoding',
-  'upgrade',
-  'trailer',
-  'te',
-  'set-cookie',
-]);
 
 export function mcpProxy(deps: McpProxyDeps): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const maxBodyBytes = deps.maxBodyBytes ?? 16 * 1024 * 1024;
@@ -136,7 +124,7 @@ function forward(
   out.on('response', (up) => {
     if ((up.statusCode ?? 502) >= 400)
       log.info({ status: up.statusCode, host: url.host }, 'MCP server answered an error');
-    res.writeHead(up.statusCode ?? 502, up.statusMessage, responseHeaders(up.headers));
+    res.writeHead(up.statusCode ?? 502, up.statusMessage, mcpResponseHeaders(up.headers));
     // An event stream goes out event by event: the headers now, each chunk as it comes.
     res.flushHeaders();
     pipeline(up, res, (err) => {
@@ -164,11 +152,10 @@ function requestHeaders(incoming: IncomingHttpHeaders, configured: Record<string
   return out;
 }
 
-function responseHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(incoming))
-    if (value !== undefined && !DROP_RESPONSE.has(name)) out[name] = value;
-  return out;
+/** Hop-by-hop headers dropped, and cookies, which would tie the sandbox to the server's own sessions. */
+function mcpResponseHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const { 'set-cookie': _cookies, ...headers } = responseHeaders(incoming);
+  return headers;
 }
 
 /** The proxy's own answers, as JSON an MCP client shows. */
