@@ -124,7 +124,7 @@ function expectTheCallReachedTheServer(events: AgentEvent[]): void {
   expect(events).toContainEqual({ kind: 'tool', name: 'mcp', description: 'called docs.search' });
 }
 
-describe('MCP servers with the real CLIs, through the broker', { timeout: 120_000 }, () => {
+describe('MCP servers with the real CLIs, through the broker', { timeout: 240_000 }, () => {
   it('Claude Code calls the tool of its --mcp-config server', async () => {
     const fake = await startFakeAnthropic({
       apiKey: KEY,
@@ -182,6 +182,25 @@ describe('MCP servers with the real CLIs, through the broker', { timeout: 120_00
       'opencode',
       { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: fake.url },
       'fake-coder',
+    );
+    expect(result).toMatchObject({ ok: true, summary: 'The docs say: found.' });
+    expectTheCallReachedTheServer(events);
+    expect(JSON.stringify(fake.conversationRequests().at(-1)?.body)).toContain('found: the docs');
+  });
+
+  it('OpenClaw calls the tool of its mcp.servers server (through its tool_call catalog)', async () => {
+    const fake = await startFakeAnthropic({
+      apiKey: KEY,
+      turns: [
+        [{ type: 'tool_use', name: 'tool_call', input: { id: 'docs__search', args: QUERY } }],
+        'The docs say: found.',
+      ],
+    });
+    model = fake;
+    const { result, events } = await runWithMcp(
+      'openclaw',
+      { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: fake.url },
+      'claude-fake',
     );
     expect(result).toMatchObject({ ok: true, summary: 'The docs say: found.' });
     expectTheCallReachedTheServer(events);

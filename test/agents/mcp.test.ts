@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { claudeDriver, parseClaudeLine } from '../../src/agents/claude.js';
 import { codexDriver, parseCodexLine } from '../../src/agents/codex.js';
 import { drivers } from '../../src/agents/index.js';
+import { finishOpenclaw, openclawDriver } from '../../src/agents/openclaw.js';
 import { opencodeDriver, parseOpencodeLine } from '../../src/agents/opencode.js';
 import type { AgentInput, McpServerSpec } from '../../src/agents/types.js';
 import { parseRepoConfig } from '../../src/config/repo-config.js';
@@ -96,8 +97,26 @@ describe('each agent registers the MCP servers in its own configuration', () => 
     },
   );
 
-  it('Amp and OpenClaw take none (the pipeline says so in the action log)', () => {
-    expect(DRIVERS.filter((d) => !d.mcp).map((d) => d.name)).toEqual(['amp', 'openclaw']);
+  it('OpenClaw: mcp.servers entries over streamable HTTP in its config, headers as ${VAR}', () => {
+    const file = openclawDriver.files(input, {}).find((f) => f.path.endsWith('openclaw.json'))!;
+    expect((JSON.parse(file.content) as { mcp: unknown }).mcp).toEqual({
+      servers: {
+        docs: {
+          url: 'https://app.example.com/broker/mcp/docs',
+          transport: 'streamable-http',
+          headers: { Authorization: '${ISSUE_AGENT_MCP_DOCS_1}' },
+        },
+        'e2b-gateway': {
+          url: 'https://50005-sbx.e2b.app/mcp',
+          transport: 'streamable-http',
+          headers: { Authorization: '${ISSUE_AGENT_MCP_E2B_GATEWAY_1}' },
+        },
+      },
+    });
+  });
+
+  it('Amp takes none (the pipeline says so in the action log)', () => {
+    expect(DRIVERS.filter((d) => !d.mcp).map((d) => d.name)).toEqual(['amp']);
   });
 });
 
@@ -141,6 +160,19 @@ describe('MCP tool calls in the action log', () => {
       item: { id: 'i', type: 'mcp_tool_call', server: 'docs', tool: 'search', status: 'completed' },
     });
     expect(parseCodexLine(line)).toEqual([{ kind: 'tool', name: 'mcp', description: 'called docs.search' }]);
+  });
+
+  it('OpenClaw: <server>__<tool> in its tool summary', () => {
+    const doc = JSON.stringify({
+      ok: true,
+      status: 'ok',
+      final: 'Done.',
+      toolSummary: { tools: ['docs__search', 'tool_call'] },
+    });
+    expect(finishOpenclaw(doc, 0, '').filter((e) => e.kind === 'tool')).toEqual([
+      { kind: 'tool', name: 'mcp', description: 'called docs.search' },
+      { kind: 'tool', name: 'tool_call', description: 'used tool_call' },
+    ]);
   });
 
   it('OpenCode: <server>_<tool> of a registered server', () => {
