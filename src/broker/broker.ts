@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { AgentEnv } from '../agents/types.js';
-import { resolveValue } from '../config/mcp-config.js';
+import { isSecretRef, parseAllowedEnv, resolveValue } from '../config/mcp-config.js';
 import type { AbortReason } from '../domain/abort.js';
 import type { JobStore, StoredJob } from '../jobs/store/types.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -88,7 +88,13 @@ export class Broker {
     const remote = (await this.deps.store.get(grant.jobId))?.job.config.mcp?.remote;
     if (!remote || !Object.hasOwn(remote, server)) return undefined;
     const { url, headers } = remote[server]!;
-    const filled = Object.entries(headers).map(([name, value]) => [name, resolveValue(value, this.deps.appEnv)]);
+    // Checked again here: the operator may have withdrawn a variable since the job was accepted.
+    const allowed = parseAllowedEnv(this.deps.appEnv.MCP_ALLOWED_ENV);
+    const filled = Object.entries(headers).map(([name, value]) => {
+      if (isSecretRef(value) && !allowed.includes(value.env))
+        throw new Error(`the app's variable ${value.env} is not in its MCP_ALLOWED_ENV`);
+      return [name, resolveValue(value, this.deps.appEnv)];
+    });
     return { url, headers: Object.fromEntries(filled) as Record<string, string> };
   }
 

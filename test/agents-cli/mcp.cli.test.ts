@@ -73,7 +73,7 @@ async function appWithBroker(serverWants = DOCS_TOKEN): Promise<{ url: string; t
   await store.record(job.id, { capabilityHash: cap.hash }, 'w1');
   const handler = new Broker({
     store,
-    appEnv: { DOCS_MCP_TOKEN: DOCS_TOKEN },
+    appEnv: { DOCS_MCP_TOKEN: DOCS_TOKEN, MCP_ALLOWED_ENV: 'DOCS_MCP_TOKEN' },
     mintReadToken: () => Promise.reject(new Error('not in this test')),
     log: pino({ level: 'silent' }),
     endRun: () => false,

@@ -54,6 +54,7 @@ describe('the broker MCP proxy', () => {
   let mcp: FakeMcpServer;
   let token: string;
   let jobId: string;
+  let appEnv: Record<string, string>;
 
   async function start(sse: boolean) {
     mcp = await startFakeMcpServer({ sse, authorization: `Bearer ${DOCS_TOKEN}` });
@@ -80,7 +81,7 @@ describe('the broker MCP proxy', () => {
     token = cap.token;
     const broker = new Broker({
       store,
-      appEnv: { DOCS_MCP_TOKEN: DOCS_TOKEN },
+      appEnv: (appEnv = { DOCS_MCP_TOKEN: DOCS_TOKEN, MCP_ALLOWED_ENV: 'DOCS_MCP_TOKEN' }),
       mintReadToken: () => Promise.reject(new Error('not in this test')),
       log: pino({ level: 'silent' }),
       endRun: () => false,
@@ -211,6 +212,21 @@ describe('the broker MCP proxy', () => {
     it('refuses methods outside the transport', async () => {
       const res = await call(`${app}/broker/mcp/docs`, { method: 'PUT', headers: auth(), body: {} });
       expect(res.status).toBe(405);
+    });
+
+    it('sends no secret the operator withdrew from MCP_ALLOWED_ENV or unset', async () => {
+      appEnv.MCP_ALLOWED_ENV = 'OTHER';
+      const withdrawn = await call(`${app}/broker/mcp/docs`, { headers: auth(), body: rpc(1, 'tools/list') });
+      expect(withdrawn.status).toBe(502);
+      expect(JSON.parse(withdrawn.body)).toEqual({
+        error:
+          "The app cannot reach the MCP server docs: the app's variable DOCS_MCP_TOKEN is not in its MCP_ALLOWED_ENV.",
+      });
+      appEnv.MCP_ALLOWED_ENV = 'DOCS_MCP_TOKEN';
+      delete appEnv.DOCS_MCP_TOKEN;
+      const unset = await call(`${app}/broker/mcp/docs`, { headers: auth(), body: rpc(1, 'tools/list') });
+      expect(unset.status).toBe(502);
+      expect(mcp.requests).toEqual([]);
     });
 
     it('refuses the token of a job that has ended', async () => {
