@@ -1,6 +1,6 @@
 import { mcpHeaderVariable } from '../agents/mcp.js';
 import type { McpServerSpec } from '../agents/types.js';
-import { GATEWAY_SERVER, resolveValue, type McpConfig } from '../config/mcp-config.js';
+import { GATEWAY_SERVER, mcpEnvProblems, resolveValue, type McpConfig } from '../config/mcp-config.js';
 import type { McpGateway } from '../sandbox/types.js';
 import { SetupError } from './failure.js';
 
@@ -63,6 +63,20 @@ export function agentMcpServers({ mcp, env, broker, gateway }: AgentMcpSources):
     }
   }
   return servers;
+}
+
+/**
+ * Fails the run before a sandbox is paid for when a variable an MCP server needs is not set, or
+ * was withdrawn from MCP_ALLOWED_ENV since the trigger was accepted.
+ */
+export function requireMcpEnv(mcp: McpConfig | undefined, env: Env): void {
+  const problems = mcp ? mcpEnvProblems(mcp, env) : [];
+  if (problems.length === 0) return;
+  const what = problems.map(
+    (p) =>
+      `\`${p.field}\` names the app's variable \`${p.variable}\`, which ${p.problem === 'unset' ? 'is not set' : 'is not in its `MCP_ALLOWED_ENV`'}`,
+  );
+  throw new SetupError(`${what.join('; ')}: ask whoever runs this app`);
 }
 
 /** Whether the config names any MCP server. */

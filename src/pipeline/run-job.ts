@@ -5,7 +5,7 @@ import { AgentGoneError, reattachAgent, runAgent, type AgentRunOutcome } from '.
 import { structuredOutputRequest, structuredRetryPrompt } from '../agents/structured.js';
 import { mcpServerFailed } from '../agents/mcp.js';
 import type { AgentDriver, AgentEvent, AgentInput, McpServerSpec } from '../agents/types.js';
-import { GATEWAY_SERVER, mcpEnvProblems } from '../config/mcp-config.js';
+import { GATEWAY_SERVER } from '../config/mcp-config.js';
 import { isHandover } from '../domain/abort.js';
 import type { Job } from '../domain/job.js';
 import type { Outcome, Phase } from '../domain/outcome.js';
@@ -41,7 +41,7 @@ import { validateChanges } from '../workspace/validate-changes.js';
 import { parseCheckpoint, serializeCheckpoint } from './checkpoint.js';
 import { deliver } from './deliver.js';
 import { describeFailure, SetupError } from './failure.js';
-import { agentMcpServers, gatewaySettings, hasMcpServers } from './mcp-servers.js';
+import { agentMcpServers, gatewaySettings, hasMcpServers, requireMcpEnv } from './mcp-servers.js';
 import { buildFollowUpPrompt, buildPrompt, RESUME_AFTER_RESTART_PROMPT } from './prompt.js';
 import { runVerify, verifyFeedbackPrompt } from './verify.js';
 
@@ -274,18 +274,8 @@ async function prepare(run: Run, onSandbox: (s: Sandbox) => void): Promise<Works
   const { job, deps, signal, lifecycle } = run;
   // The previous attempt's sandbox may still be alive; it would only cost money now.
   if (deps.prior?.sandboxId) await lifecycle.killById(deps.prior.sandboxId, 'an earlier attempt of this job left it');
-  // A variable an MCP server needs and the app lacks fails the run before a sandbox is paid for.
   const useMcp = run.driver.mcp && hasMcpServers(job.config.mcp);
-  const missing = useMcp && job.config.mcp ? mcpEnvProblems(job.config.mcp, deps.agentEnv) : [];
-  if (missing.length > 0)
-    throw new SetupError(
-      missing
-        .map(
-          (m) =>
-            `\`${m.field}\` names the app's variable \`${m.variable}\`, which ${m.problem === 'unset' ? 'is not set' : 'is not in its `MCP_ALLOWED_ENV`'}`,
-        )
-        .join('; ') + ': ask whoever runs this app',
-    );
+  if (useMcp) requireMcpEnv(job.config.mcp, deps.agentEnv);
   deps.onPhase('starting');
   const lifetimeMs = sandboxLifetimeMs(job.config.timeoutMinutes);
   // A follow-up with the same agent resumes its session in the kept sandbox of the last run.
