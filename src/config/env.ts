@@ -1,6 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseAllowedEnv } from './mcp-config.js';
 
 /**
  * The app's environment, validated once at start. Probot reads its own variables
@@ -50,6 +51,8 @@ export interface AppEnv {
   publicUrl?: string;
   /** Spending limit per installation and calendar month (UTC), in USD. */
   monthlyCostUsdPerInstallation?: number;
+  /** Variables a repository's `mcp` config may name as `{ env: NAME }` (MCP_ALLOWED_ENV). */
+  mcpAllowedEnv: string[];
 }
 
 export interface EnvDoc {
@@ -189,6 +192,13 @@ export const ENV_DOCS: readonly EnvDoc[] = [
     description:
       "Spending limit in USD per installation and calendar month (UTC), over every repository of it. Once reached, triggers are answered with the month's spend and start nothing, and running runs stop.",
   },
+  {
+    name: 'MCP_ALLOWED_ENV',
+    required: 'no',
+    default: null,
+    description:
+      "Comma-separated names of variables of the app's environment that repositories may use as secret values of MCP servers (`{ env: NAME }` in `mcp`), e.g. `DOCS_MCP_TOKEN,BROWSERBASE_API_KEY`. Anything else is a config error. The app's own variables cannot be listed. See docs/mcp.md.",
+  },
 ];
 
 /** Message names every bad variable; values are never included since most are secrets. */
@@ -259,6 +269,12 @@ const schema = z.object({
   MONTHLY_COST_USD_PER_INSTALLATION: z.coerce
     .number({ error: 'must be a number of US dollars' })
     .positive({ error: 'must be more than 0' })
+    .optional(),
+  MCP_ALLOWED_ENV: z
+    .string()
+    .regex(/^\s*[A-Za-z_][A-Za-z0-9_]*(\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*\s*,?\s*$/, {
+      error: 'must be variable names separated by commas, e.g. DOCS_MCP_TOKEN,BROWSERBASE_API_KEY',
+    })
     .optional(),
 });
 
@@ -390,6 +406,7 @@ export function loadEnv(raw: NodeJS.ProcessEnv = process.env): AppEnv {
     ...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)),
     ...missingTogether(picked, raw.NODE_ENV === 'production'),
     ...key.problems,
+    ...ownVariablesForMcp(picked.MCP_ALLOWED_ENV),
   ];
   if (!result.success || problems.length > 0) throw new EnvError([...new Set(problems)]);
   const e = result.data;
@@ -418,8 +435,22 @@ export function loadEnv(raw: NodeJS.ProcessEnv = process.env): AppEnv {
     databaseUrl: e.DATABASE_URL,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     monthlyCostUsdPerInstallation: e.MONTHLY_COST_USD_PER_INSTALLATION,
+    mcpAllowedEnv: parseAllowedEnv(e.MCP_ALLOWED_ENV),
   };
 }
+
+/** The app's own variables (its GitHub key, E2B key, ...) never go to an MCP server. */
+function ownVariablesForMcp(value: string | undefined): string[] {
+  const own = parseAllowedEnv(value).filter((name) => KEYS.includes(name as SchemaKey) || OWN_SECRETS.has(name));
+  return own.length
+    ? [
+        `MCP_ALLOWED_ENV: ${own.join(', ')} ${own.length === 1 ? 'is one' : 'are'} of the app's own variables and cannot be given to MCP servers`,
+      ]
+    : [];
+}
+
+/** Keys the agent drivers read (not in the schema above), kept from MCP servers as well. */
+const OWN_SECRETS = new Set(['OPENAI_API_KEY', 'CODEX_API_KEY', 'AMP_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'NODE_ENV']);
 
 /**
  * Where sandboxes reach the broker: PUBLIC_URL, or with the local provider the app's own
