@@ -35,6 +35,7 @@ const GATEWAY_PROVIDER = 'gateway';
 export const codexDriver: AgentDriver = {
   name: 'codex',
   template: 'codex',
+  instructionFiles: ['AGENTS.md'],
   structuredOutput: 'schema',
   // Every model goes to OpenAI or to the gateway of OPENAI_BASE_URL: one key for all.
   requiredEnv: () => [['CODEX_API_KEY', 'OPENAI_API_KEY']],

@@ -23,6 +23,11 @@ export interface AgentInput {
   stateDir: string;
   /** Ask for structured output (agents/structured.ts) in the way the CLI supports. */
   structured?: boolean;
+  /**
+   * Absolute path (in the sandbox) of a file whose text the CLI appends to its system prompt: the
+   * repository's instructions file, for a driver with `appendsSystemPromptFile`.
+   */
+  systemPromptFile?: string;
 }
 
 /** A file the driver needs written into the sandbox before the command runs (e.g. a provider config). */
@@ -76,6 +81,13 @@ export interface AgentDriver {
    * where a bare model name goes. Undefined: the name is used as it is.
    */
   routedModel?(model: string | undefined, env: AgentEnv): string | undefined;
+  /**
+   * The instruction files the CLI reads by itself from the repository root: it reads the first
+   * of these that exists (seen with the pinned CLIs; docs/agents.md has the table).
+   */
+  readonly instructionFiles: readonly string[];
+  /** The CLI takes `AgentInput.systemPromptFile`; other CLIs get the instructions in the prompt. */
+  readonly appendsSystemPromptFile?: boolean;
   /** How the CLI gives structured output: its own schema flag, or a JSON block the prompt asks for. */
   readonly structuredOutput: StructuredMode;
   /** App env variables passed into the agent's sandbox when set (keys, base URLs). Nothing else enters. */

@@ -8,6 +8,8 @@ export interface PromptOptions {
   structured?: StructuredMode;
   /** The repository's pull request template (from the base branch), for the PR description. */
   template?: string;
+  /** The repository's instructions file, for an agent whose CLI neither reads it nor takes it as a system prompt. */
+  instructionsFile?: { path: string; content: string };
 }
 
 /**
@@ -28,12 +30,20 @@ export function buildPrompt(job: Job, options: PromptOptions = {}): string {
   if (job.config.instructions.trim()) {
     parts.push('', "The repository's instructions:", job.config.instructions.trim());
   }
+  parts.push(...instructionsFileParts(options));
   parts.push('', `## #${job.issue.number}: ${job.issue.title}`, '', job.issue.body.trim() || '(no description)');
   if (job.trigger.instructions.trim()) {
     parts.push('', `## Request from @${job.trigger.sender.login}`, '', job.trigger.instructions.trim());
   }
   parts.push(...outputParts(options));
   return parts.join('\n') + '\n';
+}
+
+/** The repository's instructions file, fenced so its headings stay inside it. */
+function instructionsFileParts(options: PromptOptions): string[] {
+  const file = options.instructionsFile;
+  if (!file?.content.trim()) return [];
+  return ['', `## The repository's instructions file (\`${file.path}\`): follow it`, '', fence(file.content.trim())];
 }
 
 /** The closing request for structured output, after the repository's PR template when it has one. */
@@ -90,6 +100,7 @@ export function buildFollowUpPrompt(
   );
   if (!resumed && job.config.instructions.trim())
     parts.push('', "The repository's instructions:", job.config.instructions.trim());
+  if (!resumed) parts.push(...instructionsFileParts(options));
   if (fu.reviewComment?.path) {
     parts.push(
       '',

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { CostMeter } from '../agents/cost.js';
 import { getDriver, runModel } from '../agents/index.js';
 import { AgentGoneError, reattachAgent, runAgent, type AgentRunOutcome } from '../agents/run-agent.js';
+import { instructionsDelivery } from '../agents/instructions.js';
 import { structuredOutputRequest, structuredRetryPrompt } from '../agents/structured.js';
 import type { AgentDriver, AgentEvent, AgentInput } from '../agents/types.js';
 import { isHandover } from '../domain/abort.js';
@@ -32,6 +33,7 @@ import { guardContent, type SecretFinder } from '../security/content-guard.js';
 import { cloneRepository } from '../workspace/clone.js';
 import { ChangeLimitError, collectChanges } from '../workspace/collect-changes.js';
 import { takeGitFingerprint, type GitFingerprint } from '../workspace/git-fingerprint.js';
+import { readInstructionsFile } from '../workspace/instructions-file.js';
 import { readPullRequestTemplate } from '../workspace/pr-template.js';
 import { readTreeLinks } from '../workspace/tree-links.js';
 import type { BaseCommit, FileChange } from '../workspace/types.js';
@@ -39,6 +41,7 @@ import { validateChanges } from '../workspace/validate-changes.js';
 import { parseCheckpoint, serializeCheckpoint } from './checkpoint.js';
 import { deliver } from './deliver.js';
 import { describeFailure, SetupError } from './failure.js';
+import { instructionsNote, type RepoInstructions } from './instructions-note.js';
 import { buildFollowUpPrompt, buildPrompt, RESUME_AFTER_RESTART_PROMPT } from './prompt.js';
 import { runVerify, verifyFeedbackPrompt } from './verify.js';
 
@@ -60,6 +63,8 @@ export interface PipelineDeps {
   gheHost?: string;
   log: Logger;
   onPhase(phase: Phase, note?: string): void;
+  /** A line about what the agent was given (the instructions file), for the status comment. */
+  onContext?(line: string): void;
   /** Reports each sandbox start, for metrics. */
   onSandbox?: (result: 'started' | 'failed') => void;
   onAgentEvent?(event: AgentEvent): void;
@@ -77,6 +82,8 @@ const paths = (home: string) => ({
   repo: `${home}/repo`,
   work: `${home}/.issue-agent`,
   prompt: `${home}/.issue-agent/prompt.md`,
+  /** The repository's instructions file, for a CLI that appends a file to its system prompt. */
+  instructions: `${home}/.issue-agent/instructions.md`,
 });
 
 /** A prepared workspace: the sandbox, the clone's base commit and its .git fingerprint. */
@@ -89,6 +96,8 @@ interface Workspace {
   resumeSessionId?: string;
   /** The repository's pull request template on the base branch, for a run that opens a PR. */
   template?: string;
+  /** The repository's instructions file and how this agent gets it; undefined when it has none. */
+  instructions?: RepoInstructions;
 }
 
 /** One run's fixed facts, shared by its steps. */
@@ -260,7 +269,9 @@ async function reattach(run: Run): Promise<Workspace | undefined> {
   );
   if (!sandbox) return undefined;
   run.deps.log.info({ sandbox: sandbox.id }, 're-attached to the sandbox of an earlier attempt');
-  return { sandbox, base: checkpoint.base, fingerprint: checkpoint.fingerprint, reattached: true };
+  // Read again: a re-run agent needs them in its prompt (the system prompt file is still there).
+  const instructions = await repoInstructions(run, sandbox, paths(sandbox.home).repo);
+  return { sandbox, base: checkpoint.base, fingerprint: checkpoint.fingerprint, reattached: true, instructions };
 }
 
 /** A sandbox with the repository cloned and set up, ready for the agent. */
@@ -322,6 +333,8 @@ async function prepare(run: Run, onSandbox: (s: Sandbox) => void): Promise<Works
   });
   // Before setup, so the template is the base branch's; only a new PR follows it.
   const template = job.followUp?.own ? undefined : await pullRequestTemplate(run, sandbox, p.repo);
+  // Before setup too: the repository's file, not one a setup command wrote. A bad one stops here.
+  const instructions = await repoInstructions(run, sandbox, p.repo);
 
   if (job.config.setup.length > 0) {
     deps.onPhase('setup');
@@ -334,9 +347,27 @@ async function prepare(run: Run, onSandbox: (s: Sandbox) => void): Promise<Works
     }
   }
   await sandbox.run(command('mkdir', '-p', p.work), { signal });
+  if (instructions?.delivery === 'system-prompt') await sandbox.writeFile(p.instructions, instructions.file.content);
   // After setup: hook installers (husky, lefthook) legitimately write .git/ during `npm ci`.
   const fingerprint = await takeGitFingerprint(sandbox, p.repo, signal);
-  return { sandbox, base, fingerprint, reattached: false, resumeSessionId, template };
+  return { sandbox, base, fingerprint, reattached: false, resumeSessionId, template, instructions };
+}
+
+/**
+ * The repository's instructions file (`instructionsFile`, or the first default that exists), read
+ * in the sandbox, and how this agent gets it; the status comment says which file it was.
+ */
+async function repoInstructions(run: Run, sandbox: Sandbox, dir: string): Promise<RepoInstructions | undefined> {
+  const file = await readInstructionsFile(sandbox, {
+    dir,
+    configured: run.job.config.instructionsFile,
+    probe: run.driver.instructionFiles,
+    signal: run.signal,
+  });
+  if (!file) return undefined;
+  const instructions = { file, delivery: instructionsDelivery(run.driver, file.path, file.present) };
+  run.deps.onContext?.(instructionsNote(run.job.agent, instructions));
+  return instructions;
 }
 
 /**
@@ -557,7 +588,15 @@ function agentInput(run: Run, ws: Workspace): AgentInput {
   // Through the broker every provider's base URL is the proxy, which may change how a driver
   // routes a bare model name: it is routed as the app's own environment would.
   const model = run.deps.broker ? (run.driver.routedModel?.(run.model, run.deps.agentEnv) ?? run.model) : run.model;
-  return { cwd: p.repo, promptFile: p.prompt, model, stateDir: p.work, structured: true };
+  const systemPromptFile = ws.instructions?.delivery === 'system-prompt' ? p.instructions : undefined;
+  return {
+    cwd: p.repo,
+    promptFile: p.prompt,
+    model,
+    stateDir: p.work,
+    structured: true,
+    ...(systemPromptFile && { systemPromptFile }),
+  };
 }
 
 /** The variables the agent's driver may take: the broker's stand-ins, else the app's own keys. */
@@ -567,7 +606,8 @@ function agentEnv(deps: PipelineDeps): Record<string, string> {
 
 /** The whole task, as a fresh session needs it (a follow-up's instructions and review comments included). */
 async function taskPrompt(run: Run, ws: Workspace, resumed: boolean): Promise<string> {
-  const options = { structured: run.driver.structuredOutput, template: ws.template };
+  const instructionsFile = ws.instructions?.delivery === 'prompt' ? ws.instructions.file : undefined;
+  const options = { structured: run.driver.structuredOutput, template: ws.template, instructionsFile };
   return run.job.followUp
     ? buildFollowUpPrompt(run.job, await reviewFeedback(run), resumed, options)
     : buildPrompt(run.job, options);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { codexDriver } from '../../src/agents/codex.js';
 import type { FakeRequest } from '../fakes/openai-responses-server.js';
-import { PROMPT, workspacePerTest } from './harness.js';
+import { PROMPT, workspacePerTest, expectReadsInstructions } from './harness.js';
 import { FILE, SUMMARY, TEST_KEY } from './scenarios.js';
 
 /** The real, pinned Codex CLI against the fake OpenAI Responses API, through runAgent. */
@@ -74,5 +74,19 @@ describe('codex CLI structured output (--output-schema)', { timeout: 60_000 }, (
       ?.format;
     expect(format).toMatchObject({ type: 'json_schema', strict: true });
     expect(JSON.stringify(format?.schema)).toContain('"threads"');
+  });
+});
+
+describe('codex CLI instruction files (what it reads by itself)', { timeout: 240_000 }, () => {
+  it('of AGENTS.md, CLAUDE.md and the Copilot file reads only AGENTS.md, as instructionFiles says', async () => {
+    await expectReadsInstructions(await openWorkspace('codex', 'ok'), 'codex', [
+      'AGENTS.md',
+      'CLAUDE.md',
+      '.github/copilot-instructions.md',
+    ]);
+  });
+
+  it('does not read CLAUDE.md alone, as instructionFiles says', async () => {
+    await expectReadsInstructions(await openWorkspace('codex', 'ok'), 'codex', ['CLAUDE.md']);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildFollowUpPrompt, buildPrompt } from '../../src/pipeline/prompt.js';
+import { buildFollowUpPrompt, buildPrompt, type PromptOptions } from '../../src/pipeline/prompt.js';
 import { aFollowUp, aJob, type JobParts } from '../helpers/job.js';
 
 const RULES = [
@@ -27,7 +27,7 @@ const intro = (what: 'issue' | 'pull request', repo = 'acme/widgets') => [
 const lines = (...parts: string[]) => parts.join('\n') + '\n';
 
 describe('buildPrompt', () => {
-  it.each<{ name: string; job: JobParts; expected: string }>([
+  it.each<{ name: string; job: JobParts; options?: PromptOptions; expected: string }>([
     {
       name: 'an issue: intro, rules, then the issue under its number and title',
       job: {},
@@ -83,6 +83,28 @@ describe('buildPrompt', () => {
         '',
         'The pager skips page 2.',
       ),
+    },
+    {
+      name: "the repository's instructions file comes after the rules, fenced, under its path",
+      job: {},
+      options: { instructionsFile: { path: 'CLAUDE.md', content: '# Style\n\nUse tabs.\n' } },
+      expected: lines(
+        ...intro('issue'),
+        '',
+        "## The repository's instructions file (`CLAUDE.md`): follow it",
+        '',
+        '```markdown\n# Style\n\nUse tabs.\n```',
+        '',
+        '## #5: Fix the pager',
+        '',
+        'The pager skips page 2.',
+      ),
+    },
+    {
+      name: 'an empty instructions file adds no section',
+      job: {},
+      options: { instructionsFile: { path: 'AGENTS.md', content: ' \n' } },
+      expected: lines(...intro('issue'), '', '## #5: Fix the pager', '', 'The pager skips page 2.'),
     },
     {
       name: 'blank repository instructions add no section',
@@ -142,8 +164,8 @@ describe('buildPrompt', () => {
         'add a regression test',
       ),
     },
-  ])('$name', ({ job, expected }) => {
-    expect(buildPrompt(aJob(job))).toBe(expected);
+  ])('$name', ({ job, options, expected }) => {
+    expect(buildPrompt(aJob(job), options)).toBe(expected);
   });
 
   // Issue text is untrusted: whatever it says, it is placed after the rules and the
@@ -290,5 +312,18 @@ describe('buildFollowUpPrompt', () => {
     },
   ])('$name', ({ job, reviewComments, resumed, expected }) => {
     expect(buildFollowUpPrompt(aJob({ followUp: aFollowUp(), ...job }), reviewComments, resumed)).toBe(expected);
+  });
+
+  it.each([
+    [false, true],
+    [true, false],
+  ])('a resumed (%s) follow-up carries the instructions file: %s', (resumed, carried) => {
+    const job = aJob({ followUp: aFollowUp(), trigger: { kind: 'comment', instructions: 'fix it' } });
+    const prompt = buildFollowUpPrompt(job, '', resumed, {
+      instructionsFile: { path: 'AGENTS.md', content: 'Use pnpm.' },
+    });
+    expect(
+      prompt.includes("## The repository's instructions file (`AGENTS.md`): follow it\n\n```markdown\nUse pnpm.\n```"),
+    ).toBe(carried);
   });
 });
