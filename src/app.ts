@@ -138,6 +138,12 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     configs: new RepoConfigCache({ ttlMs: deps.configTtlMs }),
     deniedOnce: new RecentSet<string>(10_000),
     background,
+    doctor: {
+      provider: deps.provider,
+      e2bKey: !!deps.env.e2bApiKey,
+      brokerUrl: broker ? deps.brokerUrl : undefined,
+      gheHost: deps.env.gheHost,
+    },
     log: deps.log,
   };
 

@@ -18,6 +18,7 @@ type RunTrigger = Extract<Trigger, { kind: 'run' }>;
 import { acknowledge, editComment, reply, type Thread } from './replies.js';
 import type { BackgroundTasks } from './background.js';
 import { jobRepo, type TriggerEvent } from './trigger-event.js';
+import { doctor, type DoctorDeps } from './doctor.js';
 
 export interface AcceptDeps {
   store: JobStore;
@@ -32,6 +33,8 @@ export interface AcceptDeps {
   deniedOnce: Set<string>;
   /** Where the acknowledgement of a recorded job runs, after the webhook is answered. */
   background: BackgroundTasks;
+  /** What `/agent doctor` looks at besides the config: the sandbox provider, E2B key, broker, git host. */
+  doctor: Omit<DoctorDeps, 'agentEnv' | 'log'>;
   log: Logger;
 }
 
@@ -66,6 +69,9 @@ export async function acceptTrigger(
   switch (trigger.kind) {
     case 'help':
       await reply(ev.gh, thread, helpText(config, availableAgents(deps.agentEnv, config.model), deps.brokered));
+      return;
+    case 'doctor':
+      await doctor(ev, thread, { ...deps.doctor, agentEnv: deps.agentEnv, log }, () => loadRepoConfig(ev));
       return;
     case 'unknown-agent':
       await reply(
@@ -122,11 +128,10 @@ async function allowedTrigger(
   if (!loaded.ok) {
     // Answered only to someone who could trigger under the defaults: anyone else learns nothing.
     const defaults = parseRepoConfig({});
-    if (
-      defaults.ok &&
-      parse(defaults.config) &&
-      meetsPermission(await (early ?? roleOf()), defaults.config.permission)
-    ) {
+    const asDefault = defaults.ok ? parse(defaults.config) : null;
+    if (defaults.ok && asDefault && meetsPermission(await (early ?? roleOf()), defaults.config.permission)) {
+      // `/agent doctor` reports on the invalid file in its checklist.
+      if (asDefault.kind === 'doctor') return { config: defaults.config, trigger: asDefault, log: deps.log };
       await reply(gh, thread, formatConfigErrors(loaded.errors));
     }
     return undefined;
