@@ -18,7 +18,7 @@ type RunTrigger = Extract<Trigger, { kind: 'run' }>;
 import { acknowledge, editComment, reply, type Thread } from './replies.js';
 import type { BackgroundTasks } from './background.js';
 import { jobRepo, type TriggerEvent } from './trigger-event.js';
-import { doctor, type DoctorDeps } from './doctor.js';
+import { doctor, DOCTOR_SETUP_MINUTES, type DoctorDeps } from './doctor.js';
 
 export interface AcceptDeps {
   store: JobStore;
@@ -70,9 +70,19 @@ export async function acceptTrigger(
     case 'help':
       await reply(ev.gh, thread, helpText(config, availableAgents(deps.agentEnv, config.model), deps.brokered));
       return;
-    case 'doctor':
-      await doctor(ev, thread, { ...deps.doctor, agentEnv: deps.agentEnv, log }, () => loadRepoConfig(ev));
+    case 'doctor': {
+      const checked = await doctor(
+        ev,
+        thread,
+        { ...deps.doctor, agentEnv: deps.agentEnv, log },
+        () => loadRepoConfig(ev),
+        trigger.setup,
+      );
+      // `--setup`: a job that only runs the setup commands, with its own status comment.
+      if (trigger.setup && checked.ok && checked.config.setup.length > 0)
+        await enqueueAndAcknowledge(ev, thread, doctorSetupJob(ev, checked.config), deps, log);
       return;
+    }
     case 'unknown-agent':
       await reply(
         ev.gh,
@@ -224,6 +234,22 @@ async function jobFor(
     model: trigger.model,
     config,
     ...(followUp && { followUp }),
+    createdAt: Date.now(),
+  };
+}
+
+/** The job of `/agent doctor --setup`: the default agent's sandbox, the clone and `setup`, under a short deadline. */
+function doctorSetupJob(ev: TriggerEvent, config: RepoConfig): Job {
+  return {
+    id: randomUUID(),
+    deliveryId: ev.deliveryId,
+    installationId: ev.installationId,
+    repo: jobRepo(ev.repo),
+    issue: ev.issue,
+    trigger: { kind: 'comment', sender: ev.sender, instructions: '', commentId: ev.comment?.id },
+    agent: config.agent,
+    config: { ...config, timeoutMinutes: Math.min(config.timeoutMinutes, DOCTOR_SETUP_MINUTES) },
+    doctorSetup: true,
     createdAt: Date.now(),
   };
 }

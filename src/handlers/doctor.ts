@@ -17,19 +17,24 @@ export interface DoctorDeps {
   log: Logger;
 }
 
+/** How long `/agent doctor --setup` may take at most, queueing included. */
+export const DOCTOR_SETUP_MINUTES = 10;
+
 /** How long the app waits for `<PUBLIC_URL>/healthz`: a webhook must be answered within 10 s. */
 const HEALTH_TIMEOUT_MS = 3_000;
 
 /**
  * `/agent doctor`: reads the configuration afresh (not the cached copy: the maintainer may just
- * have fixed it), gathers what the checks need and replies with the checklist. Never starts an agent.
+ * have fixed it), gathers what the checks need and replies with the checklist. Never starts an agent;
+ * with `wantsSetup` the reply says what `--setup` runs next. Returns the configuration it read.
  */
 export async function doctor(
   ev: TriggerEvent,
   thread: Thread,
   deps: DoctorDeps,
   loadConfig: () => Promise<ParseResult>,
-): Promise<void> {
+  wantsSetup = false,
+): Promise<ParseResult> {
   const [config, sources] = await Promise.all([
     loadConfig(),
     ev.readConfigSources().catch((err: unknown) => {
@@ -52,7 +57,17 @@ export async function doctor(
     ...(brokerHealth && { brokerHealth }),
     gitHost: deps.gheHost ?? 'github.com',
   };
-  await reply(ev.gh, thread, renderDoctor(doctorChecks(facts)));
+  const setup = config.ok ? setupNote(config.config, wantsSetup) : undefined;
+  await reply(ev.gh, thread, renderDoctor(doctorChecks(facts)) + (setup ? `\n\n${setup}` : ''));
+  return config;
+}
+
+/** What `--setup` does next, under the checklist. */
+function setupNote(config: RepoConfig, wanted: boolean): string | undefined {
+  if (!wanted) return undefined;
+  return config.setup.length === 0
+    ? 'There are no `setup` commands to run.'
+    : `Running the ${config.setup.length === 1 ? 'setup command' : `${config.setup.length} setup commands`} in a sandbox now (at most ${DOCTOR_SETUP_MINUTES} minutes); a status comment follows it.`;
 }
 
 /** Each allowed agent's template: exists, or why it could not be looked up. Only on E2B with a key. */

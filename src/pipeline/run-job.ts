@@ -98,6 +98,8 @@ interface Workspace {
   template?: string;
   /** The repository's instructions file and how this agent gets it; undefined when it has none. */
   instructions?: RepoInstructions;
+  /** The end of the setup commands' output (stdout and stderr of the last one). */
+  setupTail?: string;
 }
 
 /** One run's fixed facts, shared by its steps. */
@@ -169,6 +171,8 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
     if (job.followUp?.own) await run.record({ prNumber: job.followUp.prNumber });
     const ws = (await reattach(run)) ?? (await prepare(run, (s) => (sandbox = s)));
     sandbox = ws.sandbox;
+    // `/agent doctor --setup` stops here: the setup commands ran (a failing one threw).
+    if (job.doctorSetup) return { kind: 'setup-ok', commands: job.config.setup.length, tail: ws.setupTail ?? '' };
     const result = await runTheAgent(run, ws, () => (agentStarted = true));
     if (!result.ok) return { kind: 'failed', reason: `${job.agent} failed: ${result.error ?? 'unknown error'}` };
     const checks = await verifyAndFix(run, ws, result);
@@ -336,6 +340,7 @@ async function prepare(run: Run, onSandbox: (s: Sandbox) => void): Promise<Works
   // Before setup too: the repository's file, not one a setup command wrote. A bad one stops here.
   const instructions = await repoInstructions(run, sandbox, p.repo);
 
+  let setupTail: string | undefined;
   if (job.config.setup.length > 0) {
     deps.onPhase('setup');
     for (const cmd of job.config.setup) {
@@ -344,13 +349,14 @@ async function prepare(run: Run, onSandbox: (s: Sandbox) => void): Promise<Works
         throw new SetupError(
           `the setup command \`${cmd}\` exited with code ${r.exitCode}:\n\n${tail(r.stderr || r.stdout)}`,
         );
+      setupTail = lastLines(`${r.stdout}${r.stderr}`);
     }
   }
   await sandbox.run(command('mkdir', '-p', p.work), { signal });
   if (instructions?.delivery === 'system-prompt') await sandbox.writeFile(p.instructions, instructions.file.content);
   // After setup: hook installers (husky, lefthook) legitimately write .git/ during `npm ci`.
   const fingerprint = await takeGitFingerprint(sandbox, p.repo, signal);
-  return { sandbox, base, fingerprint, reattached: false, resumeSessionId, template, instructions };
+  return { sandbox, base, fingerprint, reattached: false, resumeSessionId, template, instructions, setupTail };
 }
 
 /**
@@ -733,7 +739,11 @@ function firstLine(text: string): string {
 }
 
 function tail(text: string, lines = 20): string {
-  return '```\n' + text.trimEnd().split('\n').slice(-lines).join('\n') + '\n```';
+  return '```\n' + lastLines(text, lines) + '\n```';
+}
+
+function lastLines(text: string, lines = 20): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {

@@ -1,10 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { E2BSandboxProvider } from '../../src/sandbox/e2b.js';
 import { startFakeE2B, type FakeE2B } from '../fakes/e2b-server/index.js';
 import { githubMock } from '../helpers/github-mock.js';
 import { commentPayload } from '../helpers/payloads.js';
-import { happyRoutes, jobsCreated, OWNER, R, resetNock, startApp, type Harness } from './harness.js';
+import { API_KEY, happyRoutes, jobsCreated, OWNER, R, resetNock, startApp, type Harness } from './harness.js';
+import { makeRemote } from '../helpers/git-remote.js';
 
 /**
  * `/agent doctor` through the whole app: the checklist for a healthy and a broken repository,
@@ -198,5 +201,78 @@ describe('/agent doctor', () => {
       '@Codertocat only people with `write` access or higher can start issue-agent here.',
     ]);
     expect(gh.lines().filter((l) => l === CONFIG)).toHaveLength(1);
+  });
+
+  describe('--setup', () => {
+    async function doctorSetup(setup: string[], files: Record<string, string> = {}) {
+      const remote = makeRemote({ 'a.txt': 'a\n', ...files });
+      h = await startApp({ lines: [] });
+      const gh = githubMock({
+        ...happyRoutes(),
+        [CONFIG]: () => text(`setup: ${JSON.stringify(setup)}\n`),
+        [`POST ${R}/issues/1/comments`]: (() => {
+          let id = 2000;
+          return () => [201, { id: ++id }] as [number, unknown];
+        })(),
+        [`PATCH ${R}/issues/comments/2002`]: () => [200, { id: 2002 }],
+      });
+      await h.probot.receive({
+        id: 'delivery-setup',
+        name: 'issue_comment',
+        payload: commentPayload('/agent doctor --setup', { cloneUrl: remote.url }) as never,
+      });
+      await h.app.idle();
+      const comments = gh.bodiesOf('POST', `${R}/issues/1/comments`) as { body: string }[];
+      const edits = gh.bodiesOf('PATCH', `${R}/issues/comments/2002`) as { body: string }[];
+      return { gh, checklist: comments[0]!.body, status: comments[1]?.body, final: edits.at(-1)?.body };
+    }
+
+    it('runs the setup commands in a sandbox and reports the end of their output, redacted; no agent', async () => {
+      const { gh, checklist, status, final } = await doctorSetup([
+        'echo installing',
+        `cat a.txt && echo leaked ${API_KEY}`,
+      ]);
+      expect(checklist).toContain(
+        'Running the 2 setup commands in a sandbox now (at most 10 minutes); a status comment follows it.',
+      );
+      expect(status).toContain('⏳ Queued');
+      expect(final).toMatch(
+        /^\*\*issue-agent\*\* · claude\n\n✅ The 2 setup commands succeeded in a fresh sandbox in \d+ s\. The end of the output:\n\n```text\na\nleaked \*\*\*\n```$/,
+      );
+      expect(() => readFileSync(join(h!.agentBin, 'record', 'argv'))).toThrow();
+      // The doctor's reply, then a run's conversation up to the sandbox: nothing is committed.
+      expect([...gh.lines()].sort()).toEqual(
+        [
+          'POST /app/installations/1/access_tokens',
+          CONFIG,
+          CONFIG,
+          CONFIG,
+          `GET ${R}/collaborators/Codertocat/permission`,
+          `POST ${R}/issues/1/comments`,
+          `POST ${R}/issues/comments/492700400/reactions`,
+          `POST ${R}/issues/1/comments`,
+          ...Array<string>(gh.bodiesOf('PATCH', `${R}/issues/comments/2002`).length).fill(
+            `PATCH ${R}/issues/comments/2002`,
+          ),
+          'POST /app/installations/1/access_tokens',
+        ].sort(),
+      );
+    });
+
+    it('a failing setup command fails the check with its exit code and output', async () => {
+      const { final } = await doctorSetup(['echo boom >&2; exit 3']);
+      expect(final).toContain('❌ Failed in ');
+      expect(final).toContain('the setup command `echo boom >&2; exit 3` exited with code 3:\n\n```\nboom\n```');
+    });
+
+    it('without setup commands, says so and starts nothing', async () => {
+      h = await startApp({ lines: [] });
+      const gh = doctorGitHub({ [CONFIG]: () => text('draft: true\n') });
+      await askDoctor('/agent doctor --setup');
+      const [reply] = gh.bodiesOf('POST', `${R}/issues/1/comments`) as { body: string }[];
+      expect(reply!.body.endsWith('No agent was started.\n\nThere are no `setup` commands to run.')).toBe(true);
+      expect(gh.lines().filter((l) => l === `POST ${R}/issues/1/comments`)).toHaveLength(1);
+      expect(await jobsCreated(h)).toBe(0);
+    });
   });
 });
