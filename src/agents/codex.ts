@@ -73,8 +73,11 @@ export const codexDriver: AgentDriver = {
     if (input.model) flags.push('-m', input.model);
     if (input.structured) flags.push('--output-schema', outputSchemaPath(input));
     if (input.resumeSessionId) {
+      // No images on resume: `--image` takes several values and would swallow the session id.
       return `cd ${quote(input.cwd)} && ${command('codex', 'exec', 'resume', ...flags, input.resumeSessionId, '-')} < ${quote(input.promptFile)}`;
     }
+    // The issue's images go with the first prompt; `-C` ends `--image`'s list of values.
+    for (const image of input.images ?? []) flags.push('--image', image);
     return `${command('codex', 'exec', ...flags, '-C', input.cwd, '-')} < ${quote(input.promptFile)}`;
   },
 

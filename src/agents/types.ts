@@ -28,6 +28,8 @@ export interface AgentInput {
    * repository's instructions file, for a driver with `appendsSystemPromptFile`.
    */
   systemPromptFile?: string;
+  /** Absolute paths (in the sandbox) of the issue's images, for a CLI that attaches images to its prompt. */
+  images?: readonly string[];
 }
 
 /** A file the driver needs written into the sandbox before the command runs (e.g. a provider config). */

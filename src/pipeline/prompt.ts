@@ -10,6 +10,17 @@ export interface PromptOptions {
   template?: string;
   /** The repository's instructions file, for an agent whose CLI neither reads it nor takes it as a system prompt. */
   instructionsFile?: { path: string; content: string };
+  /** Sandbox paths of the images downloaded from the issue and the trigger's words. */
+  images?: readonly string[];
+}
+
+/**
+ * The texts whose images go to the agent: what of the issue the prompt carries (a fresh issue's
+ * body; not on a follow-up, whose prompt leaves it out) and the trigger's own words.
+ */
+export function imageTexts(job: Job): string[] {
+  if (job.ciFix) return [];
+  return job.followUp ? [job.trigger.instructions] : [job.issue.body, job.trigger.instructions];
 }
 
 /**
@@ -35,8 +46,22 @@ export function buildPrompt(job: Job, options: PromptOptions = {}): string {
   if (job.trigger.instructions.trim()) {
     parts.push('', `## Request from @${job.trigger.sender.login}`, '', job.trigger.instructions.trim());
   }
+  parts.push(...imageParts(options));
   parts.push(...outputParts(options));
   return parts.join('\n') + '\n';
+}
+
+/** Where the images linked above were saved: the agent looks at them with its file tools. */
+function imageParts(options: PromptOptions): string[] {
+  if (!options.images?.length) return [];
+  return [
+    '',
+    '## Images',
+    '',
+    'The images linked above were downloaded for you (in the order they appear); open these files to see them:',
+    '',
+    ...options.images.map((path) => `- ${path}`),
+  ];
 }
 
 /** The repository's instructions file, fenced so its headings stay inside it. */
@@ -116,6 +141,7 @@ export function buildFollowUpPrompt(
       job.trigger.instructions.trim() || '(no text: address the review threads below)',
     );
   if (reviewComments) parts.push('', reviewComments);
+  parts.push(...imageParts(options));
   parts.push(...outputParts(options));
   return parts.join('\n') + '\n';
 }

@@ -33,6 +33,7 @@ import { guardContent, type SecretFinder } from '../security/content-guard.js';
 import { cloneRepository } from '../workspace/clone.js';
 import { ChangeLimitError, collectChanges } from '../workspace/collect-changes.js';
 import { takeGitFingerprint, type GitFingerprint } from '../workspace/git-fingerprint.js';
+import { fetchIssueImages } from '../github/issue-images.js';
 import { readInstructionsFile } from '../workspace/instructions-file.js';
 import { readPullRequestTemplate } from '../workspace/pr-template.js';
 import { readTreeLinks } from '../workspace/tree-links.js';
@@ -41,8 +42,8 @@ import { validateChanges } from '../workspace/validate-changes.js';
 import { parseCheckpoint, serializeCheckpoint } from './checkpoint.js';
 import { deliver } from './deliver.js';
 import { describeFailure, SetupError } from './failure.js';
-import { instructionsNote, type RepoInstructions } from './instructions-note.js';
-import { buildFollowUpPrompt, buildPrompt, RESUME_AFTER_RESTART_PROMPT } from './prompt.js';
+import { imagesNote, instructionsNote, type RepoInstructions } from './context-notes.js';
+import { buildFollowUpPrompt, buildPrompt, imageTexts, RESUME_AFTER_RESTART_PROMPT } from './prompt.js';
 import { runVerify, verifyFeedbackPrompt } from './verify.js';
 
 export interface PipelineDeps {
@@ -84,6 +85,8 @@ const paths = (home: string) => ({
   prompt: `${home}/.issue-agent/prompt.md`,
   /** The repository's instructions file, for a CLI that appends a file to its system prompt. */
   instructions: `${home}/.issue-agent/instructions.md`,
+  /** The issue's images, outside the repository so they are never committed. */
+  images: `${home}/.issue-agent/images`,
 });
 
 /** A prepared workspace: the sandbox, the clone's base commit and its .git fingerprint. */
@@ -100,6 +103,8 @@ interface Workspace {
   instructions?: RepoInstructions;
   /** The end of the setup commands' output (stdout and stderr of the last one). */
   setupTail?: string;
+  /** Sandbox paths of the issue's images, given with the first prompt. */
+  images?: string[];
 }
 
 /** One run's fixed facts, shared by its steps. */
@@ -354,9 +359,44 @@ async function prepare(run: Run, onSandbox: (s: Sandbox) => void): Promise<Works
   }
   await sandbox.run(command('mkdir', '-p', p.work), { signal });
   if (instructions?.delivery === 'system-prompt') await sandbox.writeFile(p.instructions, instructions.file.content);
+  const images = job.doctorSetup ? [] : await issueImages(run, sandbox);
   // After setup: hook installers (husky, lefthook) legitimately write .git/ during `npm ci`.
   const fingerprint = await takeGitFingerprint(sandbox, p.repo, signal);
-  return { sandbox, base, fingerprint, reattached: false, resumeSessionId, template, instructions, setupTail };
+  return {
+    sandbox,
+    base,
+    fingerprint,
+    reattached: false,
+    resumeSessionId,
+    template,
+    instructions,
+    setupTail,
+    ...(images.length > 0 && { images }),
+  };
+}
+
+/**
+ * The images of the issue and of the trigger's words, downloaded by the app and written into the
+ * sandbox outside the repository; the status comment lists each one that could not be fetched.
+ */
+async function issueImages(run: Run, sandbox: Sandbox): Promise<string[]> {
+  const { job, deps, signal } = run;
+  const fetched = await fetchIssueImages(imageTexts(job), {
+    repo: { owner: job.repo.owner, name: job.repo.name },
+    gh: deps.gh,
+    signal,
+  });
+  const dir = paths(sandbox.home).images;
+  const written: string[] = [];
+  for (const [i, image] of fetched.images.entries()) {
+    const path = `${dir}/image-${i + 1}.${image.type === 'jpeg' ? 'jpg' : image.type}`;
+    await sandbox.writeFile(path, image.bytes);
+    written.push(path);
+  }
+  if (fetched.failed.length > 0) deps.log.info({ failed: fetched.failed }, 'issue images not downloaded');
+  const note = imagesNote(written.length, fetched.failed);
+  if (note) deps.onContext?.(note);
+  return written;
 }
 
 /**
@@ -441,7 +481,7 @@ async function runTheAgent(run: Run, ws: Workspace, onStarted: () => void): Prom
     result = await runAgent(
       ws.sandbox,
       run.driver,
-      { ...agentInput(run, ws), resumeSessionId },
+      { ...agentInput(run, ws), resumeSessionId, ...(ws.images && !resumeSessionId && { images: ws.images }) },
       { env: agentEnv(deps), signal: stop, handover, onEvent: run.onEvent, keepOutputIn: p.work },
     );
   }
@@ -613,7 +653,12 @@ function agentEnv(deps: PipelineDeps): Record<string, string> {
 /** The whole task, as a fresh session needs it (a follow-up's instructions and review comments included). */
 async function taskPrompt(run: Run, ws: Workspace, resumed: boolean): Promise<string> {
   const instructionsFile = ws.instructions?.delivery === 'prompt' ? ws.instructions.file : undefined;
-  const options = { structured: run.driver.structuredOutput, template: ws.template, instructionsFile };
+  const options = {
+    structured: run.driver.structuredOutput,
+    template: ws.template,
+    instructionsFile,
+    images: ws.images,
+  };
   return run.job.followUp
     ? buildFollowUpPrompt(run.job, await reviewFeedback(run), resumed, options)
     : buildPrompt(run.job, options);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { drivers } from '../../src/agents/index.js';
 import { instructionsDelivery, type InstructionsDelivery } from '../../src/agents/instructions.js';
 import type { AgentName } from '../../src/agents/types.js';
-import { instructionsNote } from '../../src/pipeline/instructions-note.js';
+import { imagesNote, instructionsNote } from '../../src/pipeline/context-notes.js';
 
 describe('instructionsDelivery', () => {
   // What each pinned CLI reads by itself was seen with the real CLIs (test/agents-cli, docs/agents.md).
@@ -35,5 +35,24 @@ describe('instructionsNote', () => {
     ['prompt', true, '📄 Instructions: `AGENTS.md` (added to the prompt, its first 64 KiB)'],
   ])('%s, truncated %s: %s', (delivery, truncated, line) => {
     expect(instructionsNote('codex', { file: { ...file, truncated }, delivery })).toBe(line);
+  });
+});
+
+describe('imagesNote', () => {
+  it.each<[number, { url: string; reason: string }[], string | undefined]>([
+    [0, [], undefined],
+    [2, [], '🖼️ Images: 2 given to the agent'],
+    [
+      1,
+      [{ url: 'https://github.com/user-attachments/assets/x', reason: 'HTTP 404' }],
+      '🖼️ Images: 1 given to the agent; not downloaded: `https://github.com/user-attachments/assets/x` (HTTP 404)',
+    ],
+    [
+      0,
+      [{ url: 'https://a.test/`x`', reason: 'HTTP 500' }],
+      '🖼️ Images: 0 given to the agent; not downloaded: `` https://a.test/`x` `` (HTTP 500)',
+    ],
+  ])('%s given, %j failed: %s', (given, failed, line) => {
+    expect(imagesNote(given, failed)).toBe(line);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildFollowUpPrompt, buildPrompt, type PromptOptions } from '../../src/pipeline/prompt.js';
+import { buildFollowUpPrompt, buildPrompt, imageTexts, type PromptOptions } from '../../src/pipeline/prompt.js';
 import { aFollowUp, aJob, type JobParts } from '../helpers/job.js';
 
 const RULES = [
@@ -98,6 +98,29 @@ describe('buildPrompt', () => {
         '## #5: Fix the pager',
         '',
         'The pager skips page 2.',
+      ),
+    },
+    {
+      name: 'the downloaded images are listed by path after the request',
+      job: { trigger: { kind: 'comment', sender: { login: 'carol', id: 3 }, instructions: 'match the mockup' } },
+      options: { images: ['/home/user/.issue-agent/images/image-1.png', '/home/user/.issue-agent/images/image-2.jpg'] },
+      expected: lines(
+        ...intro('issue'),
+        '',
+        '## #5: Fix the pager',
+        '',
+        'The pager skips page 2.',
+        '',
+        '## Request from @carol',
+        '',
+        'match the mockup',
+        '',
+        '## Images',
+        '',
+        'The images linked above were downloaded for you (in the order they appear); open these files to see them:',
+        '',
+        '- /home/user/.issue-agent/images/image-1.png',
+        '- /home/user/.issue-agent/images/image-2.jpg',
       ),
     },
     {
@@ -325,5 +348,20 @@ describe('buildFollowUpPrompt', () => {
     expect(
       prompt.includes("## The repository's instructions file (`AGENTS.md`): follow it\n\n```markdown\nUse pnpm.\n```"),
     ).toBe(carried);
+  });
+});
+
+describe('imageTexts', () => {
+  it('is the issue body and the trigger’s words; a follow-up’s words only; none for a CI fix', () => {
+    const job = aJob({ issue: { body: 'body' }, trigger: { kind: 'comment', instructions: 'words' } });
+    expect(imageTexts(job)).toEqual(['body', 'words']);
+    expect(imageTexts({ ...job, followUp: aFollowUp() })).toEqual(['words']);
+    expect(
+      imageTexts({
+        ...job,
+        followUp: aFollowUp(),
+        ciFix: { attempt: 1, of: 1, headSha: 'a', signature: 's', failures: [] },
+      }),
+    ).toEqual([]);
   });
 });

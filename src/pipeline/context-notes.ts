@@ -18,3 +18,12 @@ export function instructionsNote(agent: string, { file, delivery }: RepoInstruct
   const cut = file.truncated && delivery !== 'native' ? `, its first ${MAX_INSTRUCTIONS_BYTES / 1024} KiB` : '';
   return `📄 Instructions: ${inlineCode(file.path)} (${how}${cut})`;
 }
+
+/** The status comment's line on the issue's images: how many the agent got, and each one it did not, with why. */
+export function imagesNote(given: number, failed: readonly { url: string; reason: string }[]): string | undefined {
+  if (given === 0 && failed.length === 0) return undefined;
+  const parts = [`🖼️ Images: ${given} given to the agent`];
+  if (failed.length > 0)
+    parts.push(`not downloaded: ${failed.map((f) => `${inlineCode(f.url, 120)} (${f.reason})`).join(', ')}`);
+  return parts.join('; ');
+}
