@@ -122,7 +122,7 @@ async function cappedFetch(url: string, options: ImageFetchOptions, limits: Imag
 async function readCapped(res: Response, max: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const reader = res.body?.getReader();
+  const reader = res.body?.getReader() as ReadableStreamDefaultReader<Uint8Array> | undefined;
   if (!reader) return new Uint8Array();
   for (;;) {
     const { done, value } = await reader.read();
