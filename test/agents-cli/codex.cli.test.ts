@@ -90,3 +90,23 @@ describe('codex CLI instruction files (what it reads by itself)', { timeout: 240
     await expectReadsInstructions(await openWorkspace('codex', 'ok'), 'codex', ['CLAUDE.md']);
   });
 });
+
+describe('codex CLI images (--image)', { timeout: 60_000 }, () => {
+  it('sends each --image file to the model as an input image with the prompt', async () => {
+    const ws = await openWorkspace('codex', 'ok');
+    // A real 1x1 PNG: Codex decodes the image and leaves out one it cannot.
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const image = `${ws.sandbox.home}/.issue-agent/images/image-1.png`;
+    await ws.sandbox.writeFile(image, png);
+    const { result } = await ws.run(PROMPT, { images: [image] });
+    expect(result.ok).toBe(true);
+    const first = JSON.stringify(ws.scenario.conversation()[0]?.body);
+    expect(first).toContain('"type":"input_image"');
+    expect(first).toContain('"image_url":"data:image/png;base64,');
+    expect(first).not.toContain('could not be processed');
+    expect(first).toContain('List the files, then create hello.txt');
+  });
+});
