@@ -218,6 +218,29 @@ async function jobFor(
     await reply(ev.gh, thread, `No run was started: ${spent}.`);
     return undefined;
   }
+  return newJob(ev, trigger.instructions, {
+    agent,
+    model: trigger.model,
+    config,
+    ...(followUp && { followUp }),
+  });
+}
+
+/** The job of `/agent doctor --setup`: the default agent's sandbox, the clone and `setup`, under a short deadline. */
+function doctorSetupJob(ev: TriggerEvent, config: RepoConfig): Job {
+  return newJob(ev, '', {
+    agent: config.agent,
+    config: { ...config, timeoutMinutes: Math.min(config.timeoutMinutes, DOCTOR_SETUP_MINUTES) },
+    doctorSetup: true,
+  });
+}
+
+/** A new job for this event and the trigger's words: what the job does is in `parts`. */
+function newJob(
+  ev: TriggerEvent,
+  instructions: string,
+  parts: Pick<Job, 'agent' | 'config'> & Partial<Pick<Job, 'model' | 'followUp' | 'doctorSetup'>>,
+): Job {
   return {
     id: randomUUID(),
     deliveryId: ev.deliveryId,
@@ -227,29 +250,10 @@ async function jobFor(
     trigger: {
       kind: ev.review ? 'review' : ev.comment ? 'comment' : 'label',
       sender: ev.sender,
-      instructions: trigger.instructions,
+      instructions,
       commentId: ev.comment?.id,
     },
-    agent,
-    model: trigger.model,
-    config,
-    ...(followUp && { followUp }),
-    createdAt: Date.now(),
-  };
-}
-
-/** The job of `/agent doctor --setup`: the default agent's sandbox, the clone and `setup`, under a short deadline. */
-function doctorSetupJob(ev: TriggerEvent, config: RepoConfig): Job {
-  return {
-    id: randomUUID(),
-    deliveryId: ev.deliveryId,
-    installationId: ev.installationId,
-    repo: jobRepo(ev.repo),
-    issue: ev.issue,
-    trigger: { kind: 'comment', sender: ev.sender, instructions: '', commentId: ev.comment?.id },
-    agent: config.agent,
-    config: { ...config, timeoutMinutes: Math.min(config.timeoutMinutes, DOCTOR_SETUP_MINUTES) },
-    doctorSetup: true,
+    ...parts,
     createdAt: Date.now(),
   };
 }
