@@ -119,6 +119,12 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     mcp: { allowedEnv: deps.env.mcpAllowedEnv, sandboxProvider: deps.env.sandboxProvider },
     deniedOnce: new RecentSet<string>(10_000),
     background,
+    doctor: {
+      provider: deps.provider,
+      e2bKey: !!deps.env.e2bApiKey,
+      brokerUrl: broker ? deps.brokerUrl : undefined,
+      gheHost: deps.env.gheHost,
+    },
     log: deps.log,
   };
 

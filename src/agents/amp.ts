@@ -29,6 +29,7 @@ import type { AgentDriver, AgentEvent } from './types.js';
 export const ampDriver: AgentDriver = {
   name: 'amp',
   template: 'amp',
+  instructionFiles: ['AGENTS.md'],
   // No schema flag of its own: the prompt asks for a JSON block in the final message.
   structuredOutput: 'json-block',
   // The model setting is Amp's mode; every mode runs on Amp's server with the one key.

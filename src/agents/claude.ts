@@ -28,6 +28,8 @@ import type { AgentDriver, AgentEvent, AgentInput, McpServerSpec } from './types
 export const claudeDriver: AgentDriver = {
   name: 'claude',
   template: 'claude',
+  instructionFiles: ['CLAUDE.md'],
+  appendsSystemPromptFile: true,
   structuredOutput: 'schema',
   // Every model it runs is Anthropic's (or a gateway's behind ANTHROPIC_BASE_URL): one key for all.
   requiredEnv: () => [['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN']],
@@ -54,6 +56,8 @@ export const claudeDriver: AgentDriver = {
     if (input.mcp?.length) words.push('--mcp-config', mcpConfigPath(input));
     if (input.resumeSessionId) words.push('--resume', input.resumeSessionId);
     if (input.structured) words.push('--json-schema', JSON.stringify(structuredOutputJsonSchema()));
+    // The repository's instructions: a file, so their text never enters the command line.
+    if (input.systemPromptFile) words.push('--append-system-prompt-file', input.systemPromptFile);
     return `${command(...words)} < ${quote(input.promptFile)}`;
   },
 

@@ -39,6 +39,7 @@ const GATEWAY_PROVIDER = 'gateway';
 export const codexDriver: AgentDriver = {
   name: 'codex',
   template: 'codex',
+  instructionFiles: ['AGENTS.md'],
   structuredOutput: 'schema',
   // Every model goes to OpenAI or to the gateway of OPENAI_BASE_URL: one key for all.
   requiredEnv: () => [['CODEX_API_KEY', 'OPENAI_API_KEY']],
@@ -77,8 +78,11 @@ export const codexDriver: AgentDriver = {
     if (input.model) flags.push('-m', input.model);
     if (input.structured) flags.push('--output-schema', outputSchemaPath(input));
     if (input.resumeSessionId) {
+      // No images on resume: `--image` takes several values and would swallow the session id.
       return `cd ${quote(input.cwd)} && ${command('codex', 'exec', 'resume', ...flags, input.resumeSessionId, '-')} < ${quote(input.promptFile)}`;
     }
+    // The issue's images go with the first prompt; `-C` ends `--image`'s list of values.
+    for (const image of input.images ?? []) flags.push('--image', image);
     return `${command('codex', 'exec', ...flags, '-C', input.cwd, '-')} < ${quote(input.promptFile)}`;
   },
 

@@ -42,6 +42,7 @@ const NO_DEADLINE_SECONDS = String(24 * 60 * 60);
 export const openclawDriver: AgentDriver = {
   name: 'openclaw',
   template: 'openclaw',
+  instructionFiles: ['AGENTS.md'],
   // No schema flag of its own: the prompt asks for a JSON block in the final message.
   structuredOutput: 'json-block',
   // Every model it may run is an Anthropic one (see unsupportedModel).

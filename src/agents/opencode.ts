@@ -33,6 +33,7 @@ export const OPENCODE_GATEWAY = 'gateway';
 export const opencodeDriver: AgentDriver = {
   name: 'opencode',
   template: 'opencode',
+  instructionFiles: ['AGENTS.md', 'CLAUDE.md'],
   // No schema flag of its own: the prompt asks for a JSON block in the final message.
   structuredOutput: 'json-block',
   requiredEnv: opencodeRequiredEnv,

@@ -23,6 +23,13 @@ export interface AgentInput {
   stateDir: string;
   /** Ask for structured output (agents/structured.ts) in the way the CLI supports. */
   structured?: boolean;
+  /**
+   * Absolute path (in the sandbox) of a file whose text the CLI appends to its system prompt: the
+   * repository's instructions file, for a driver with `appendsSystemPromptFile`.
+   */
+  systemPromptFile?: string;
+  /** Absolute paths (in the sandbox) of the issue's images, for a CLI that attaches images to its prompt. */
+  images?: readonly string[];
   /** MCP servers to register with the CLI (only drivers with `mcp: true` do). */
   mcp?: readonly McpServerSpec[];
 }
@@ -97,6 +104,13 @@ export interface AgentDriver {
    * where a bare model name goes. Undefined: the name is used as it is.
    */
   routedModel?(model: string | undefined, env: AgentEnv): string | undefined;
+  /**
+   * The instruction files the CLI reads by itself from the repository root: it reads the first
+   * of these that exists (seen with the pinned CLIs; docs/agents.md has the table).
+   */
+  readonly instructionFiles: readonly string[];
+  /** The CLI takes `AgentInput.systemPromptFile`; other CLIs get the instructions in the prompt. */
+  readonly appendsSystemPromptFile?: boolean;
   /** How the CLI gives structured output: its own schema flag, or a JSON block the prompt asks for. */
   readonly structuredOutput: StructuredMode;
   /** Whether the driver registers `AgentInput.mcp` servers with its CLI. */

@@ -109,6 +109,12 @@ export function costOf(usage: MeteredUsage, overrides: Record<string, Price> = {
   return { costUsd: priced(usage, fallback), pricedAs: fallbackName };
 }
 
+/** Whether `model` has a price of its own (the repository's `pricing` or the table), rather than a fallback's. */
+export function isPriced(model: string, overrides: Record<string, Price> = {}): boolean {
+  const name = canonical(model);
+  return (lookup(overrides, name) ?? lookup(overrides, model) ?? lookup(PRICES, name)) !== undefined;
+}
+
 function priced(u: MeteredUsage, p: Price): number {
   const write1h = Math.min(u.cacheWrite1hTokens ?? 0, u.cacheWriteTokens);
   const perMillion =

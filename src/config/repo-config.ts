@@ -78,6 +78,16 @@ export const repoConfigSchema = z
       .string()
       .default('')
       .describe('Extra instructions given to the agent on every run in this repository.'),
+    instructionsFile: z
+      .string()
+      .regex(/^(?!\/)(?!(?:.*\/)?\.\.(?:\/|$))[A-Za-z0-9._/-]+$/, {
+        error:
+          'must be a path inside the repository, from its root: letters, digits, `.`, `_`, `-` and `/`, no leading `/` and no `..`',
+      })
+      .optional()
+      .describe(
+        "The repository's instructions file for agents, given to every agent: a CLI that reads this file itself gets nothing more; the others get its text added to their system prompt or prompt (at most 64 KiB). Default: the first of `AGENTS.md`, `CLAUDE.md` and `.github/copilot-instructions.md` that exists. A file set here that is missing, or a symbolic link leading outside the repository, fails the run before the agent starts.",
+      ),
     timeoutMinutes: z
       .number()
       .int()

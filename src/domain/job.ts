@@ -32,6 +32,8 @@ export interface Job {
   followUp?: FollowUp;
   /** Set on a CI-fix attempt: the failure it is given, and what the ladder needs to go on. */
   ciFix?: CiFix;
+  /** `/agent doctor --setup`: only a sandbox, the clone and the `setup` commands; no agent runs. */
+  doctorSetup?: true;
   /** Known once the handler posted the status comment (the store records it too). */
   statusCommentId?: number;
   createdAt: number;

@@ -28,6 +28,8 @@ export type Outcome =
     }
   | { kind: 'no-changes'; answer: string; threads?: RepliedThread[] }
   | { kind: 'failed'; reason: string }
+  /** `/agent doctor --setup`: every setup command succeeded; `tail` is the end of their output. */
+  | { kind: 'setup-ok'; commands: number; tail: string }
   | { kind: 'cancelled'; by: string }
   /** The app stopped the run itself (a cost limit reached); nothing was committed. */
   | { kind: 'stopped'; reason: string };

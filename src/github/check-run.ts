@@ -17,6 +17,8 @@ export function checkConclusion(outcome: Outcome): CheckConclusion {
       return outcome.checksFailed ? 'failure' : 'success';
     case 'no-changes':
       return 'neutral';
+    case 'setup-ok':
+      return 'success';
     case 'failed':
       return 'failure';
     case 'cancelled':

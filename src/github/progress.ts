@@ -84,6 +84,8 @@ export interface ProgressView {
   totalActions?: number;
   /** A word on the phase (e.g. "waiting for sandbox capacity"). */
   note?: string;
+  /** Lines on what the agent was given (its instructions file), one each. */
+  context?: readonly string[];
 }
 
 /** How many actions the live view lists. */
@@ -94,6 +96,7 @@ export function renderProgress(view: ProgressView): string {
   const facts = [`⏱️ ${formatDuration(view.elapsedMs)} elapsed`];
   if (view.costUsd !== undefined) facts.push(`💰 ${formatCost(view.costUsd)} so far`);
   const lines = [renderStatus({ phase: view.phase, agent: view.agent, note: view.note }), '', facts.join(' · ')];
+  for (const line of view.context ?? []) lines.push('', line);
   const last = view.actions.slice(-LIVE_ACTIONS);
   if (last.length > 0) {
     const total = Math.max(

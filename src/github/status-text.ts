@@ -1,6 +1,7 @@
 import type { Outcome, Phase } from '../domain/outcome.js';
 import type { RepliedThread } from '../domain/thread-reply.js';
 import { neutralizeAgentText } from './agent-text.js';
+import { fenced } from '../config/markdown.js';
 
 /** What the status comment shows; a pure view of the job's state. */
 export type StatusView =
@@ -48,6 +49,8 @@ function renderOutcome(view: Extract<StatusView, { outcome: Outcome }>): string 
       return `${header}\n\n💬 Finished${took} without changing any files. The agent's answer:\n\n${quoteBlock(neutralizeAgentText(o.answer) || '(no answer)')}${threadList(o.threads)}`;
     case 'failed':
       return `${header}\n\n❌ Failed${took}: ${neutralizeAgentText(o.reason)}`;
+    case 'setup-ok':
+      return `${header}\n\n✅ The ${o.commands === 1 ? 'setup command' : `${o.commands} setup commands`} succeeded in a fresh sandbox${took}. The end of the output:\n\n${fenced(o.tail.trimEnd() || '(no output)')}`;
     case 'cancelled':
       return `${header}\n\n🛑 Cancelled by @${o.by}${took}.`;
     case 'stopped':

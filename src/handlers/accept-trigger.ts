@@ -19,6 +19,7 @@ type RunTrigger = Extract<Trigger, { kind: 'run' }>;
 import { acknowledge, editComment, reply, type Thread } from './replies.js';
 import type { BackgroundTasks } from './background.js';
 import { jobRepo, type TriggerEvent } from './trigger-event.js';
+import { doctor, DOCTOR_SETUP_MINUTES, type DoctorDeps } from './doctor.js';
 
 export interface AcceptDeps {
   store: JobStore;
@@ -35,6 +36,8 @@ export interface AcceptDeps {
   deniedOnce: Set<string>;
   /** Where the acknowledgement of a recorded job runs, after the webhook is answered. */
   background: BackgroundTasks;
+  /** What `/agent doctor` looks at besides the config: the sandbox provider, E2B key, broker, git host. */
+  doctor: Omit<DoctorDeps, 'agentEnv' | 'log'>;
   log: Logger;
 }
 
@@ -71,6 +74,19 @@ export async function acceptTrigger(
     case 'help':
       await reply(ev.gh, thread, helpText(config, availableAgents(deps.agentEnv, config.model), deps.brokered));
       return;
+    case 'doctor': {
+      const checked = await doctor(
+        ev,
+        thread,
+        { ...deps.doctor, agentEnv: deps.agentEnv, log },
+        () => loadRepoConfig(ev, deps.mcp),
+        trigger.setup,
+      );
+      // `--setup`: a job that only runs the setup commands, with its own status comment.
+      if (trigger.setup && checked.ok && checked.config.setup.length > 0)
+        await enqueueAndAcknowledge(ev, thread, doctorSetupJob(ev, checked.config), deps, log);
+      return;
+    }
     case 'unknown-agent':
       await reply(
         ev.gh,
@@ -126,11 +142,10 @@ async function allowedTrigger(
   if (!loaded.ok) {
     // Answered only to someone who could trigger under the defaults: anyone else learns nothing.
     const defaults = parseRepoConfig({});
-    if (
-      defaults.ok &&
-      parse(defaults.config) &&
-      meetsPermission(await (early ?? roleOf()), defaults.config.permission)
-    ) {
+    const asDefault = defaults.ok ? parse(defaults.config) : null;
+    if (defaults.ok && asDefault && meetsPermission(await (early ?? roleOf()), defaults.config.permission)) {
+      // `/agent doctor` reports on the invalid file in its checklist.
+      if (asDefault.kind === 'doctor') return { config: defaults.config, trigger: asDefault, log: deps.log };
       await reply(gh, thread, formatConfigErrors(loaded.errors));
     }
     return undefined;
@@ -207,6 +222,29 @@ async function jobFor(
     await reply(ev.gh, thread, `No run was started: ${spent}.`);
     return undefined;
   }
+  return newJob(ev, trigger.instructions, {
+    agent,
+    model: trigger.model,
+    config,
+    ...(followUp && { followUp }),
+  });
+}
+
+/** The job of `/agent doctor --setup`: the default agent's sandbox, the clone and `setup`, under a short deadline. */
+function doctorSetupJob(ev: TriggerEvent, config: RepoConfig): Job {
+  return newJob(ev, '', {
+    agent: config.agent,
+    config: { ...config, timeoutMinutes: Math.min(config.timeoutMinutes, DOCTOR_SETUP_MINUTES) },
+    doctorSetup: true,
+  });
+}
+
+/** A new job for this event and the trigger's words: what the job does is in `parts`. */
+function newJob(
+  ev: TriggerEvent,
+  instructions: string,
+  parts: Pick<Job, 'agent' | 'config'> & Partial<Pick<Job, 'model' | 'followUp' | 'doctorSetup'>>,
+): Job {
   return {
     id: randomUUID(),
     deliveryId: ev.deliveryId,
@@ -216,13 +254,10 @@ async function jobFor(
     trigger: {
       kind: ev.review ? 'review' : ev.comment ? 'comment' : 'label',
       sender: ev.sender,
-      instructions: trigger.instructions,
+      instructions,
       commentId: ev.comment?.id,
     },
-    agent,
-    model: trigger.model,
-    config,
-    ...(followUp && { followUp }),
+    ...parts,
     createdAt: Date.now(),
   };
 }

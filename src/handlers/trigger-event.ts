@@ -1,6 +1,8 @@
 import type { Context } from 'probot';
 import type { GitHub } from '../github/octokit.js';
 import type { Job } from '../domain/job.js';
+import { REPO_CONFIG_FILE, REPO_CONFIG_PATH } from '../config/repo-config.js';
+import type { ConfigSource } from './doctor-checks.js';
 
 /**
  * What the accept path needs from any triggering webhook (a label, an issue or PR comment, a
@@ -12,6 +14,8 @@ export interface TriggerEvent {
   gh: GitHub;
   /** Reads `.github/issue-agent.yml` through Probot (follows `_extends`). */
   readConfig(): Promise<Record<string, unknown> | null>;
+  /** The files Probot reads for it, in order (repository, organization's `.github`, each `_extends`). */
+  readConfigSources(): Promise<ConfigSource[]>;
   repo: { id: number; owner: string; name: string; fullName: string; defaultBranch: string; cloneUrl: string };
   /** The issue or pull request the trigger is on. */
   issue: { number: number; title: string; body: string; isPullRequest: boolean };
@@ -63,7 +67,12 @@ function triggerEvent(
     deliveryId: context.id,
     installationId: p.installation!.id,
     gh: context.octokit,
-    readConfig: () => context.config<Record<string, unknown>>('issue-agent.yml'),
+    readConfig: () => context.config<Record<string, unknown>>(REPO_CONFIG_FILE),
+    readConfigSources: async () => {
+      const { owner, name: repo } = repoOf(p.repository);
+      const { files } = await context.octokit.config.get({ owner, repo, path: REPO_CONFIG_PATH });
+      return files.map((f) => ({ name: `${f.owner}/${f.repo}:${f.path}`, found: f.config !== null }));
+    },
     repo: repoOf(p.repository),
     issue,
     sender: { login: p.sender.login, id: p.sender.id },

@@ -4,6 +4,7 @@ import type { Outcome } from '../domain/outcome.js';
 import { httpStatus } from '../github/octokit.js';
 import { CommandTimeoutError, SandboxError } from '../sandbox/types.js';
 import { CloneError } from '../workspace/clone.js';
+import { InstructionsFileError } from '../workspace/instructions-file.js';
 
 /** A setup command failed; its message is the status comment's reason. */
 export class SetupError extends Error {
@@ -31,6 +32,8 @@ export function describeFailure(err: unknown, signal: AbortSignal, job: Job): Ou
   }
   if (err instanceof SandboxError || err instanceof SetupError) return { kind: 'failed', reason: err.message };
   if (err instanceof CommandTimeoutError) return { kind: 'failed', reason: err.message };
+  if (err instanceof InstructionsFileError)
+    return { kind: 'failed', reason: `the configuration is invalid, so the agent was not started: ${err.message}` };
   if (err instanceof CloneError)
     return { kind: 'failed', reason: `the repository could not be cloned: ${err.message}` };
   const status = httpStatus(err);

@@ -8,6 +8,19 @@ export interface PromptOptions {
   structured?: StructuredMode;
   /** The repository's pull request template (from the base branch), for the PR description. */
   template?: string;
+  /** The repository's instructions file, for an agent whose CLI neither reads it nor takes it as a system prompt. */
+  instructionsFile?: { path: string; content: string };
+  /** Sandbox paths of the images downloaded from the issue and the trigger's words. */
+  images?: readonly string[];
+}
+
+/**
+ * The texts whose images go to the agent: what of the issue the prompt carries (a fresh issue's
+ * body; not on a follow-up, whose prompt leaves it out) and the trigger's own words.
+ */
+export function imageTexts(job: Job): string[] {
+  if (job.ciFix) return [];
+  return job.followUp ? [job.trigger.instructions] : [job.issue.body, job.trigger.instructions];
 }
 
 /**
@@ -28,12 +41,34 @@ export function buildPrompt(job: Job, options: PromptOptions = {}): string {
   if (job.config.instructions.trim()) {
     parts.push('', "The repository's instructions:", job.config.instructions.trim());
   }
+  parts.push(...instructionsFileParts(options));
   parts.push('', `## #${job.issue.number}: ${job.issue.title}`, '', job.issue.body.trim() || '(no description)');
   if (job.trigger.instructions.trim()) {
     parts.push('', `## Request from @${job.trigger.sender.login}`, '', job.trigger.instructions.trim());
   }
+  parts.push(...imageParts(options));
   parts.push(...outputParts(options));
   return parts.join('\n') + '\n';
+}
+
+/** Where the images linked above were saved: the agent looks at them with its file tools. */
+function imageParts(options: PromptOptions): string[] {
+  if (!options.images?.length) return [];
+  return [
+    '',
+    '## Images',
+    '',
+    'The images linked above were downloaded for you (in the order they appear); open these files to see them:',
+    '',
+    ...options.images.map((path) => `- ${path}`),
+  ];
+}
+
+/** The repository's instructions file, fenced so its headings stay inside it. */
+function instructionsFileParts(options: PromptOptions): string[] {
+  const file = options.instructionsFile;
+  if (!file?.content.trim()) return [];
+  return ['', `## The repository's instructions file (\`${file.path}\`): follow it`, '', fence(file.content.trim())];
 }
 
 /** The closing request for structured output, after the repository's PR template when it has one. */
@@ -90,6 +125,7 @@ export function buildFollowUpPrompt(
   );
   if (!resumed && job.config.instructions.trim())
     parts.push('', "The repository's instructions:", job.config.instructions.trim());
+  if (!resumed) parts.push(...instructionsFileParts(options));
   if (fu.reviewComment?.path) {
     parts.push(
       '',
@@ -105,6 +141,7 @@ export function buildFollowUpPrompt(
       job.trigger.instructions.trim() || '(no text: address the review threads below)',
     );
   if (reviewComments) parts.push('', reviewComments);
+  parts.push(...imageParts(options));
   parts.push(...outputParts(options));
   return parts.join('\n') + '\n';
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { CostMeter } from '../agents/cost.js';
 import { getDriver, runModel } from '../agents/index.js';
 import { AgentGoneError, reattachAgent, runAgent, type AgentRunOutcome } from '../agents/run-agent.js';
+import { instructionsDelivery } from '../agents/instructions.js';
 import { structuredOutputRequest, structuredRetryPrompt } from '../agents/structured.js';
 import { mcpServerFailed } from '../agents/mcp.js';
 import type { AgentDriver, AgentEvent, AgentInput, McpServerSpec } from '../agents/types.js';
@@ -34,6 +35,8 @@ import { guardContent, type SecretFinder } from '../security/content-guard.js';
 import { cloneRepository } from '../workspace/clone.js';
 import { ChangeLimitError, collectChanges } from '../workspace/collect-changes.js';
 import { takeGitFingerprint, type GitFingerprint } from '../workspace/git-fingerprint.js';
+import { fetchIssueImages } from '../github/issue-images.js';
+import { readInstructionsFile } from '../workspace/instructions-file.js';
 import { readPullRequestTemplate } from '../workspace/pr-template.js';
 import { readTreeLinks } from '../workspace/tree-links.js';
 import type { BaseCommit, FileChange } from '../workspace/types.js';
@@ -42,7 +45,8 @@ import { parseCheckpoint, serializeCheckpoint } from './checkpoint.js';
 import { deliver } from './deliver.js';
 import { describeFailure, SetupError } from './failure.js';
 import { agentMcpServers, gatewaySettings, hasMcpServers, requireMcpEnv } from './mcp-servers.js';
-import { buildFollowUpPrompt, buildPrompt, RESUME_AFTER_RESTART_PROMPT } from './prompt.js';
+import { imagesNote, instructionsNote, type RepoInstructions } from './context-notes.js';
+import { buildFollowUpPrompt, buildPrompt, imageTexts, RESUME_AFTER_RESTART_PROMPT } from './prompt.js';
 import { runVerify, verifyFeedbackPrompt } from './verify.js';
 
 export interface PipelineDeps {
@@ -63,6 +67,8 @@ export interface PipelineDeps {
   gheHost?: string;
   log: Logger;
   onPhase(phase: Phase, note?: string): void;
+  /** A line about what the agent was given (the instructions file), for the status comment. */
+  onContext?(line: string): void;
   /** Reports each sandbox start, for metrics. */
   onSandbox?: (result: 'started' | 'failed') => void;
   onAgentEvent?(event: AgentEvent): void;
@@ -80,6 +86,10 @@ const paths = (home: string) => ({
   repo: `${home}/repo`,
   work: `${home}/.issue-agent`,
   prompt: `${home}/.issue-agent/prompt.md`,
+  /** The repository's instructions file, for a CLI that appends a file to its system prompt. */
+  instructions: `${home}/.issue-agent/instructions.md`,
+  /** The issue's images, outside the repository so they are never committed. */
+  images: `${home}/.issue-agent/images`,
 });
 
 /** A prepared workspace: the sandbox, the clone's base commit and its .git fingerprint. */
@@ -92,6 +102,12 @@ interface Workspace {
   resumeSessionId?: string;
   /** The repository's pull request template on the base branch, for a run that opens a PR. */
   template?: string;
+  /** The repository's instructions file and how this agent gets it; undefined when it has none. */
+  instructions?: RepoInstructions;
+  /** The end of the setup commands' output (stdout and stderr of the last one). */
+  setupTail?: string;
+  /** Sandbox paths of the issue's images, given with the first prompt. */
+  images?: string[];
   /** The MCP servers the agent registers (none when the config has none or the agent cannot). */
   mcp: McpServerSpec[];
 }
@@ -165,6 +181,8 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
     if (job.followUp?.own) await run.record({ prNumber: job.followUp.prNumber });
     const ws = (await reattach(run)) ?? (await prepare(run, (s) => (sandbox = s)));
     sandbox = ws.sandbox;
+    // `/agent doctor --setup` stops here: the setup commands ran (a failing one threw).
+    if (job.doctorSetup) return { kind: 'setup-ok', commands: job.config.setup.length, tail: ws.setupTail ?? '' };
     const result = await runTheAgent(run, ws, () => (agentStarted = true));
     if (!result.ok) return { kind: 'failed', reason: `${job.agent} failed: ${result.error ?? 'unknown error'}` };
     const checks = await verifyAndFix(run, ws, result);
@@ -265,8 +283,10 @@ async function reattach(run: Run): Promise<Workspace | undefined> {
   );
   if (!sandbox) return undefined;
   run.deps.log.info({ sandbox: sandbox.id }, 're-attached to the sandbox of an earlier attempt');
+  // Read again: a re-run agent needs them in its prompt (the system prompt file is still there).
+  const instructions = await repoInstructions(run, sandbox, paths(sandbox.home).repo);
   const mcp = await mcpServersFor(run, sandbox);
-  return { sandbox, base: checkpoint.base, fingerprint: checkpoint.fingerprint, reattached: true, mcp };
+  return { sandbox, base: checkpoint.base, fingerprint: checkpoint.fingerprint, reattached: true, instructions, mcp };
 }
 
 /** A sandbox with the repository cloned and set up, ready for the agent. */
@@ -331,7 +351,10 @@ async function prepare(run: Run, onSandbox: (s: Sandbox) => void): Promise<Works
   });
   // Before setup, so the template is the base branch's; only a new PR follows it.
   const template = job.followUp?.own ? undefined : await pullRequestTemplate(run, sandbox, p.repo);
+  // Before setup too: the repository's file, not one a setup command wrote. A bad one stops here.
+  const instructions = await repoInstructions(run, sandbox, p.repo);
 
+  let setupTail: string | undefined;
   if (job.config.setup.length > 0) {
     deps.onPhase('setup');
     for (const cmd of job.config.setup) {
@@ -340,13 +363,27 @@ async function prepare(run: Run, onSandbox: (s: Sandbox) => void): Promise<Works
         throw new SetupError(
           `the setup command \`${cmd}\` exited with code ${r.exitCode}:\n\n${tail(r.stderr || r.stdout)}`,
         );
+      setupTail = lastLines(`${r.stdout}${r.stderr}`);
     }
   }
   await sandbox.run(command('mkdir', '-p', p.work), { signal });
+  if (instructions?.delivery === 'system-prompt') await sandbox.writeFile(p.instructions, instructions.file.content);
+  const images = job.doctorSetup ? [] : await issueImages(run, sandbox);
   // After setup: hook installers (husky, lefthook) legitimately write .git/ during `npm ci`.
   const fingerprint = await takeGitFingerprint(sandbox, p.repo, signal);
   const mcp = await mcpServersFor(run, sandbox);
-  return { sandbox, base, fingerprint, reattached: false, resumeSessionId, template, mcp };
+  return {
+    sandbox,
+    base,
+    fingerprint,
+    reattached: false,
+    resumeSessionId,
+    template,
+    instructions,
+    setupTail,
+    mcp,
+    ...(images.length > 0 && { images }),
+  };
 }
 
 /**
@@ -375,6 +412,47 @@ async function mcpServersFor(run: Run, sandbox: Sandbox): Promise<McpServerSpec[
       "NO BROKER: the MCP servers' secret headers enter the sandbox (set PUBLIC_URL so they stay in the app)",
     );
   return agentMcpServers({ mcp, env: deps.agentEnv, broker: deps.broker?.mcpEndpoint, gateway });
+}
+
+/**
+ * The images of the issue and of the trigger's words, downloaded by the app and written into the
+ * sandbox outside the repository; the status comment lists each one that could not be fetched.
+ */
+async function issueImages(run: Run, sandbox: Sandbox): Promise<string[]> {
+  const { job, deps, signal } = run;
+  const fetched = await fetchIssueImages(imageTexts(job), {
+    repo: { owner: job.repo.owner, name: job.repo.name },
+    gh: deps.gh,
+    signal,
+  });
+  const dir = paths(sandbox.home).images;
+  const written: string[] = [];
+  for (const [i, image] of fetched.images.entries()) {
+    const path = `${dir}/image-${i + 1}.${image.type === 'jpeg' ? 'jpg' : image.type}`;
+    await sandbox.writeFile(path, image.bytes);
+    written.push(path);
+  }
+  if (fetched.failed.length > 0) deps.log.info({ failed: fetched.failed }, 'issue images not downloaded');
+  const note = imagesNote(written.length, fetched.failed);
+  if (note) deps.onContext?.(note);
+  return written;
+}
+
+/**
+ * The repository's instructions file (`instructionsFile`, or the first default that exists), read
+ * in the sandbox, and how this agent gets it; the status comment says which file it was.
+ */
+async function repoInstructions(run: Run, sandbox: Sandbox, dir: string): Promise<RepoInstructions | undefined> {
+  const file = await readInstructionsFile(sandbox, {
+    dir,
+    configured: run.job.config.instructionsFile,
+    probe: run.driver.instructionFiles,
+    signal: run.signal,
+  });
+  if (!file) return undefined;
+  const instructions = { file, delivery: instructionsDelivery(run.driver, file.path, file.present) };
+  run.deps.onContext?.(instructionsNote(run.job.agent, instructions));
+  return instructions;
 }
 
 /**
@@ -442,7 +520,7 @@ async function runTheAgent(run: Run, ws: Workspace, onStarted: () => void): Prom
     result = await runAgent(
       ws.sandbox,
       run.driver,
-      { ...agentInput(run, ws), resumeSessionId },
+      { ...agentInput(run, ws), resumeSessionId, ...(ws.images && !resumeSessionId && { images: ws.images }) },
       { env: agentEnv(deps), signal: stop, handover, onEvent: run.onEvent, keepOutputIn: p.work },
     );
   }
@@ -595,7 +673,16 @@ function agentInput(run: Run, ws: Workspace): AgentInput {
   // Through the broker every provider's base URL is the proxy, which may change how a driver
   // routes a bare model name: it is routed as the app's own environment would.
   const model = run.deps.broker ? (run.driver.routedModel?.(run.model, run.deps.agentEnv) ?? run.model) : run.model;
-  return { cwd: p.repo, promptFile: p.prompt, model, stateDir: p.work, structured: true, mcp: ws.mcp };
+  const systemPromptFile = ws.instructions?.delivery === 'system-prompt' ? p.instructions : undefined;
+  return {
+    cwd: p.repo,
+    promptFile: p.prompt,
+    model,
+    stateDir: p.work,
+    structured: true,
+    mcp: ws.mcp,
+    ...(systemPromptFile && { systemPromptFile }),
+  };
 }
 
 /** The variables the agent's driver may take: the broker's stand-ins, else the app's own keys. */
@@ -605,7 +692,13 @@ function agentEnv(deps: PipelineDeps): Record<string, string> {
 
 /** The whole task, as a fresh session needs it (a follow-up's instructions and review comments included). */
 async function taskPrompt(run: Run, ws: Workspace, resumed: boolean): Promise<string> {
-  const options = { structured: run.driver.structuredOutput, template: ws.template };
+  const instructionsFile = ws.instructions?.delivery === 'prompt' ? ws.instructions.file : undefined;
+  const options = {
+    structured: run.driver.structuredOutput,
+    template: ws.template,
+    instructionsFile,
+    images: ws.images,
+  };
   return run.job.followUp
     ? buildFollowUpPrompt(run.job, await reviewFeedback(run), resumed, options)
     : buildPrompt(run.job, options);
@@ -731,7 +824,11 @@ function firstLine(text: string): string {
 }
 
 function tail(text: string, lines = 20): string {
-  return '```\n' + text.trimEnd().split('\n').slice(-lines).join('\n') + '\n```';
+  return '```\n' + lastLines(text, lines) + '\n```';
+}
+
+function lastLines(text: string, lines = 20): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {

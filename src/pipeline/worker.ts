@@ -82,6 +82,8 @@ export function createWorker(deps: WorkerDeps): RunJob {
     const actions = new ActionLog();
     let phase: Phase = 'starting';
     let note: string | undefined;
+    // What the agent was given (the instructions file): shown live and kept in the final state.
+    const context: string[] = [];
     let costUsd: number | undefined;
     let final = false;
     const writer = createThrottledWriter({
@@ -98,6 +100,7 @@ export function createWorker(deps: WorkerDeps): RunJob {
         costUsd,
         totalActions: actions.total,
         note,
+        context,
       });
     // Quiet stretches (setup, verify, an agent thinking) still show time passing: one edit a minute.
     const ticker = setInterval(() => final || writer.update(progress()), (deps.progressIntervalMs ?? 10_000) * 6);
@@ -139,6 +142,11 @@ export function createWorker(deps: WorkerDeps): RunJob {
             phase = p;
             note = n;
             log.info({ phase: p, ...(n && { note: n }) }, 'phase');
+            writer.update(progress());
+          },
+          onContext: (line) => {
+            if (context.includes(line)) return;
+            context.push(line);
             writer.update(progress());
           },
           onAgentEvent: (event) => {
@@ -184,6 +192,7 @@ export function createWorker(deps: WorkerDeps): RunJob {
       const handedOver = job.ciFix && (await ciLadderEnded(gh, job, outcome, log));
       await writer.flush(
         renderStatus({ outcome, agent: job.agent, durationMs: now() - started, cost }) +
+          context.map((line) => `\n\n${line}`).join('') +
           (handedOver ? `\n\n${handedOver}` : '') +
           (actionLog ? `\n\n${actionLog}` : ''),
       );

@@ -128,6 +128,21 @@ export class E2BSandboxProvider implements SandboxProvider, SandboxLister {
     }
   }
 
+  /**
+   * Whether a template of this name exists for the API key's team (E2B's alias lookup, what
+   * `Template.exists` asks); a template of another team counts, as E2B answers it. A rejected key
+   * or an outage is an error saying so.
+   */
+  async templateExists(name: string): Promise<boolean> {
+    try {
+      return await withDeadline(this.requestTimeoutMs, (signal) =>
+        this.client.Template.exists(name, { requestTimeoutMs: this.requestTimeoutMs, signal }),
+      );
+    } catch (err) {
+      throw toSandboxError(err, { action: `look up the template ${name}`, template: name });
+    }
+  }
+
   /** Kills a sandbox by id; one that no longer exists counts as killed. */
   async kill(id: string): Promise<void> {
     try {

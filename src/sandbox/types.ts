@@ -79,6 +79,8 @@ export interface SandboxProvider {
   readonly name: 'e2b' | 'local';
   create(spec: SandboxSpec): Promise<Sandbox>;
   connect?(id: string): Promise<Sandbox>;
+  /** Whether a template of this name exists (E2B); a provider without templates has none. */
+  templateExists?(name: string): Promise<boolean>;
 }
 
 /** An error whose message is written for the maintainer reading the status comment. */

@@ -31,6 +31,7 @@ export function helpText(config: HelpConfig, availableAgents: readonly AgentName
     `| \`${cmd} <agent> [instructions]\` | Run a specific agent, e.g. \`${cmd} ${example} add tests\` |`,
     `| \`${cmd} [agent] --model <model> [instructions]\` | Choose the model too |`,
     `| \`${cmd} stop\` | Stop the running job (\`${cmd} cancel\` works too) |`,
+    `| \`${cmd} doctor\` | Check what runs here need (config, keys, models, sandbox templates, network, broker) without starting an agent; \`${cmd} doctor --setup\` also runs the \`setup\` commands in a sandbox |`,
     `| \`${cmd} help\` | Show this help |`,
     '',
     `On a pull request opened by the app, \`${cmd} ...\` continues the work on its branch; \`${cmd}\` alone addresses every unresolved review thread. A review whose text starts with \`${cmd}\` starts one run for all of its comments, and the app replies in each thread.`,

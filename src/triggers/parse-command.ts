@@ -14,6 +14,7 @@ const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@+[\]-]*$/;
  *
  *   /agent [<agent>] [--model <name>] [instructions...]   instructions may continue on later lines
  *   /agent help | /agent stop | /agent cancel             the keyword alone on the first line
+ *   /agent doctor [--setup]                               likewise
  *
  * A first word that is not an agent name starts the instructions. `--model` that is not
  * followed by a usable name is left in the instructions rather than guessed at.
@@ -27,6 +28,8 @@ export function parseCommand(body: string, config: Pick<RepoConfig, 'command' | 
 
   const firstLine = rest.split('\n', 1)[0]?.trim().toLowerCase();
   if (firstLine === 'help') return { kind: 'help' };
+  if (firstLine === 'doctor') return { kind: 'doctor', setup: false };
+  if (firstLine !== undefined && /^doctor\s+--setup$/.test(firstLine)) return { kind: 'doctor', setup: true };
   if (firstLine === 'stop' || firstLine === 'cancel') return { kind: 'stop' };
 
   let agent = config.agent;

@@ -8,5 +8,7 @@ export type Trigger =
    */
   | { kind: 'run'; agent: AgentName; model?: string; instructions: string; named?: boolean; byReviewState?: boolean }
   | { kind: 'help' }
+  /** `/agent doctor [--setup]`: a checklist of what runs here need; `setup` also runs the setup commands. */
+  | { kind: 'doctor'; setup: boolean }
   | { kind: 'stop' }
   | { kind: 'unknown-agent'; name: string };

@@ -180,3 +180,27 @@ describe('claude CLI structured output (--json-schema)', () => {
     expect(f.conversationRequests()).toHaveLength(2);
   });
 });
+
+describe('claude CLI instruction files', () => {
+  it('reads CLAUDE.md itself, not AGENTS.md, and appends the --append-system-prompt-file text to its system prompt', async () => {
+    const { s, f, base } = await setUp(() => ['Noted.']);
+    await s.writeFile(`${base.cwd}/AGENTS.md`, 'MARKER-FROM-AGENTS-MD\n');
+    await s.writeFile(`${base.cwd}/CLAUDE.md`, 'MARKER-FROM-CLAUDE-MD\n');
+    const systemPromptFile = `${base.stateDir}/instructions.md`;
+    await s.writeFile(systemPromptFile, 'MARKER-FROM-THE-APP $(touch pwned)\n');
+    const { result } = await run(
+      s,
+      { ...base, systemPromptFile },
+      { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: f.url },
+    );
+    expect(result.ok).toBe(true);
+    expect(claudeDriver.instructionFiles).toEqual(['CLAUDE.md']);
+    const first = f.conversationRequests()[0]!.body as { system?: unknown };
+    const system = JSON.stringify(first.system);
+    expect(system).toContain('MARKER-FROM-THE-APP $(touch pwned)');
+    const all = JSON.stringify(first);
+    expect(all).toContain('MARKER-FROM-CLAUDE-MD');
+    expect(all).not.toContain('MARKER-FROM-AGENTS-MD');
+    expect(existsSync(join(base.cwd, 'pwned'))).toBe(false);
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { codexDriver } from '../../src/agents/codex.js';
 import type { FakeRequest } from '../fakes/openai-responses-server.js';
-import { PROMPT, workspacePerTest } from './harness.js';
+import { PROMPT, workspacePerTest, expectReadsInstructions } from './harness.js';
 import { FILE, SUMMARY, TEST_KEY } from './scenarios.js';
 
 /** The real, pinned Codex CLI against the fake OpenAI Responses API, through runAgent. */
@@ -74,5 +74,39 @@ describe('codex CLI structured output (--output-schema)', { timeout: 60_000 }, (
       ?.format;
     expect(format).toMatchObject({ type: 'json_schema', strict: true });
     expect(JSON.stringify(format?.schema)).toContain('"threads"');
+  });
+});
+
+describe('codex CLI instruction files (what it reads by itself)', { timeout: 240_000 }, () => {
+  it('of AGENTS.md, CLAUDE.md and the Copilot file reads only AGENTS.md, as instructionFiles says', async () => {
+    await expectReadsInstructions(await openWorkspace('codex', 'ok'), 'codex', [
+      'AGENTS.md',
+      'CLAUDE.md',
+      '.github/copilot-instructions.md',
+    ]);
+  });
+
+  it('does not read CLAUDE.md alone, as instructionFiles says', async () => {
+    await expectReadsInstructions(await openWorkspace('codex', 'ok'), 'codex', ['CLAUDE.md']);
+  });
+});
+
+describe('codex CLI images (--image)', { timeout: 60_000 }, () => {
+  it('sends each --image file to the model as an input image with the prompt', async () => {
+    const ws = await openWorkspace('codex', 'ok');
+    // A real 1x1 PNG: Codex decodes the image and leaves out one it cannot.
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const image = `${ws.sandbox.home}/.issue-agent/images/image-1.png`;
+    await ws.sandbox.writeFile(image, png);
+    const { result } = await ws.run(PROMPT, { images: [image] });
+    expect(result.ok).toBe(true);
+    const first = JSON.stringify(ws.scenario.conversation()[0]?.body);
+    expect(first).toContain('"type":"input_image"');
+    expect(first).toContain('"image_url":"data:image/png;base64,');
+    expect(first).not.toContain('could not be processed');
+    expect(first).toContain('List the files, then create hello.txt');
   });
 });

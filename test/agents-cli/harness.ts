@@ -121,3 +121,24 @@ export async function expectSessionResumed(ws: CliWorkspace): Promise<void> {
   expect(last).toContain('List the files, then create hello.txt');
   expect(last).toContain('Now say bye.');
 }
+
+/** The instruction files a test repository holds, each with a marker the model request shows when the CLI read it. */
+const INSTRUCTION_MARKERS: Record<string, string> = {
+  'AGENTS.md': 'MARKER-FROM-AGENTS-MD',
+  'CLAUDE.md': 'MARKER-FROM-CLAUDE-MD',
+  '.github/copilot-instructions.md': 'MARKER-FROM-COPILOT-INSTRUCTIONS',
+};
+
+/**
+ * The driver's `instructionFiles` contract: with `files` in the repository, the CLI's first model
+ * request carries the first of them the driver says it reads, and none of the others.
+ */
+export async function expectReadsInstructions(ws: CliWorkspace, agent: ScenarioAgent, files: string[]): Promise<void> {
+  const repo = `${ws.sandbox.home}/repo`;
+  for (const f of files) await ws.sandbox.writeFile(`${repo}/${f}`, `${INSTRUCTION_MARKERS[f]}\n`);
+  await ws.run(PROMPT);
+  const first = JSON.stringify(ws.scenario.conversation()[0]?.body);
+  const seen = files.filter((f) => first.includes(INSTRUCTION_MARKERS[f]!));
+  const reads = drivers[agent]!.instructionFiles.find((f) => files.includes(f));
+  expect(seen).toEqual(reads ? [reads] : []);
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openclawDriver } from '../../src/agents/openclaw.js';
-import { expectSessionResumed, PROMPT, workspacePerTest } from './harness.js';
+import { expectSessionResumed, PROMPT, workspacePerTest, expectReadsInstructions } from './harness.js';
 import { FILE, FINAL_WITH_JSON_BLOCK, STRUCTURED, SUMMARY, TEST_KEY } from './scenarios.js';
 
 /**
@@ -47,5 +47,19 @@ describe('openclaw CLI structured output (a JSON block in the final message)', {
     expect(file).toBe(FILE.content);
     expect(result).toMatchObject({ ok: true, structured: STRUCTURED, summary: STRUCTURED.summary });
     expect(result.structuredError).toBeUndefined();
+  });
+});
+
+describe('openclaw CLI instruction files (what it reads by itself)', { timeout: 240_000 }, () => {
+  it('of AGENTS.md, CLAUDE.md and the Copilot file reads only AGENTS.md, as instructionFiles says', async () => {
+    await expectReadsInstructions(await openWorkspace('openclaw', 'ok'), 'openclaw', [
+      'AGENTS.md',
+      'CLAUDE.md',
+      '.github/copilot-instructions.md',
+    ]);
+  });
+
+  it('does not read CLAUDE.md alone, as instructionFiles says', async () => {
+    await expectReadsInstructions(await openWorkspace('openclaw', 'ok'), 'openclaw', ['CLAUDE.md']);
   });
 });

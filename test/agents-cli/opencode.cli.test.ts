@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { opencodeDriver } from '../../src/agents/opencode.js';
-import { expectSessionResumed, PROMPT, workspacePerTest } from './harness.js';
+import { expectSessionResumed, PROMPT, workspacePerTest, expectReadsInstructions } from './harness.js';
 import { FILE, FINAL_WITH_JSON_BLOCK, STRUCTURED, SUMMARY, TEST_KEY } from './scenarios.js';
 
 /** The real, pinned OpenCode CLI against fake model APIs, through runAgent. */
@@ -57,5 +57,22 @@ describe('opencode CLI structured output (a JSON block in the final message)', {
     expect(file).toBe(FILE.content);
     expect(result).toMatchObject({ ok: true, structured: STRUCTURED, summary: STRUCTURED.summary });
     expect(result.structuredError).toBeUndefined();
+  });
+});
+
+describe('opencode CLI instruction files (what it reads by itself)', { timeout: 240_000 }, () => {
+  it('of AGENTS.md, CLAUDE.md and the Copilot file reads only AGENTS.md, as instructionFiles says', async () => {
+    await expectReadsInstructions(await openWorkspace('opencode', 'ok'), 'opencode', [
+      'AGENTS.md',
+      'CLAUDE.md',
+      '.github/copilot-instructions.md',
+    ]);
+  });
+
+  it('without AGENTS.md reads CLAUDE.md (not the Copilot file), as instructionFiles says', async () => {
+    await expectReadsInstructions(await openWorkspace('opencode', 'ok'), 'opencode', [
+      'CLAUDE.md',
+      '.github/copilot-instructions.md',
+    ]);
   });
 });

@@ -179,6 +179,12 @@ describe('claude command and env', () => {
     );
   });
 
+  it('appends the repository instructions file to the system prompt by path, never by content', () => {
+    expect(claudeDriver.command({ ...input, systemPromptFile: '/home/user/.issue-agent/instructions.md' })).toBe(
+      'claude -p --output-format stream-json --verbose --dangerously-skip-permissions --append-system-prompt-file /home/user/.issue-agent/instructions.md < /home/user/prompt.md',
+    );
+  });
+
   it('quotes every word: bash hands hostile values to claude as literal arguments and the file as stdin', () => {
     const dir = mkdtempSync(join(tmpdir(), 'claude-cmd-'));
     const promptFile = join(dir, "it's a `prompt` $(id).md");

@@ -77,6 +77,14 @@ describe('codex driver: command, env and files', () => {
     );
   });
 
+  it('attaches the issue images with --image before -C, which ends their list; never on resume', () => {
+    const images = ['/home/user/.issue-agent/images/image-1.png', '/home/user/.issue-agent/images/image 2.jpg'];
+    expect(codexDriver.command({ ...input, images })).toBe(
+      "codex exec --json --dangerously-bypass-approvals-and-sandbox --skip-git-repo-check --disable plugins -c analytics.enabled=false --image /home/user/.issue-agent/images/image-1.png --image '/home/user/.issue-agent/images/image 2.jpg' -C /home/user/repo - < /home/user/prompt.md",
+    );
+    expect(codexDriver.command({ ...input, images, resumeSessionId: 't1' })).not.toContain('--image');
+  });
+
   it('quotes hostile paths and model names into single words', () => {
     const cmd = codexDriver.command({ ...input, cwd: "/tmp/a b';rm -rf /", model: '$(whoami)' });
     expect(cmd).toContain("-C '/tmp/a b'\\'';rm -rf /'");

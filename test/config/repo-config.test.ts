@@ -55,6 +55,7 @@ describe('parseRepoConfig', () => {
       draft: true,
       setup: ['npm ci', 'npm run build'],
       instructions: 'Run npm test before finishing.',
+      instructionsFile: 'docs/agents/INSTRUCTIONS.md',
       timeoutMinutes: 90,
       maxFileSizeMB: 0.5,
       maxChangeMB: 20,
@@ -138,6 +139,48 @@ describe('parseRepoConfig', () => {
     ['setup not a list', { setup: 'npm ci' }, ['`setup`: must be a list (got `npm ci`)']],
     ['empty setup command', { setup: ['npm ci', ''] }, ['`setup[1]`: must not be empty']],
     ['instructions not text', { instructions: 5 }, ['`instructions`: must be text (got `5`)']],
+    [
+      'instructions file absolute',
+      { instructionsFile: '/etc/passwd' },
+      [
+        '`instructionsFile`: must be a path inside the repository, from its root: letters, digits, `.`, `_`, `-` and `/`, no leading `/` and no `..` (got `/etc/passwd`)',
+      ],
+    ],
+    [
+      'instructions file leading ..',
+      { instructionsFile: '../other/AGENTS.md' },
+      [
+        '`instructionsFile`: must be a path inside the repository, from its root: letters, digits, `.`, `_`, `-` and `/`, no leading `/` and no `..` (got `../other/AGENTS.md`)',
+      ],
+    ],
+    [
+      'instructions file inner ..',
+      { instructionsFile: 'docs/../../AGENTS.md' },
+      [
+        '`instructionsFile`: must be a path inside the repository, from its root: letters, digits, `.`, `_`, `-` and `/`, no leading `/` and no `..` (got `docs/../../AGENTS.md`)',
+      ],
+    ],
+    [
+      'instructions file only ..',
+      { instructionsFile: '..' },
+      [
+        '`instructionsFile`: must be a path inside the repository, from its root: letters, digits, `.`, `_`, `-` and `/`, no leading `/` and no `..` (got `..`)',
+      ],
+    ],
+    [
+      'instructions file with a space',
+      { instructionsFile: 'my notes.md' },
+      [
+        '`instructionsFile`: must be a path inside the repository, from its root: letters, digits, `.`, `_`, `-` and `/`, no leading `/` and no `..` (got `my notes.md`)',
+      ],
+    ],
+    [
+      'instructions file empty',
+      { instructionsFile: '' },
+      [
+        '`instructionsFile`: must be a path inside the repository, from its root: letters, digits, `.`, `_`, `-` and `/`, no leading `/` and no `..` (got ``)',
+      ],
+    ],
     ['typo of a setting', { agnet: 'codex' }, ['`agnet`: unknown setting (did you mean `agent`?)']],
     [
       'wrong case of a setting',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildFollowUpPrompt, buildPrompt } from '../../src/pipeline/prompt.js';
+import { buildFollowUpPrompt, buildPrompt, imageTexts, type PromptOptions } from '../../src/pipeline/prompt.js';
 import { aFollowUp, aJob, type JobParts } from '../helpers/job.js';
 
 const RULES = [
@@ -27,7 +27,7 @@ const intro = (what: 'issue' | 'pull request', repo = 'acme/widgets') => [
 const lines = (...parts: string[]) => parts.join('\n') + '\n';
 
 describe('buildPrompt', () => {
-  it.each<{ name: string; job: JobParts; expected: string }>([
+  it.each<{ name: string; job: JobParts; options?: PromptOptions; expected: string }>([
     {
       name: 'an issue: intro, rules, then the issue under its number and title',
       job: {},
@@ -83,6 +83,51 @@ describe('buildPrompt', () => {
         '',
         'The pager skips page 2.',
       ),
+    },
+    {
+      name: "the repository's instructions file comes after the rules, fenced, under its path",
+      job: {},
+      options: { instructionsFile: { path: 'CLAUDE.md', content: '# Style\n\nUse tabs.\n' } },
+      expected: lines(
+        ...intro('issue'),
+        '',
+        "## The repository's instructions file (`CLAUDE.md`): follow it",
+        '',
+        '```markdown\n# Style\n\nUse tabs.\n```',
+        '',
+        '## #5: Fix the pager',
+        '',
+        'The pager skips page 2.',
+      ),
+    },
+    {
+      name: 'the downloaded images are listed by path after the request',
+      job: { trigger: { kind: 'comment', sender: { login: 'carol', id: 3 }, instructions: 'match the mockup' } },
+      options: { images: ['/home/user/.issue-agent/images/image-1.png', '/home/user/.issue-agent/images/image-2.jpg'] },
+      expected: lines(
+        ...intro('issue'),
+        '',
+        '## #5: Fix the pager',
+        '',
+        'The pager skips page 2.',
+        '',
+        '## Request from @carol',
+        '',
+        'match the mockup',
+        '',
+        '## Images',
+        '',
+        'The images linked above were downloaded for you (in the order they appear); open these files to see them:',
+        '',
+        '- /home/user/.issue-agent/images/image-1.png',
+        '- /home/user/.issue-agent/images/image-2.jpg',
+      ),
+    },
+    {
+      name: 'an empty instructions file adds no section',
+      job: {},
+      options: { instructionsFile: { path: 'AGENTS.md', content: ' \n' } },
+      expected: lines(...intro('issue'), '', '## #5: Fix the pager', '', 'The pager skips page 2.'),
     },
     {
       name: 'blank repository instructions add no section',
@@ -142,8 +187,8 @@ describe('buildPrompt', () => {
         'add a regression test',
       ),
     },
-  ])('$name', ({ job, expected }) => {
-    expect(buildPrompt(aJob(job))).toBe(expected);
+  ])('$name', ({ job, options, expected }) => {
+    expect(buildPrompt(aJob(job), options)).toBe(expected);
   });
 
   // Issue text is untrusted: whatever it says, it is placed after the rules and the
@@ -290,5 +335,33 @@ describe('buildFollowUpPrompt', () => {
     },
   ])('$name', ({ job, reviewComments, resumed, expected }) => {
     expect(buildFollowUpPrompt(aJob({ followUp: aFollowUp(), ...job }), reviewComments, resumed)).toBe(expected);
+  });
+
+  it.each([
+    [false, true],
+    [true, false],
+  ])('a resumed (%s) follow-up carries the instructions file: %s', (resumed, carried) => {
+    const job = aJob({ followUp: aFollowUp(), trigger: { kind: 'comment', instructions: 'fix it' } });
+    const prompt = buildFollowUpPrompt(job, '', resumed, {
+      instructionsFile: { path: 'AGENTS.md', content: 'Use pnpm.' },
+    });
+    expect(
+      prompt.includes("## The repository's instructions file (`AGENTS.md`): follow it\n\n```markdown\nUse pnpm.\n```"),
+    ).toBe(carried);
+  });
+});
+
+describe('imageTexts', () => {
+  it('is the issue body and the trigger’s words; a follow-up’s words only; none for a CI fix', () => {
+    const job = aJob({ issue: { body: 'body' }, trigger: { kind: 'comment', instructions: 'words' } });
+    expect(imageTexts(job)).toEqual(['body', 'words']);
+    expect(imageTexts({ ...job, followUp: aFollowUp() })).toEqual(['words']);
+    expect(
+      imageTexts({
+        ...job,
+        followUp: aFollowUp(),
+        ciFix: { attempt: 1, of: 1, headSha: 'a', signature: 's', failures: [] },
+      }),
+    ).toEqual([]);
   });
 });

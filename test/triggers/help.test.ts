@@ -35,6 +35,8 @@ describe('helpText', () => {
       '`/agent <agent> [instructions]`',
       '--model <model>',
       '`/agent stop`',
+      '`/agent doctor`',
+      '`/agent doctor --setup`',
       '`/agent help`',
     ]) {
       expect(text).toContain(form);

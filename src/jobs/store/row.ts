@@ -149,6 +149,7 @@ export function stateForOutcome(outcome: Outcome): FinalState {
     case 'pushed':
       return 'succeeded';
     case 'no-changes':
+    case 'setup-ok':
       return 'no_changes';
     case 'failed':
       return 'failed';

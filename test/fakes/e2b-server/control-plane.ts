@@ -46,6 +46,7 @@ export interface ControlPlaneState {
   record(entry: { method: string; path: string; headers: IncomingMessage['headers']; body: unknown }): void;
 }
 
+const TEMPLATE_ALIAS_PATH = /^\/templates\/aliases\/([^/]+)$/;
 const SANDBOX_PATH = /^\/(?:v2\/)?sandboxes\/([^/]+)(\/[a-z]+)?$/;
 
 export async function handleControlPlane(
@@ -60,6 +61,9 @@ export async function handleControlPlane(
   if (req.headers['x-api-key'] !== state.apiKey) {
     return sendApiError(res, 401, 'Invalid API key, please visit https://e2b.dev/docs/api-key for more information.');
   }
+
+  const alias = TEMPLATE_ALIAS_PATH.exec(url.pathname)?.[1];
+  if (alias !== undefined && req.method === 'GET') return templateAlias(state, decodeURIComponent(alias), res);
 
   const collection = url.pathname === '/sandboxes' || url.pathname === '/v2/sandboxes';
   if (collection && req.method === 'POST') return create(state, body, res);
@@ -96,6 +100,16 @@ export async function handleControlPlane(
     default:
       return sendApiError(res, 404, `no route for ${req.method} ${url.pathname}`);
   }
+}
+
+/**
+ * `GET /templates/aliases/{alias}` (`Template.exists` in the SDK): 200 with `{ templateID, public }`
+ * for a template of the key's team, 404 for an unknown name. Without a template list, every name exists.
+ */
+function templateAlias(state: ControlPlaneState, alias: string, res: ServerResponse): void {
+  if (state.templates && !state.templates.has(alias))
+    return sendApiError(res, 404, `template with alias "${alias}" not found`);
+  sendJson(res, 200, { templateID: `tpl-${alias}`, public: false });
 }
 
 async function create(state: ControlPlaneState, body: unknown, res: ServerResponse): Promise<void> {
