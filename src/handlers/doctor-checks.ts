@@ -2,6 +2,7 @@ import { getDriver, missingEnv, runModel } from '../agents/index.js';
 import type { AgentEnv, AgentName } from '../agents/types.js';
 import { isPriced } from '../broker/pricing.js';
 import { inlineCode } from '../config/markdown.js';
+import { mcpEnvProblems } from '../config/mcp-config.js';
 import { REPO_CONFIG_PATH, type RepoConfig } from '../config/repo-config.js';
 
 /**
@@ -54,7 +55,7 @@ export const DOCTOR_CHECKS: readonly Check[] = [
   templateChecks,
   networkChecks,
   brokerCheck,
-  // MCP: the check that the variables `mcp` names are set goes here once MCP servers are configurable.
+  mcpCheck,
 ];
 
 export function doctorChecks(facts: DoctorFacts): CheckLine[] {
@@ -304,4 +305,29 @@ function brokerCheck(facts: DoctorFacts): CheckLine[] {
       fix: '`PUBLIC_URL` must be the address at which E2B sandboxes reach this app over the internet.',
     },
   ];
+}
+
+/** MCP servers: every `{ env: NAME }` the config names is allowed (`MCP_ALLOWED_ENV`) and set where the app runs. */
+function mcpCheck(facts: DoctorFacts): CheckLine[] {
+  const mcp = configOf(facts)?.mcp;
+  const servers = [...Object.keys(mcp?.gateway ?? {}), ...Object.keys(mcp?.remote ?? {})];
+  if (!mcp || servers.length === 0) return [];
+  const problems = mcpEnvProblems(mcp, facts.env);
+  if (problems.length === 0)
+    return [
+      { level: 'ok', text: `MCP servers ${servers.map((s) => inlineCode(s)).join(', ')}: every variable they name is set.` },
+    ];
+  return problems.map((p) =>
+    p.problem === 'unset'
+      ? {
+          level: 'fail',
+          text: `MCP: ${inlineCode(p.field)} names ${inlineCode(p.variable)}, which is not set where the app runs.`,
+          fix: `set ${inlineCode(p.variable)} in the app's environment.`,
+        }
+      : {
+          level: 'fail',
+          text: `MCP: ${inlineCode(p.field)} names ${inlineCode(p.variable)}, which is not in the app's \`MCP_ALLOWED_ENV\`.`,
+          fix: `ask whoever runs the app to add ${inlineCode(p.variable)} to \`MCP_ALLOWED_ENV\`.`,
+        },
+  );
 }

@@ -40,6 +40,41 @@ const lines = (f: DoctorFacts) => doctorChecks(f);
 const find = (f: DoctorFacts, part: string): CheckLine | undefined => lines(f).find((l) => l.text.includes(part));
 
 describe('doctorChecks', () => {
+  describe('MCP servers', () => {
+    const raw = {
+      agents: ['claude'],
+      mcp: {
+        remote: { docs: { url: 'https://mcp.example.com/mcp', headers: { Authorization: { env: 'DOCS_TOKEN' } } } },
+      },
+    };
+    // The config as the app parsed it (DOCS_TOKEN allowed then); the environment of the doctor's run varies.
+    const parsed = parseRepoConfig(raw, { allowedEnv: ['DOCS_TOKEN'], sandboxProvider: 'e2b' });
+    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+    const withMcp = (env: Record<string, string>) =>
+      facts({ config: { ok: true, config: parsed.config }, env: { ANTHROPIC_API_KEY: 'sk-ant-x', ...env } });
+
+    it('every variable allowed and set: one line that says so', () => {
+      expect(find(withMcp({ MCP_ALLOWED_ENV: 'DOCS_TOKEN', DOCS_TOKEN: 't' }), 'MCP')).toEqual({
+        level: 'ok',
+        text: 'MCP servers `docs`: every variable they name is set.',
+      });
+    });
+
+    it.each([
+      ['unset', { MCP_ALLOWED_ENV: 'DOCS_TOKEN' }, /`DOCS_TOKEN`, which is not set where the app runs/],
+      ['no longer allowed', { DOCS_TOKEN: 't' }, /`DOCS_TOKEN`, which is not in the app's `MCP_ALLOWED_ENV`/],
+    ])('a variable %s: a failing line naming the field and the variable', (_, env, text) => {
+      const line = find(withMcp(env), 'MCP');
+      expect(line?.level).toBe('fail');
+      expect(line?.text).toMatch(text);
+      expect(line?.text).toContain('`mcp.remote.docs.headers.Authorization`');
+    });
+
+    it('no MCP servers: no MCP line', () => {
+      expect(find(facts(), 'MCP')).toBeUndefined();
+    });
+  });
+
   it('a healthy installation: every line passes', () => {
     expect(lines(facts())).toEqual([
       { level: 'ok', text: 'Configuration is valid (read from `acme/widgets:.github/issue-agent.yml`).' },
