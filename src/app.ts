@@ -1,8 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApplicationFunction, Probot } from 'probot';
-import type { Logger } from 'pino';
 import { RepoConfigCache } from './config/config-cache.js';
-import type { AppEnv } from './config/env.js';
 import { acceptTrigger } from './handlers/accept-trigger.js';
 import { BackgroundTasks } from './handlers/background.js';
 import { WebhookInbox, type Delivery } from './handlers/inbox.js';
@@ -11,40 +9,21 @@ import { ciEventFromCheckSuite, ciEventFromWorkflowRun, onCiCompleted } from './
 import { fromIssueComment, fromLabel, fromReview, fromReviewComment } from './handlers/trigger-event.js';
 import { healthHandler } from './handlers/health.js';
 import { RecentSet } from './handlers/recent-set.js';
-import { createJobRunner } from './job-runner.js';
+import { createJobRunner, type JobRunnerDeps } from './job-runner.js';
 import type { RunnerControl } from './jobs/runner.js';
 import type { JobStore } from './jobs/store/types.js';
 import type { UsageTotals } from './domain/usage.js';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
-import type { Metrics } from './telemetry/metrics.js';
 import { SandboxLifecycle } from './sandbox/lifecycle.js';
-import type { SandboxProvider } from './sandbox/types.js';
 import { installationAccess } from './github/installation-access.js';
-import type { Redactor } from './security/redactor.js';
 import { Broker } from './broker/broker.js';
 import { ignoreReason } from './triggers/ignore.js';
 import { parseCommand } from './triggers/parse-command.js';
 import { parseLabel } from './triggers/parse-label.js';
 import { parseReview } from './triggers/parse-review.js';
 
-export interface AppDeps {
-  env: AppEnv;
-  store: JobStore;
-  provider: SandboxProvider;
-  /** Agent keys and base URLs (process.env in production). */
-  agentEnv: Record<string, string | undefined>;
-  log: Logger;
-  /**
-   * Every secret the app holds; it masks every request to GitHub (and, in main.ts, every log
-   * line), and the pipeline checks the agent's changes against it before committing.
-   */
-  redactor: Redactor;
-  metrics?: Metrics;
-  /** How often the runner looks for work when nothing wakes it (ms). */
-  pollMs?: number;
-  leaseMs?: number;
-  /** Least time between live-progress edits of a status comment (10 s by default). */
-  progressIntervalMs?: number;
+/** The process's pieces (as the runner's worker takes them), and how the app runs its jobs. */
+export interface AppDeps extends Omit<JobRunnerDeps, 'octokitFor' | 'mintReadToken' | 'broker'> {
   /** How long a repository's config is served from memory without a push changing it (5 min by default). */
   configTtlMs?: number;
   /**
@@ -53,14 +32,14 @@ export interface AppDeps {
    */
   brokerUrl?: string;
   /**
-   * The runner, when it runs in a process of its own (`RunnerProcess`), with the broker's meter
-   * forwarded to it; by default the jobs run in this process.
-   */
-  /**
    * Answer a trigger's webhook once its delivery is in the store's inbox, and process it after
    * the answer (src/handlers/inbox.ts); by default it is processed before the answer.
    */
   inbox?: boolean;
+  /**
+   * The runner, when it runs in a process of its own (`RunnerProcess`), with the broker's meter
+   * forwarded to it; by default the jobs run in this process.
+   */
   runner?: RunnerControl & {
     usage?(jobId: string, totals: UsageTotals): void;
     metrics?(): Promise<MetricObjectWithValues<MetricValue<string>>[]>;

@@ -21,14 +21,20 @@ export interface JobRunnerDeps {
   /** Agent keys and base URLs (process.env in production). */
   agentEnv: Record<string, string | undefined>;
   log: Logger;
+  /**
+   * Every secret the app holds; it masks every request to GitHub (and, in main.ts, every log
+   * line), and the pipeline checks the agent's changes against it before committing.
+   */
   redactor: Redactor;
   metrics?: Metrics;
   octokitFor: (installationId: number) => Promise<GitHub>;
   mintReadToken: (installationId: number, repo: string) => Promise<string>;
   /** Where sandboxes reach the broker, and the broker's live meter of each job; none: keys enter sandboxes. */
   broker?: { url: string; feed: UsageFeed };
+  /** How often the runner looks for work when nothing wakes it (ms). */
   pollMs?: number;
   leaseMs?: number;
+  /** Least time between live-progress edits of a status comment (10 s by default). */
   progressIntervalMs?: number;
 }
 
