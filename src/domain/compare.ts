@@ -1,0 +1,52 @@
+import type { AgentName } from '../agents/types.js';
+
+/** How one agent's run in a compare group ended. Only `changed` (committed to its branch) can win. */
+export type ContenderOutcome = 'changed' | 'no-changes' | 'failed' | 'cancelled' | 'stopped';
+
+/** One agent's run in a compare group, as the winner rule and the comparison table read it. */
+export interface Contender {
+  agent: AgentName;
+  /** The model asked for, or the one the CLI said it ran; undefined: its default. */
+  model?: string;
+  outcome: ContenderOutcome;
+  /** The branch holding its changes (`changed` only) and the commit on it. */
+  branch?: string;
+  commitSha?: string;
+  /** The verify commands after the last fix attempt; undefined when the repository has none. */
+  verify?: { total: number; failing: number };
+  files: number;
+  additions: number;
+  deletions: number;
+  /** USD; undefined when nothing reported a cost. */
+  costUsd?: number;
+  durationMs: number;
+  /** The first line of its summary (or answer, or failure reason): untrusted agent text. */
+  summary: string;
+}
+
+/** Whether every verify command passed (true when the repository has none). */
+export function verifyPassed(c: Pick<Contender, 'verify'>): boolean {
+  return (c.verify?.failing ?? 0) === 0;
+}
+
+/**
+ * The winner rule, in order: verify passed > fewer failing verify commands > fewer changed
+ * lines (added + deleted) > lower cost (an unknown cost counts as the highest) > shorter
+ * duration > the order the agents were named. A run that failed, was stopped, or changed
+ * nothing never wins; undefined when no run qualifies.
+ */
+export function pickWinner(contenders: readonly Contender[]): Contender | undefined {
+  const eligible = contenders.filter((c) => c.outcome === 'changed');
+  // A stable sort keeps the named order as the last tie-break.
+  return [...eligible].sort(compareContenders)[0];
+}
+
+function compareContenders(a: Contender, b: Contender): number {
+  return (
+    Number(verifyPassed(b)) - Number(verifyPassed(a)) ||
+    (a.verify?.failing ?? 0) - (b.verify?.failing ?? 0) ||
+    a.additions + a.deletions - (b.additions + b.deletions) ||
+    (a.costUsd ?? Infinity) - (b.costUsd ?? Infinity) ||
+    a.durationMs - b.durationMs
+  );
+}
