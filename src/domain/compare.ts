@@ -24,6 +24,29 @@ export interface Contender {
   summary: string;
 }
 
+/** What a compare group ended with: each agent's run, and the one whose branch is (or may become) the PR. */
+export interface CompareResult {
+  contenders: Contender[];
+  winner?: AgentName;
+  /** The branch the PR goes into (the repository's default branch when the group ran). */
+  baseBranch: string;
+  /** The repository on the web (`https://github.com/o/r`), for the table's compare links. */
+  repoUrl: string;
+  /** Per agent across the app's compares when the group ended, for the table's last line. */
+  record?: AgentRecord[];
+}
+
+/** One agent's record in the app's compares so far. */
+export interface AgentRecord {
+  agent: string;
+  runs: number;
+  wins: number;
+  /** Runs whose verify commands all passed, of those that had verify commands. */
+  verifyPassed: number;
+  verifyRuns: number;
+  costUsd: number;
+}
+
 /** Whether every verify command passed (true when the repository has none). */
 export function verifyPassed(c: Pick<Contender, 'verify'>): boolean {
   return (c.verify?.failing ?? 0) === 0;

@@ -1,29 +1,13 @@
 import { inlineCode } from '../config/markdown.js';
-import { verifyPassed, type Contender } from '../domain/compare.js';
+import { verifyPassed, type AgentRecord, type CompareResult, type Contender } from '../domain/compare.js';
 import { neutralizeAgentText } from './agent-text.js';
 import { formatCost } from './progress.js';
 import { formatDuration } from './status-text.js';
 
-export interface ComparisonView {
-  contenders: readonly Contender[];
+export type ComparisonView = Omit<CompareResult, 'winner'> & {
   /** The agent the rule picked (or a maintainer, with `/agent pick`); undefined: none qualifies. */
   winner?: string;
-  /** The repository on the web (`https://github.com/o/r`), for the compare views. */
-  repoUrl: string;
-  baseBranch: string;
-  /** Per agent across the app's compares so far (wins, verify pass rate, cost): one line under the table. */
-  record?: readonly AgentRecord[];
-}
-
-export interface AgentRecord {
-  agent: string;
-  runs: number;
-  wins: number;
-  /** Runs whose verify commands all passed, of those that had verify commands. */
-  verifyPassed: number;
-  verifyRuns: number;
-  costUsd: number;
-}
+};
 
 const OUTCOME_TEXT: Record<Contender['outcome'], string> = {
   changed: 'changed files',

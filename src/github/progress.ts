@@ -1,7 +1,7 @@
 import type { AgentEvent } from '../agents/types.js';
 import type { Phase } from '../domain/outcome.js';
 import { inlineCode } from '../config/markdown.js';
-import { formatDuration, renderStatus } from './status-text.js';
+import { formatDuration, renderStatus, type MemberStatus } from './status-text.js';
 
 /** One thing the agent did, as the status comment shows it. */
 export interface Action {
@@ -84,6 +84,8 @@ export interface ProgressView {
   totalActions?: number;
   /** A word on the phase (e.g. "waiting for sandbox capacity"). */
   note?: string;
+  /** A compare group's agents, each with its own phase (shown instead of `phase`). */
+  members?: MemberStatus[];
 }
 
 /** How many actions the live view lists. */
@@ -93,7 +95,11 @@ export const LIVE_ACTIONS = 5;
 export function renderProgress(view: ProgressView): string {
   const facts = [`⏱️ ${formatDuration(view.elapsedMs)} elapsed`];
   if (view.costUsd !== undefined) facts.push(`💰 ${formatCost(view.costUsd)} so far`);
-  const lines = [renderStatus({ phase: view.phase, agent: view.agent, note: view.note }), '', facts.join(' · ')];
+  const lines = [
+    renderStatus({ phase: view.phase, agent: view.agent, note: view.note, members: view.members }),
+    '',
+    facts.join(' · '),
+  ];
   const last = view.actions.slice(-LIVE_ACTIONS);
   if (last.length > 0) {
     const total = Math.max(

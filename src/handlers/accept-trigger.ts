@@ -10,12 +10,14 @@ import { renderStatus } from '../github/status-text.js';
 import { issueKey } from '../domain/issue-key.js';
 import type { JobRunner } from '../jobs/runner.js';
 import type { JobStore } from '../jobs/store/types.js';
-import type { FollowUp, Job } from '../domain/job.js';
+import { shownAgent, type FollowUp, type Job } from '../domain/job.js';
 import { helpText, unknownAgentText, usableAgents } from '../triggers/help.js';
+import { labelCompareAgents, validateCompare } from '../triggers/compare.js';
 import type { Trigger } from '../triggers/types.js';
 
 type RunTrigger = Extract<Trigger, { kind: 'run' }>;
 import { acknowledge, editComment, reply, type Thread } from './replies.js';
+import { pick } from './pick.js';
 import type { BackgroundTasks } from './background.js';
 import { jobRepo, type TriggerEvent } from './trigger-event.js';
 
@@ -74,8 +76,19 @@ export async function acceptTrigger(
         unknownAgentText(trigger.name, usableAgents(config, availableAgents(deps.agentEnv, config.model))),
       );
       return;
+    case 'invalid':
+      await reply(ev.gh, thread, trigger.message);
+      return;
     case 'stop':
       await stop(ev.gh, thread, deps, ev.sender.login);
+      return;
+    case 'compare': {
+      const job = await compareJobFor(ev, thread, trigger, config, deps);
+      if (job) await enqueueAndAcknowledge(ev, thread, job, deps, log);
+      return;
+    }
+    case 'pick':
+      await pick(ev, thread, trigger.agent, { store: deps.store, log });
       return;
     case 'run': {
       const job = await jobFor(ev, thread, trigger, config, deps);
@@ -193,6 +206,25 @@ async function jobFor(
     );
     return undefined;
   }
+  return newJob(ev, thread, config, deps, {
+    instructions: trigger.instructions,
+    agent,
+    model: trigger.model,
+    ...(followUp && { followUp }),
+  });
+}
+
+/**
+ * The Job of an accepted trigger, or undefined after replying that the month's spending limit
+ * is reached.
+ */
+async function newJob(
+  ev: TriggerEvent,
+  thread: Thread,
+  config: RepoConfig,
+  deps: AcceptDeps,
+  run: Pick<Job, 'agent' | 'model' | 'followUp' | 'compare'> & { instructions: string },
+): Promise<Job | undefined> {
   const spent = await monthlyLimitReached(
     deps.store,
     { installationId: ev.installationId, repo: { owner: ev.repo.owner, name: ev.repo.name } },
@@ -203,6 +235,7 @@ async function jobFor(
     await reply(ev.gh, thread, `No run was started: ${spent}.`);
     return undefined;
   }
+  const { instructions, ...chosen } = run;
   return {
     id: randomUUID(),
     deliveryId: ev.deliveryId,
@@ -212,15 +245,54 @@ async function jobFor(
     trigger: {
       kind: ev.review ? 'review' : ev.comment ? 'comment' : 'label',
       sender: ev.sender,
-      instructions: trigger.instructions,
+      instructions,
       commentId: ev.comment?.id,
     },
-    agent,
-    model: trigger.model,
+    ...chosen,
     config,
-    ...(followUp && { followUp }),
     createdAt: Date.now(),
   };
+}
+
+/**
+ * The job of a compare group, or undefined after one reply saying why it cannot run: on a pull
+ * request, the label's configured agents invalid, or an agent (with its model) that cannot run.
+ */
+async function compareJobFor(
+  ev: TriggerEvent,
+  thread: Thread,
+  trigger: Extract<Trigger, { kind: 'compare' }>,
+  config: RepoConfig,
+  deps: AcceptDeps,
+): Promise<Job | undefined> {
+  if (ev.issue.isPullRequest) {
+    await reply(
+      ev.gh,
+      thread,
+      `Agents are compared on issues: comment \`${config.command} compare ...\` on the issue.`,
+    );
+    return undefined;
+  }
+  const available = availableAgents(deps.agentEnv, config.model);
+  const agents = trigger.agents ?? validateCompare(labelCompareAgents(config, usableAgents(config, available)), config);
+  if (!Array.isArray(agents)) {
+    await reply(ev.gh, thread, agents.message);
+    return undefined;
+  }
+  const blocked = agents.flatMap((agent) => {
+    const model = runModel({ agent, model: trigger.models[agent], config });
+    const why = cannotRun(agent, model, deps.agentEnv);
+    return why ? [`- \`${agent}\`${model === undefined ? '' : ` with the model \`${model}\``}: ${why}`] : [];
+  });
+  if (blocked.length > 0) {
+    await reply(ev.gh, thread, ['No compare was started: these agents cannot run.', '', ...blocked].join('\n'));
+    return undefined;
+  }
+  return newJob(ev, thread, config, deps, {
+    agent: agents[0]!,
+    compare: { agents, models: trigger.models },
+    instructions: trigger.instructions,
+  });
 }
 
 /**
@@ -255,7 +327,7 @@ async function enqueueAndAcknowledge(
     reply(
       ev.gh,
       thread,
-      renderStatus({ phase: 'queued', agent: job.agent, queuedBehind: ahead }),
+      renderStatus({ phase: 'queued', agent: shownAgent(job), queuedBehind: ahead }),
       ACKNOWLEDGEMENT,
     ).then((statusCommentId) => deps.store.record(stored.id, { statusCommentId })),
   ]).then(([, status]) => {
@@ -351,7 +423,7 @@ async function stop(gh: TriggerEvent['gh'], thread: Thread, deps: AcceptDeps, by
         gh,
         thread,
         job.statusCommentId,
-        renderStatus({ outcome: { kind: 'cancelled', by }, agent: job.agent }),
+        renderStatus({ outcome: { kind: 'cancelled', by }, agent: shownAgent(job.job) }),
       );
     }
   }

@@ -31,6 +31,7 @@ const DEFAULTS: RepoConfig = {
   ciFix: { attempts: 0, rerunFlaky: true },
   limits: {},
   pricing: {},
+  compare: { max: 3, pick: 'auto', keepBranches: false },
 };
 
 describe('parseRepoConfig', () => {

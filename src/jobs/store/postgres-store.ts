@@ -328,6 +328,15 @@ export class PostgresJobStore implements JobStore {
     return row && rowToJob(row);
   }
 
+  async latestCompareFor(key: string): Promise<StoredJob | undefined> {
+    const row = await this.one(
+      this.pool,
+      `SELECT * FROM jobs WHERE issue_key = $1 AND job->'compare' IS NOT NULL ORDER BY seq DESC LIMIT 1`,
+      [key],
+    );
+    return row && rowToJob(row);
+  }
+
   async isActive(jobId: string): Promise<boolean> {
     const r = await this.pool.query(`SELECT 1 FROM jobs WHERE id = $1 AND state IN ('queued', 'running')`, [jobId]);
     return (r.rowCount ?? 0) > 0;

@@ -314,6 +314,15 @@ export class SqliteJobStore implements JobStore {
     return row && rowToJob(row);
   }
 
+  async latestCompareFor(key: string): Promise<StoredJob | undefined> {
+    const row = this.db
+      .prepare(
+        `SELECT * FROM jobs WHERE issue_key = ? AND json_extract(job, '$.compare') IS NOT NULL ORDER BY seq DESC LIMIT 1`,
+      )
+      .get(key) as JobRow | undefined;
+    return row && rowToJob(row);
+  }
+
   async isActive(jobId: string): Promise<boolean> {
     return (
       this.db.prepare(`SELECT 1 FROM jobs WHERE id = ? AND state IN ('queued', 'running')`).get(jobId) !== undefined

@@ -173,6 +173,8 @@ export interface JobStore {
    * reads from GitHub when it starts (a review comment) joins it instead of queueing another.
    */
   queuedFor(issueKey: string): Promise<StoredJob | undefined>;
+  /** The issue's newest compare group (`job.compare`), in any state: what `/agent pick` picks from. */
+  latestCompareFor(issueKey: string): Promise<StoredJob | undefined>;
   /** Whether the job is queued or running (the orphan sweeper asks before killing its sandbox). */
   isActive(jobId: string): Promise<boolean>;
   /**

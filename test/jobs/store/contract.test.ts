@@ -529,6 +529,17 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
     });
   });
 
+  describe('latestCompareFor', () => {
+    it("gives the issue's newest compare group, in any state, and nothing else", async () => {
+      await add({ id: 'group-1', issue: 42, compare: ['claude', 'codex'] });
+      await add({ id: 'group-2', issue: 42, compare: ['codex', 'opencode'] });
+      await add({ id: 'single', issue: 42 });
+      await add({ id: 'elsewhere', issue: 7, compare: ['claude', 'codex'] });
+      expect(await store.latestCompareFor('octo/hello#42')).toMatchObject({ id: 'group-2', state: 'queued' });
+      expect(await store.latestCompareFor('octo/hello#9')).toBeUndefined();
+    });
+  });
+
   describe('a follow-up waits for the run it continues', () => {
     it('is not claimed while that run is queued or running, and is claimed once it ended', async () => {
       await add({ id: 'opening', issue: 1 });
