@@ -187,7 +187,11 @@ export function createWorker(deps: WorkerDeps): RunJob {
       if (reason?.kind === 'shutdown') {
         await deps.store.releaseForShutdown(stored.id, deps.workerId);
         await writer.flush(
-          renderStatus({ phase: 'queued', agent: job.agent, note: 'the app restarted; this run starts again shortly' }),
+          renderStatus({
+            phase: 'queued',
+            agent: shownAgent(job),
+            note: 'the app restarted; this run starts again shortly',
+          }),
         );
         log.info('handed the job back for shutdown');
         return;
@@ -202,13 +206,13 @@ export function createWorker(deps: WorkerDeps): RunJob {
       const actionLog = renderActionLogDetails(actions.actions, { dropped: actions.dropped });
       const handedOver = job.ciFix && (await ciLadderEnded(gh, job, outcome, log));
       await writer.flush(
-        renderStatus({ outcome, agent: job.agent, durationMs: now() - started, cost }) +
+        renderStatus({ outcome, agent: shownAgent(job), durationMs: now() - started, cost }) +
           (handedOver ? `\n\n${handedOver}` : '') +
           (actionLog ? `\n\n${actionLog}` : ''),
       );
       // On the new commit; a follow-up that made none reports on the PR head it started from.
       const headSha = outcome.kind === 'pr' || outcome.kind === 'pushed' ? outcome.commitSha : job.followUp?.headSha;
-      if (headSha) await reportCheckRun(gh, stored, { outcome, agent: job.agent, cost }, headSha, actionLog, log);
+      if (headSha) await reportCheckRun(gh, stored, { outcome, agent: shownAgent(job), cost }, headSha, actionLog, log);
       await deps.store.finish(stored.id, deps.workerId, outcome, { costUsd });
     } finally {
       unsubscribe?.();
