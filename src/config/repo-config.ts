@@ -212,7 +212,9 @@ export const repoConfigSchema = z
         keepBranches: z
           .boolean()
           .default(false)
-          .describe("Keep the losing agents' branches when the pull request is merged or closed (default: deleted then)."),
+          .describe(
+            "Keep the losing agents' branches when the pull request is merged or closed (default: deleted then).",
+          ),
       })
       .default({ max: 3, pick: 'auto', keepBranches: false })
       .describe(

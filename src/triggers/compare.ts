@@ -52,23 +52,32 @@ export function validateCompare(
 ): AgentName[] | Extract<Trigger, { kind: 'invalid' }> {
   const { max } = config.compare;
   if (max === 0) {
-    return invalid(`Comparing agents is turned off in this repository (\`compare.max: 0\` in \`${REPO_CONFIG_PATH}\`).`);
+    return invalid(
+      `Comparing agents is turned off in this repository (\`compare.max: 0\` in \`${REPO_CONFIG_PATH}\`).`,
+    );
   }
   const agents: AgentName[] = [];
   for (const name of names) {
     const choice = resolveAgent(name, config.agents);
     if (!choice.ok) {
       const allowed = config.agents.map((a) => inlineCode(a)).join(', ');
-      return invalid(`${inlineCode(name)} is not an agent that can run in this repository. Agents you can use: ${allowed}.`);
+      return invalid(
+        `${inlineCode(name)} is not an agent that can run in this repository. Agents you can use: ${allowed}.`,
+      );
     }
-    if (agents.includes(choice.agent)) return invalid(`${inlineCode(choice.agent)} is named twice: name each agent once.`);
+    if (agents.includes(choice.agent))
+      return invalid(`${inlineCode(choice.agent)} is named twice: name each agent once.`);
     agents.push(choice.agent);
   }
   if (agents.length < 2) {
-    return invalid(`A compare needs at least two different agents, e.g. ${inlineCode('claude,codex')}; ${agents.length} named.`);
+    return invalid(
+      `A compare needs at least two different agents, e.g. ${inlineCode('claude,codex')}; ${agents.length} named.`,
+    );
   }
   if (agents.length > max) {
-    return invalid(`At most ${max} agents can be compared in this repository (\`compare.max\`); ${agents.length} named.`);
+    return invalid(
+      `At most ${max} agents can be compared in this repository (\`compare.max\`); ${agents.length} named.`,
+    );
   }
   return agents;
 }
