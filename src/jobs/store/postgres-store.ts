@@ -56,6 +56,9 @@ const MIGRATE_LOCK = 2;
 
 type Queryable = pg.Pool | pg.PoolClient;
 
+/** The running slots a job takes: one per agent of a compare group, else one. */
+const PG_SLOTS = (job: string) => `COALESCE(jsonb_array_length(${job}->'compare'->'agents'), 1)`;
+
 /**
  * PostgreSQL backend for several replicas.
  *
@@ -175,11 +178,14 @@ export class PostgresJobStore implements JobStore {
         c,
         `UPDATE jobs SET state = 'running', worker_id = $1, started_at = $2, lease_expires_at = $3, attempts = attempts + 1
          WHERE id = (
-           WITH running AS (SELECT installation_id, COUNT(*) AS n FROM jobs WHERE state = 'running' GROUP BY installation_id)
+           WITH running AS (SELECT installation_id, SUM(${PG_SLOTS('job')}) AS n FROM jobs WHERE state = 'running' GROUP BY installation_id)
            SELECT j.id FROM jobs j
            WHERE j.state = 'queued' AND j.deadline_at > $2
-             AND (SELECT COALESCE(SUM(n), 0) FROM running) < $4
-             AND j.installation_id NOT IN (SELECT installation_id FROM running WHERE n >= $5)
+             -- A compare group takes a slot per agent; one larger than a limit runs when nothing else does.
+             AND ((SELECT COALESCE(SUM(n), 0) FROM running) + ${PG_SLOTS('j.job')} <= $4
+               OR ((SELECT COALESCE(SUM(n), 0) FROM running) = 0 AND $4 > 0))
+             AND (COALESCE((SELECT n FROM running r WHERE r.installation_id = j.installation_id), 0) + ${PG_SLOTS('j.job')} <= $5
+               OR (COALESCE((SELECT n FROM running r WHERE r.installation_id = j.installation_id), 0) = 0 AND $5 > 0))
              AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.issue_key = j.issue_key AND r.state = 'running')
              -- A follow-up waits for the run it continues (e.g. the one still finishing its PR).
              AND NOT EXISTS (SELECT 1 FROM jobs p WHERE p.id = j.job->'followUp'->'previous'->>'jobId'

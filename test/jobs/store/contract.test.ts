@@ -190,6 +190,22 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
       await store.finish('x2', 'w1', PR);
       expect(await claimIds(store, 'w1', { global: 10, perInstallation: 2 })).toEqual(['x3', undefined]);
     });
+
+    it('counts a compare group as one slot per agent; a group over a limit runs only alone', async () => {
+      await add({ id: 'single', issue: 1 });
+      await add({ id: 'pair', issue: 2, compare: ['claude', 'codex'] });
+      await add({ id: 'after', issue: 3 });
+      // 1 + 2 > 2: the pair waits, and the single job behind it fits.
+      expect(await claimIds(store, 'w1', { global: 2, perInstallation: 10 })).toEqual(['single', 'after', undefined]);
+      await store.finish('single', 'w1', PR);
+      expect(await claimIds(store, 'w1', { global: 2, perInstallation: 10 })).toEqual([undefined]);
+      await store.finish('after', 'w1', PR);
+      expect(await claimIds(store, 'w1', { global: 2, perInstallation: 10 })).toEqual(['pair', undefined]);
+      await add({ id: 'trio', issue: 4, installationId: 2, compare: ['claude', 'codex', 'opencode'] });
+      expect(await claimIds(store, 'w1', { global: 10, perInstallation: 2 })).toEqual(['trio', undefined]);
+      await add({ id: 'next', issue: 5, installationId: 2 });
+      expect(await claimIds(store, 'w1', { global: 10, perInstallation: 2 })).toEqual([undefined]);
+    });
   });
 
   describe('leases', () => {
