@@ -73,3 +73,33 @@ function compareContenders(a: Contender, b: Contender): number {
     a.durationMs - b.durationMs
   );
 }
+
+/**
+ * Each agent's record over earlier compares (newest first or not: order does not matter), in
+ * the order agents first appear: runs, wins, verify pass rate (of runs with verify commands)
+ * and cost.
+ */
+export function agentRecords(results: readonly Pick<CompareResult, 'contenders' | 'winner'>[]): AgentRecord[] {
+  const byAgent = new Map<string, AgentRecord>();
+  for (const result of results) {
+    for (const c of result.contenders) {
+      const r = byAgent.get(c.agent) ?? {
+        agent: c.agent,
+        runs: 0,
+        wins: 0,
+        verifyPassed: 0,
+        verifyRuns: 0,
+        costUsd: 0,
+      };
+      r.runs++;
+      if (result.winner === c.agent) r.wins++;
+      if (c.verify) {
+        r.verifyRuns++;
+        if (verifyPassed(c)) r.verifyPassed++;
+      }
+      r.costUsd += c.costUsd ?? 0;
+      byAgent.set(c.agent, r);
+    }
+  }
+  return [...byAgent.values()];
+}

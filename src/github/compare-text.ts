@@ -46,7 +46,7 @@ function recordLine(record: readonly AgentRecord[]): string {
     const rate = r.verifyRuns > 0 ? `, verify passed ${Math.round((100 * r.verifyPassed) / r.verifyRuns)}%` : '';
     return `${r.agent} won ${r.wins} of ${r.runs}${rate}, ${formatCost(r.costUsd)} in all`;
   });
-  return `So far in this app's compares: ${parts.join('; ')}.`;
+  return `So far in this repository's compares: ${parts.join('; ')}.`;
 }
 
 /** Agent text and model names in a table cell: a code span (no Markdown, no HTML) that no `|` can split. */

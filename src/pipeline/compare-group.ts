@@ -1,5 +1,5 @@
 import { runModel } from '../agents/index.js';
-import { pickWinner, verifyPassed, type CompareResult, type Contender } from '../domain/compare.js';
+import { agentRecords, pickWinner, verifyPassed, type CompareResult, type Contender } from '../domain/compare.js';
 import type { Job } from '../domain/job.js';
 import type { Outcome, Phase } from '../domain/outcome.js';
 import { branchName } from '../github/branch-name.js';
@@ -11,6 +11,8 @@ export interface GroupDeps extends PipelineDeps {
   /** Each agent's phase as it changes, and its outcome when it ends (the group's status comment). */
   onMember(agent: string, phase: Phase, note?: string): void;
   onMemberDone(agent: string, outcome: Outcome): void;
+  /** The repository's earlier compare results, for each agent's record under the table. */
+  history?: () => Promise<CompareResult[]>;
 }
 
 /**
@@ -62,6 +64,7 @@ export async function runCompareGroup(job: Job, deps: GroupDeps, signal: AbortSi
     repoUrl: job.repo.cloneUrl.replace(/\.git$/, ''),
     ...(winner && { winner: winner.agent }),
   };
+  compare.record = agentRecords([compare, ...((await deps.history?.().catch(() => [])) ?? [])]);
   if (!winner || (job.config.compare.pick === 'manual' && !verifyPassed(winner))) return { kind: 'compared', compare };
   const won = ended.find((e) => e.contender === winner)!.outcome as Extract<Outcome, { kind: 'branch' }>;
   deps.onPhase('committing');

@@ -175,6 +175,7 @@ export function createWorker(deps: WorkerDeps): RunJob {
                 member(agent).outcome = o;
                 writer.update(progress());
               },
+              history: () => deps.store.compareResults(job.repo, 200),
             },
             runSignal,
           )
@@ -197,6 +198,9 @@ export function createWorker(deps: WorkerDeps): RunJob {
         return;
       }
       log.info({ outcome: outcome.kind, durationMs: now() - started }, 'job finished');
+      if ((outcome.kind === 'pr' || outcome.kind === 'compared') && outcome.compare) {
+        deps.metrics?.observeCompare(outcome.compare);
+      }
       deps.metrics?.runDuration.observe({ agent: job.agent, outcome: outcome.kind }, (now() - started) / 1000);
       final = true;
       // The broker's meter, with the calls other replicas served: the cost every place shows.

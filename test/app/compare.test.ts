@@ -161,6 +161,14 @@ describe('/agent compare: agents side by side, one PR for the best result', () =
     );
     expect(last).toContain('| Agent | Model | Outcome | Verify | Files | Lines | Cost | Duration | Branch | Summary |');
     expect(last).toContain('`Fixed the off-by-one.`');
+    // Each agent's record in this repository's compares, and the same in /metrics.
+    expect(last).toMatch(
+      /\nSo far in this repository's compares: claude won 0 of 1, \$0\.04 in all; codex won 1 of 1, \$[\d.]+ in all\.\n/,
+    );
+    const metrics = await h.metrics.registry.metrics();
+    expect(metrics).toContain('issue_agent_compare_wins_total{agent="codex"} 1');
+    expect(metrics).toContain('issue_agent_compare_runs_total{agent="claude",outcome="changed"} 1');
+    expect(metrics).toContain('issue_agent_compare_cost_usd_total{agent="claude"} 0.0421');
 
     // Both got the same task, each in its own sandbox.
     const claudePrompt = readFileSync(join(h.agentBin, 'record', 'stdin'), 'utf8');

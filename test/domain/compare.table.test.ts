@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pickWinner, type Contender } from '../../src/domain/compare.js';
+import { agentRecords, pickWinner, type Contender } from '../../src/domain/compare.js';
 
 const base: Contender = {
   agent: 'claude',
@@ -85,5 +85,26 @@ describe('pickWinner: the documented rule, one criterion at a time', () => {
   ];
   it.each(cases)('%s', (_name, contenders, winner) => {
     expect(pickWinner(contenders)?.agent).toBe(winner);
+  });
+});
+
+describe('agentRecords: each agent over earlier compares', () => {
+  it('counts runs, wins, verify passes of runs with verify commands, and cost', () => {
+    expect(
+      agentRecords([
+        {
+          contenders: [claude({ costUsd: 0.5 }), codex({ verify: { total: 1, failing: 1 }, costUsd: 0.25 })],
+          winner: 'claude',
+        },
+        {
+          contenders: [codex({ verify: undefined, costUsd: undefined }), claude({ outcome: 'failed', costUsd: 1 })],
+          winner: 'codex',
+        },
+        { contenders: [claude({ costUsd: 0 }), codex({ costUsd: 0.25 })] },
+      ]),
+    ).toEqual([
+      { agent: 'claude', runs: 3, wins: 1, verifyPassed: 3, verifyRuns: 3, costUsd: 1.5 },
+      { agent: 'codex', runs: 3, wins: 1, verifyPassed: 1, verifyRuns: 2, costUsd: 0.5 },
+    ]);
   });
 });

@@ -62,7 +62,7 @@ describe('renderComparison', () => {
     expect(text).toContain('https://ghe.example/o/r/compare/release/1.x...agent/1-x-codex');
     expect(text).not.toContain('🏆');
     expect(text.split('\n').at(-1)).toBe(
-      "So far in this app's compares: claude won 3 of 4, verify passed 67%, $1.50 in all; codex won 1 of 4, $0.0040 in all.",
+      "So far in this repository's compares: claude won 3 of 4, verify passed 67%, $1.50 in all; codex won 1 of 4, $0.0040 in all.",
     );
   });
 });

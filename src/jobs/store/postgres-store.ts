@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { issueKey } from '../../domain/issue-key.js';
+import type { CompareResult } from '../../domain/compare.js';
 import type { Job } from '../../domain/job.js';
 import type { Outcome } from '../../domain/outcome.js';
 import type { UsageDelta, UsageTotals } from '../../domain/usage.js';
@@ -341,6 +342,16 @@ export class PostgresJobStore implements JobStore {
       [key],
     );
     return row && rowToJob(row);
+  }
+
+  async compareResults(repo: RepoRef, limit: number): Promise<CompareResult[]> {
+    const r = await this.pool.query<{ compare: CompareResult }>(
+      `SELECT outcome->'compare' AS compare FROM jobs WHERE lower(repo_owner) = lower($1) AND lower(repo_name) = lower($2)
+         AND job->'compare' IS NOT NULL AND outcome->'compare' IS NOT NULL
+       ORDER BY seq DESC LIMIT $3`,
+      [repo.owner, repo.name, limit],
+    );
+    return r.rows.map((row) => row.compare);
   }
 
   async isActive(jobId: string): Promise<boolean> {

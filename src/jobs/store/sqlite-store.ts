@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { issueKey } from '../../domain/issue-key.js';
+import type { CompareResult } from '../../domain/compare.js';
 import type { Job } from '../../domain/job.js';
 import type { Outcome } from '../../domain/outcome.js';
 import { pendingMigrations } from './migration.js';
@@ -329,6 +330,17 @@ export class SqliteJobStore implements JobStore {
       )
       .get(key) as JobRow | undefined;
     return row && rowToJob(row);
+  }
+
+  async compareResults(repo: RepoRef, limit: number): Promise<CompareResult[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT outcome FROM jobs WHERE lower(repo_owner) = lower(@owner) AND lower(repo_name) = lower(@name)
+           AND json_extract(job, '$.compare') IS NOT NULL AND json_extract(outcome, '$.compare') IS NOT NULL
+         ORDER BY seq DESC LIMIT @limit`,
+      )
+      .all({ owner: repo.owner, name: repo.name, limit }) as { outcome: string }[];
+    return rows.map((r) => (JSON.parse(r.outcome) as { compare: CompareResult }).compare);
   }
 
   async isActive(jobId: string): Promise<boolean> {

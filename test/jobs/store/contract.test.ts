@@ -556,6 +556,29 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
     });
   });
 
+  describe('compareResults', () => {
+    it("gives the repository's finished compare results, newest first, at most `limit`", async () => {
+      const result = (winner: 'claude' | 'codex') => ({
+        contenders: [],
+        winner,
+        baseBranch: 'main',
+        repoUrl: 'https://github.com/octo/hello',
+      });
+      for (const [i, winner] of (['claude', 'codex', 'claude'] as const).entries()) {
+        await add({ id: `g${i}`, issue: i + 1, compare: ['claude', 'codex'] });
+        expect((await store.claim('w', LEASE, WIDE))?.id).toBe(`g${i}`);
+        await store.finish(`g${i}`, 'w', { kind: 'compared', compare: result(winner) });
+      }
+      await add({ id: 'running', issue: 9, compare: ['claude', 'codex'] });
+      await add({ id: 'other-repo', repo: 'elsewhere', issue: 1, compare: ['claude', 'codex'] });
+      expect(await store.compareResults({ owner: 'OCTO', name: 'hello' }, 2)).toEqual([
+        result('claude'),
+        result('codex'),
+      ]);
+      expect(await store.compareResults({ owner: 'octo', name: 'none' }, 2)).toEqual([]);
+    });
+  });
+
   describe('a follow-up waits for the run it continues', () => {
     it('is not claimed while that run is queued or running, and is claimed once it ended', async () => {
       await add({ id: 'opening', issue: 1 });
