@@ -9,7 +9,8 @@ import { getRole, meetsPermission } from '../github/permissions.js';
 import { renderStatus } from '../github/status-text.js';
 import { issueKey } from '../domain/issue-key.js';
 import type { JobRunner } from '../jobs/runner.js';
-import type { JobStore } from '../jobs/store/types.js';
+import type { JobStore, StoredJob } from '../jobs/store/types.js';
+import type { AgentName } from '../agents/types.js';
 import { shownAgent, type FollowUp, type Job } from '../domain/job.js';
 import { helpText, unknownAgentText, usableAgents } from '../triggers/help.js';
 import { labelCompareAgents, validateCompare } from '../triggers/compare.js';
@@ -363,7 +364,7 @@ async function resolveFollowUp(ev: TriggerEvent, store: JobStore): Promise<Follo
     ...(previous && {
       previous: {
         jobId: previous.id,
-        agent: previous.job.agent,
+        agent: ownAgent(previous),
         sessionId: previous.sessionId,
         sandboxId: previous.sandboxId,
         startedAt: previous.startedAt,
@@ -372,6 +373,12 @@ async function resolveFollowUp(ev: TriggerEvent, store: JobStore): Promise<Follo
     ...(ev.comment?.kind === 'review' && { reviewComment: { path: ev.comment.path, line: ev.comment.line } }),
     ...(ev.review && { reviewId: ev.review.id }),
   };
+}
+
+/** The agent whose work the PR holds: a compare group's winner (the rule's pick), else the job's agent. */
+function ownAgent(previous: StoredJob): AgentName {
+  const o = previous.outcome;
+  return (o?.kind === 'pr' && o.compare?.winner) || previous.job.agent;
 }
 
 /**
