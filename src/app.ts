@@ -9,15 +9,15 @@ import { ciEventFromCheckSuite, ciEventFromWorkflowRun, onCiCompleted } from './
 import { fromIssueComment, fromLabel, fromReview, fromReviewComment } from './handlers/trigger-event.js';
 import { healthHandler } from './handlers/health.js';
 import { RecentSet } from './handlers/recent-set.js';
-import { endedWithoutWorker } from './pipeline/ended-without-worker.js';
-import { JobRunner } from './jobs/runner.js';
-import { isDeadOnThisHost, newWorkerId } from './jobs/worker-id.js';
+import { createJobRunner } from './job-runner.js';
+import type { RunnerControl } from './jobs/runner.js';
 import type { JobStore } from './jobs/store/types.js';
-import { createWorker } from './pipeline/worker.js';
+import type { UsageTotals } from './domain/usage.js';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { Metrics } from './telemetry/metrics.js';
 import { SandboxLifecycle } from './sandbox/lifecycle.js';
 import type { SandboxProvider } from './sandbox/types.js';
-import { guardRequests } from './github/octokit-plugins.js';
+import { installationAccess } from './github/installation-access.js';
 import type { Redactor } from './security/redactor.js';
 import { Broker } from './broker/broker.js';
 import { ignoreReason } from './triggers/ignore.js';
@@ -51,11 +51,19 @@ export interface AppDeps {
    * runs fall back to the keys and a read-only token inside the sandbox.
    */
   brokerUrl?: string;
+  /**
+   * The runner, when it runs in a process of its own (`RunnerProcess`), with the broker's meter
+   * forwarded to it; by default the jobs run in this process.
+   */
+  runner?: RunnerControl & {
+    usage?(jobId: string, totals: UsageTotals): void;
+    metrics?(): Promise<MetricObjectWithValues<MetricValue<string>>[]>;
+  };
 }
 
 export interface IssueAgentApp {
   appFn: ApplicationFunction;
-  runner: JobRunner;
+  runner: RunnerControl;
   store: JobStore;
   /** Resolves when no job is queued or running anywhere and every acknowledgement is posted (tests, benchmarks). */
   idle(): Promise<void>;
@@ -63,25 +71,11 @@ export interface IssueAgentApp {
   brokerHandler?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
-/** Attempts a job gets (each a worker that died holding it) before it fails for good. */
-export const MAX_ATTEMPTS = 3;
-
 /** Wires the webhook handlers (thin) to the durable store and the runner that works it. */
 export function createApp(deps: AppDeps): IssueAgentApp {
   let probot: Probot | undefined;
-  // Every client the app uses goes through this guard: no write path can skip the redactor.
-  const guard = guardRequests(deps.redactor);
-  const octokitFor = async (installationId: number) => guard(await probot!.auth(installationId));
-  const workerId = newWorkerId();
-  const mintReadToken = async (installationId: number, repo: string) => {
-    const appClient = guard(await probot!.auth());
-    const { data } = await appClient.rest.apps.createInstallationAccessToken({
-      installation_id: installationId,
-      repositories: [repo],
-      permissions: { contents: 'read' },
-    });
-    return data.token; // the guard has taught the redactor this token
-  };
+  // Every client the app uses goes through the guard: no write path can skip the redactor.
+  const { guard, octokitFor, mintReadToken } = installationAccess((id) => probot!.auth(id), deps.redactor);
   const monthlyCostUsdPerInstallation = deps.env.monthlyCostUsdPerInstallation;
   const broker =
     deps.brokerUrl === undefined
@@ -93,41 +87,20 @@ export function createApp(deps: AppDeps): IssueAgentApp {
           log: deps.log,
           metrics: deps.metrics,
           monthlyCostUsdPerInstallation,
-          // A limit reached or the provider refusing the key ends a run of this process at once.
+          // A limit reached or the provider refusing the key ends a run of this replica at once.
           endRun: (jobId, reason) => runner.abortHere(jobId, reason),
         });
   const brokerHandler = broker?.handler();
-  const worker = createWorker({
-    store: deps.store,
-    workerId,
-    octokitFor,
-    mintReadToken,
-    broker: broker && {
-      session: { store: deps.store, url: deps.brokerUrl!, appEnv: deps.agentEnv, monthlyCostUsdPerInstallation },
-      feed: broker.feed,
-    },
-    provider: deps.provider,
-    agentEnv: deps.agentEnv,
-    secrets: deps.redactor,
-    appId: deps.env.appId ?? '',
-    gheHost: deps.env.gheHost,
-    log: deps.log,
-    metrics: deps.metrics,
-    progressIntervalMs: deps.progressIntervalMs,
-  });
-  const runner = new JobRunner({
-    store: deps.store,
-    run: worker,
-    workerId,
-    slots: deps.env.maxConcurrentJobs,
-    limits: { global: deps.env.maxConcurrentJobs, perInstallation: deps.env.maxJobsPerInstallation },
-    leaseMs: deps.leaseMs ?? 30_000,
-    pollMs: deps.pollMs ?? 2_000,
-    maxAttempts: MAX_ATTEMPTS,
-    isDeadWorker: (id) => isDeadOnThisHost(id),
-    onEndedWithoutWorker: (job) => endedWithoutWorker(job, { octokitFor, store: deps.store, log: deps.log }),
-    log: deps.log,
-  });
+  const runner: RunnerControl =
+    deps.runner ??
+    createJobRunner({
+      ...deps,
+      octokitFor,
+      mintReadToken,
+      broker: broker && { url: deps.brokerUrl!, feed: broker.feed },
+    });
+  // A runner in another process follows the broker's meter through its link.
+  if (deps.runner?.usage && broker) broker.feed.subscribeAll(deps.runner.usage.bind(deps.runner));
   // Acknowledgements of recorded jobs, posted after the webhook is answered.
   const background = new BackgroundTasks();
   const acceptDeps = {
@@ -148,7 +121,12 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     guard(await app.auth());
     try {
       options?.addHandler?.(
-        healthHandler({ store: deps.store, metrics: deps.metrics, brokered: broker !== undefined }),
+        healthHandler({
+          store: deps.store,
+          metrics: deps.metrics,
+          brokered: broker !== undefined,
+          runnerMetrics: deps.runner?.metrics?.bind(deps.runner),
+        }),
       );
       if (brokerHandler) options?.addHandler?.(brokerHandler);
     } catch {
