@@ -89,7 +89,10 @@ export async function acceptTrigger(
       return;
     }
     case 'pick':
-      await pick(ev, thread, trigger.agent, { store: deps.store, log });
+      // Several writes (a commit, the branch, the PR body, the status comment): after the webhook is answered.
+      deps.background.add(pick(ev, thread, trigger.agent, { store: deps.store, log }), (err) =>
+        log.error({ err }, 'could not pick the compare result'),
+      );
       return;
     case 'run': {
       const job = await jobFor(ev, thread, trigger, config, deps);
@@ -364,7 +367,7 @@ async function resolveFollowUp(ev: TriggerEvent, store: JobStore): Promise<Follo
     ...(previous && {
       previous: {
         jobId: previous.id,
-        agent: ownAgent(previous),
+        agent: ownAgent(previous, pr.head.ref),
         sessionId: previous.sessionId,
         sandboxId: previous.sandboxId,
         startedAt: previous.startedAt,
@@ -375,10 +378,14 @@ async function resolveFollowUp(ev: TriggerEvent, store: JobStore): Promise<Follo
   };
 }
 
-/** The agent whose work the PR holds: a compare group's winner (the rule's pick), else the job's agent. */
-function ownAgent(previous: StoredJob): AgentName {
+/**
+ * The agent whose work the PR holds: for a compare group, the agent whose branch the PR is (the
+ * winner's, or the one `/agent pick` opened it from), else the job's agent.
+ */
+function ownAgent(previous: StoredJob, headRef: string): AgentName {
   const o = previous.outcome;
-  return (o?.kind === 'pr' && o.compare?.winner) || previous.job.agent;
+  const compare = o?.kind === 'pr' || o?.kind === 'compared' ? o.compare : undefined;
+  return compare?.contenders.find((c) => c.branch === headRef)?.agent ?? previous.job.agent;
 }
 
 /**

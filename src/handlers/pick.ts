@@ -23,6 +23,21 @@ export async function pick(
   agent: AgentName,
   deps: { store: JobStore; log: Logger },
 ): Promise<void> {
+  try {
+    await pickResult(ev, thread, agent, deps);
+  } catch (err) {
+    // The person who asked hears why (e.g. someone pushed to the PR branch meanwhile).
+    await reply(ev.gh, thread, `Could not pick \`${agent}\`'s result: ${(err as Error).message}`);
+    throw err;
+  }
+}
+
+async function pickResult(
+  ev: TriggerEvent,
+  thread: Thread,
+  agent: AgentName,
+  deps: { store: JobStore; log: Logger },
+): Promise<void> {
   const group = await compareGroupOf(ev, deps.store);
   const outcome = group?.outcome;
   const compare = outcome && (outcome.kind === 'compared' || outcome.kind === 'pr') ? outcome.compare : undefined;
@@ -127,8 +142,10 @@ export async function deleteLosingBranches(
 ): Promise<void> {
   const group = await compareGroupOfPullRequest(store, repo, pr.number);
   const outcome = group?.outcome;
-  if (!group || outcome?.kind !== 'pr' || !outcome.compare || group.job.config.compare.keepBranches) return;
-  for (const c of outcome.compare.contenders) {
+  // A PR `/agent pick` opened after the group left it to a person has the `compared` outcome.
+  const compare = outcome?.kind === 'pr' || outcome?.kind === 'compared' ? outcome.compare : undefined;
+  if (!group || !compare || group.job.config.compare.keepBranches) return;
+  for (const c of compare.contenders) {
     if (!c.branch || c.branch === pr.headRef) continue;
     await gh.rest.git
       .deleteRef({ owner: group.job.repo.owner, repo: group.job.repo.name, ref: `heads/${c.branch}` })

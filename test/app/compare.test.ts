@@ -214,7 +214,9 @@ describe('/agent compare: agents side by side, one PR for the best result', () =
   it('every verify failing with `pick: manual`: no PR, the table; `/agent pick` then opens it', async () => {
     const remote = makeRemote({ 'src/pager.ts': 'export const last = (n: number) => n;\n' });
     const { h } = await startCompare(CLAUDE, CODEX);
-    const gh = compareGitHub(remote, 'verify:\n  - "false"\nfixAttempts: 0\ncompare:\n  pick: manual\n');
+    const gh = compareGitHub(remote, 'verify:\n  - "false"\nfixAttempts: 0\ncompare:\n  pick: manual\n', {
+      [`DELETE ${R}/git/refs/heads%2F${encodeURIComponent(`${BASE}-codex`)}`]: () => [204, {}],
+    });
     await h.probot.receive({
       id: 'c4',
       name: 'issue_comment',
@@ -240,8 +242,16 @@ describe('/agent compare: agents side by side, one PR for the best result', () =
     expect(pr!.body).toMatch(/\| claude 🏆 \|/);
     expect(gh.bodiesOf('POST', `${R}/issues/comments/555/reactions`)).toEqual([{ content: 'eyes' }]);
     expect(statusEdits(gh).at(-1)).toMatch(/✅ Opened pull request #42 with claude's result/);
-    // A second pick on the issue now switches the PR instead of opening another.
     expect(await jobsCreated(h)).toBe(1);
+
+    // Closing the PR `pick` opened deletes the other agent's branch.
+    const closed = pullRequestClosedPayload(42) as { pull_request: { head: { ref: string } } };
+    closed.pull_request.head.ref = `${BASE}-claude`;
+    await h.probot.receive({ id: 'c5-closed', name: 'pull_request', payload: closed as never });
+    await h.app.idle();
+    expect(gh.lines().filter((l) => l.startsWith('DELETE'))).toEqual([
+      `DELETE ${R}/git/refs/heads%2F${encodeURIComponent(`${BASE}-codex`)}`,
+    ]);
   });
 
   it("`/agent pick` on the PR: a new commit on the PR branch with the other agent's tree; closing the PR deletes the losing branch", async () => {
@@ -350,6 +360,28 @@ describe('/agent compare: agents side by side, one PR for the best result', () =
       { body: '**issue-agent** · codex vs claude\n\n⏳ Queued…' },
     ]);
     expect((gh.bodiesOf('POST', `${R}/pulls`)[0] as { head: string }).head).toBe(`${BASE}-codex`);
+  });
+});
+
+describe('/agent pick without a compare to pick from', () => {
+  beforeEach(resetNock);
+  afterEach(resetNock);
+
+  it('replies, and changes nothing', async () => {
+    const remote = makeRemote({ 'a.txt': 'a\n' });
+    const h = await startApp({}, { env: { OPENAI_API_KEY: OPENAI_KEY } });
+    const gh = happyGitHub();
+    await h.probot.receive({
+      id: 'p1',
+      name: 'issue_comment',
+      payload: commentPayload('/agent pick codex', { cloneUrl: remote.url }) as never,
+    });
+    await h.app.idle();
+    expect(gh.bodiesOf('POST', `${R}/issues/1/comments`)).toEqual([
+      { body: 'There is no compare here to pick from: `pick` chooses among the results of a compare.' },
+    ]);
+    expect(gh.lines().filter((l) => !/^GET|access_tokens/.test(l))).toEqual([`POST ${R}/issues/1/comments`]);
+    expect(await jobsCreated(h)).toBe(0);
   });
 });
 
