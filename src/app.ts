@@ -21,6 +21,7 @@ import { ignoreReason } from './triggers/ignore.js';
 import { parseCommand } from './triggers/parse-command.js';
 import { parseLabel } from './triggers/parse-label.js';
 import { parseReview } from './triggers/parse-review.js';
+import { deleteLosingBranches } from './handlers/pick.js';
 
 /** The process's pieces (as the runner's worker takes them), and how the app runs its jobs. */
 export interface AppDeps extends Omit<JobRunnerDeps, 'octokitFor' | 'mintReadToken' | 'broker'> {
@@ -201,6 +202,12 @@ export function createApp(deps: AppDeps): IssueAgentApp {
       // A run still working on the PR ends on its own (and kills its sandbox unless kept).
       if (last?.sandboxId && last.state !== 'queued' && last.state !== 'running')
         await new SandboxLifecycle(deps.provider, deps.log).killById(last.sandboxId, 'its pull request was closed');
+      // A compare's losing branches go too, after the webhook is answered.
+      const repo = { id: repository.id, owner: repository.owner.login, name: repository.name };
+      acceptDeps.background.add(
+        deleteLosingBranches(context.octokit, deps.store, repo, { number: pr.number, headRef: pr.head.ref }, deps.log),
+        (err) => deps.log.warn({ err, pr: pr.number }, 'could not clean up the compare branches'),
+      );
     });
     runner.start();
     if (inbox) {

@@ -199,6 +199,38 @@ export const repoConfigSchema = z
       .describe(
         "Fixing the repository's real CI on the app's pull requests. When the same failure comes back or the attempts are used up, the PR is labelled `agent:needs-human`.",
       ),
+    compare: z
+      .strictObject({
+        agents: z
+          .array(agentName)
+          .optional()
+          .describe(
+            'Agents the `<label>:compare` label runs side by side. Absent: every agent allowed here whose key the app has, at most `max`.',
+          ),
+        max: z
+          .number()
+          .int()
+          .min(0)
+          .max(5)
+          .default(3)
+          .describe('Most agents one compare may run. 0 turns `/agent compare` off in this repository.'),
+        pick: z
+          .enum(['auto', 'manual'])
+          .default('auto')
+          .describe(
+            "`auto`: the winner's pull request opens when every agent has finished (a draft if its verify commands fail). `manual`: it opens only when the winner's verify commands pass; otherwise the comparison waits for `/agent pick <agent>`.",
+          ),
+        keepBranches: z
+          .boolean()
+          .default(false)
+          .describe(
+            "Keep the losing agents' branches when the pull request is merged or closed (default: deleted then).",
+          ),
+      })
+      .default({ max: 3, pick: 'auto', keepBranches: false })
+      .describe(
+        '`/agent compare <agent>,<agent>`: several agents run on the same issue, each in its own sandbox; each result goes to its own branch and the best one becomes the pull request.',
+      ),
     network: z
       .strictObject({
         allowOut: z
@@ -238,6 +270,15 @@ export const repoConfigSchema = z
         path: ['agent'],
         message: `${inlineCode(config.agent)} is not in \`agents\` (${config.agents.map((a) => inlineCode(a)).join(', ')})`,
       });
+    }
+    for (const agent of config.compare.agents ?? []) {
+      if (!config.agents.includes(agent)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['compare', 'agents'],
+          message: `${inlineCode(agent)} is not in \`agents\``,
+        });
+      }
     }
   })
   .describe('Configuration of issue-agent for this repository.');
@@ -293,6 +334,8 @@ function knownKeysAt(path: readonly PropertyKey[]): KnownKeys {
   if (path.length === 1 && (path[0] === 'model' || path[0] === 'templates'))
     return { keys: AGENT_NAMES, noun: 'agent' };
   if (path.length === 1 && path[0] === 'network') return { keys: ['allowOut'], noun: 'setting' };
+  if (path.length === 1 && path[0] === 'compare')
+    return { keys: ['agents', 'max', 'pick', 'keepBranches'], noun: 'setting' };
   if (path.length === 1 && path[0] === 'ciFix') return { keys: ['attempts', 'rerunFlaky'], noun: 'setting' };
   if (path.length === 1 && path[0] === 'mcp') return { keys: ['gateway', 'remote'], noun: 'setting' };
   if (path.length === 3 && path[0] === 'mcp' && path[1] === 'remote')

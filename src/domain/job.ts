@@ -34,6 +34,11 @@ export interface Job {
   ciFix?: CiFix;
   /** `/agent doctor --setup`: only a sandbox, the clone and the `setup` commands; no agent runs. */
   doctorSetup?: true;
+  /**
+   * Set on a compare group (`/agent compare a,b`): one job, one status comment, one unit for the
+   * issue's one-run-at-a-time rule; each agent runs in its own sandbox. `agent` is the first.
+   */
+  compare?: CompareSpec;
   /** Known once the handler posted the status comment (the store records it too). */
   statusCommentId?: number;
   createdAt: number;
@@ -80,4 +85,16 @@ export interface CiFailure {
   name: string;
   url?: string;
   log: string;
+}
+
+export interface CompareSpec {
+  /** In the order named: the last tie-break of the winner rule. */
+  agents: AgentName[];
+  /** `--model <agent>=<model>`, over the repository's `model.<agent>`. */
+  models: Partial<Record<AgentName, string>>;
+}
+
+/** Who the status comment names: the agent, or a compare group's agents. */
+export function shownAgent(job: Pick<Job, 'agent' | 'compare'>): string {
+  return job.compare ? job.compare.agents.join(' vs ') : job.agent;
 }

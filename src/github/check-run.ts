@@ -15,7 +15,10 @@ export function checkConclusion(outcome: Outcome): CheckConclusion {
     case 'pr':
     case 'pushed':
       return outcome.checksFailed ? 'failure' : 'success';
+    case 'branch':
+      return (outcome.verify?.failing ?? 0) > 0 ? 'failure' : 'success';
     case 'no-changes':
+    case 'compared':
       return 'neutral';
     case 'setup-ok':
       return 'success';

@@ -7,6 +7,8 @@ import { neutralizeAgentText } from './agent-text.js';
 import { wrapChecks, wrapSummary } from './pr-summary.js';
 import type { UsageTotals } from '../domain/usage.js';
 import { costText } from './cost-text.js';
+import type { CompareResult } from '../domain/compare.js';
+import { renderComparison } from './compare-text.js';
 import { formatDuration } from './status-text.js';
 
 export interface RunFacts {
@@ -57,6 +59,22 @@ export function pullRequestBody(job: Job, facts: RunFacts): string {
     ...(facts.verify
       ? ['', wrapChecks(renderVerifySection(facts.verify.results, { attempts: facts.verify.attempts }))]
       : []),
+  ].join('\n');
+}
+
+/**
+ * The body of a compare group's pull request: the chosen agent's summary, the closing keyword,
+ * and the comparison table (every agent's branch, the rule, the winner).
+ */
+export function comparePullRequestBody(job: Job, compare: CompareResult, summary: string): string {
+  return [
+    wrapSummary(neutralizeAgentText(summary.trim()) || '_The agent gave no summary._'),
+    '',
+    `Closes #${job.issue.number}`,
+    '',
+    `Requested by @${job.trigger.sender.login}. ${compare.contenders.length} agents worked on the issue, each on a branch of its own; this pull request holds ${compare.winner}'s result.`,
+    '',
+    renderComparison(compare),
   ].join('\n');
 }
 

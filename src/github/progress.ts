@@ -1,7 +1,7 @@
 import type { AgentEvent } from '../agents/types.js';
 import type { Phase } from '../domain/outcome.js';
 import { inlineCode } from '../config/markdown.js';
-import { formatDuration, renderStatus } from './status-text.js';
+import { formatDuration, renderStatus, type MemberStatus } from './status-text.js';
 
 /** One thing the agent did, as the status comment shows it. */
 export interface Action {
@@ -86,6 +86,8 @@ export interface ProgressView {
   note?: string;
   /** Lines on what the agent was given (its instructions file), one each. */
   context?: readonly string[];
+  /** A compare group's agents, each with its own phase (shown instead of `phase`). */
+  members?: MemberStatus[];
 }
 
 /** How many actions the live view lists. */
@@ -95,7 +97,11 @@ export const LIVE_ACTIONS = 5;
 export function renderProgress(view: ProgressView): string {
   const facts = [`⏱️ ${formatDuration(view.elapsedMs)} elapsed`];
   if (view.costUsd !== undefined) facts.push(`💰 ${formatCost(view.costUsd)} so far`);
-  const lines = [renderStatus({ phase: view.phase, agent: view.agent, note: view.note }), '', facts.join(' · ')];
+  const lines = [
+    renderStatus({ phase: view.phase, agent: view.agent, note: view.note, members: view.members }),
+    '',
+    facts.join(' · '),
+  ];
   for (const line of view.context ?? []) lines.push('', line);
   const last = view.actions.slice(-LIVE_ACTIONS);
   if (last.length > 0) {

@@ -36,6 +36,25 @@ export interface Published {
  */
 export async function publish(gh: GitHub, input: PublishInput): Promise<Published> {
   const { owner, repo } = input;
+  const { branch, commitSha } = await commitToBranch(gh, input);
+  const existing = input.reuseBranch ? await openPullFrom(gh, owner, repo, branch) : undefined;
+  if (existing) return { branch, commitSha, number: existing.number, url: existing.html_url };
+  const pr = await openPullRequest(gh, { ...input, head: branch });
+  return { branch, commitSha, ...pr };
+}
+
+/**
+ * The changes as one commit on the base commit, on a new branch (suffixed when the name is
+ * taken), or on this job's own branch from an earlier attempt (`reuseBranch`). No PR.
+ */
+export async function commitToBranch(
+  gh: GitHub,
+  input: Pick<
+    PublishInput,
+    'owner' | 'repo' | 'base' | 'changes' | 'branch' | 'commitMessage' | 'reuseBranch' | 'onBranch'
+  >,
+): Promise<{ branch: string; commitSha: string }> {
+  const { owner, repo } = input;
   const tree = await treeEntries(gh, owner, repo, input.changes);
   const { data: newTree } = await gh.rest.git.createTree({ owner, repo, base_tree: input.base.treeSha, tree });
   const { data: commit } = await gh.rest.git.createCommit({
@@ -49,12 +68,21 @@ export async function publish(gh: GitHub, input: PublishInput): Promise<Publishe
     ? await moveOwnBranch(gh, owner, repo, input.branch, commit.sha)
     : await createBranch(gh, owner, repo, input.branch, commit.sha);
   await input.onBranch?.(branch);
-  const existing = input.reuseBranch ? await openPullFrom(gh, owner, repo, branch) : undefined;
-  if (existing) return { branch, commitSha: commit.sha, number: existing.number, url: existing.html_url };
+  return { branch, commitSha: commit.sha };
+}
+
+/** Opens the pull request from `head` and asks the trigger's sender to review it. */
+export async function openPullRequest(
+  gh: GitHub,
+  input: Pick<PublishInput, 'owner' | 'repo' | 'baseBranch' | 'title' | 'body' | 'draft' | 'reviewer' | 'onWarning'> & {
+    head: string;
+  },
+): Promise<{ number: number; url: string }> {
+  const { owner, repo } = input;
   const { data: pr } = await gh.rest.pulls.create({
     owner,
     repo,
-    head: branch,
+    head: input.head,
     base: input.baseBranch,
     title: input.title,
     body: input.body,
@@ -66,7 +94,7 @@ export async function publish(gh: GitHub, input: PublishInput): Promise<Publishe
       .requestReviewers({ owner, repo, pull_number: pr.number, reviewers: [input.reviewer] })
       .catch((err: unknown) => input.onWarning?.(err, 'could not request a review from the trigger user'));
   }
-  return { branch, commitSha: commit.sha, number: pr.number, url: pr.html_url };
+  return { number: pr.number, url: pr.html_url };
 }
 
 /** Creates the branch; if the name is taken (an earlier run, a person), suffixes -2, -3, ... */

@@ -1,12 +1,23 @@
+import type { CompareResult } from '../domain/compare.js';
 import type { Outcome, Phase } from '../domain/outcome.js';
 import type { RepliedThread } from '../domain/thread-reply.js';
 import { neutralizeAgentText } from './agent-text.js';
 import { fenced } from '../config/markdown.js';
+import { renderComparison } from './compare-text.js';
 
 /** What the status comment shows; a pure view of the job's state. */
 export type StatusView =
-  | { phase: Phase; agent: string; queuedBehind?: number; note?: string }
+  | { phase: Phase; agent: string; queuedBehind?: number; note?: string; members?: MemberStatus[] }
   | { outcome: Outcome; agent: string; durationMs?: number; /** `costText` of the run, when known. */ cost?: string };
+
+/** One agent of a compare group in the group's status comment: its phase, or how it ended. */
+export interface MemberStatus {
+  agent: string;
+  phase: Phase;
+  note?: string;
+  /** Its outcome once it ended. */
+  outcome?: Outcome;
+}
 
 const PHASE_TEXT: Record<Phase, (agent: string) => string> = {
   queued: () => '⏳ Queued',
@@ -25,9 +36,21 @@ export function renderStatus(view: StatusView): string {
 }
 
 function renderPhase(view: Extract<StatusView, { phase: Phase }>): string {
+  if (view.members && view.phase !== 'queued') return renderMembers(view.agent, view.members);
   const behind = view.queuedBehind ? ` behind ${view.queuedBehind} other run${view.queuedBehind > 1 ? 's' : ''}` : '';
   const note = view.note ? ` (${view.note})` : '';
   return `**issue-agent** · ${view.agent}\n\n${PHASE_TEXT[view.phase](view.agent)}${behind}${note}…`;
+}
+
+/** A compare group under way: one line per agent, its phase or its end. */
+function renderMembers(agent: string, members: readonly MemberStatus[]): string {
+  const lines = members.map((m) => {
+    const state = m.outcome
+      ? renderOutcome({ outcome: m.outcome, agent: m.agent }).split('\n\n')[1]!.split('\n')[0]!
+      : `${PHASE_TEXT[m.phase](m.agent)}${m.note ? ` (${m.note})` : ''}…`;
+    return `- **${m.agent}**: ${state}`;
+  });
+  return `**issue-agent** · ${agent}\n\n${lines.join('\n')}`;
 }
 
 function renderOutcome(view: Extract<StatusView, { outcome: Outcome }>): string {
@@ -36,7 +59,11 @@ function renderOutcome(view: Extract<StatusView, { outcome: Outcome }>): string 
   const o = view.outcome;
   switch (o.kind) {
     case 'pr':
-      return `${header}\n\n✅ Opened pull request #${o.number}${took}: ${o.url}${o.checksFailed ? '\n\n⚠️ The verify commands still fail: the pull request is a draft.' : ''}${threadList(o.threads)}`;
+      return `${header}\n\n✅ Opened pull request #${o.number}${took}${o.compare ? ` with ${o.compare.winner}'s result` : ''}: ${o.url}${o.checksFailed ? '\n\n⚠️ The verify commands still fail: the pull request is a draft.' : ''}${threadList(o.threads)}${o.compare ? `\n\n${renderComparison(o.compare)}` : ''}`;
+    case 'branch':
+      return `${header}\n\n✅ Committed ${o.commitSha.slice(0, 7)} to \`${o.branch}\`${took}.`;
+    case 'compared':
+      return `${header}\n\n${comparedLine(o.compare, took)}\n\n${renderComparison(o.compare)}`;
     case 'pushed':
       return (
         [
@@ -56,6 +83,13 @@ function renderOutcome(view: Extract<StatusView, { outcome: Outcome }>): string 
     case 'stopped':
       return `${header}\n\n⏹️ Stopped${took}: ${o.reason}. Nothing was committed.`;
   }
+}
+
+/** Why a compare group opened no pull request, and what a maintainer can do. */
+function comparedLine(compare: CompareResult, took: string): string {
+  const compared = `⚖️ Compared ${compare.contenders.length} agents${took}`;
+  if (!compare.winner) return `${compared}: none produced a change that can become the pull request.`;
+  return `${compared}. ${compare.winner}'s result ranks first, but its verify commands fail and \`compare.pick\` is \`manual\`: comment \`/agent pick <agent>\` to open the pull request with the result you choose.`;
 }
 
 /** The review threads the app replied in, one line each (the reply text is already neutralized). */

@@ -10,13 +10,16 @@ import { getRole, meetsPermission } from '../github/permissions.js';
 import { renderStatus } from '../github/status-text.js';
 import { issueKey } from '../domain/issue-key.js';
 import type { RunnerControl } from '../jobs/runner.js';
-import type { JobStore } from '../jobs/store/types.js';
-import type { FollowUp, Job } from '../domain/job.js';
+import type { JobStore, StoredJob } from '../jobs/store/types.js';
+import type { AgentName } from '../agents/types.js';
+import { shownAgent, type FollowUp, type Job } from '../domain/job.js';
 import { helpText, unknownAgentText, usableAgents } from '../triggers/help.js';
+import { labelCompareAgents, validateCompare } from '../triggers/compare.js';
 import type { Trigger } from '../triggers/types.js';
 
 type RunTrigger = Extract<Trigger, { kind: 'run' }>;
 import { acknowledge, editComment, reply, type Thread } from './replies.js';
+import { pick } from './pick.js';
 import type { BackgroundTasks } from './background.js';
 import { jobRepo, type TriggerEvent } from './trigger-event.js';
 import { doctor, DOCTOR_SETUP_MINUTES, type DoctorDeps } from './doctor.js';
@@ -94,8 +97,22 @@ export async function acceptTrigger(
         unknownAgentText(trigger.name, usableAgents(config, availableAgents(deps.agentEnv, config.model))),
       );
       return;
+    case 'invalid':
+      await reply(ev.gh, thread, trigger.message);
+      return;
     case 'stop':
       await stop(ev.gh, thread, deps, ev.sender.login);
+      return;
+    case 'compare': {
+      const job = await compareJobFor(ev, thread, trigger, config, deps);
+      if (job) await enqueueAndAcknowledge(ev, thread, job, deps, log);
+      return;
+    }
+    case 'pick':
+      // Several writes (a commit, the branch, the PR body, the status comment): after the webhook is answered.
+      deps.background.add(pick(ev, thread, trigger.agent, { store: deps.store, log }), (err) =>
+        log.error({ err }, 'could not pick the compare result'),
+      );
       return;
     case 'run': {
       const job = await jobFor(ev, thread, trigger, config, deps);
@@ -212,6 +229,25 @@ async function jobFor(
     );
     return undefined;
   }
+  return newJob(ev, thread, config, deps, {
+    instructions: trigger.instructions,
+    agent,
+    model: trigger.model,
+    ...(followUp && { followUp }),
+  });
+}
+
+/**
+ * The Job of an accepted trigger, or undefined after replying that the month's spending limit
+ * is reached.
+ */
+async function newJob(
+  ev: TriggerEvent,
+  thread: Thread,
+  config: RepoConfig,
+  deps: AcceptDeps,
+  run: Pick<Job, 'agent' | 'model' | 'followUp' | 'compare'> & { instructions: string },
+): Promise<Job | undefined> {
   const spent = await monthlyLimitReached(
     deps.store,
     { installationId: ev.installationId, repo: { owner: ev.repo.owner, name: ev.repo.name } },
@@ -222,17 +258,13 @@ async function jobFor(
     await reply(ev.gh, thread, `No run was started: ${spent}.`);
     return undefined;
   }
-  return newJob(ev, trigger.instructions, {
-    agent,
-    model: trigger.model,
-    config,
-    ...(followUp && { followUp }),
-  });
+  const { instructions, ...chosen } = run;
+  return jobOf(ev, instructions, { ...chosen, config });
 }
 
 /** The job of `/agent doctor --setup`: the default agent's sandbox, the clone and `setup`, under a short deadline. */
 function doctorSetupJob(ev: TriggerEvent, config: RepoConfig): Job {
-  return newJob(ev, '', {
+  return jobOf(ev, '', {
     agent: config.agent,
     config: { ...config, timeoutMinutes: Math.min(config.timeoutMinutes, DOCTOR_SETUP_MINUTES) },
     doctorSetup: true,
@@ -240,10 +272,10 @@ function doctorSetupJob(ev: TriggerEvent, config: RepoConfig): Job {
 }
 
 /** A new job for this event and the trigger's words: what the job does is in `parts`. */
-function newJob(
+function jobOf(
   ev: TriggerEvent,
   instructions: string,
-  parts: Pick<Job, 'agent' | 'config'> & Partial<Pick<Job, 'model' | 'followUp' | 'doctorSetup'>>,
+  parts: Pick<Job, 'agent' | 'config'> & Partial<Pick<Job, 'model' | 'followUp' | 'doctorSetup' | 'compare'>>,
 ): Job {
   return {
     id: randomUUID(),
@@ -260,6 +292,47 @@ function newJob(
     ...parts,
     createdAt: Date.now(),
   };
+}
+
+/**
+ * The job of a compare group, or undefined after one reply saying why it cannot run: on a pull
+ * request, the label's configured agents invalid, or an agent (with its model) that cannot run.
+ */
+async function compareJobFor(
+  ev: TriggerEvent,
+  thread: Thread,
+  trigger: Extract<Trigger, { kind: 'compare' }>,
+  config: RepoConfig,
+  deps: AcceptDeps,
+): Promise<Job | undefined> {
+  if (ev.issue.isPullRequest) {
+    await reply(
+      ev.gh,
+      thread,
+      `Agents are compared on issues: comment \`${config.command} compare ...\` on the issue.`,
+    );
+    return undefined;
+  }
+  const available = availableAgents(deps.agentEnv, config.model);
+  const agents = trigger.agents ?? validateCompare(labelCompareAgents(config, usableAgents(config, available)), config);
+  if (!Array.isArray(agents)) {
+    await reply(ev.gh, thread, agents.message);
+    return undefined;
+  }
+  const blocked = agents.flatMap((agent) => {
+    const model = runModel({ agent, model: trigger.models[agent], config });
+    const why = cannotRun(agent, model, deps.agentEnv);
+    return why ? [`- \`${agent}\`${model === undefined ? '' : ` with the model \`${model}\``}: ${why}`] : [];
+  });
+  if (blocked.length > 0) {
+    await reply(ev.gh, thread, ['No compare was started: these agents cannot run.', '', ...blocked].join('\n'));
+    return undefined;
+  }
+  return newJob(ev, thread, config, deps, {
+    agent: agents[0]!,
+    compare: { agents, models: trigger.models },
+    instructions: trigger.instructions,
+  });
 }
 
 /**
@@ -294,7 +367,7 @@ async function enqueueAndAcknowledge(
     reply(
       ev.gh,
       thread,
-      renderStatus({ phase: 'queued', agent: job.agent, queuedBehind: ahead }),
+      renderStatus({ phase: 'queued', agent: shownAgent(job), queuedBehind: ahead }),
       ACKNOWLEDGEMENT,
     ).then((statusCommentId) => deps.store.record(stored.id, { statusCommentId })),
   ]).then(([, status]) => {
@@ -330,7 +403,7 @@ async function resolveFollowUp(ev: TriggerEvent, store: JobStore): Promise<Follo
     ...(previous && {
       previous: {
         jobId: previous.id,
-        agent: previous.job.agent,
+        agent: ownAgent(previous, pr.head.ref),
         sessionId: previous.sessionId,
         sandboxId: previous.sandboxId,
         startedAt: previous.startedAt,
@@ -339,6 +412,16 @@ async function resolveFollowUp(ev: TriggerEvent, store: JobStore): Promise<Follo
     ...(ev.comment?.kind === 'review' && { reviewComment: { path: ev.comment.path, line: ev.comment.line } }),
     ...(ev.review && { reviewId: ev.review.id }),
   };
+}
+
+/**
+ * The agent whose work the PR holds: for a compare group, the agent whose branch the PR is (the
+ * winner's, or the one `/agent pick` opened it from), else the job's agent.
+ */
+function ownAgent(previous: StoredJob, headRef: string): AgentName {
+  const o = previous.outcome;
+  const compare = o?.kind === 'pr' || o?.kind === 'compared' ? o.compare : undefined;
+  return compare?.contenders.find((c) => c.branch === headRef)?.agent ?? previous.job.agent;
 }
 
 /**
@@ -390,7 +473,7 @@ async function stop(gh: TriggerEvent['gh'], thread: Thread, deps: AcceptDeps, by
         gh,
         thread,
         job.statusCommentId,
-        renderStatus({ outcome: { kind: 'cancelled', by }, agent: job.agent }),
+        renderStatus({ outcome: { kind: 'cancelled', by }, agent: shownAgent(job.job) }),
       );
     }
   }

@@ -9,7 +9,7 @@ export interface RunnerOptions {
   store: JobStore;
   run: RunJob;
   workerId: string;
-  /** Jobs this process runs at once; the store enforces the limits across replicas. */
+  /** Jobs this process runs at once (a compare group counts one per agent); the store enforces the limits across replicas. */
   slots: number;
   limits: ClaimLimits;
   leaseMs: number;
@@ -140,11 +140,18 @@ export class JobRunner implements RunnerControl {
     for (const job of [...reclaimed.failed, ...reclaimed.cancelled, ...(await store.expireOverdue(now))]) {
       await this.o.onEndedWithoutWorker(job);
     }
-    while (!this.stopping && this.active.size < this.o.slots) {
+    while (!this.stopping && this.slotsInUse() < this.o.slots) {
       const job = await store.claim(this.o.workerId, this.o.leaseMs, this.o.limits);
       if (!job) break;
       this.launch(job);
     }
+  }
+
+  /** A compare group runs an agent per slot, in one job. */
+  private slotsInUse(): number {
+    let used = 0;
+    for (const { job } of this.active.values()) used += job.job.compare?.agents.length ?? 1;
+    return used;
   }
 
   private launch(job: StoredJob): void {

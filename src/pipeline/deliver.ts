@@ -4,7 +4,7 @@ import { branchName } from '../github/branch-name.js';
 import type { GitHub } from '../github/octokit.js';
 import { replaceChecks, replaceSummary } from '../github/pr-summary.js';
 import { agentSections, commitMessage, noreplyDomain, pullRequestBody, pullRequestTitle } from '../github/pr-text.js';
-import { publish } from '../github/publish.js';
+import { commitToBranch, publish } from '../github/publish.js';
 import { BranchMovedConflictError, commitOnBranch } from '../github/update-branch.js';
 import type { JobPatch } from '../jobs/store/types.js';
 import type { Job } from '../domain/job.js';
@@ -34,6 +34,8 @@ export interface Delivery {
   prior?: JobPatch;
   record(patch: JobPatch): Promise<void>;
   log: Logger;
+  /** One agent of a compare group: its commit goes to this branch of its own, and no PR is opened. */
+  compareBranch?: string;
 }
 
 /**
@@ -45,6 +47,7 @@ export async function deliver(d: Delivery): Promise<Outcome> {
   const { gh, job } = d;
   const fu = job.followUp;
   const message = commitMessage(job, noreplyDomain(d.gheHost));
+  if (d.compareBranch) return deliverToBranch(d, d.compareBranch, message);
   if (fu?.own) {
     let pushed;
     try {
@@ -119,5 +122,35 @@ export async function deliver(d: Delivery): Promise<Outcome> {
     files: d.changes.map((c) => c.path),
     commitSha: pr.commitSha,
     checksFailed: d.checksFailed,
+  };
+}
+
+/** A compare member's changes as one commit on its own branch, with the lines it changed (GitHub counts them). */
+async function deliverToBranch(d: Delivery, name: string, message: string): Promise<Outcome> {
+  const { owner, name: repo } = d.job.repo;
+  const { branch, commitSha } = await commitToBranch(d.gh, {
+    owner,
+    repo,
+    base: d.base,
+    changes: d.changes,
+    branch: name,
+    commitMessage: message,
+  });
+  const { data } = await d.gh.rest.repos.compareCommitsWithBasehead({
+    owner,
+    repo,
+    basehead: `${d.base.sha}...${commitSha}`,
+  });
+  const files = data.files ?? [];
+  const results = d.verify?.results;
+  return {
+    kind: 'branch',
+    branch,
+    commitSha,
+    files: d.changes.map((c) => c.path),
+    additions: files.reduce((n, f) => n + f.additions, 0),
+    deletions: files.reduce((n, f) => n + f.deletions, 0),
+    summary: d.result.summary.trim(),
+    ...(results && { verify: { total: results.length, failing: results.filter((r) => !r.passed).length } }),
   };
 }

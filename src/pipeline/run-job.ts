@@ -79,6 +79,11 @@ export interface PipelineDeps {
   /** Persists what this attempt learns (sandbox id, branch, PR number, checkpoint). */
   record?: (patch: JobPatch) => Promise<void>;
   now?: () => number;
+  /**
+   * One agent of a compare group: its changes are committed to this branch without a PR, and its
+   * cost stays its own (the broker's meter is the whole group's, which the limits apply to).
+   */
+  compareBranch?: string;
 }
 
 /** Sandbox paths, below the sandbox user's home. */
@@ -220,6 +225,7 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
       prior: deps.prior,
       record: run.record,
       log: deps.log,
+      compareBranch: deps.compareBranch,
     });
     keep = outcome.kind === 'pr' || outcome.kind === 'pushed';
     if ((outcome.kind === 'pr' || outcome.kind === 'pushed') && outcome.commitSha && job.followUp) {
@@ -251,9 +257,11 @@ async function spendingStop(run: Run): Promise<Outcome | undefined> {
   const broker = run.deps.broker;
   const usage = await broker?.usage();
   if (!broker || !usage) return undefined;
-  run.usage = usage;
-  run.cost.metered(usage.costUsd);
-  run.deps.onCost?.(usage.costUsd);
+  if (!run.deps.compareBranch) {
+    run.usage = usage;
+    run.cost.metered(usage.costUsd);
+    run.deps.onCost?.(usage.costUsd);
+  }
   const reason = await broker.overLimit(usage);
   return reason ? { kind: 'stopped', reason } : undefined;
 }
@@ -350,7 +358,8 @@ async function prepare(run: Run, onSandbox: (s: Sandbox) => void): Promise<Works
     signal,
   });
   // Before setup, so the template is the base branch's; only a new PR follows it.
-  const template = job.followUp?.own ? undefined : await pullRequestTemplate(run, sandbox, p.repo);
+  const template =
+    job.followUp?.own || deps.compareBranch ? undefined : await pullRequestTemplate(run, sandbox, p.repo);
   // Before setup too: the repository's file, not one a setup command wrote. A bad one stops here.
   const instructions = await repoInstructions(run, sandbox, p.repo);
 
@@ -814,7 +823,8 @@ async function answerThreads(
   return replied;
 }
 
-function firstLine(text: string): string {
+/** The first non-empty line, at most 200 characters. */
+export function firstLine(text: string): string {
   return (
     text
       .split('\n')

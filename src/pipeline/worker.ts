@@ -5,17 +5,18 @@ import { ActionLog, createThrottledWriter, renderActionLogDetails, renderProgres
 import { NEEDS_HUMAN_LABEL } from '../github/ci-checks.js';
 import { costText } from '../github/cost-text.js';
 import { StatusComment } from '../github/status-comment.js';
-import { renderStatus } from '../github/status-text.js';
+import { renderStatus, type MemberStatus } from '../github/status-text.js';
 import type { SandboxProvider } from '../sandbox/types.js';
 import { openSession, type SessionDeps } from '../broker/session.js';
 import type { UsageFeed } from '../broker/usage-feed.js';
 import type { SecretFinder } from '../security/content-guard.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { runJob } from './run-job.js';
+import { runJob, type PipelineDeps } from './run-job.js';
+import { runCompareGroup } from './compare-group.js';
 import type { RunJob } from '../jobs/runner.js';
 import type { AbortReason } from '../domain/abort.js';
 import type { JobStore, StoredJob } from '../jobs/store/types.js';
-import type { Job } from '../domain/job.js';
+import { shownAgent, type Job } from '../domain/job.js';
 import type { Outcome, Phase } from '../domain/outcome.js';
 
 export interface WorkerDeps {
@@ -52,7 +53,7 @@ export function statusCommentFor(gh: GitHub, deps: Pick<WorkerDeps, 'store'>, st
       issueNumber: job.issue.number,
       commentId: async () => (known ??= (await deps.store.get(stored.id))?.statusCommentId),
     },
-    job.agent,
+    shownAgent(job),
   );
 }
 
@@ -91,10 +92,14 @@ export function createWorker(deps: WorkerDeps): RunJob {
       minIntervalMs: deps.progressIntervalMs ?? 10_000,
       onError: (err) => log.warn({ err }, 'could not update the status comment'),
     });
+    // A compare group: each agent's phase, in the order named.
+    const members = job.compare?.agents.map((agent): MemberStatus => ({ agent, phase: 'starting' }));
+    const member = (agent: string) => members!.find((m) => m.agent === agent)!;
     const progress = () =>
       renderProgress({
         phase,
-        agent: job.agent,
+        agent: shownAgent(job),
+        members,
         elapsedMs: now() - started,
         actions: actions.actions,
         costUsd,
@@ -126,48 +131,63 @@ export function createWorker(deps: WorkerDeps): RunJob {
           if (!(await deps.store.record(stored.id, { capabilityHash }, deps.workerId)))
             throw new Error('the job is no longer this worker’s');
         }));
-      const outcome = await runJob(
-        await withFreshPrevious({ ...job, id: stored.id }, deps.store),
-        {
-          gh,
-          mintReadToken: () => deps.mintReadToken(job.installationId, job.repo.name),
-          broker,
-          provider: deps.provider,
-          agentEnv: deps.agentEnv,
-          secrets: deps.secrets,
-          appId: deps.appId,
-          gheHost: deps.gheHost,
-          log,
-          onPhase: (p, n) => {
-            phase = p;
-            note = n;
-            log.info({ phase: p, ...(n && { note: n }) }, 'phase');
-            writer.update(progress());
-          },
-          onContext: (line) => {
-            if (context.includes(line)) return;
-            context.push(line);
-            writer.update(progress());
-          },
-          onAgentEvent: (event) => {
-            if (actions.append(event, now() - started)) writer.update(progress());
-          },
-          onCost: (total) => {
-            costUsd = total;
-            writer.update(progress());
-          },
-          onSandbox: (result) => deps.metrics?.sandboxStarts.inc({ result }),
-          prior: {
-            sandboxId: stored.sandboxId,
-            branch: stored.branch,
-            prNumber: stored.prNumber,
-            checkpoint: stored.checkpoint,
-          },
-          record: async (patch) => void (await deps.store.record(stored.id, patch, deps.workerId)),
-          now,
+      const pipelineDeps: PipelineDeps = {
+        gh,
+        mintReadToken: () => deps.mintReadToken(job.installationId, job.repo.name),
+        broker,
+        provider: deps.provider,
+        agentEnv: deps.agentEnv,
+        secrets: deps.secrets,
+        appId: deps.appId,
+        gheHost: deps.gheHost,
+        log,
+        onPhase: (p, n) => {
+          phase = p;
+          note = n;
+          log.info({ phase: p, ...(n && { note: n }) }, 'phase');
+          writer.update(progress());
         },
-        runSignal,
-      );
+        onContext: (line) => {
+          if (context.includes(line)) return;
+          context.push(line);
+          writer.update(progress());
+        },
+        onAgentEvent: (event) => {
+          if (actions.append(event, now() - started)) writer.update(progress());
+        },
+        onCost: (total) => {
+          costUsd = total;
+          writer.update(progress());
+        },
+        onSandbox: (result) => deps.metrics?.sandboxStarts.inc({ result }),
+        prior: {
+          sandboxId: stored.sandboxId,
+          branch: stored.branch,
+          prNumber: stored.prNumber,
+          checkpoint: stored.checkpoint,
+        },
+        record: async (patch) => void (await deps.store.record(stored.id, patch, deps.workerId)),
+        now,
+      };
+      const outcome = job.compare
+        ? await runCompareGroup(
+            { ...job, id: stored.id },
+            {
+              ...pipelineDeps,
+              onMember: (agent, p, n) => {
+                Object.assign(member(agent), { phase: p, note: n });
+                log.info({ agent, phase: p, ...(n && { note: n }) }, 'phase');
+                writer.update(progress());
+              },
+              onMemberDone: (agent, o) => {
+                member(agent).outcome = o;
+                writer.update(progress());
+              },
+              history: () => deps.store.compareResults(job.repo, 200),
+            },
+            runSignal,
+          )
+        : await runJob(await withFreshPrevious({ ...job, id: stored.id }, deps.store), pipelineDeps, runSignal);
       const reason = runSignal.reason as AbortReason | undefined;
       if (reason?.kind === 'lease-lost') {
         log.warn('lost the lease on this job; another replica runs it now');
@@ -176,12 +196,19 @@ export function createWorker(deps: WorkerDeps): RunJob {
       if (reason?.kind === 'shutdown') {
         await deps.store.releaseForShutdown(stored.id, deps.workerId);
         await writer.flush(
-          renderStatus({ phase: 'queued', agent: job.agent, note: 'the app restarted; this run starts again shortly' }),
+          renderStatus({
+            phase: 'queued',
+            agent: shownAgent(job),
+            note: 'the app restarted; this run starts again shortly',
+          }),
         );
         log.info('handed the job back for shutdown');
         return;
       }
       log.info({ outcome: outcome.kind, durationMs: now() - started }, 'job finished');
+      if ((outcome.kind === 'pr' || outcome.kind === 'compared') && outcome.compare) {
+        deps.metrics?.observeCompare(outcome.compare);
+      }
       deps.metrics?.runDuration.observe({ agent: job.agent, outcome: outcome.kind }, (now() - started) / 1000);
       final = true;
       // The broker's meter, with the calls other replicas served: the cost every place shows.
@@ -191,14 +218,14 @@ export function createWorker(deps: WorkerDeps): RunJob {
       const actionLog = renderActionLogDetails(actions.actions, { dropped: actions.dropped });
       const handedOver = job.ciFix && (await ciLadderEnded(gh, job, outcome, log));
       await writer.flush(
-        renderStatus({ outcome, agent: job.agent, durationMs: now() - started, cost }) +
+        renderStatus({ outcome, agent: shownAgent(job), durationMs: now() - started, cost }) +
           context.map((line) => `\n\n${line}`).join('') +
           (handedOver ? `\n\n${handedOver}` : '') +
           (actionLog ? `\n\n${actionLog}` : ''),
       );
       // On the new commit; a follow-up that made none reports on the PR head it started from.
       const headSha = outcome.kind === 'pr' || outcome.kind === 'pushed' ? outcome.commitSha : job.followUp?.headSha;
-      if (headSha) await reportCheckRun(gh, stored, { outcome, agent: job.agent, cost }, headSha, actionLog, log);
+      if (headSha) await reportCheckRun(gh, stored, { outcome, agent: shownAgent(job), cost }, headSha, actionLog, log);
       await deps.store.finish(stored.id, deps.workerId, outcome, { costUsd });
     } finally {
       unsubscribe?.();

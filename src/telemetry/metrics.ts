@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { verifyPassed, type CompareResult } from '../domain/compare.js';
 import type { JobStore, StoreStats } from '../jobs/store/types.js';
 
 /** Prometheus metrics of one replica; job counts come from the shared store at scrape time. */
@@ -56,6 +57,31 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly compareRuns = new Counter({
+    name: 'issue_agent_compare_runs_total',
+    help: "Agents' runs in compare groups, by agent and how the run ended (changed, no-changes, failed, cancelled, stopped)",
+    labelNames: ['agent', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly compareWins = new Counter({
+    name: 'issue_agent_compare_wins_total',
+    help: 'Compare groups an agent won by the winner rule',
+    labelNames: ['agent'],
+    registers: [this.registry],
+  });
+  readonly compareVerify = new Counter({
+    name: 'issue_agent_compare_verify_total',
+    help: "Compare runs with verify commands, by agent and result (passed, failed): the agent's verify pass rate",
+    labelNames: ['agent', 'result'],
+    registers: [this.registry],
+  });
+  readonly compareCost = new Counter({
+    name: 'issue_agent_compare_cost_usd_total',
+    help: "Cost in USD of agents' runs in compare groups, by agent",
+    labelNames: ['agent'],
+    registers: [this.registry],
+  });
+
   /** `store`: the job gauges, read at each scrape (the app's process has them; its runner process has none). */
   constructor(store?: JobStore) {
     const registry = this.registry;
@@ -84,6 +110,16 @@ export class Metrics {
         this.set((await stats()).queueDepth);
       },
     });
+  }
+
+  /** Counts a finished compare group: each agent's run, the winner, verify results and cost. */
+  observeCompare(result: CompareResult): void {
+    for (const c of result.contenders) {
+      this.compareRuns.inc({ agent: c.agent, outcome: c.outcome });
+      if (c.verify) this.compareVerify.inc({ agent: c.agent, result: verifyPassed(c) ? 'passed' : 'failed' });
+      if (c.costUsd !== undefined) this.compareCost.inc({ agent: c.agent }, c.costUsd);
+    }
+    if (result.winner) this.compareWins.inc({ agent: result.winner });
   }
 
   /** Counts one GitHub response (an Octokit `hook.after('request')` / `hook.error` callback). */

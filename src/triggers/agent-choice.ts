@@ -13,3 +13,6 @@ export function resolveAgent(
 export function isAgentName(name: string): boolean {
   return (AGENT_NAMES as readonly string[]).includes(name.toLowerCase());
 }
+
+// Model names reach the agent's command line (quoted); a narrow alphabet is cheap defence in depth.
+export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@+[\]-]*$/;

@@ -8,7 +8,7 @@ import type { Trigger } from './types.js';
  */
 export function parseReview(
   review: { body: string | null; state: string },
-  config: Pick<RepoConfig, 'command' | 'agent' | 'agents' | 'followUps'>,
+  config: Pick<RepoConfig, 'command' | 'agent' | 'agents' | 'compare' | 'followUps'>,
 ): Trigger | null {
   const command = parseCommand(review.body ?? '', config);
   if (command) return command;

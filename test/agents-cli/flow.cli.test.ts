@@ -4,11 +4,10 @@ import type { AgentName } from '../../src/agents/types.js';
 import { LocalSandboxProvider } from '../../src/sandbox/local.js';
 import type { Sandbox, SandboxProvider } from '../../src/sandbox/types.js';
 import { happyGitHub, R, resetNock, startApp, statusEdits } from '../app/harness.js';
-import { startFakeAnthropic } from '../fakes/anthropic-server.js';
 import { makeRemote } from '../helpers/git-remote.js';
 import { commentPayload } from '../helpers/payloads.js';
-import { requireCli } from './harness.js';
-import { FILE, startScenario, STRUCTURED, SUMMARY, TEST_KEY, type ScenarioAgent } from './scenarios.js';
+import { requireCli, startFlowFake as startFake, type Fake } from './harness.js';
+import { FILE, STRUCTURED, SUMMARY, TEST_KEY, type ScenarioAgent } from './scenarios.js';
 
 /**
  * Trigger to pull request with the REAL agent CLIs: a `/agent <name>` comment goes through
@@ -17,31 +16,6 @@ import { FILE, startScenario, STRUCTURED, SUMMARY, TEST_KEY, type ScenarioAgent 
  * file tool, and the file lands in the tree the app commits. The real key never enters the
  * sandbox: not in any command's environment, not in any file the app or the agent wrote there.
  */
-
-interface Fake {
-  env: Record<string, string>;
-  model?: string;
-  close(): Promise<void>;
-}
-
-/** Starts the fake model for `agent`, scripted to write FILE into `repoDir`. */
-async function startFake(agent: AgentName, repoDir: string): Promise<Fake> {
-  if (agent === 'claude') {
-    const fake = await startFakeAnthropic({
-      apiKey: TEST_KEY,
-      turns: [
-        [{ type: 'tool_use', name: 'Write', input: { file_path: `${repoDir}/${FILE.path}`, content: FILE.content } }],
-        // Asked with --json-schema, the model ends by calling the CLI's StructuredOutput tool.
-        [{ type: 'tool_use', name: 'StructuredOutput', input: { ...STRUCTURED, summary: SUMMARY } }],
-      ],
-    });
-    return {
-      env: { ANTHROPIC_API_KEY: TEST_KEY, ANTHROPIC_BASE_URL: fake.url, CLAUDE_CODE_MAX_RETRIES: '0' },
-      close: () => fake.close(),
-    };
-  }
-  return startScenario(agent as ScenarioAgent, 'ok', repoDir);
-}
 
 const AGENTS: AgentName[] = ['claude', 'codex', 'opencode', 'openclaw'];
 

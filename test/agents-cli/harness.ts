@@ -8,9 +8,14 @@ import type { AgentEvent, AgentInput } from '../../src/agents/types.js';
 import { LocalSandboxProvider } from '../../src/sandbox/local.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { agentCliBinDir } from '../agent-clis.js';
+import { startFakeAnthropic } from '../fakes/anthropic-server.js';
+import type { AgentName } from '../../src/agents/types.js';
 import {
   FILE,
   startScenario,
+  STRUCTURED,
+  SUMMARY,
+  TEST_KEY,
   type Mode,
   type RunningScenario,
   type ScenarioAgent,
@@ -141,4 +146,32 @@ export async function expectReadsInstructions(ws: CliWorkspace, agent: ScenarioA
   const seen = files.filter((f) => first.includes(INSTRUCTION_MARKERS[f]!));
   const reads = drivers[agent]!.instructionFiles.find((f) => files.includes(f));
   expect(seen).toEqual(reads ? [reads] : []);
+}
+
+export interface Fake {
+  env: Record<string, string>;
+  model?: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the fake model for `agent`, scripted to write FILE into `repoDir` (Claude's with
+ * `content`), for the flow tests that run a real CLI through the app and its broker.
+ */
+export async function startFlowFake(agent: AgentName, repoDir: string, content: string = FILE.content): Promise<Fake> {
+  if (agent === 'claude') {
+    const fake = await startFakeAnthropic({
+      apiKey: TEST_KEY,
+      turns: [
+        [{ type: 'tool_use', name: 'Write', input: { file_path: `${repoDir}/${FILE.path}`, content } }],
+        // Asked with --json-schema, the model ends by calling the CLI's StructuredOutput tool.
+        [{ type: 'tool_use', name: 'StructuredOutput', input: { ...STRUCTURED, summary: SUMMARY } }],
+      ],
+    });
+    return {
+      env: { ANTHROPIC_API_KEY: TEST_KEY, ANTHROPIC_BASE_URL: fake.url, CLAUDE_CODE_MAX_RETRIES: '0' },
+      close: () => fake.close(),
+    };
+  }
+  return startScenario(agent as ScenarioAgent, 'ok', repoDir);
 }

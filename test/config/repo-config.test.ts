@@ -31,6 +31,7 @@ const DEFAULTS: RepoConfig = {
   ciFix: { attempts: 0, rerunFlaky: true },
   limits: {},
   pricing: {},
+  compare: { max: 3, pick: 'auto', keepBranches: false },
 };
 
 describe('parseRepoConfig', () => {
@@ -71,8 +72,24 @@ describe('parseRepoConfig', () => {
       ciFix: { attempts: 3, rerunFlaky: false },
       limits: { maxCostUsdPerRun: 2.5, monthlyCostUsd: 100 },
       pricing: { 'my-model': { input: 1, output: 4, cacheRead: 0.1, cacheWrite: 1.25 } },
+      compare: { agents: ['codex', 'claude'], max: 2, pick: 'manual', keepBranches: true },
     };
     expect(parseRepoConfig(raw)).toEqual({ ok: true, config: raw });
+  });
+
+  it("compare: the label's agents must be allowed, and a misspelt setting is named", () => {
+    expect(parseRepoConfig({ agents: ['claude', 'codex'], compare: { agents: ['claude', 'amp'] } })).toEqual({
+      ok: false,
+      errors: [expect.stringMatching(/^`compare.agents`: `amp` is not in `agents`/)],
+    });
+    expect(parseRepoConfig({ compare: { max: 6 } })).toEqual({
+      ok: false,
+      errors: ['`compare.max`: must be at most 5 (got `6`)'],
+    });
+    expect(parseRepoConfig({ compare: { pik: 'manual' } })).toMatchObject({
+      ok: false,
+      errors: [expect.stringContaining('pick')],
+    });
   });
 
   it.each<[string, unknown, string[]]>([

@@ -20,6 +20,25 @@ describe('usableAgents', () => {
 });
 
 describe('helpText', () => {
+  it('documents compare and pick with an example of two usable agents, unless compare is off', () => {
+    const text = helpText(config, ['claude', 'codex']);
+    expect(text).toContain(
+      '| `/agent compare <agent>,<agent>[,...] [--model <agent>=<model>] [instructions]` | Run up to 3 agents side by side, e.g. `/agent compare claude,codex`',
+    );
+    expect(text).toContain(
+      'verify passed > fewer failing verify commands > fewer changed lines > lower cost > shorter duration',
+    );
+    expect(text).toContain(
+      "| `/agent pick <agent>` | After a compare: make that agent's result the pull request's content",
+    );
+    expect(text).toContain('`agent:compare` compares up to 3 of the agents below.');
+    const chosen = helpText({ ...config, compare: { ...config.compare, agents: ['codex', 'claude'] } }, ['claude']);
+    expect(chosen).toContain('`agent:compare` compares `codex`, `claude`.');
+    const off = helpText({ ...config, compare: { ...config.compare, max: 0 } }, ['claude', 'codex']);
+    expect(off).not.toContain('compare');
+    expect(off).not.toContain('/agent pick');
+  });
+
   it('warns when agents get the keys themselves (no broker), and only then', () => {
     expect(helpText(config, ['claude'], false)).toContain(
       '⚠️ This app has no `PUBLIC_URL`, so sandboxes cannot reach it: agents get the model keys',

@@ -3,7 +3,12 @@ import type { AgentName } from '../../src/agents/types.js';
 import { parseCommand } from '../../src/triggers/parse-command.js';
 import type { Trigger } from '../../src/triggers/types.js';
 
-const config = { command: '/agent', agent: 'claude' as AgentName, agents: ['claude', 'codex'] as AgentName[] };
+const config = {
+  command: '/agent',
+  agent: 'claude' as AgentName,
+  agents: ['claude', 'codex'] as AgentName[],
+  compare: { max: 3, pick: 'auto' as const, keepBranches: false },
+};
 const run = (instructions: string, agent: AgentName = 'claude', model?: string): Trigger =>
   model === undefined ? { kind: 'run', agent, instructions } : { kind: 'run', agent, model, instructions };
 /** The same, with the agent named in the command (a follow-up then switches to it). */

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { issueKey } from '../../domain/issue-key.js';
+import type { CompareResult } from '../../domain/compare.js';
 import type { Job } from '../../domain/job.js';
 import type { Outcome } from '../../domain/outcome.js';
 import type { UsageDelta, UsageTotals } from '../../domain/usage.js';
@@ -58,6 +59,9 @@ const CLAIM_LOCK = 1;
 const MIGRATE_LOCK = 2;
 
 type Queryable = pg.Pool | pg.PoolClient;
+
+/** The running slots a job takes: one per agent of a compare group, else one. */
+const PG_SLOTS = (job: string) => `COALESCE(jsonb_array_length(${job}->'compare'->'agents'), 1)`;
 
 /**
  * PostgreSQL backend for several replicas.
@@ -178,11 +182,14 @@ export class PostgresJobStore implements JobStore {
         c,
         `UPDATE jobs SET state = 'running', worker_id = $1, started_at = $2, lease_expires_at = $3, attempts = attempts + 1
          WHERE id = (
-           WITH running AS (SELECT installation_id, COUNT(*) AS n FROM jobs WHERE state = 'running' GROUP BY installation_id)
+           WITH running AS (SELECT installation_id, SUM(${PG_SLOTS('job')}) AS n FROM jobs WHERE state = 'running' GROUP BY installation_id)
            SELECT j.id FROM jobs j
            WHERE j.state = 'queued' AND j.deadline_at > $2
-             AND (SELECT COALESCE(SUM(n), 0) FROM running) < $4
-             AND j.installation_id NOT IN (SELECT installation_id FROM running WHERE n >= $5)
+             -- A compare group takes a slot per agent; one larger than a limit runs when nothing else does.
+             AND ((SELECT COALESCE(SUM(n), 0) FROM running) + ${PG_SLOTS('j.job')} <= $4
+               OR ((SELECT COALESCE(SUM(n), 0) FROM running) = 0 AND $4 > 0))
+             AND (COALESCE((SELECT n FROM running r WHERE r.installation_id = j.installation_id), 0) + ${PG_SLOTS('j.job')} <= $5
+               OR (COALESCE((SELECT n FROM running r WHERE r.installation_id = j.installation_id), 0) = 0 AND $5 > 0))
              AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.issue_key = j.issue_key AND r.state = 'running')
              -- A follow-up waits for the run it continues (e.g. the one still finishing its PR).
              AND NOT EXISTS (SELECT 1 FROM jobs p WHERE p.id = j.job->'followUp'->'previous'->>'jobId'
@@ -329,6 +336,25 @@ export class PostgresJobStore implements JobStore {
       [key],
     );
     return row && rowToJob(row);
+  }
+
+  async latestCompareFor(key: string): Promise<StoredJob | undefined> {
+    const row = await this.one(
+      this.pool,
+      `SELECT * FROM jobs WHERE issue_key = $1 AND job->'compare' IS NOT NULL ORDER BY seq DESC LIMIT 1`,
+      [key],
+    );
+    return row && rowToJob(row);
+  }
+
+  async compareResults(repo: RepoRef, limit: number): Promise<CompareResult[]> {
+    const r = await this.pool.query<{ compare: CompareResult }>(
+      `SELECT outcome->'compare' AS compare FROM jobs WHERE lower(repo_owner) = lower($1) AND lower(repo_name) = lower($2)
+         AND job->'compare' IS NOT NULL AND outcome->'compare' IS NOT NULL
+       ORDER BY seq DESC LIMIT $3`,
+      [repo.owner, repo.name, limit],
+    );
+    return r.rows.map((row) => row.compare);
   }
 
   async isActive(jobId: string): Promise<boolean> {

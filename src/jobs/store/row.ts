@@ -147,7 +147,11 @@ export function stateForOutcome(outcome: Outcome): FinalState {
   switch (outcome.kind) {
     case 'pr':
     case 'pushed':
+    case 'branch':
       return 'succeeded';
+    // Waiting for `/agent pick` is a result; a group where no agent changed anything is not.
+    case 'compared':
+      return outcome.compare.contenders.some((c) => c.outcome === 'changed') ? 'succeeded' : 'failed';
     case 'no-changes':
     case 'setup-ok':
       return 'no_changes';

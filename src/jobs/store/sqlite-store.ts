@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { issueKey } from '../../domain/issue-key.js';
+import type { CompareResult } from '../../domain/compare.js';
 import type { Job } from '../../domain/job.js';
 import type { Outcome } from '../../domain/outcome.js';
 import { pendingMigrations } from './migration.js';
@@ -36,6 +37,9 @@ import type {
   StoreStats,
   RepoRef,
 } from './types.js';
+
+/** The running slots a job takes: one per agent of a compare group, else one. */
+const SQLITE_SLOTS = (job: string) => `COALESCE(json_array_length(${job}, '$.compare.agents'), 1)`;
 
 export interface SqliteStoreOptions {
   /** File path, or `:memory:` for a private store. */
@@ -131,12 +135,17 @@ export class SqliteJobStore implements JobStore {
       .transaction((): StoredJob | undefined => {
         const candidate = this.db
           .prepare(
-            // Running counts once, then the queue in arrival order until a job fits.
-            `WITH running AS (SELECT installation_id, COUNT(*) AS n FROM jobs WHERE state = 'running' GROUP BY installation_id)
-             SELECT j.id FROM jobs j
+            // Running counts once, then the queue in arrival order until a job fits. A compare
+            // group takes a slot per agent; one larger than a limit runs when nothing else does.
+            `WITH running AS (SELECT installation_id, SUM(${SQLITE_SLOTS('job')}) AS n FROM jobs WHERE state = 'running' GROUP BY installation_id),
+               counts AS (SELECT q.id, q.seq, ${SQLITE_SLOTS('q.job')} AS slots,
+                   (SELECT COALESCE(SUM(n), 0) FROM running) AS total,
+                   COALESCE((SELECT n FROM running r WHERE r.installation_id = q.installation_id), 0) AS mine
+                 FROM jobs q WHERE q.state = 'queued')
+             SELECT j.id FROM jobs j JOIN counts c ON c.id = j.id
              WHERE j.state = 'queued' AND j.deadline_at > @now
-               AND (SELECT COALESCE(SUM(n), 0) FROM running) < @global
-               AND j.installation_id NOT IN (SELECT installation_id FROM running WHERE n >= @perInstallation)
+               AND (c.total + c.slots <= @global OR (c.total = 0 AND @global > 0))
+               AND (c.mine + c.slots <= @perInstallation OR (c.mine = 0 AND @perInstallation > 0))
                AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.issue_key = j.issue_key AND r.state = 'running')
                -- A follow-up waits for the run it continues (e.g. the one still finishing its PR).
                AND NOT EXISTS (SELECT 1 FROM jobs p WHERE p.id = json_extract(j.job, '$.followUp.previous.jobId')
@@ -315,6 +324,26 @@ export class SqliteJobStore implements JobStore {
       .prepare(`SELECT * FROM jobs WHERE issue_key = ? AND state = 'queued' ORDER BY seq LIMIT 1`)
       .get(key) as JobRow | undefined;
     return row && rowToJob(row);
+  }
+
+  async latestCompareFor(key: string): Promise<StoredJob | undefined> {
+    const row = this.db
+      .prepare(
+        `SELECT * FROM jobs WHERE issue_key = ? AND json_extract(job, '$.compare') IS NOT NULL ORDER BY seq DESC LIMIT 1`,
+      )
+      .get(key) as JobRow | undefined;
+    return row && rowToJob(row);
+  }
+
+  async compareResults(repo: RepoRef, limit: number): Promise<CompareResult[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT outcome FROM jobs WHERE lower(repo_owner) = lower(@owner) AND lower(repo_name) = lower(@name)
+           AND json_extract(job, '$.compare') IS NOT NULL AND json_extract(outcome, '$.compare') IS NOT NULL
+         ORDER BY seq DESC LIMIT @limit`,
+      )
+      .all({ owner: repo.owner, name: repo.name, limit }) as { outcome: string }[];
+    return rows.map((r) => (JSON.parse(r.outcome) as { compare: CompareResult }).compare);
   }
 
   async isActive(jobId: string): Promise<boolean> {

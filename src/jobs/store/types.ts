@@ -1,3 +1,4 @@
+import type { CompareResult } from '../../domain/compare.js';
 import type { Job } from '../../domain/job.js';
 import type { Outcome } from '../../domain/outcome.js';
 import type { UsageDelta, UsageTotals } from '../../domain/usage.js';
@@ -183,6 +184,10 @@ export interface JobStore {
    * reads from GitHub when it starts (a review comment) joins it instead of queueing another.
    */
   queuedFor(issueKey: string): Promise<StoredJob | undefined>;
+  /** The issue's newest compare group (`job.compare`), in any state: what `/agent pick` picks from. */
+  latestCompareFor(issueKey: string): Promise<StoredJob | undefined>;
+  /** What the repository's finished compare groups ended with, newest first, at most `limit`. */
+  compareResults(repo: RepoRef, limit: number): Promise<CompareResult[]>;
   /** Whether the job is queued or running (the orphan sweeper asks before killing its sandbox). */
   isActive(jobId: string): Promise<boolean>;
   /**

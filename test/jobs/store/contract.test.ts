@@ -190,6 +190,22 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
       await store.finish('x2', 'w1', PR);
       expect(await claimIds(store, 'w1', { global: 10, perInstallation: 2 })).toEqual(['x3', undefined]);
     });
+
+    it('counts a compare group as one slot per agent; a group over a limit runs only alone', async () => {
+      await add({ id: 'single', issue: 1 });
+      await add({ id: 'pair', issue: 2, compare: ['claude', 'codex'] });
+      await add({ id: 'after', issue: 3 });
+      // 1 + 2 > 2: the pair waits, and the single job behind it fits.
+      expect(await claimIds(store, 'w1', { global: 2, perInstallation: 10 })).toEqual(['single', 'after', undefined]);
+      await store.finish('single', 'w1', PR);
+      expect(await claimIds(store, 'w1', { global: 2, perInstallation: 10 })).toEqual([undefined]);
+      await store.finish('after', 'w1', PR);
+      expect(await claimIds(store, 'w1', { global: 2, perInstallation: 10 })).toEqual(['pair', undefined]);
+      await add({ id: 'trio', issue: 4, installationId: 2, compare: ['claude', 'codex', 'opencode'] });
+      expect(await claimIds(store, 'w1', { global: 10, perInstallation: 2 })).toEqual(['trio', undefined]);
+      await add({ id: 'next', issue: 5, installationId: 2 });
+      expect(await claimIds(store, 'w1', { global: 10, perInstallation: 2 })).toEqual([undefined]);
+    });
   });
 
   describe('leases', () => {
@@ -526,6 +542,40 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
       await add({ id: 'after', issue: 42 });
       await add({ id: 'elsewhere', issue: 7 });
       expect(await store.queuedFor('octo/hello#42')).toMatchObject({ id: 'next', state: 'queued' });
+    });
+  });
+
+  describe('latestCompareFor', () => {
+    it("gives the issue's newest compare group, in any state, and nothing else", async () => {
+      await add({ id: 'group-1', issue: 42, compare: ['claude', 'codex'] });
+      await add({ id: 'group-2', issue: 42, compare: ['codex', 'opencode'] });
+      await add({ id: 'single', issue: 42 });
+      await add({ id: 'elsewhere', issue: 7, compare: ['claude', 'codex'] });
+      expect(await store.latestCompareFor('octo/hello#42')).toMatchObject({ id: 'group-2', state: 'queued' });
+      expect(await store.latestCompareFor('octo/hello#9')).toBeUndefined();
+    });
+  });
+
+  describe('compareResults', () => {
+    it("gives the repository's finished compare results, newest first, at most `limit`", async () => {
+      const result = (winner: 'claude' | 'codex') => ({
+        contenders: [],
+        winner,
+        baseBranch: 'main',
+        repoUrl: 'https://github.com/octo/hello',
+      });
+      for (const [i, winner] of (['claude', 'codex', 'claude'] as const).entries()) {
+        await add({ id: `g${i}`, issue: i + 1, compare: ['claude', 'codex'] });
+        expect((await store.claim('w', LEASE, WIDE))?.id).toBe(`g${i}`);
+        await store.finish(`g${i}`, 'w', { kind: 'compared', compare: result(winner) });
+      }
+      await add({ id: 'running', issue: 9, compare: ['claude', 'codex'] });
+      await add({ id: 'other-repo', repo: 'elsewhere', issue: 1, compare: ['claude', 'codex'] });
+      expect(await store.compareResults({ owner: 'OCTO', name: 'hello' }, 2)).toEqual([
+        result('claude'),
+        result('codex'),
+      ]);
+      expect(await store.compareResults({ owner: 'octo', name: 'none' }, 2)).toEqual([]);
     });
   });
 

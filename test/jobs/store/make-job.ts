@@ -13,6 +13,8 @@ export interface JobSpec {
   /** A follow-up on PR `pr` that continues the job `previous`. */
   followUp?: { pr: number; previous?: string };
   agent?: Job['agent'];
+  /** A compare group of these agents. */
+  compare?: Job['agent'][];
   createdAt?: number;
   timeoutMinutes?: number;
 }
@@ -51,6 +53,7 @@ export function makeJob(spec: JobSpec): Job {
         ...(spec.followUp.previous && { previous: { jobId: spec.followUp.previous, agent: 'claude' as const } }),
       },
     }),
+    ...(spec.compare && { compare: { agents: spec.compare, models: {} } }),
     statusCommentId: 5_000_000_001,
     createdAt: spec.createdAt ?? 0,
   };
