@@ -315,7 +315,10 @@ function mcpCheck(facts: DoctorFacts): CheckLine[] {
   const problems = mcpEnvProblems(mcp, facts.env);
   if (problems.length === 0)
     return [
-      { level: 'ok', text: `MCP servers ${servers.map((s) => inlineCode(s)).join(', ')}: every variable they name is set.` },
+      {
+        level: 'ok',
+        text: `MCP servers ${servers.map((s) => inlineCode(s)).join(', ')}: every variable they name is set.`,
+      },
     ];
   return problems.map((p) =>
     p.problem === 'unset'
