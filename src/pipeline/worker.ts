@@ -10,6 +10,7 @@ import type { SandboxProvider } from '../sandbox/types.js';
 import { openSession, type SessionDeps } from '../broker/session.js';
 import type { UsageFeed } from '../broker/usage-feed.js';
 import type { SecretFinder } from '../security/content-guard.js';
+import { TranscriptRecorder } from './transcript-recorder.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { runJob } from './run-job.js';
 import type { RunJob } from '../jobs/runner.js';
@@ -30,7 +31,7 @@ export interface WorkerDeps {
   provider: SandboxProvider;
   agentEnv: Record<string, string | undefined>;
   /** The secrets the app holds (the Redactor): the changes are checked for them before committing. */
-  secrets: SecretFinder;
+  secrets: SecretFinder & { redact(text: string): string };
   appId: string;
   gheHost?: string;
   log: Logger;
@@ -73,6 +74,14 @@ export function createWorker(deps: WorkerDeps): RunJob {
       attempt: stored.attempts,
     });
     const started = now();
+    // The run's transcript for the web view: every phase and agent event, redacted and bounded.
+    const transcript = await TranscriptRecorder.open({
+      store: deps.store,
+      jobId: stored.id,
+      redact: (text) => deps.secrets.redact(text),
+      log,
+      now,
+    });
     const gh = await deps.octokitFor(job.installationId);
     // The handler posts the status comment right after recording the job; a worker that claimed
     // it in between waits for it, so the first phases are not lost (or a second comment posted).
@@ -138,10 +147,12 @@ export function createWorker(deps: WorkerDeps): RunJob {
           onPhase: (p, n) => {
             phase = p;
             note = n;
+            transcript.phase(p, n);
             log.info({ phase: p, ...(n && { note: n }) }, 'phase');
             writer.update(progress());
           },
           onAgentEvent: (event) => {
+            transcript.event(event);
             if (actions.append(event, now() - started)) writer.update(progress());
           },
           onCost: (total) => {
@@ -190,8 +201,10 @@ export function createWorker(deps: WorkerDeps): RunJob {
       // On the new commit; a follow-up that made none reports on the PR head it started from.
       const headSha = outcome.kind === 'pr' || outcome.kind === 'pushed' ? outcome.commitSha : job.followUp?.headSha;
       if (headSha) await reportCheckRun(gh, stored, { outcome, agent: job.agent, cost }, headSha, actionLog, log);
+      await transcript.flush();
       await deps.store.finish(stored.id, deps.workerId, outcome, { costUsd });
     } finally {
+      await transcript.flush();
       unsubscribe?.();
       clearTimeout(timer);
       clearInterval(ticker);
