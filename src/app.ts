@@ -9,6 +9,7 @@ import { ciEventFromCheckSuite, ciEventFromWorkflowRun, onCiCompleted } from './
 import { fromIssueComment, fromLabel, fromReview, fromReviewComment } from './handlers/trigger-event.js';
 import { healthHandler } from './handlers/health.js';
 import { RecentSet } from './handlers/recent-set.js';
+import { startTranscriptPruning } from './handlers/transcript-retention.js';
 import { endedWithoutWorker } from './pipeline/ended-without-worker.js';
 import { JobRunner } from './jobs/runner.js';
 import { isDeadOnThisHost, newWorkerId } from './jobs/worker-id.js';
@@ -219,6 +220,7 @@ export function createApp(deps: AppDeps): IssueAgentApp {
         await new SandboxLifecycle(deps.provider, deps.log).killById(last.sandboxId, 'its pull request was closed');
     });
     runner.start();
+    startTranscriptPruning({ store: deps.store, retentionDays: deps.env.transcriptRetentionDays, log: deps.log });
   };
 
   return {

@@ -50,6 +50,13 @@ export interface AppEnv {
   publicUrl?: string;
   /** Spending limit per installation and calendar month (UTC), in USD. */
   monthlyCostUsdPerInstallation?: number;
+  /** The GitHub App's OAuth client (login to the web view); both set or the web view is off. */
+  githubClientId?: string;
+  githubClientSecret?: string;
+  /** GitHub logins who see every run in the web view, lower case. */
+  adminUsers: string[];
+  /** How long run transcripts are kept. */
+  transcriptRetentionDays: number;
 }
 
 export interface EnvDoc {
@@ -189,6 +196,33 @@ export const ENV_DOCS: readonly EnvDoc[] = [
     description:
       "Spending limit in USD per installation and calendar month (UTC), over every repository of it. Once reached, triggers are answered with the month's spend and start nothing, and running runs stop.",
   },
+  {
+    name: 'GITHUB_CLIENT_ID',
+    required: 'for the web view (with GITHUB_CLIENT_SECRET)',
+    default: null,
+    description:
+      "The GitHub App's OAuth client id (Probot's registration page writes it into `.env`). With GITHUB_CLIENT_SECRET it turns on the web view at `/ui/` (runs, transcripts, spend) behind Login with GitHub; without them `/ui/` says how to turn it on.",
+  },
+  {
+    name: 'GITHUB_CLIENT_SECRET',
+    required: 'for the web view (with GITHUB_CLIENT_ID)',
+    default: null,
+    description:
+      "The GitHub App's OAuth client secret. It also keys the web view's session cookies (signed and encrypted): changing it logs everyone out.",
+  },
+  {
+    name: 'ADMIN_USERS',
+    required: 'no',
+    default: null,
+    description:
+      'Comma-separated GitHub logins who see every run and all spending in the web view. Everyone else sees the runs of repositories GitHub says they can read.',
+  },
+  {
+    name: 'TRANSCRIPT_RETENTION_DAYS',
+    required: 'no',
+    default: '30',
+    description: "How many days a run's transcript (the agent's events, shown in the web view) is kept; pruned hourly.",
+  },
 ];
 
 /** Message names every bad variable; values are never included since most are secrets. */
@@ -260,6 +294,15 @@ const schema = z.object({
     .number({ error: 'must be a number of US dollars' })
     .positive({ error: 'must be more than 0' })
     .optional(),
+  GITHUB_CLIENT_ID: optionalText,
+  GITHUB_CLIENT_SECRET: optionalText,
+  ADMIN_USERS: z
+    .string()
+    .regex(/^\s*[A-Za-z0-9-]+(\s*,\s*[A-Za-z0-9-]+)*\s*,?\s*$/, {
+      error: 'must be GitHub logins separated by commas, e.g. alice,bob',
+    })
+    .optional(),
+  TRANSCRIPT_RETENTION_DAYS: positiveInt.default(30),
 });
 
 type SchemaKey = keyof z.input<typeof schema>;
@@ -278,6 +321,11 @@ function missingTogether(env: RawEnv, production: boolean): string[] {
     problems.push('PRIVATE_KEY: PRIVATE_KEY or PRIVATE_KEY_PATH is required when APP_ID is set');
   }
   if (env.WEBHOOK_SECRET === undefined) problems.push('WEBHOOK_SECRET: is required when APP_ID is set');
+  if ((env.GITHUB_CLIENT_ID === undefined) !== (env.GITHUB_CLIENT_SECRET === undefined)) {
+    const missing = env.GITHUB_CLIENT_ID === undefined ? 'GITHUB_CLIENT_ID' : 'GITHUB_CLIENT_SECRET';
+    const other = missing === 'GITHUB_CLIENT_ID' ? 'GITHUB_CLIENT_SECRET' : 'GITHUB_CLIENT_ID';
+    problems.push(`${missing}: is required when ${other} is set (the web view needs both)`);
+  }
   if ((env.SANDBOX_PROVIDER ?? 'e2b') === 'e2b' && env.E2B_API_KEY === undefined) {
     problems.push('E2B_API_KEY: is required when APP_ID is set and SANDBOX_PROVIDER is e2b');
   }
@@ -418,6 +466,13 @@ export function loadEnv(raw: NodeJS.ProcessEnv = process.env): AppEnv {
     databaseUrl: e.DATABASE_URL,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     monthlyCostUsdPerInstallation: e.MONTHLY_COST_USD_PER_INSTALLATION,
+    githubClientId: e.GITHUB_CLIENT_ID,
+    githubClientSecret: e.GITHUB_CLIENT_SECRET,
+    adminUsers: (e.ADMIN_USERS ?? '')
+      .split(',')
+      .map((u) => u.trim().toLowerCase())
+      .filter((u) => u !== ''),
+    transcriptRetentionDays: e.TRANSCRIPT_RETENTION_DAYS,
   };
 }
 

@@ -55,7 +55,37 @@ describe('loadEnv', () => {
       maxConcurrentJobs: 4,
       maxJobsPerInstallation: 4,
       shutdownGraceSeconds: 60,
+      adminUsers: [],
+      transcriptRetentionDays: 30,
     });
+  });
+
+  it('reads the web view: both OAuth credentials, admins in lower case, the retention', () => {
+    const env = loadEnv({
+      ...configured,
+      GITHUB_CLIENT_ID: 'Iv1.abc',
+      GITHUB_CLIENT_SECRET: 'shh-secret-value',
+      ADMIN_USERS: ' Alice, bob-2 ,',
+      TRANSCRIPT_RETENTION_DAYS: '7',
+    });
+    expect(env).toMatchObject({
+      githubClientId: 'Iv1.abc',
+      githubClientSecret: 'shh-secret-value',
+      adminUsers: ['alice', 'bob-2'],
+      transcriptRetentionDays: 7,
+    });
+  });
+
+  it('names a missing half of the OAuth credentials and a bad admin list or retention', () => {
+    expect(() => loadEnv({ ...configured, GITHUB_CLIENT_ID: 'Iv1.abc' })).toThrow(
+      'GITHUB_CLIENT_SECRET: is required when GITHUB_CLIENT_ID is set (the web view needs both)',
+    );
+    expect(() => loadEnv({ ...configured, ADMIN_USERS: 'alice;bob' })).toThrow(
+      'ADMIN_USERS: must be GitHub logins separated by commas',
+    );
+    expect(() => loadEnv({ ...configured, TRANSCRIPT_RETENTION_DAYS: '0' })).toThrow(
+      'TRANSCRIPT_RETENTION_DAYS: must be a positive whole number',
+    );
   });
 
   it('reads a full configuration', () => {
@@ -240,6 +270,7 @@ describe('ENV_DOCS', () => {
       DATA_DIR: defaults.dataDir,
       MAX_CONCURRENT_JOBS: defaults.maxConcurrentJobs,
       SHUTDOWN_GRACE_SECONDS: defaults.shutdownGraceSeconds,
+      TRANSCRIPT_RETENTION_DAYS: defaults.transcriptRetentionDays,
     };
     const documented = Object.fromEntries(ENV_DOCS.filter((d) => d.default !== null).map((d) => [d.name, d.default]));
     expect(documented).toEqual(Object.fromEntries(Object.entries(byName).map(([k, v]) => [k, String(v)])));

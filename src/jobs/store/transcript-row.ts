@@ -31,4 +31,3 @@ export function entryValues(
 ): [string, number, string, string, string | null, number] {
   return [jobId, e.at, e.kind, e.text, e.detail ?? null, entryBytes(e)];
 }
-
