@@ -25,6 +25,8 @@ import { ignoreReason } from './triggers/ignore.js';
 import { parseCommand } from './triggers/parse-command.js';
 import { parseLabel } from './triggers/parse-label.js';
 import { parseReview } from './triggers/parse-review.js';
+import { webHandler } from './web/handler.js';
+import { githubUrls } from './web/github-urls.js';
 
 export interface AppDeps {
   env: AppEnv;
@@ -61,6 +63,8 @@ export interface IssueAgentApp {
   idle(): Promise<void>;
   /** The broker's routes (`/broker/...`), added to the app's server; undefined without a broker URL. */
   brokerHandler?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  /** The web view's routes (`/ui/...`), added to the app's server. */
+  webHandler: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
 /** Attempts a job gets (each a worker that died holding it) before it fails for good. */
@@ -97,6 +101,16 @@ export function createApp(deps: AppDeps): IssueAgentApp {
           endRun: (jobId, reason) => runner.abortHere(jobId, reason),
         });
   const brokerHandler = broker?.handler();
+  const { githubClientId: clientId, githubClientSecret: clientSecret } = deps.env;
+  const web = webHandler({
+    store: deps.store,
+    oauth: clientId && clientSecret ? { clientId, clientSecret } : undefined,
+    admins: deps.env.adminUsers,
+    publicUrl: deps.env.publicUrl,
+    urls: githubUrls(deps.env),
+    monthlyCostUsdPerInstallation,
+    log: deps.log,
+  });
   const worker = createWorker({
     store: deps.store,
     workerId,
@@ -151,6 +165,7 @@ export function createApp(deps: AppDeps): IssueAgentApp {
         healthHandler({ store: deps.store, metrics: deps.metrics, brokered: broker !== undefined }),
       );
       if (brokerHandler) options?.addHandler?.(brokerHandler);
+      options?.addHandler?.(web);
     } catch {
       // Loaded without an HTTP server (probot.receive in tests): no routes to add.
     }
@@ -226,6 +241,7 @@ export function createApp(deps: AppDeps): IssueAgentApp {
   return {
     appFn,
     brokerHandler,
+    webHandler: web,
     runner,
     store: deps.store,
     idle: async () => {

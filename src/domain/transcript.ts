@@ -1,12 +1,14 @@
 import type { AgentEvent } from '../agents/types.js';
 import type { Phase } from './outcome.js';
+import { verifyFailure, type VerifyResult } from './verify-result.js';
 
 /**
  * A run's transcript: what the agent said and did, step by step, kept with the job for the web
  * view. Agent output is untrusted: entries are plain text (control characters and terminal
  * escapes removed, secrets redacted by the recorder), escaped wherever they are shown.
  */
-export type TranscriptKind = 'phase' | 'session' | 'message' | 'tool' | 'output' | 'error' | 'result' | 'truncated';
+export type TranscriptKind =
+  'phase' | 'session' | 'message' | 'tool' | 'output' | 'error' | 'result' | 'verify' | 'truncated';
 
 /** An entry before the store numbers it. */
 export interface TranscriptInput {
@@ -74,15 +76,24 @@ export function entryOfPhase(phase: Phase, note: string | undefined, at: number)
   return { at, kind: 'phase', text: note ? `${phase}: ${note}` : phase };
 }
 
+/** One verify command's result: `passed`/`failed (exit 1)`, its output tail folded. */
+export function entryOfVerify(r: VerifyResult, at: number): TranscriptInput {
+  const how = r.passed ? 'passed' : verifyFailure(r);
+  return {
+    at,
+    kind: 'verify',
+    text: `${r.command}: ${how} in ${(r.durationMs / 1000).toFixed(1)} s`,
+    detail: r.outputTail,
+  };
+}
+
 function detailOf(input: unknown): { detail?: string } {
   if (input === undefined) return {};
   return { detail: typeof input === 'string' ? input : JSON.stringify(input, null, 2) };
 }
 
 // CSI/OSC terminal sequences, then every other control character but newline and tab.
-// eslint-disable-next-line no-control-regex
 const TERMINAL_ESCAPES = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-_]/g;
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 
 /** Text safe to store and show: terminal escapes and control characters removed, `\r\n` as `\n`. */

@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
 import type { AgentEvent } from '../agents/types.js';
 import type { Phase } from '../domain/outcome.js';
+import type { VerifyResult } from '../domain/verify-result.js';
 import {
   admit,
   EMPTY_TALLY,
   entryOfEvent,
   entryOfPhase,
+  entryOfVerify,
   TRANSCRIPT_LIMITS,
   type TranscriptInput,
   type TranscriptLimits,
@@ -58,6 +60,10 @@ export class TranscriptRecorder {
 
   phase(phase: Phase, note?: string): void {
     this.add(entryOfPhase(phase, note, this.now()));
+  }
+
+  verify(results: readonly VerifyResult[]): void {
+    for (const r of results) this.add(entryOfVerify(r, this.now()));
   }
 
   /** Writes what is pending; resolves when every entry so far is stored (or failed to be). */

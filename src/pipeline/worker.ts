@@ -151,6 +151,7 @@ export function createWorker(deps: WorkerDeps): RunJob {
             log.info({ phase: p, ...(n && { note: n }) }, 'phase');
             writer.update(progress());
           },
+          onVerify: (results) => transcript.verify(results),
           onAgentEvent: (event) => {
             transcript.event(event);
             if (actions.append(event, now() - started)) writer.update(progress());
