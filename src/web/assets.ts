@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 export const ASSETS: Readonly<Record<string, string>> = {
   'ui.css': 'text/css; charset=utf-8',
   'run.js': 'text/javascript; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
 };
 
 /** `public/ui/` from src/web (tsx, tests) or dist/src/web (the built app). */

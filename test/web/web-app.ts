@@ -1,3 +1,4 @@
+import { issueKey } from '../../src/domain/issue-key.js';
 import { startFakeGitHubOAuth, type FakeGitHubOAuth } from '../fakes/github-oauth-server.js';
 import { makeJob, serveLater, startApp, type Harness } from '../app/harness.js';
 import type { FakeAgentScript } from '../helpers/fake-agent.js';
@@ -54,4 +55,30 @@ export async function addJob(
     issue: { ...issue, body: '', isPullRequest: false },
   });
   await h.app.store.enqueue(job, `web:${id}`);
+}
+
+/**
+ * A finished run of the past with its cost, for the Spend page: created long enough ago that no
+ * worker takes it, and cancelled at once.
+ */
+export async function addPastRun(
+  h: Harness,
+  id: string,
+  o: { daysAgo: number; costUsd: number; issue: number; agent?: 'claude' | 'codex' },
+): Promise<void> {
+  const job = makeJob('https://github.com/Codertocat/Hello-World.git', {
+    id,
+    agent: o.agent ?? 'claude',
+    issue: { number: o.issue, title: `Earlier issue ${o.issue}`, body: '', isPullRequest: false },
+    createdAt: Date.now() - o.daysAgo * 86_400_000,
+  });
+  await h.app.store.enqueue(job, `web:${id}`);
+  await h.app.store.requestCancel(issueKey(job), 'Codertocat');
+  await h.app.store.addUsage(id, {
+    inputTokens: 1000,
+    outputTokens: 100,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    costUsd: o.costUsd,
+  });
 }

@@ -45,6 +45,8 @@ describe('web view over HTTP', () => {
   beforeEach(async () => {
     resetNock();
     w = await startWebApp();
+    // The jobs below stay queued: no worker takes them.
+    await w.h.app.runner.stop(0);
     w.github.readers.set('codertocat/hello-world', new Set(['octocat']));
     await addJob(
       w.h,

@@ -15,6 +15,7 @@ export function Layout(props: { title: string; viewer?: Viewer; script?: string;
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} · issue-agent`}</title>
         <link rel="stylesheet" href="/ui/assets/ui.css" />
+        <link rel="icon" href="/ui/assets/favicon.svg" type="image/svg+xml" />
       </head>
       <body>
         <header class="top">

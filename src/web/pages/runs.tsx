@@ -84,7 +84,7 @@ export function StateCell(props: { row: RunRow; now: number }) {
   if (job.state === 'running')
     return (
       <span class="state running">
-        {`running: ${phase ?? 'starting'}, ${formatDuration(props.now - (job.startedAt ?? props.now))}`}
+        {`running: ${phaseLabel(phase)}, ${formatDuration(props.now - (job.startedAt ?? props.now))}`}
       </span>
     );
   return <span class={`state ${job.state}`}>{job.state.replace('_', ' ')}</span>;
@@ -104,4 +104,20 @@ function Select(props: { name: string; label: string; value?: string; options: r
       </select>
     </label>
   );
+}
+
+const PHASES: Readonly<Record<string, string>> = {
+  starting: 'starting the sandbox',
+  cloning: 'cloning',
+  setup: 'setup commands',
+  running: 'agent at work',
+  verifying: 'verifying',
+  fixing: 'fixing verify failures',
+  committing: 'committing',
+};
+
+/** A phase entry's text (`running: picked up again ...`) as the state cell says it. */
+function phaseLabel(entry: string | undefined): string {
+  const phase = (entry ?? 'starting').split(':')[0]!;
+  return Object.hasOwn(PHASES, phase) ? PHASES[phase]! : phase;
 }

@@ -24,9 +24,9 @@ export function SpendPage(props: { viewer: Viewer; totals: SpendTotals; budgets:
           <thead>
             <tr>
               <th>Limit</th>
-              <th>Monthly limit</th>
-              <th>{`Spent in ${props.month}`}</th>
-              <th>Left</th>
+              <th class="num">Monthly limit</th>
+              <th class="num">{`Spent in ${props.month}`}</th>
+              <th class="num">Left</th>
             </tr>
           </thead>
           <tbody>
@@ -98,8 +98,8 @@ function SpendTable(props: { lines: SpendLine[]; period: string }) {
           <th>{props.period}</th>
           <th>Repository</th>
           <th>Agent</th>
-          <th>Runs</th>
-          <th>Cost</th>
+          <th class="num">Runs</th>
+          <th class="num">Cost</th>
         </tr>
       </thead>
       <tbody>
