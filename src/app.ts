@@ -125,6 +125,10 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     secrets: deps.redactor,
     appId: deps.env.appId ?? '',
     gheHost: deps.env.gheHost,
+    runUrl:
+      clientId && clientSecret && deps.env.publicUrl
+        ? (jobId) => `${deps.env.publicUrl}/ui/runs/${encodeURIComponent(jobId)}`
+        : undefined,
     log: deps.log,
     metrics: deps.metrics,
     progressIntervalMs: deps.progressIntervalMs,

@@ -84,6 +84,8 @@ export interface ProgressView {
   totalActions?: number;
   /** A word on the phase (e.g. "waiting for sandbox capacity"). */
   note?: string;
+  /** The run's page in the web view, where its transcript shows live. */
+  runUrl?: string;
 }
 
 /** How many actions the live view lists. */
@@ -93,6 +95,7 @@ export const LIVE_ACTIONS = 5;
 export function renderProgress(view: ProgressView): string {
   const facts = [`⏱️ ${formatDuration(view.elapsedMs)} elapsed`];
   if (view.costUsd !== undefined) facts.push(`💰 ${formatCost(view.costUsd)} so far`);
+  if (view.runUrl) facts.push(`[🔎 live transcript](${view.runUrl})`);
   const lines = [renderStatus({ phase: view.phase, agent: view.agent, note: view.note }), '', facts.join(' · ')];
   const last = view.actions.slice(-LIVE_ACTIONS);
   if (last.length > 0) {

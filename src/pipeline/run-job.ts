@@ -58,6 +58,8 @@ export interface PipelineDeps {
   secrets: SecretFinder;
   appId: string;
   gheHost?: string;
+  /** The run's page in the web view (PUBLIC_URL with the web view on), linked from the PR body. */
+  runUrl?: string;
   log: Logger;
   onPhase(phase: Phase, note?: string): void;
   /** Reports each sandbox start, for metrics. */
@@ -196,6 +198,7 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
       checksFailed: checks.checks !== undefined && !allPassed(checks.checks.results),
       template: ws.template !== undefined,
       gheHost: deps.gheHost,
+      runUrl: deps.runUrl,
       prior: deps.prior,
       record: run.record,
       log: deps.log,

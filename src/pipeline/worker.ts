@@ -34,6 +34,8 @@ export interface WorkerDeps {
   secrets: SecretFinder & { redact(text: string): string };
   appId: string;
   gheHost?: string;
+  /** The page of a job in the web view, when it is on and PUBLIC_URL is set: linked from the status comment and PR. */
+  runUrl?: (jobId: string) => string;
   log: Logger;
   metrics?: Metrics;
   /** Least time between two live-progress edits of a status comment (GitHub's secondary rate limits). */
@@ -74,6 +76,7 @@ export function createWorker(deps: WorkerDeps): RunJob {
       attempt: stored.attempts,
     });
     const started = now();
+    const runUrl = deps.runUrl?.(stored.id);
     // The run's transcript for the web view: every phase and agent event, redacted and bounded.
     const transcript = await TranscriptRecorder.open({
       store: deps.store,
@@ -107,6 +110,7 @@ export function createWorker(deps: WorkerDeps): RunJob {
         costUsd,
         totalActions: actions.total,
         note,
+        runUrl,
       });
     // Quiet stretches (setup, verify, an agent thinking) still show time passing: one edit a minute.
     const ticker = setInterval(() => final || writer.update(progress()), (deps.progressIntervalMs ?? 10_000) * 6);
@@ -143,6 +147,7 @@ export function createWorker(deps: WorkerDeps): RunJob {
           secrets: deps.secrets,
           appId: deps.appId,
           gheHost: deps.gheHost,
+          runUrl,
           log,
           onPhase: (p, n) => {
             phase = p;
@@ -195,7 +200,7 @@ export function createWorker(deps: WorkerDeps): RunJob {
       const actionLog = renderActionLogDetails(actions.actions, { dropped: actions.dropped });
       const handedOver = job.ciFix && (await ciLadderEnded(gh, job, outcome, log));
       await writer.flush(
-        renderStatus({ outcome, agent: job.agent, durationMs: now() - started, cost }) +
+        renderStatus({ outcome, agent: job.agent, durationMs: now() - started, cost, runUrl }) +
           (handedOver ? `\n\n${handedOver}` : '') +
           (actionLog ? `\n\n${actionLog}` : ''),
       );

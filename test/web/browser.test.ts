@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claudeLines, happyGitHub, resetNock } from '../app/harness.js';
+import { claudeLines, happyGitHub, R, resetNock, statusEdits } from '../app/harness.js';
 import { makeRemote } from '../helpers/git-remote.js';
 import { labeledPayload } from '../helpers/payloads.js';
 import { addPastRun, startWebApp, type WebApp } from './web-app.js';
@@ -70,7 +70,7 @@ describe('the web view in a real browser', () => {
       { MONTHLY_COST_USD_PER_INSTALLATION: '25' },
     );
     w.github.readers.set('codertocat/hello-world', new Set(['octocat']));
-    happyGitHub();
+    const gh = happyGitHub();
     await addPastRun(w.h, 'past-1', { daysAgo: 9, costUsd: 1.25, issue: 11 });
     await addPastRun(w.h, 'past-2', { daysAgo: 4, costUsd: 3.1, issue: 12, agent: 'codex' });
     await addPastRun(w.h, 'past-3', { daysAgo: 1, costUsd: 0.8, issue: 13 });
@@ -137,6 +137,13 @@ describe('the web view in a real browser', () => {
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(errors).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'run.png'), fullPage: true });
+    // The status comment and the PR body link to this page (PUBLIC_URL is set, the web view on).
+    const edits = statusEdits(gh);
+    expect(edits.some((e) => e.includes(`[🔎 live transcript](${runUrl})`))).toBe(true);
+    expect(edits.at(-1)).toContain(`[🔎 transcript and details](${runUrl})`);
+    expect((gh.bodiesOf('POST', `${R}/pulls`)[0] as { body: string }).body).toContain(
+      `| Run | [transcript and details](${runUrl}) |`,
+    );
 
     // Spend: the chart and the tables, and the installation's budget (octocat is not an admin: none).
     await page.goto(`${w.url}/ui/spend`);
