@@ -25,7 +25,7 @@ import { ignoreReason } from './triggers/ignore.js';
 import { parseCommand } from './triggers/parse-command.js';
 import { parseLabel } from './triggers/parse-label.js';
 import { parseReview } from './triggers/parse-review.js';
-import { webHandler } from './web/handler.js';
+import { webView } from './web/handler.js';
 import { githubUrls } from './web/github-urls.js';
 
 export interface AppDeps {
@@ -65,6 +65,8 @@ export interface IssueAgentApp {
   brokerHandler?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
   /** The web view's routes (`/ui/...`), added to the app's server. */
   webHandler: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  /** Ends the web view's open live streams: before the server closes, which waits for them. */
+  closeWebStreams(): void;
 }
 
 /** Attempts a job gets (each a worker that died holding it) before it fails for good. */
@@ -102,7 +104,7 @@ export function createApp(deps: AppDeps): IssueAgentApp {
         });
   const brokerHandler = broker?.handler();
   const { githubClientId: clientId, githubClientSecret: clientSecret } = deps.env;
-  const web = webHandler({
+  const web = webView({
     store: deps.store,
     oauth: clientId && clientSecret ? { clientId, clientSecret } : undefined,
     admins: deps.env.adminUsers,
@@ -169,7 +171,7 @@ export function createApp(deps: AppDeps): IssueAgentApp {
         healthHandler({ store: deps.store, metrics: deps.metrics, brokered: broker !== undefined }),
       );
       if (brokerHandler) options?.addHandler?.(brokerHandler);
-      options?.addHandler?.(web);
+      options?.addHandler?.(web.handler);
     } catch {
       // Loaded without an HTTP server (probot.receive in tests): no routes to add.
     }
@@ -245,7 +247,8 @@ export function createApp(deps: AppDeps): IssueAgentApp {
   return {
     appFn,
     brokerHandler,
-    webHandler: web,
+    webHandler: web.handler,
+    closeWebStreams: () => web.closeStreams(),
     runner,
     store: deps.store,
     idle: async () => {

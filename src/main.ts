@@ -104,6 +104,8 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal, graceSeconds: env.shutdownGraceSeconds, running: app.runner.running }, 'shutting down');
     await sweeper?.stop();
+    // An open live transcript in a browser would keep the server from closing.
+    app.closeWebStreams();
     await server.stop().catch(() => undefined);
     await app.runner.stop(env.shutdownGraceSeconds * 1000);
     await store.close();

@@ -52,13 +52,21 @@ const STATE_SECONDS = 600;
 const LIST = 100;
 const SCAN = 1000;
 
+export interface WebView {
+  /** Answers `/ui/...` requests; false for every other path. */
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  /** Ends every open live transcript, so the server can close (shutdown). */
+  closeStreams(): void;
+}
+
 /** The web view under `/ui/`, added to the app's server like `/healthz` and the broker's routes. */
-export function webHandler(deps: WebDeps): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+export function webView(deps: WebDeps): WebView {
   const now = deps.now ?? Date.now;
+  const streams = new AbortController();
   const reads = new ReadCache();
   const sealer = deps.oauth && new Sealer(deps.oauth.clientSecret);
 
-  return async (req, res) => {
+  const handler = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const url = new URL(req.url ?? '/', 'http://app.invalid');
     const path = url.pathname;
     if (path !== '/ui' && !path.startsWith('/ui/')) return false;
@@ -195,7 +203,13 @@ export function webHandler(deps: WebDeps): (req: IncomingMessage, res: ServerRes
           return true;
         }
         const after = Number(req.headers['last-event-id'] ?? url.searchParams.get('after') ?? 0) || 0;
-        await streamTranscript(req, res, { store: deps.store, jobId: job.id, after, pollMs: deps.pollMs });
+        await streamTranscript(req, res, {
+          store: deps.store,
+          jobId: job.id,
+          after,
+          pollMs: deps.pollMs,
+          signal: streams.signal,
+        });
         return true;
       }
       notFound(res, viewer);
@@ -216,6 +230,7 @@ export function webHandler(deps: WebDeps): (req: IncomingMessage, res: ServerRes
       return true;
     }
   };
+  return { handler, closeStreams: () => streams.abort() };
 }
 
 async function runsPage(

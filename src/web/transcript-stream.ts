@@ -10,7 +10,16 @@ import type { JobStore } from '../jobs/store/types.js';
 export async function streamTranscript(
   req: IncomingMessage,
   res: ServerResponse,
-  o: { store: JobStore; jobId: string; after: number; pollMs?: number },
+  o: {
+    store: JobStore;
+    jobId: string;
+    after: number;
+    pollMs?: number;
+    /** Ends the stream (the app shutting down: an open stream would hold the server open). */
+    signal: AbortSignal;
+    /** A stream ends after this long anyway (the browser reconnects where it was). */
+    maxMs?: number;
+  },
 ): Promise<void> {
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -20,10 +29,11 @@ export async function streamTranscript(
   });
   let closed = false;
   req.on('close', () => (closed = true));
+  const until = Date.now() + (o.maxMs ?? 10 * 60_000);
   let after = o.after;
   let quietSince = Date.now();
   res.write('retry: 2000\n\n');
-  while (!closed) {
+  while (!closed && !o.signal.aborted && Date.now() < until) {
     // Whether it was active before reading: entries written just before it ended are still sent.
     const active = await o.store.isActive(o.jobId);
     const entries = await o.store.transcript(o.jobId, after, 500);
@@ -42,7 +52,19 @@ export async function streamTranscript(
       res.write(': still running\n\n');
       quietSince = Date.now();
     }
-    await new Promise((r) => setTimeout(r, o.pollMs ?? 500));
+    await sleep(o.pollMs ?? 500, o.signal);
   }
   res.end();
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
 }

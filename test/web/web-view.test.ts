@@ -166,6 +166,36 @@ describe('web view over HTTP', () => {
     expect((await c.get('/ui/assets/__proto__')).status).toBe(404);
   });
 
+  it('streams a run’s transcript as Server-Sent Events, resumes after Last-Event-ID, ends on shutdown', async () => {
+    const c = new Client(w.url);
+    await c.signIn();
+    await w.h.app.store.appendTranscript('run-visible', [
+      { at: 1, kind: 'message', text: 'first <script>' },
+      { at: 2, kind: 'message', text: 'second' },
+    ]);
+    const [first] = await w.h.app.store.transcript('run-visible');
+    const res = await c.get('/ui/api/runs/run-visible/events', { headers: { 'last-event-id': String(first!.seq) } });
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    const reader = res.body!.getReader();
+    let text = '';
+    const readUntil = async (needle: string) => {
+      while (!text.includes(needle)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += Buffer.from(value).toString();
+      }
+    };
+    await readUntil('second');
+    expect(text).not.toContain('first');
+    // The run is still queued: the stream stays open for what comes next.
+    await w.h.app.store.appendTranscript('run-visible', [{ at: 3, kind: 'message', text: 'third' }]);
+    await readUntil('third');
+    expect(text).toMatch(/id: \d+\nevent: entry\ndata: \{"seq":\d+,"at":3,"kind":"message","text":"third"\}\n\n/);
+    // Shutting down ends it, so the server can close.
+    w.h.app.closeWebStreams();
+    for (;;) if ((await reader.read()).done) break;
+  });
+
   it('a return address off the web view is never followed (no open redirect)', async () => {
     const c = new Client(w.url);
     const start = await c.get('/ui/auth/start?return=https%3A%2F%2Fevil.example%2F');
