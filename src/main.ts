@@ -3,7 +3,7 @@ import { run, type ApplicationFunction, type Server } from 'probot';
 import { createApp } from './app.js';
 import { appOctokit } from './github/app-octokit.js';
 import { applyDotEnv } from './config/dotenv.js';
-import { brokerUrl, EnvError, loadEnv, type AppEnv } from './config/env.js';
+import { brokerUrl, EnvError, loadEnv, webViewHalfConfigured, type AppEnv } from './config/env.js';
 import { DatabaseUnavailableError, openJobStore } from './jobs/store/open.js';
 import { createLogger } from './telemetry/logger.js';
 import { Metrics } from './telemetry/metrics.js';
@@ -70,6 +70,8 @@ async function main(): Promise<void> {
     log.warn(
       'PUBLIC_URL is not set: sandboxes cannot reach the app, so agents get the model keys and a read-only GitHub token inside the sandbox, and spending is neither metered nor limited. Set PUBLIC_URL to the address sandboxes reach this app at.',
     );
+  const halfWebView = webViewHalfConfigured(env);
+  if (halfWebView) log.warn(halfWebView);
   const app = createApp({ env, store, provider, agentEnv: process.env, log, redactor, metrics, brokerUrl: broker });
   // Every client, in handlers and workers alike, has its calls counted for /metrics and its
   // writes paced per installation (app.ts guards each one it uses with the redactor).

@@ -321,11 +321,6 @@ function missingTogether(env: RawEnv, production: boolean): string[] {
     problems.push('PRIVATE_KEY: PRIVATE_KEY or PRIVATE_KEY_PATH is required when APP_ID is set');
   }
   if (env.WEBHOOK_SECRET === undefined) problems.push('WEBHOOK_SECRET: is required when APP_ID is set');
-  if ((env.GITHUB_CLIENT_ID === undefined) !== (env.GITHUB_CLIENT_SECRET === undefined)) {
-    const missing = env.GITHUB_CLIENT_ID === undefined ? 'GITHUB_CLIENT_ID' : 'GITHUB_CLIENT_SECRET';
-    const other = missing === 'GITHUB_CLIENT_ID' ? 'GITHUB_CLIENT_SECRET' : 'GITHUB_CLIENT_ID';
-    problems.push(`${missing}: is required when ${other} is set (the web view needs both)`);
-  }
   if ((env.SANDBOX_PROVIDER ?? 'e2b') === 'e2b' && env.E2B_API_KEY === undefined) {
     problems.push('E2B_API_KEY: is required when APP_ID is set and SANDBOX_PROVIDER is e2b');
   }
@@ -474,6 +469,19 @@ export function loadEnv(raw: NodeJS.ProcessEnv = process.env): AppEnv {
       .filter((u) => u !== ''),
     transcriptRetentionDays: e.TRANSCRIPT_RETENTION_DAYS,
   };
+}
+
+/**
+ * Why the web view is off although half of its OAuth credentials is set (an app registered
+ * before kept only the client id, say), for a warning at start; undefined otherwise.
+ */
+export function webViewHalfConfigured(env: Pick<AppEnv, 'githubClientId' | 'githubClientSecret'>): string | undefined {
+  if ((env.githubClientId === undefined) === (env.githubClientSecret === undefined)) return undefined;
+  const [set, missing] =
+    env.githubClientId === undefined
+      ? ['GITHUB_CLIENT_SECRET', 'GITHUB_CLIENT_ID']
+      : ['GITHUB_CLIENT_ID', 'GITHUB_CLIENT_SECRET'];
+  return `${set} is set but ${missing} is not: the web view at /ui/ stays off until both are set`;
 }
 
 /**

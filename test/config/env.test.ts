@@ -3,7 +3,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ENV_DOCS, ENV_NAMES, EnvError, loadEnv, PRODUCTION_WITHOUT_APP_ID } from '../../src/config/env.js';
+import {
+  ENV_DOCS,
+  ENV_NAMES,
+  EnvError,
+  loadEnv,
+  PRODUCTION_WITHOUT_APP_ID,
+  webViewHalfConfigured,
+} from '../../src/config/env.js';
 
 /** A GitHub App key is RSA; GitHub hands it out as PKCS#1, Probot accepts PKCS#8 too. */
 const rsa = (type: 'pkcs1' | 'pkcs8') =>
@@ -76,10 +83,18 @@ describe('loadEnv', () => {
     });
   });
 
-  it('names a missing half of the OAuth credentials and a bad admin list or retention', () => {
-    expect(() => loadEnv({ ...configured, GITHUB_CLIENT_ID: 'Iv1.abc' })).toThrow(
-      'GITHUB_CLIENT_SECRET: is required when GITHUB_CLIENT_ID is set (the web view needs both)',
+  it('starts with half of the OAuth credentials (an older registration), saying the web view stays off', () => {
+    const half = loadEnv({ ...configured, GITHUB_CLIENT_ID: 'Iv1.abc' });
+    expect(webViewHalfConfigured(half)).toBe(
+      'GITHUB_CLIENT_ID is set but GITHUB_CLIENT_SECRET is not: the web view at /ui/ stays off until both are set',
     );
+    expect(webViewHalfConfigured(loadEnv({ ...configured, GITHUB_CLIENT_SECRET: 'shh-secret-value' }))).toMatch(
+      /^GITHUB_CLIENT_SECRET is set but GITHUB_CLIENT_ID is not/,
+    );
+    expect(webViewHalfConfigured(loadEnv(configured))).toBeUndefined();
+  });
+
+  it('names a bad admin list or retention', () => {
     expect(() => loadEnv({ ...configured, ADMIN_USERS: 'alice;bob' })).toThrow(
       'ADMIN_USERS: must be GitHub logins separated by commas',
     );
