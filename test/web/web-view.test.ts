@@ -110,6 +110,10 @@ describe('web view over HTTP', () => {
     expect(await res.text()).toContain('sign in again');
     expect(victim.cookies.has('ia_session')).toBe(false);
 
+    const declined = await victim.get('/ui/auth/callback?error=access_denied&state=x');
+    expect(declined.status).toBe(400);
+    expect(await declined.text()).toContain('GitHub did not allow the sign-in.');
+
     victim.cookies.set('ia_session', Buffer.from(JSON.stringify({ login: 'the-admin' })).toString('base64url'));
     expect((await victim.get('/ui/')).status).toBe(302);
   });
