@@ -5,20 +5,22 @@ import { RepoConfigCache } from './config/config-cache.js';
 import type { AppEnv } from './config/env.js';
 import { acceptTrigger } from './handlers/accept-trigger.js';
 import { BackgroundTasks } from './handlers/background.js';
+import { WebhookInbox, type Delivery } from './handlers/inbox.js';
+import { newWorkerId } from './jobs/worker-id.js';
 import { ciEventFromCheckSuite, ciEventFromWorkflowRun, onCiCompleted } from './handlers/ci-feedback.js';
 import { fromIssueComment, fromLabel, fromReview, fromReviewComment } from './handlers/trigger-event.js';
 import { healthHandler } from './handlers/health.js';
 import { RecentSet } from './handlers/recent-set.js';
 import { startTranscriptPruning } from './handlers/transcript-retention.js';
-import { endedWithoutWorker } from './pipeline/ended-without-worker.js';
-import { JobRunner } from './jobs/runner.js';
-import { isDeadOnThisHost, newWorkerId } from './jobs/worker-id.js';
+import { createJobRunner } from './job-runner.js';
+import type { RunnerControl } from './jobs/runner.js';
 import type { JobStore } from './jobs/store/types.js';
-import { createWorker } from './pipeline/worker.js';
+import type { UsageTotals } from './domain/usage.js';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { Metrics } from './telemetry/metrics.js';
 import { SandboxLifecycle } from './sandbox/lifecycle.js';
 import type { SandboxProvider } from './sandbox/types.js';
-import { guardRequests } from './github/octokit-plugins.js';
+import { installationAccess } from './github/installation-access.js';
 import type { Redactor } from './security/redactor.js';
 import { Broker } from './broker/broker.js';
 import { ignoreReason } from './triggers/ignore.js';
@@ -53,11 +55,24 @@ export interface AppDeps {
    * runs fall back to the keys and a read-only token inside the sandbox.
    */
   brokerUrl?: string;
+  /**
+   * The runner, when it runs in a process of its own (`RunnerProcess`), with the broker's meter
+   * forwarded to it; by default the jobs run in this process.
+   */
+  /**
+   * Answer a trigger's webhook once its delivery is in the store's inbox, and process it after
+   * the answer (src/handlers/inbox.ts); by default it is processed before the answer.
+   */
+  inbox?: boolean;
+  runner?: RunnerControl & {
+    usage?(jobId: string, totals: UsageTotals): void;
+    metrics?(): Promise<MetricObjectWithValues<MetricValue<string>>[]>;
+  };
 }
 
 export interface IssueAgentApp {
   appFn: ApplicationFunction;
-  runner: JobRunner;
+  runner: RunnerControl;
   store: JobStore;
   /** Resolves when no job is queued or running anywhere and every acknowledgement is posted (tests, benchmarks). */
   idle(): Promise<void>;
@@ -69,25 +84,11 @@ export interface IssueAgentApp {
   closeWebStreams(): void;
 }
 
-/** Attempts a job gets (each a worker that died holding it) before it fails for good. */
-export const MAX_ATTEMPTS = 3;
-
 /** Wires the webhook handlers (thin) to the durable store and the runner that works it. */
 export function createApp(deps: AppDeps): IssueAgentApp {
   let probot: Probot | undefined;
-  // Every client the app uses goes through this guard: no write path can skip the redactor.
-  const guard = guardRequests(deps.redactor);
-  const octokitFor = async (installationId: number) => guard(await probot!.auth(installationId));
-  const workerId = newWorkerId();
-  const mintReadToken = async (installationId: number, repo: string) => {
-    const appClient = guard(await probot!.auth());
-    const { data } = await appClient.rest.apps.createInstallationAccessToken({
-      installation_id: installationId,
-      repositories: [repo],
-      permissions: { contents: 'read' },
-    });
-    return data.token; // the guard has taught the redactor this token
-  };
+  // Every client the app uses goes through the guard: no write path can skip the redactor.
+  const { guard, octokitFor, mintReadToken } = installationAccess((id) => probot!.auth(id), deps.redactor);
   const monthlyCostUsdPerInstallation = deps.env.monthlyCostUsdPerInstallation;
   const broker =
     deps.brokerUrl === undefined
@@ -99,7 +100,7 @@ export function createApp(deps: AppDeps): IssueAgentApp {
           log: deps.log,
           metrics: deps.metrics,
           monthlyCostUsdPerInstallation,
-          // A limit reached or the provider refusing the key ends a run of this process at once.
+          // A limit reached or the provider refusing the key ends a run of this replica at once.
           endRun: (jobId, reason) => runner.abortHere(jobId, reason),
         });
   const brokerHandler = broker?.handler();
@@ -113,41 +114,16 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     monthlyCostUsdPerInstallation,
     log: deps.log,
   });
-  const worker = createWorker({
-    store: deps.store,
-    workerId,
-    octokitFor,
-    mintReadToken,
-    broker: broker && {
-      session: { store: deps.store, url: deps.brokerUrl!, appEnv: deps.agentEnv, monthlyCostUsdPerInstallation },
-      feed: broker.feed,
-    },
-    provider: deps.provider,
-    agentEnv: deps.agentEnv,
-    secrets: deps.redactor,
-    appId: deps.env.appId ?? '',
-    gheHost: deps.env.gheHost,
-    runUrl:
-      clientId && clientSecret && deps.env.publicUrl
-        ? (jobId) => `${deps.env.publicUrl}/ui/runs/${encodeURIComponent(jobId)}`
-        : undefined,
-    log: deps.log,
-    metrics: deps.metrics,
-    progressIntervalMs: deps.progressIntervalMs,
-  });
-  const runner = new JobRunner({
-    store: deps.store,
-    run: worker,
-    workerId,
-    slots: deps.env.maxConcurrentJobs,
-    limits: { global: deps.env.maxConcurrentJobs, perInstallation: deps.env.maxJobsPerInstallation },
-    leaseMs: deps.leaseMs ?? 30_000,
-    pollMs: deps.pollMs ?? 2_000,
-    maxAttempts: MAX_ATTEMPTS,
-    isDeadWorker: (id) => isDeadOnThisHost(id),
-    onEndedWithoutWorker: (job) => endedWithoutWorker(job, { octokitFor, store: deps.store, log: deps.log }),
-    log: deps.log,
-  });
+  const runner: RunnerControl =
+    deps.runner ??
+    createJobRunner({
+      ...deps,
+      octokitFor,
+      mintReadToken,
+      broker: broker && { url: deps.brokerUrl!, feed: broker.feed },
+    });
+  // A runner in another process follows the broker's meter through its link.
+  if (deps.runner?.usage && broker) broker.feed.subscribeAll(deps.runner.usage.bind(deps.runner));
   // Acknowledgements of recorded jobs, posted after the webhook is answered.
   const background = new BackgroundTasks();
   const acceptDeps = {
@@ -162,13 +138,25 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     log: deps.log,
   };
 
+  // Triggers answered once their delivery is recorded (production), or processed before the answer.
+  const inbox = deps.inbox
+    ? new WebhookInbox({ store: deps.store, owner: newWorkerId(), background, log: deps.log })
+    : undefined;
+  const intake = (delivery: Delivery, process: () => Promise<void>) =>
+    inbox ? inbox.intake(delivery, process) : process();
+
   const appFn: ApplicationFunction = async (app, options) => {
     probot = app;
     // Installation tokens are minted through the app's own client: guarded, it learns each one.
     guard(await app.auth());
     try {
       options?.addHandler?.(
-        healthHandler({ store: deps.store, metrics: deps.metrics, brokered: broker !== undefined }),
+        healthHandler({
+          store: deps.store,
+          metrics: deps.metrics,
+          brokered: broker !== undefined,
+          runnerMetrics: deps.runner?.metrics?.bind(deps.runner),
+        }),
       );
       if (brokerHandler) options?.addHandler?.(brokerHandler);
       options?.addHandler?.(web.handler);
@@ -180,7 +168,7 @@ export function createApp(deps: AppDeps): IssueAgentApp {
       // A label on a pull request is not a trigger: follow-ups are `/agent` comments.
       if (ignoreReason(context.payload) || !context.payload.label || context.payload.issue.pull_request) return;
       const label = context.payload.label.name;
-      await acceptTrigger(fromLabel(context), (config) => parseLabel(label, config), acceptDeps);
+      await intake(context, () => acceptTrigger(fromLabel(context), (config) => parseLabel(label, config), acceptDeps));
     });
     app.on('issue_comment.created', async (context) => {
       guard(context.octokit);
@@ -188,14 +176,18 @@ export function createApp(deps: AppDeps): IssueAgentApp {
       const body = context.payload.comment.body;
       // Every command starts with "/": skip the config and permission calls for ordinary comments.
       if (!body.startsWith('/')) return;
-      await acceptTrigger(fromIssueComment(context), (config) => parseCommand(body, config), acceptDeps);
+      await intake(context, () =>
+        acceptTrigger(fromIssueComment(context), (config) => parseCommand(body, config), acceptDeps),
+      );
     });
     app.on('pull_request_review_comment.created', async (context) => {
       guard(context.octokit);
       if (ignoreReason(context.payload)) return;
       const body = context.payload.comment.body;
       if (!body.startsWith('/')) return;
-      await acceptTrigger(fromReviewComment(context), (config) => parseCommand(body, config), acceptDeps);
+      await intake(context, () =>
+        acceptTrigger(fromReviewComment(context), (config) => parseCommand(body, config), acceptDeps),
+      );
     });
     // CI feedback (`ciFix`): Actions results come as workflow runs (re-runnable, with job logs);
     // other apps' check suites as suites. Work after the webhook is answered: it reads logs.
@@ -217,7 +209,9 @@ export function createApp(deps: AppDeps): IssueAgentApp {
       // An approval or a plain comment without the command starts nothing whatever the config:
       // skip its config and permission calls.
       if (!review.body?.startsWith('/') && review.state.toLowerCase() !== 'changes_requested') return;
-      await acceptTrigger(fromReview(context), (config) => parseReview(review, config), acceptDeps);
+      await intake(context, () =>
+        acceptTrigger(fromReview(context), (config) => parseReview(review, config), acceptDeps),
+      );
     });
     app.on('push', (context) => {
       // No GitHub call: a push that changes a config drops what this replica cached of it.
@@ -242,6 +236,16 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     });
     runner.start();
     startTranscriptPruning({ store: deps.store, retentionDays: deps.env.transcriptRetentionDays, log: deps.log });
+    if (inbox) {
+      // What a process that died left in the inbox, through the handlers above: now, and every
+      // minute (another replica's).
+      const recover = () =>
+        void inbox
+          .recover((d) => app.receive(d as Parameters<Probot['receive']>[0]))
+          .catch((err: unknown) => deps.log.error({ err }, 'looking for left deliveries failed'));
+      recover();
+      setInterval(recover, 60_000).unref();
+    }
   };
 
   return {

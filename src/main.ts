@@ -1,37 +1,26 @@
-import { join } from 'node:path';
 import { run, type ApplicationFunction, type Server } from 'probot';
 import { createApp } from './app.js';
+import { loadProcessEnv, openStore, sandboxProvider, siblingModule } from './boot.js';
 import { appOctokit } from './github/app-octokit.js';
-import { applyDotEnv } from './config/dotenv.js';
-import { brokerUrl, EnvError, loadEnv, webViewHalfConfigured, type AppEnv } from './config/env.js';
-import { DatabaseUnavailableError, openJobStore } from './jobs/store/open.js';
+import { WriteQueues } from './github/write-queue.js';
+import { brokerUrl, webViewHalfConfigured } from './config/env.js';
+import { RunnerProcess } from './runner-link.js';
 import { createLogger } from './telemetry/logger.js';
 import { Metrics } from './telemetry/metrics.js';
 import { E2BSandboxProvider } from './sandbox/e2b.js';
-import { LocalSandboxProvider } from './sandbox/local.js';
 import { startOrphanSweeper } from './sandbox/orphans.js';
-import type { SandboxProvider } from './sandbox/types.js';
 import { Redactor } from './security/redactor.js';
 import { registerSecrets } from './security/secrets.js';
 
 /** Every secret the process holds: the logger and every GitHub request are masked with it. */
 const redactor = new Redactor();
 
-/** Process start: read .env, validate the environment, open the job store, then hand the server to Probot. */
+/**
+ * Process start: read .env, validate the environment, open the job store, start the runner
+ * process (src/runner-main.ts: it runs the jobs), then hand the server to Probot.
+ */
 async function main(): Promise<void> {
-  let env: AppEnv;
-  try {
-    // Probot's setup page writes the registered app's APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, ...
-    // into .env: read it before anything looks at the environment. Real variables win.
-    applyDotEnv(join(process.cwd(), '.env'), process.env);
-    env = loadEnv(process.env);
-  } catch (err) {
-    if (err instanceof EnvError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const env = loadProcessEnv();
   registerSecrets(process.env, redactor);
   const log = createLogger({ level: env.logLevel, format: env.logFormat, redactor });
   if (!env.appId) {
@@ -40,30 +29,13 @@ async function main(): Promise<void> {
     return;
   }
 
-  const store = await openJobStore({
-    dataDir: env.dataDir,
-    databaseUrl: env.databaseUrl,
-    onError: (err) => log.error({ err }, 'job store error'),
-    onRetry: ({ attempt, waitMs, reason }) =>
-      log.warn({ attempt, waitMs, reason }, 'the database is not reachable yet: trying again'),
-  }).catch((err: unknown) => {
-    if (!(err instanceof DatabaseUnavailableError)) throw err;
-    console.error(err.message);
-    process.exit(1);
-  });
+  const store = await openStore(env, log);
   log.info({ store: store.kind }, 'job store open');
   const metrics = new Metrics(store);
-  let provider: SandboxProvider;
-  let e2b: E2BSandboxProvider | undefined;
-  if (env.sandboxProvider === 'local') {
+  const provider = sandboxProvider(env);
+  const e2b = provider instanceof E2BSandboxProvider ? provider : undefined;
+  if (!e2b)
     log.warn('SANDBOX_PROVIDER=local: agents run UNISOLATED on this host, as this user. Use it for development only.');
-    provider = new LocalSandboxProvider();
-  } else {
-    provider = e2b = new E2BSandboxProvider({
-      apiKey: env.e2bApiKey!,
-      ...(env.e2bDomain !== undefined && { domain: env.e2bDomain }),
-    });
-  }
   const broker = brokerUrl(env);
   if (broker) log.info({ brokerUrl: broker }, 'broker on: sandboxes reach the models and git through the app');
   else
@@ -72,15 +44,27 @@ async function main(): Promise<void> {
     );
   const halfWebView = webViewHalfConfigured(env);
   if (halfWebView) log.warn(halfWebView);
-  const app = createApp({ env, store, provider, agentEnv: process.env, log, redactor, metrics, brokerUrl: broker });
+  // One write queue per installation for the whole replica: the runner process's writes wait
+  // in these too, so the acknowledgements posted here go first.
+  const queues = new WriteQueues({
+    onRetry: (r) => log.warn(r, 'GitHub secondary rate limit: the installation writes again after retry-after'),
+  });
+  const runner = new RunnerProcess({ entry: siblingModule('runner-main'), queues, log });
+  const app = createApp({
+    env,
+    store,
+    provider,
+    agentEnv: process.env,
+    log,
+    redactor,
+    metrics,
+    brokerUrl: broker,
+    runner,
+    inbox: true,
+  });
   // Every client, in handlers and workers alike, has its calls counted for /metrics and its
   // writes paced per installation (app.ts guards each one it uses with the redactor).
-  const Octokit = appOctokit({
-    metrics,
-    writes: {
-      onRetry: (r) => log.warn(r, 'GitHub secondary rate limit: the installation writes again after retry-after'),
-    },
-  });
+  const Octokit = appOctokit({ metrics, queues });
   // The key checked above, as a PEM: Probot never has to parse it again, so it can never fall
   // back to its registration page while this app's store and sweeper run.
   const server = await runProbot(app.appFn, { log, Octokit }, env.privateKeyPem);

@@ -11,8 +11,13 @@ export interface BenchApp {
   name: string;
   port: number;
   process: AppProcess;
-  /** The process's resident set now and at its highest so far (MB), from /proc. */
-  rss(): { nowMB: number; peakMB: number };
+  /**
+   * The resident set now and at its highest so far (MB), from /proc: of the app's own processes
+   * together (the real app: the webhook process and its runner process; each one's peak, summed).
+   */
+  rss(): { nowMB: number; peakMB: number; parts: string };
+  /** The real app's runner process (src/runner-main.ts), once it runs. */
+  runnerPid(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -71,7 +76,8 @@ export async function startBenchApp(
     },
     {
       name,
-      ...(kind === 'bare' && { entry: 'bench/bare-app.ts' }),
+      // The real app as production runs it: compiled (the bench builds dist/ first), no TypeScript loader.
+      ...(kind === 'bare' ? { entry: 'bench/bare-app.ts' } : { built: true }),
       ...(options.cpuProfDir && { imports: ['./bench/harness/cpu-prof.ts'] }),
     },
   );
@@ -80,7 +86,13 @@ export async function startBenchApp(
     name,
     port,
     process: process_,
-    rss: () => rssOf(pid),
+    rss: () => {
+      const runner = runnerOf(pid);
+      const [a, r] = [rssOf(pid), runner === undefined ? { nowMB: 0, peakMB: 0 } : rssOf(runner)];
+      const parts = runner === undefined ? '' : `app ${a.peakMB.toFixed(0)} + runner ${r.peakMB.toFixed(0)} MB`;
+      return { nowMB: a.nowMB + r.nowMB, peakMB: a.peakMB + r.peakMB, parts };
+    },
+    runnerPid: () => runnerOf(pid),
     stop: async () => {
       process_.child.kill('SIGTERM');
       const timer = setTimeout(() => process_.child.kill('SIGKILL'), 10_000);
@@ -96,4 +108,16 @@ function rssOf(pid: number): { nowMB: number; peakMB: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kB = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { nowMB: kB('VmRSS') / 1024, peakMB: kB('VmHWM') / 1024 };
+}
+
+/** The child of `pid` that runs src/runner-main.ts (the real app forks it at start). */
+function runnerOf(pid: number): number | undefined {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  return children.map(Number).find((child) => {
+    try {
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('runner-main');
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
 }

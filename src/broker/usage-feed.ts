@@ -6,6 +6,13 @@ import type { UsageTotals } from '../domain/usage.js';
  */
 export class UsageFeed {
   private readonly listeners = new Map<string, Set<(totals: UsageTotals) => void>>();
+  private readonly everyJob = new Set<(jobId: string, totals: UsageTotals) => void>();
+
+  /** Calls `listener` with each new total of every job (the app forwards them to its runner process). */
+  subscribeAll(listener: (jobId: string, totals: UsageTotals) => void): () => void {
+    this.everyJob.add(listener);
+    return () => this.everyJob.delete(listener);
+  }
 
   /** Calls `listener` with each new total of `jobId`; returns the unsubscribe. */
   subscribe(jobId: string, listener: (totals: UsageTotals) => void): () => void {
@@ -20,5 +27,6 @@ export class UsageFeed {
 
   publish(jobId: string, totals: UsageTotals): void {
     for (const listener of this.listeners.get(jobId) ?? []) listener(totals);
+    for (const listener of this.everyJob) listener(jobId, totals);
   }
 }

@@ -1,7 +1,7 @@
 import { ProbotOctokit } from 'probot';
 import type { Metrics } from '../telemetry/metrics.js';
 import { countRequests } from './octokit-plugins.js';
-import { installationWriteQueue, type WriteQueueOptions } from './write-queue.js';
+import { installationWriteQueue, type WriteQueueOptions, type WriteScheduler } from './write-queue.js';
 
 /**
  * A stand-in for a Bottleneck group of @octokit/plugin-throttling that holds nothing back: its
@@ -21,11 +21,18 @@ const UNPACED = {
  * throttling kept for the rest (reads, rate-limit retries) with one `throttle.id` per
  * installation. With `throttle: { enabled: false }` (tests) neither paces anything.
  */
-export function appOctokit(options: { metrics?: Metrics; writes?: WriteQueueOptions } = {}) {
+export function appOctokit(
+  options: {
+    metrics?: Metrics;
+    writes?: WriteQueueOptions;
+    /** The queues to use (the runner process passes the app's, reached over IPC); new ones by default. */
+    queues?: WriteScheduler;
+  } = {},
+) {
   const plugins = [
     ...(options.metrics ? [countRequests(options.metrics)] : []),
     // Last, so that it wraps the others: a write waits in its queue before anything else sees it.
-    installationWriteQueue(options.writes),
+    installationWriteQueue(options.writes, options.queues),
   ];
   return ProbotOctokit.plugin(...plugins).defaults(
     (

@@ -41,8 +41,17 @@ interface InstallationQueue {
   draining: boolean;
 }
 
+/** Where a write waits for its turn: this process's queues, or (in the runner process) the app's own. */
+export interface WriteScheduler {
+  schedule<T>(
+    installationId: number,
+    send: () => Promise<T>,
+    options?: { acknowledgement?: boolean; superseded?: AbortSignal; method?: string; url?: string },
+  ): Promise<T>;
+}
+
 /** The per-installation write queues of one process. */
-export class WriteQueues {
+export class WriteQueues implements WriteScheduler {
   private readonly queues = new Map<number, InstallationQueue>();
   private readonly intervalMs: number;
   private readonly fallbackRetryAfterMs: number;
@@ -179,7 +188,7 @@ function rateLimit(err: unknown, now: number): { kind: 'secondary' | 'primary'; 
 }
 
 /** Why `signal` aborted, as the error a superseded write rejects with (the writer's own reason, when it gave an Error). */
-function reasonOf(signal: AbortSignal): Error {
+export function reasonOf(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
   return reason instanceof Error ? reason : new Error('superseded by a newer write');
 }
@@ -198,7 +207,10 @@ const AUTH_ROUTE =
  * installation's queue. Reads, token requests and the app's own client are not queued. Off
  * when the client's throttling is off (`throttle: { enabled: false }`, as in tests).
  */
-export function installationWriteQueue(options: WriteQueueOptions = {}, queues = new WriteQueues(options)) {
+export function installationWriteQueue(
+  options: WriteQueueOptions = {},
+  queues: WriteScheduler = new WriteQueues(options),
+) {
   return (octokit: Octokit, octokitOptions: { auth?: unknown; throttle?: { enabled?: boolean } }): void => {
     const installationId = Number((octokitOptions.auth as { installationId?: unknown } | undefined)?.installationId);
     if (!installationId || octokitOptions.throttle?.enabled === false) return;

@@ -8,7 +8,7 @@ import { ACKNOWLEDGEMENT, httpStatus } from '../github/octokit.js';
 import { getRole, meetsPermission } from '../github/permissions.js';
 import { renderStatus } from '../github/status-text.js';
 import { issueKey } from '../domain/issue-key.js';
-import type { JobRunner } from '../jobs/runner.js';
+import type { RunnerControl } from '../jobs/runner.js';
 import type { JobStore } from '../jobs/store/types.js';
 import type { FollowUp, Job } from '../domain/job.js';
 import { helpText, unknownAgentText, usableAgents } from '../triggers/help.js';
@@ -21,7 +21,7 @@ import { jobRepo, type TriggerEvent } from './trigger-event.js';
 
 export interface AcceptDeps {
   store: JobStore;
-  runner: JobRunner;
+  runner: Pick<RunnerControl, 'wake' | 'cancelHere'>;
   agentEnv: Record<string, string | undefined>;
   /** Whether sandboxes work through the app's broker (help says so when they do not). */
   brokered: boolean;

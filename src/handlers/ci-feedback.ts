@@ -17,7 +17,7 @@ import {
 } from '../github/ci-checks.js';
 import { ACKNOWLEDGEMENT, type GitHub } from '../github/octokit.js';
 import { renderStatus } from '../github/status-text.js';
-import type { JobRunner } from '../jobs/runner.js';
+import type { RunnerControl } from '../jobs/runner.js';
 import type { JobStore, StoredJob } from '../jobs/store/types.js';
 import { loadRepoConfig } from './accept-trigger.js';
 import { reply } from './replies.js';
@@ -75,7 +75,7 @@ export interface CiEvent extends Pick<TriggerEvent, 'deliveryId' | 'installation
 
 export interface CiDeps {
   store: JobStore;
-  runner: JobRunner;
+  runner: Pick<RunnerControl, 'wake' | 'cancelHere'>;
   agentEnv: Record<string, string | undefined>;
   monthlyCostUsdPerInstallation?: number;
   configs: RepoConfigCache;

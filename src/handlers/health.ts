@@ -1,9 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { JobStore } from '../jobs/store/types.js';
 import type { Metrics } from '../telemetry/metrics.js';
 
 /** `GET /healthz` (store reachable, queue depth) and `GET /metrics` (Prometheus), added to Probot's server. */
-export function healthHandler(deps: { store: JobStore; metrics?: Metrics; brokered: boolean }) {
+export function healthHandler(deps: {
+  store: JobStore;
+  metrics?: Metrics;
+  brokered: boolean;
+  /** The runner process's metrics, summed with this process's (counters and histograms add up). */
+  runnerMetrics?: () => Promise<MetricObjectWithValues<MetricValue<string>>[]>;
+}) {
   // `credentials`: where the model keys and the clone token are used. `in-sandbox` is the
   // fallback when sandboxes cannot reach the app (no PUBLIC_URL on e2b): keys enter sandboxes.
   const credentials = deps.brokered ? 'broker' : 'in-sandbox';
@@ -32,7 +39,11 @@ export function healthHandler(deps: { store: JobStore; metrics?: Metrics; broker
       return true;
     }
     if (path === '/metrics' && deps.metrics) {
-      send(res, 200, deps.metrics.registry.contentType, await deps.metrics.registry.metrics());
+      const { registry } = deps.metrics;
+      const text = deps.runnerMetrics
+        ? await AggregatorRegistry.aggregate([await registry.getMetricsAsJSON(), await deps.runnerMetrics()]).metrics()
+        : await registry.metrics();
+      send(res, 200, registry.contentType, text);
       return true;
     }
     return false;

@@ -27,6 +27,22 @@ export interface RunnerOptions {
   now?: () => number;
 }
 
+/**
+ * What the rest of the app needs of the runner: wake it after an enqueue, end a job it runs,
+ * stop it. The runner may run in this process (`JobRunner`) or in the app's runner process
+ * (`RunnerProcess` in src/runner-link.ts), so that agent runs never hold up the webhook server.
+ */
+export interface RunnerControl {
+  start(): void;
+  wake(): void;
+  cancelHere(jobId: string, by: string): void;
+  /** Aborts a job this replica runs with `reason`; false when it surely does not run here. */
+  abortHere(jobId: string, reason: AbortReason): boolean;
+  /** Jobs this replica runs now. */
+  readonly running: number;
+  stop(graceMs: number): Promise<void>;
+}
+
 interface Active {
   job: StoredJob;
   controller: AbortController;
@@ -37,7 +53,7 @@ interface Active {
  * Pulls jobs from the durable store and runs them: claims while it has free slots, keeps each
  * job's lease alive, watches for `/agent stop`, and requeues jobs of replicas that died.
  */
-export class JobRunner {
+export class JobRunner implements RunnerControl {
   private readonly active = new Map<string, Active>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;

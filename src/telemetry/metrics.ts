@@ -33,6 +33,8 @@ export class Metrics {
     name: 'issue_agent_github_rate_limit_remaining',
     help: 'x-ratelimit-remaining of the last GitHub API response',
     registers: [this.registry],
+    // The app and its runner process each saw a last response: the lower is the one to worry about.
+    aggregator: 'min',
   });
 
   readonly modelTokens = new Counter({
@@ -54,8 +56,10 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(store: JobStore) {
+  /** `store`: the job gauges, read at each scrape (the app's process has them; its runner process has none). */
+  constructor(store?: JobStore) {
     const registry = this.registry;
+    if (!store) return;
     // prom-client collects every metric of a scrape at once: the two gauges share one store query.
     let scrape: Promise<StoreStats> | undefined;
     const stats = () =>

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEnv } from '../../src/config/env.js';
+import type { JobStore } from '../../src/jobs/store/types.js';
 import { openJobStore } from '../../src/jobs/store/open.js';
 import { parseRepoConfig } from '../../src/config/repo-config.js';
 import type { Job } from '../../src/domain/job.js';
@@ -100,6 +101,10 @@ export async function startApp(
     bin?: string;
     /** Serve the broker on a local port, as main.ts does on the app's server (PUBLIC_URL). */
     broker?: boolean;
+    /** Answer triggers once their delivery is in the inbox, as main.ts does. */
+    inbox?: boolean;
+    /** The job store to use (a new SQLite one by default). */
+    store?: JobStore;
   } = {},
 ): Promise<Harness> {
   const redactor = new Redactor();
@@ -115,7 +120,7 @@ export async function startApp(
     ...options.appEnv,
   });
   const provider = options.provider?.(agentBin) ?? new LocalSandboxProvider({ pathPrefix: [agentBin] });
-  const store = await openJobStore({ dataDir: mkdtempSync(join(tmpdir(), 'issue-agent-data-')) });
+  const store = options.store ?? (await openJobStore({ dataDir: mkdtempSync(join(tmpdir(), 'issue-agent-data-')) }));
   const server = options.broker ? await serveLater() : undefined;
   // Progress edits unthrottled, so every phase shows (the throttle has its own tests).
   const metrics = new Metrics(store);
@@ -131,6 +136,7 @@ export async function startApp(
     pollMs: 50,
     progressIntervalMs: options.progressIntervalMs ?? 0,
     configTtlMs: options.configTtlMs,
+    inbox: options.inbox,
   });
   if (server) server.handler = app.brokerHandler;
   const probot = testProbot(log);

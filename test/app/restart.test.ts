@@ -165,7 +165,11 @@ describe('restarts lose nothing (the app as a child process)', () => {
       expect(await deliver(port, SECRET, payload, `gone-${session}`)).toBe(200);
       await waitFor('the agent to start', () => starts(bin).length === 1);
       await waitFor('the agent to be at work', () => existsSync(join(bin, 'record/working')));
-      // Everything the app started goes too: the agent's whole process group, then the app.
+      // Everything the app started goes too, all at once as in a container restart: the runner
+      // process first (it would otherwise see its agent die and act on it), the agent's whole
+      // process group, then the app.
+      const runnerPid = execFileSync('pgrep', ['-P', String(first.child.pid)], { encoding: 'utf8' }).trim();
+      process.kill(Number(runnerPid), 'SIGKILL');
       const agentPid = execFileSync('pgrep', ['-f', join(bin, 'claude')], { encoding: 'utf8' })
         .trim()
         .split('\n')[0]!;

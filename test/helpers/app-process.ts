@@ -14,15 +14,18 @@ export interface AppProcess {
 /**
  * The real app (`src/main.ts` through tsx) as a child process, resolved once Probot listens.
  * `imports` preloads more modules (e.g. test/helpers/github-unthrottled.ts); `entry` runs
- * another script instead of `src/main.ts` (relative to the repository root).
+ * another script instead of `src/main.ts` (relative to the repository root); `built` runs the
+ * compiled `dist/src/main.js` as `npm start` does (no TypeScript loader, unless `imports` need it).
  */
 export async function startAppProcess(
   env: Record<string, string>,
-  options: { name?: string; imports?: string[]; entry?: string } = {},
+  options: { name?: string; imports?: string[]; entry?: string; built?: boolean } = {},
 ): Promise<AppProcess> {
   const name = options.name ?? 'the app';
-  const preload = ['tsx', ...(options.imports ?? [])].flatMap((m) => ['--import', m]);
-  const child = spawn(process.execPath, [...preload, options.entry ?? 'src/main.ts'], {
+  const loader = options.built && !options.imports?.length ? [] : ['tsx'];
+  const preload = [...loader, ...(options.imports ?? [])].flatMap((m) => ['--import', m]);
+  const entry = options.entry ?? (options.built ? 'dist/src/main.js' : 'src/main.ts');
+  const child = spawn(process.execPath, [...preload, entry], {
     cwd: root,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME!, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

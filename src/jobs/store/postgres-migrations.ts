@@ -98,4 +98,20 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX transcript_events_at ON transcript_events (at);
     `,
   },
+  {
+    version: 7,
+    name: 'webhook_inbox',
+    // A trigger's delivery, recorded before the webhook is answered and processed right after;
+    // a row left behind by a process that died is processed by the next one that looks.
+    sql: `
+      CREATE TABLE webhook_inbox (
+        delivery_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        received_at BIGINT NOT NULL,
+        owner TEXT NOT NULL
+      );
+      CREATE INDEX webhook_inbox_received ON webhook_inbox (received_at);
+    `,
+  },
 ];

@@ -12,10 +12,12 @@ import {
   cancelResults,
   deadlineOf,
   emptyByState,
+  inboxDelivery,
   PATCH_COLUMNS,
   queuedTimeoutOutcome,
   rowToJob,
   stateForOutcome,
+  type InboxRow,
   type JobRow,
 } from './row.js';
 import type {
@@ -26,6 +28,7 @@ import type {
   SpendRow,
   EnqueueResult,
   FinishExtras,
+  InboxDelivery,
   JobPatch,
   JobState,
   JobStore,
@@ -473,6 +476,29 @@ export class PostgresJobStore implements JobStore {
       running: byState.running,
       oldestQueuedAgeMs: t === null ? 0 : Math.max(0, now - Number(t)),
     };
+  }
+
+  async inboxAdd(d: InboxDelivery): Promise<boolean> {
+    const r = await this.pool.query(
+      'INSERT INTO webhook_inbox (delivery_id, name, payload, received_at, owner) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+      [d.deliveryId, d.name, JSON.stringify(d.payload), d.receivedAt, d.owner],
+    );
+    return r.rowCount === 1;
+  }
+
+  async inboxDone(deliveryId: string): Promise<void> {
+    await this.pool.query('DELETE FROM webhook_inbox WHERE delivery_id = $1', [deliveryId]);
+  }
+
+  async inboxTakeStale(before: number, owner: string, now: number): Promise<InboxDelivery[]> {
+    // One statement: of replicas looking at once, each row goes to the one whose update wins.
+    const r = await this.pool.query<InboxRow>(
+      `UPDATE webhook_inbox SET owner = $1, received_at = $2
+       WHERE delivery_id IN (SELECT delivery_id FROM webhook_inbox WHERE received_at < $3 FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      [owner, now, before],
+    );
+    return r.rows.map(inboxDelivery);
   }
 
   async ping(): Promise<void> {

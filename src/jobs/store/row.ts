@@ -1,7 +1,14 @@
 import type { Job } from '../../domain/job.js';
 import type { Outcome } from '../../domain/outcome.js';
 import type { UsageTotals } from '../../domain/usage.js';
-import { JOB_STATES, type CancelResult, type FinalState, type JobState, type StoredJob } from './types.js';
+import {
+  JOB_STATES,
+  type CancelResult,
+  type FinalState,
+  type InboxDelivery,
+  type JobState,
+  type StoredJob,
+} from './types.js';
 
 /**
  * A `jobs` row as either driver returns it. PostgreSQL BIGINT arrives as a string and JSONB as
@@ -191,4 +198,23 @@ export const PATCH_COLUMNS = {
 
 export function emptyByState(): Record<JobState, number> {
   return Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
+}
+
+/** A row of `webhook_inbox` (BIGINT columns come back from PostgreSQL as strings). */
+export interface InboxRow {
+  delivery_id: string;
+  name: string;
+  payload: string;
+  received_at: number | string;
+  owner: string;
+}
+
+export function inboxDelivery(row: InboxRow): InboxDelivery {
+  return {
+    deliveryId: row.delivery_id,
+    name: row.name,
+    payload: JSON.parse(row.payload) as unknown,
+    receivedAt: Number(row.received_at),
+    owner: row.owner,
+  };
 }

@@ -10,10 +10,12 @@ import {
   cancelResults,
   deadlineOf,
   emptyByState,
+  inboxDelivery,
   PATCH_COLUMNS,
   queuedTimeoutOutcome,
   rowToJob,
   stateForOutcome,
+  type InboxRow,
   type JobRow,
 } from './row.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
@@ -28,6 +30,7 @@ import type {
   SpendRow,
   EnqueueResult,
   FinishExtras,
+  InboxDelivery,
   JobPatch,
   JobState,
   JobStore,
@@ -466,6 +469,31 @@ export class SqliteJobStore implements JobStore {
       )
       .all(since) as SpendRow[];
     return rows;
+  }
+
+  async inboxAdd(d: InboxDelivery): Promise<boolean> {
+    const r = this.db
+      .prepare(
+        'INSERT INTO webhook_inbox (delivery_id, name, payload, received_at, owner) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      )
+      .run(d.deliveryId, d.name, JSON.stringify(d.payload), d.receivedAt, d.owner);
+    return r.changes === 1;
+  }
+
+  async inboxDone(deliveryId: string): Promise<void> {
+    this.db.prepare('DELETE FROM webhook_inbox WHERE delivery_id = ?').run(deliveryId);
+  }
+
+  async inboxTakeStale(before: number, owner: string, now: number): Promise<InboxDelivery[]> {
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare('SELECT * FROM webhook_inbox WHERE received_at < ? ORDER BY received_at')
+        .all(before) as InboxRow[];
+      this.db
+        .prepare('UPDATE webhook_inbox SET owner = ?, received_at = ? WHERE received_at < ?')
+        .run(owner, now, before);
+      return rows.map((r) => inboxDelivery({ ...r, owner, received_at: now }));
+    })();
   }
 
   async ping(): Promise<void> {

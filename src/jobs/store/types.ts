@@ -125,6 +125,16 @@ export interface StoreStats {
   oldestQueuedAgeMs: number;
 }
 
+/** A webhook delivery in the inbox: Probot's event (name, delivery id, payload). */
+export interface InboxDelivery {
+  deliveryId: string;
+  name: string;
+  payload: unknown;
+  receivedAt: number;
+  /** The worker id of the process that processes it. */
+  owner: string;
+}
+
 /**
  * Durable job store shared by every replica. All operations are atomic; those that take a
  * `workerId` succeed only for the worker that holds the job's lease, so a worker that lost
@@ -210,6 +220,14 @@ export interface JobStore {
   /** Runs and USD per repository, agent and UTC day, for jobs created at or after `since`. */
   spendByDay(since: number): Promise<SpendRow[]>;
   /** Resolves when the store answers a trivial query; rejects otherwise (for /healthz). */
+  /** Records a webhook delivery to process after the answer; false when this delivery id is recorded already. */
+  inboxAdd(delivery: InboxDelivery): Promise<boolean>;
+  inboxDone(deliveryId: string): Promise<void>;
+  /**
+   * Deliveries received before `before` and still not done (the process that took them died),
+   * each taken over by `owner` (received again at `now`): every replica may look, one gets each.
+   */
+  inboxTakeStale(before: number, owner: string, now: number): Promise<InboxDelivery[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -54,12 +54,12 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
       expect((await again.get('a'))?.state).toBe('queued');
       expect((await third.stats()).byState.queued).toBe(1);
       const versions = await fx.query('SELECT version FROM schema_migrations ORDER BY version');
-      expect(versions.map((r) => Number(r.version))).toEqual([1, 2, 3, 4, 6]);
+      expect(versions.map((r) => Number(r.version))).toEqual([1, 2, 3, 4, 6, 7]);
     });
 
     it('refuses a database migrated by a newer version of the app', async () => {
       await fx.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [999, 'future', 0]);
-      await expect(fx.open(now)).rejects.toThrow(/schema is at version 999 but this app knows only up to 6/);
+      await expect(fx.open(now)).rejects.toThrow(/schema is at version 999 but this app knows only up to 7/);
     });
   });
 
@@ -577,6 +577,40 @@ describe.each<BackendName>(['sqlite', 'postgres'])('JobStore contract: %s', (bac
       await expect(store.ping()).resolves.toBeUndefined();
       await store.close();
       await expect(store.ping()).rejects.toThrow();
+    });
+  });
+
+  describe('webhook inbox', () => {
+    const delivery = (id: string, receivedAt: number, owner = 'app-1') => ({
+      deliveryId: id,
+      name: 'issue_comment',
+      payload: { action: 'created', comment: { id: 7, body: '/agent go' } },
+      receivedAt,
+      owner,
+    });
+
+    it('records a delivery once, keeps its payload, and forgets it when done', async () => {
+      expect(await store.inboxAdd(delivery('d1', T0))).toBe(true);
+      expect(await store.inboxAdd(delivery('d1', T0 + 5))).toBe(false);
+      expect(await store.inboxTakeStale(T0 + 1, 'app-2', T0 + 10)).toEqual([{ ...delivery('d1', T0 + 10, 'app-2') }]);
+      await store.inboxDone('d1');
+      expect(await store.inboxTakeStale(Number.MAX_SAFE_INTEGER, 'app-2', T0 + 20)).toEqual([]);
+      expect(await store.inboxAdd(delivery('d1', T0 + 30))).toBe(true); // a later redelivery is new work
+    });
+
+    it('hands over only deliveries older than the bound, each to one taker, and not again right after', async () => {
+      await store.inboxAdd(delivery('old-1', T0));
+      await store.inboxAdd(delivery('old-2', T0 + 1));
+      await store.inboxAdd(delivery('fresh', T0 + 60_000));
+      const other = await fx.open(now);
+      const [a, b] = await Promise.all([
+        store.inboxTakeStale(T0 + 30_000, 'app-2', T0 + 61_000),
+        other.inboxTakeStale(T0 + 30_000, 'app-3', T0 + 61_000),
+      ]);
+      expect([...a, ...b].map((d) => d.deliveryId).sort()).toEqual(['old-1', 'old-2']);
+      // Taken over at T0 + 61 s: not stale again for a look with the same bound.
+      expect(await store.inboxTakeStale(T0 + 30_000, 'app-4', T0 + 62_000)).toEqual([]);
+      await other.close();
     });
   });
 });
