@@ -133,6 +133,7 @@ export function createApp(deps: AppDeps): IssueAgentApp {
     brokered: broker !== undefined,
     monthlyCostUsdPerInstallation,
     configs: new RepoConfigCache({ ttlMs: deps.configTtlMs }),
+    mcp: { allowedEnv: deps.env.mcpAllowedEnv, sandboxProvider: deps.env.sandboxProvider },
     deniedOnce: new RecentSet<string>(10_000),
     background,
     log: deps.log,

@@ -35,6 +35,8 @@ export const ampDriver: AgentDriver = {
   requiredEnv: () => [['AMP_API_KEY']],
   // AMP_URL points the CLI at another Amp server (self-hosted/enterprise), not at a model API.
   passEnv: ['AMP_API_KEY', 'AMP_URL'],
+  // Its CLI can take MCP servers, but that is not wired or tested here yet (docs/mcp.md).
+  mcp: false,
 
   env() {
     return {};

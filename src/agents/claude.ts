@@ -1,7 +1,8 @@
 import { command, quote } from '../sandbox/shell.js';
 import { arr, num, obj, parseJsonObject, ranCommand, str, type JsonObject } from './parse-helpers.js';
 import { structuredOutputJsonSchema } from './structured.js';
-import type { AgentDriver, AgentEvent } from './types.js';
+import { mcpServerFailed, mcpToolEvent } from './mcp.js';
+import type { AgentDriver, AgentEvent, AgentInput, McpServerSpec } from './types.js';
 
 /**
  * Claude Code (`@anthropic-ai/claude-code`), headless through `claude -p --output-format stream-json`.
@@ -19,6 +20,9 @@ import type { AgentDriver, AgentEvent } from './types.js';
  * - `total_cost_usd` of a resumed session includes the cost of the runs it continues.
  * - `--json-schema <schema>` gives the model a `StructuredOutput` tool to end with; the result
  *   event then carries the object as `structured_output` (and its JSON as `result`).
+ * - `--mcp-config <file>` adds MCP servers (`type: "http"` is streamable HTTP); `${VAR}` in a
+ *   header is read from the environment, so the file names variables only. Their tools are
+ *   `mcp__<server>__<tool>`, and the init event lists `mcp_servers` with each one's status.
  */
 
 export const claudeDriver: AgentDriver = {
@@ -28,6 +32,7 @@ export const claudeDriver: AgentDriver = {
   // Every model it runs is Anthropic's (or a gateway's behind ANTHROPIC_BASE_URL): one key for all.
   requiredEnv: () => [['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN']],
   passEnv: ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL'],
+  mcp: true,
 
   env(input) {
     return {
@@ -38,11 +43,15 @@ export const claudeDriver: AgentDriver = {
     };
   },
 
-  files: () => [],
+  files: (input) =>
+    input.mcp?.length
+      ? [{ path: mcpConfigPath(input), content: `${JSON.stringify(claudeMcpConfig(input.mcp), null, 2)}\n` }]
+      : [],
 
   command(input) {
     const words = ['claude', '-p', '--output-format', 'stream-json', '--verbose', '--dangerously-skip-permissions'];
     if (input.model) words.push('--model', input.model);
+    if (input.mcp?.length) words.push('--mcp-config', mcpConfigPath(input));
     if (input.resumeSessionId) words.push('--resume', input.resumeSessionId);
     if (input.structured) words.push('--json-schema', JSON.stringify(structuredOutputJsonSchema()));
     return `${command(...words)} < ${quote(input.promptFile)}`;
@@ -50,6 +59,22 @@ export const claudeDriver: AgentDriver = {
 
   parse: parseClaudeLine,
 };
+
+function mcpConfigPath(input: AgentInput): string {
+  return `${input.stateDir}/claude-mcp.json`;
+}
+
+/** The `--mcp-config` file: each server over streamable HTTP, its headers read from variables. */
+export function claudeMcpConfig(servers: readonly McpServerSpec[]): { mcpServers: Record<string, unknown> } {
+  const mcpServers: Record<string, unknown> = {};
+  for (const s of servers)
+    mcpServers[s.name] = {
+      type: 'http',
+      url: s.url,
+      headers: Object.fromEntries(s.headers.map((h) => [h.name, `\${${h.env}}`])),
+    };
+  return { mcpServers };
+}
 
 /** One line of Claude Code's stream-json to common events. */
 export function parseClaudeLine(line: string, context?: { cwd: string }): AgentEvent[] {
@@ -60,7 +85,8 @@ export function parseClaudeLine(line: string, context?: { cwd: string }): AgentE
       // api_retry lines say nothing final: the result after them decides the run.
       const sessionId = str(ev.session_id);
       const model = str(ev.model);
-      return str(ev.subtype) === 'init' && sessionId ? [{ kind: 'session', sessionId, ...(model && { model }) }] : [];
+      if (str(ev.subtype) !== 'init' || !sessionId) return [];
+      return [{ kind: 'session', sessionId, ...(model && { model }) }, ...failedMcpServers(ev)];
     }
     case 'assistant':
       return assistantEvents(ev, context?.cwd);
@@ -72,6 +98,15 @@ export function parseClaudeLine(line: string, context?: { cwd: string }): AgentE
     default:
       return [];
   }
+}
+
+/** Servers the init event lists as not usable (`failed`, `needs-auth`); connected and pending ones are fine. */
+function failedMcpServers(ev: JsonObject): AgentEvent[] {
+  return arr(ev.mcp_servers).flatMap((s) => {
+    const name = str(obj(s)?.name);
+    const status = str(obj(s)?.status);
+    return name && status && status !== 'connected' && status !== 'pending' ? [mcpServerFailed(name, status)] : [];
+  });
 }
 
 function assistantEvents(ev: JsonObject, cwd: string | undefined): AgentEvent[] {
@@ -88,7 +123,12 @@ function assistantEvents(ev: JsonObject, cwd: string | undefined): AgentEvent[] 
     } else if (type === 'tool_use') {
       const name = str(block?.name) ?? 'tool';
       const input = obj(block?.input) ?? {};
-      events.push({ kind: 'tool', name, description: describeTool(name, input, cwd), input });
+      const mcp = /^mcp__(.+?)__(.+)$/.exec(name);
+      events.push(
+        mcp
+          ? mcpToolEvent(mcp[1]!, mcp[2]!)
+          : { kind: 'tool', name, description: describeTool(name, input, cwd), input },
+      );
     }
   }
   // Each content block of a message comes on its own line with the same usage snapshot (taken at

@@ -11,7 +11,8 @@ import {
   type JsonObject,
 } from './parse-helpers.js';
 import { structuredOutputJsonSchema } from './structured.js';
-import type { AgentDriver, AgentEvent, AgentFile, AgentInput } from './types.js';
+import { mcpToolEvent } from './mcp.js';
+import type { AgentDriver, AgentEvent, AgentFile, AgentInput, McpServerSpec } from './types.js';
 
 /**
  * OpenAI Codex CLI (`@openai/codex`), headless through `codex exec --json`.
@@ -26,6 +27,9 @@ import type { AgentDriver, AgentEvent, AgentFile, AgentInput } from './types.js'
  * - `codex exec resume` has no `-C`: the resumed command runs from the repository instead.
  * - `--output-schema <file>` (exec and exec resume) makes the final agent_message the JSON
  *   object itself; Codex sends the schema to the model in strict mode.
+ * - `[mcp_servers.<name>]` with `url` is a streamable-HTTP server; `env_http_headers` maps a
+ *   header to the variable holding its value, so the file names variables only. A call shows
+ *   as an `mcp_tool_call` item with `server` and `tool`.
  */
 
 const CODEX_HOME = 'codex';
@@ -39,6 +43,7 @@ export const codexDriver: AgentDriver = {
   // Every model goes to OpenAI or to the gateway of OPENAI_BASE_URL: one key for all.
   requiredEnv: () => [['CODEX_API_KEY', 'OPENAI_API_KEY']],
   passEnv: ['CODEX_API_KEY', 'OPENAI_API_KEY', 'OPENAI_BASE_URL'],
+  mcp: true,
 
   env(input, passed) {
     const env: Record<string, string> = { CODEX_HOME: codexHome(input) };
@@ -49,7 +54,7 @@ export const codexDriver: AgentDriver = {
   },
 
   files(input, passed): AgentFile[] {
-    const files = [{ path: `${codexHome(input)}/config.toml`, content: codexConfig(passed) }];
+    const files = [{ path: `${codexHome(input)}/config.toml`, content: codexConfig(passed, input.mcp) }];
     if (input.structured)
       files.push({
         path: outputSchemaPath(input),
@@ -100,8 +105,8 @@ function outputSchemaPath(input: AgentInput): string {
   return `${codexHome(input)}/output-schema.json`;
 }
 
-/** config.toml: a custom provider for a gateway, and nothing secret. */
-export function codexConfig(passed: Record<string, string>): string {
+/** config.toml: a custom provider for a gateway, the MCP servers, and nothing secret. */
+export function codexConfig(passed: Record<string, string>, mcp: readonly McpServerSpec[] = []): string {
   const lines = ['# Written by issue-agent for one run. Keys stay in the environment.'];
   const baseUrl = passed.OPENAI_BASE_URL;
   if (baseUrl) {
@@ -115,6 +120,11 @@ export function codexConfig(passed: Record<string, string>): string {
       `env_key = ${tomlString(envKey)}`,
       `wire_api = ${tomlString('responses')}`,
     );
+  }
+  for (const server of mcp) {
+    const headers = server.headers.map((h) => `${tomlString(h.name)} = ${tomlString(h.env)}`).join(', ');
+    lines.push('', `[mcp_servers.${tomlString(server.name)}]`, `url = ${tomlString(server.url)}`);
+    if (headers) lines.push(`env_http_headers = { ${headers} }`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -182,10 +192,8 @@ function itemEvents(item: JsonObject | undefined, cwd: string | undefined): Agen
         const verb = { add: 'created', delete: 'deleted', update: 'edited' }[str(change?.kind) ?? 'update'] ?? 'edited';
         return [{ kind: 'tool' as const, name: 'apply_patch', description: `${verb} ${relativePath(path, cwd)}` }];
       });
-    case 'mcp_tool_call': {
-      const name = [str(item.server), str(item.tool)].filter(Boolean).join('.');
-      return [{ kind: 'tool', name: 'mcp', description: `called ${name || 'an MCP tool'}` }];
-    }
+    case 'mcp_tool_call':
+      return [mcpToolEvent(str(item.server) ?? 'an MCP server', str(item.tool) ?? 'a tool')];
     case 'web_search':
       return [{ kind: 'tool', name: 'web_search', description: `searched the web for "${str(item.query) ?? ''}"` }];
     case 'error': {

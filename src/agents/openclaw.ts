@@ -1,5 +1,6 @@
 import { command, quote } from '../sandbox/shell.js';
 import { arr, num, obj, parseJsonObject, stderrTail, str, type JsonObject } from './parse-helpers.js';
+import { mcpToolEvent } from './mcp.js';
 import type { AgentDriver, AgentEvent, AgentInput } from './types.js';
 
 /**
@@ -19,6 +20,10 @@ import type { AgentDriver, AgentEvent, AgentInput } from './types.js';
  *   holds no key.
  * - A 401 puts the key in a cool-down kept in the state dir: a fresh state dir per run avoids
  *   a later run failing with "temporarily disabled".
+ * - `mcp.servers.<name>` with `url` and `transport: "streamable-http"` adds an MCP server;
+ *   `${VAR}` in a header is read from the environment. Its tools are not offered to the model
+ *   directly but through `tool_search`/`tool_call` as `<server>__<tool>`, which is also how
+ *   `toolSummary` names them.
  * - Only its Anthropic path (Anthropic Messages, `anthropic/...` models) was run and recorded,
  *   so only the Anthropic key and base URL enter its sandbox, and a model of another provider
  *   (`openai/...`) is refused when triggered rather than failing to authenticate in the sandbox.
@@ -43,6 +48,7 @@ export const openclawDriver: AgentDriver = {
   requiredEnv: () => [['ANTHROPIC_API_KEY']],
   unsupportedModel: openclawUnsupportedModel,
   passEnv: ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL'],
+  mcp: true,
 
   env(input) {
     return {
@@ -130,7 +136,10 @@ export function openclawUnsupportedModel(model: string): string | undefined {
 }
 
 /** The run's config: what `agent exec` applies, pinned for resume too, and a gateway provider. */
-export function openclawConfig(input: Pick<AgentInput, 'cwd' | 'model'>, passed: Record<string, string>): JsonObject {
+export function openclawConfig(
+  input: Pick<AgentInput, 'cwd' | 'model' | 'mcp'>,
+  passed: Record<string, string>,
+): JsonObject {
   const config: JsonObject = {
     agents: { defaults: { workspace: input.cwd, skipBootstrap: true, sandbox: { mode: 'off' } } },
     env: { shellEnv: { enabled: false } },
@@ -153,6 +162,19 @@ export function openclawConfig(input: Pick<AgentInput, 'cwd' | 'model'>, passed:
       },
     };
   }
+  if (input.mcp?.length)
+    config.mcp = {
+      servers: Object.fromEntries(
+        input.mcp.map((s) => [
+          s.name,
+          {
+            url: s.url,
+            transport: 'streamable-http',
+            headers: Object.fromEntries(s.headers.map((h) => [h.name, `\${${h.env}}`])),
+          },
+        ]),
+      ),
+    };
   return config;
 }
 
@@ -190,7 +212,10 @@ export function finishOpenclaw(
   if (sessionId) events.push({ kind: 'session', sessionId });
   if (summary) events.push({ kind: 'message', text: summary });
   for (const tool of arr(obj(doc.toolSummary)?.tools)) {
-    if (typeof tool === 'string') events.push({ kind: 'tool', name: tool, description: `used ${tool}` });
+    if (typeof tool !== 'string') continue;
+    // An MCP tool is `<server>__<tool>` (server names hold no `_`); OpenClaw's own have single `_`.
+    const mcp = /^([A-Za-z][A-Za-z0-9-]*)__(.+)$/.exec(tool);
+    events.push(mcp ? mcpToolEvent(mcp[1]!, mcp[2]!) : { kind: 'tool', name: tool, description: `used ${tool}` });
   }
   events.push({
     kind: 'result',

@@ -9,7 +9,8 @@ import {
   str,
   type JsonObject,
 } from './parse-helpers.js';
-import type { AgentDriver, AgentEnv, AgentEvent, AgentInput } from './types.js';
+import { mcpToolEvent, splitMcpTool } from './mcp.js';
+import type { AgentDriver, AgentEnv, AgentEvent, AgentInput, McpServerSpec, ParseContext } from './types.js';
 
 /**
  * OpenCode (`opencode-ai`), headless through `opencode run --format json`.
@@ -22,6 +23,8 @@ import type { AgentDriver, AgentEnv, AgentEvent, AgentInput } from './types.js';
  * - There is no final result event: the run ends with a `step_finish` whose reason is `stop`,
  *   so the result is folded in `finish` from the whole output.
  * - Model ids with "gpt" in them get an `apply_patch` file tool instead of `write`/`edit`.
+ * - `mcp.<name>` entries of `type: "remote"` are streamable-HTTP servers; `{env:NAME}` in a
+ *   header reads a variable. Their tools are named `<server>_<tool>`.
  */
 
 /** Provider id of the OpenAI-compatible gateway generated from OPENAI_BASE_URL. */
@@ -36,6 +39,7 @@ export const opencodeDriver: AgentDriver = {
   routedModel: (model, env) =>
     resolveModel(model, Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => !!e[1]))),
   passEnv: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'ANTHROPIC_BASE_URL', 'OPENAI_BASE_URL'],
+  mcp: true,
 
   env(input, passed) {
     return {
@@ -69,10 +73,14 @@ interface OpencodeConfig {
   share: 'disabled';
   autoupdate: false;
   provider?: Record<string, JsonObject>;
+  mcp?: Record<string, JsonObject>;
 }
 
-/** The inline config: providers for the base URLs that are set, and the run's model. */
-export function opencodeConfig(input: Pick<AgentInput, 'model'>, passed: Record<string, string>): OpencodeConfig {
+/** The inline config: providers for the base URLs that are set, the run's model and its MCP servers. */
+export function opencodeConfig(
+  input: Pick<AgentInput, 'model' | 'mcp'>,
+  passed: Record<string, string>,
+): OpencodeConfig {
   const config: OpencodeConfig = { $schema: 'https://opencode.ai/config.json', share: 'disabled', autoupdate: false };
   const provider: Record<string, JsonObject> = {};
   const model = resolveModel(input.model, passed);
@@ -98,7 +106,22 @@ export function opencodeConfig(input: Pick<AgentInput, 'model'>, passed: Record<
   }
   if (Object.keys(provider).length) config.provider = provider;
   if (model) config.model = model;
+  if (input.mcp?.length) config.mcp = opencodeMcp(input.mcp);
   return config;
+}
+
+function opencodeMcp(servers: readonly McpServerSpec[]): Record<string, JsonObject> {
+  return Object.fromEntries(
+    servers.map((s) => [
+      s.name,
+      {
+        type: 'remote',
+        url: s.url,
+        enabled: true,
+        headers: Object.fromEntries(s.headers.map((h) => [h.name, `{env:${h.env}}`])),
+      },
+    ]),
+  );
 }
 
 /**
@@ -155,7 +178,7 @@ function trimSlash(url: string): string {
  * One line of `opencode run --format json` to common events (the result comes from finish);
  * paths shown relative to `context.cwd`.
  */
-export function parseOpencodeLine(line: string, context?: { cwd: string }): AgentEvent[] {
+export function parseOpencodeLine(line: string, context?: ParseContext): AgentEvent[] {
   const ev = parseJsonObject(line);
   if (!ev) return [];
   const part = obj(ev.part);
@@ -169,7 +192,7 @@ export function parseOpencodeLine(line: string, context?: { cwd: string }): Agen
       return text ? [{ kind: 'message', text }] : [];
     }
     case 'tool_use':
-      return part ? [toolEvent(part, context?.cwd)] : [];
+      return part ? [toolEvent(part, context)] : [];
     case 'step_finish': {
       const tokens = obj(part?.tokens);
       return [
@@ -183,12 +206,16 @@ export function parseOpencodeLine(line: string, context?: { cwd: string }): Agen
   }
 }
 
-function toolEvent(part: JsonObject, cwd: string | undefined): AgentEvent {
+function toolEvent(part: JsonObject, context: ParseContext | undefined): AgentEvent {
   const tool = str(part.tool) ?? 'tool';
   const state = obj(part.state);
   const input = obj(state?.input) ?? {};
   const failed = str(state?.status) === 'error';
-  return { kind: 'tool', name: tool, description: `${describeTool(tool, input, cwd)}${failed ? ' (failed)' : ''}` };
+  const mcp = splitMcpTool(tool, context?.mcpServers ?? [], '_');
+  const event = mcp
+    ? mcpToolEvent(mcp.server, mcp.tool)
+    : { kind: 'tool' as const, name: tool, description: describeTool(tool, input, context?.cwd) };
+  return failed && event.kind === 'tool' ? { ...event, description: `${event.description} (failed)` } : event;
 }
 
 function describeTool(tool: string, input: JsonObject, cwd: string | undefined): string {

@@ -1,9 +1,10 @@
 import { quote } from '../sandbox/shell.js';
 import { OUTPUT_TAIL_BYTES, TailBuffer } from '../sandbox/tail.js';
 import type { RunResult, Sandbox } from '../sandbox/types.js';
+import { mcpEnv } from './mcp.js';
 import { stderrTail } from './parse-helpers.js';
 import { EventFold, type AgentRunResult } from './run-result.js';
-import type { AgentDriver, AgentEvent, AgentInput } from './types.js';
+import type { AgentDriver, AgentEvent, AgentInput, ParseContext } from './types.js';
 
 export interface RunAgentOptions {
   /** The app's environment; only the driver's `passEnv` variables are taken from it. */
@@ -78,10 +79,11 @@ export async function runAgent(
     if (value) passed[name] = value;
   }
   for (const file of driver.files(input, passed)) await sandbox.writeFile(file.path, file.content);
-  const env = { ...passed, ...driver.env(input, passed) };
+  // The MCP servers' header values: named by the driver's files, given only to the agent process.
+  const env = { ...passed, ...driver.env(input, passed), ...(driver.mcp ? mcpEnv(input.mcp) : {}) };
 
   const events = new EventSink(options.onEvent);
-  const out = new AgentOutput((line) => events.emit(driver.parse(line, { cwd: input.cwd })));
+  const out = new AgentOutput((line) => events.emit(driver.parse(line, parseContext(input))));
 
   const running = sandbox.run(
     options.keepOutputIn ? keepingOutput(driver.command(input), options.keepOutputIn) : driver.command(input),
@@ -109,12 +111,12 @@ export async function runAgent(
 export async function reattachAgent(
   sandbox: Sandbox,
   driver: AgentDriver,
-  input: Pick<AgentInput, 'cwd' | 'structured'>,
+  input: Pick<AgentInput, 'cwd' | 'structured' | 'mcp'>,
   options: { dir: string; signal?: AbortSignal; onEvent?: (event: AgentEvent) => void },
 ): Promise<AgentRunOutcome> {
   const f = outputFiles(options.dir);
   const events = new EventSink(options.onEvent);
-  const out = new AgentOutput((line) => events.emit(driver.parse(line, { cwd: input.cwd })));
+  const out = new AgentOutput((line) => events.emit(driver.parse(line, parseContext(input))));
   // Bytes of the file streamed so far (the chunks are its UTF-8 text), so the rest can be read from there.
   let bytes = 0;
   const onStdout = (chunk: string) => {
@@ -145,6 +147,10 @@ export async function reattachAgent(
     throw new Error(`lost track of the re-attached agent (the wait ended with code ${waited.exitCode})`);
   }
   return conclude(driver, events, out, { exitCode: Number(exit[1]), stderr: err.stdout }, input.structured);
+}
+
+function parseContext(input: Pick<AgentInput, 'cwd' | 'mcp'>): ParseContext {
+  return { cwd: input.cwd, ...(input.mcp?.length && { mcpServers: input.mcp.map((s) => s.name) }) };
 }
 
 /** The run's result, unless the job is handed over first: then the run goes on unobserved. */

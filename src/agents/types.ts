@@ -23,6 +23,19 @@ export interface AgentInput {
   stateDir: string;
   /** Ask for structured output (agents/structured.ts) in the way the CLI supports. */
   structured?: boolean;
+  /** MCP servers to register with the CLI (only drivers with `mcp: true` do). */
+  mcp?: readonly McpServerSpec[];
+}
+
+/**
+ * An MCP server over streamable HTTP as the agent reaches it. Each header's whole value is in
+ * an environment variable of the agent process: config files name the variable, never the value.
+ */
+export interface McpServerSpec {
+  /** Letters, digits and `-` (tool names are built from it). */
+  name: string;
+  url: string;
+  headers: readonly { name: string; env: string; value: string }[];
 }
 
 /** A file the driver needs written into the sandbox before the command runs (e.g. a provider config). */
@@ -57,6 +70,14 @@ export type AgentEvent =
       structuredOutput?: unknown;
     };
 
+/** What a parser may know of the run besides the line. */
+export interface ParseContext {
+  /** The repository, so paths show relative to it. */
+  cwd: string;
+  /** Names of the MCP servers registered, so their tools show as `called <server>.<tool>`. */
+  mcpServers?: readonly string[];
+}
+
 export interface AgentDriver {
   readonly name: AgentName;
   /** Default E2B template name (the repo config can override it). */
@@ -81,6 +102,8 @@ export interface AgentDriver {
   routedModel?(model: string | undefined, env: AgentEnv): string | undefined;
   /** How the CLI gives structured output: its own schema flag, or a JSON block the prompt asks for. */
   readonly structuredOutput: StructuredMode;
+  /** Whether the driver registers `AgentInput.mcp` servers with its CLI. */
+  readonly mcp: boolean;
   /** App env variables passed into the agent's sandbox when set (keys, base URLs). Nothing else enters. */
   readonly passEnv: readonly string[];
   /** Extra env for the agent process (fixed flags such as IS_SANDBOX=1), given the passed-through env. */
@@ -93,7 +116,7 @@ export interface AgentDriver {
    * One line of the CLI's stdout to common events (non-JSON lines give none). `context.cwd`
    * (the repository) lets tool descriptions show paths relative to it.
    */
-  parse(line: string, context?: { cwd: string }): AgentEvent[];
+  parse(line: string, context?: ParseContext): AgentEvent[];
   /**
    * Called once after exit with the output, for CLIs whose result is not a line event: the whole
    * stdout, or when it was longer than 16 MB (`FINISH_STDOUT_BYTES`) its end from a line start,

@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { AgentEnv } from '../agents/types.js';
+import { isSecretRef, parseAllowedEnv, resolveValue } from '../config/mcp-config.js';
 import type { AbortReason } from '../domain/abort.js';
 import type { JobStore, StoredJob } from '../jobs/store/types.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { limitsOf, monthlyLimitReached, runLimitReached } from './budget.js';
 import { storeAuthorizer } from './capability.js';
 import { gitProxy } from './git-proxy.js';
+import { mcpProxy, type McpUpstream } from './mcp-proxy.js';
 import { modelProxy, type Provider } from './model-proxy.js';
 import { costOf } from './pricing.js';
 import { keyVariable, upstreamsOf } from './sandbox-env.js';
@@ -71,12 +73,29 @@ export class Broker {
       },
       log,
     });
+    const mcp = mcpProxy({ authorize, upstream: (grant, server) => this.mcpUpstream(grant, server), log });
     return async (req, res) => {
-      const route = /^\/broker\/(anthropic|openai|git)\//.exec(req.url ?? '')?.[1];
+      const route = /^\/broker\/(anthropic|openai|git|mcp)\//.exec(req.url ?? '')?.[1];
       if (!route) return false;
       res.once('finish', () => deps.metrics?.brokerRequests.inc({ route, status: String(res.statusCode) }));
+      if (route === 'mcp') return mcp(req, res);
       return route === 'git' ? git(req, res) : models(req, res);
     };
+  }
+
+  /** A remote MCP server of the job's repository config, its secret headers filled from the app's environment. */
+  private async mcpUpstream(grant: Grant, server: string): Promise<McpUpstream | undefined> {
+    const remote = (await this.deps.store.get(grant.jobId))?.job.config.mcp?.remote;
+    if (!remote || !Object.hasOwn(remote, server)) return undefined;
+    const { url, headers } = remote[server]!;
+    // Checked again here: the operator may have withdrawn a variable since the job was accepted.
+    const allowed = parseAllowedEnv(this.deps.appEnv.MCP_ALLOWED_ENV);
+    const filled = Object.entries(headers).map(([name, value]) => {
+      if (isSecretRef(value) && !allowed.includes(value.env))
+        throw new Error(`the app's variable ${value.env} is not in its MCP_ALLOWED_ENV`);
+      return [name, resolveValue(value, this.deps.appEnv)];
+    });
+    return { url, headers: Object.fromEntries(filled) as Record<string, string> };
   }
 
   /** Refuses a model call once the run or the month has reached its limit. */

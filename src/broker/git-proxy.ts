@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { pipeline, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { BodyTooLarge, limit } from './body-limit.js';
 import type { Logger } from 'pino';
 import type { Authorize, Grant } from './types.js';
 
@@ -231,20 +232,6 @@ function forward(
     } else {
       out.end();
     }
-  });
-}
-
-class BodyTooLarge extends Error {}
-
-/** Passes bytes through until `max` of them went by, then fails the stream. */
-function limit(max: number): Transform {
-  let seen = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      seen += chunk.length;
-      if (seen > max) callback(new BodyTooLarge());
-      else callback(null, chunk);
-    },
   });
 }
 

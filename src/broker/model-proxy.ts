@@ -430,7 +430,8 @@ function upstreamHeaders(
   return out;
 }
 
-function responseHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
+/** The upstream's response headers without the hop-by-hop ones. */
+export function responseHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(incoming)) {
     if (value !== undefined && !DROP_RESPONSE.has(name)) out[name] = value;

@@ -14,6 +14,8 @@ export interface BrokerSession {
   agentEnv: Record<string, string>;
   /** The clone through the app's git endpoint; undefined when the repository is not on an http(s) host. */
   clone?: { url: string; token: string };
+  /** A remote MCP server of the job's config at the broker, and the authorization the agent sends there. */
+  mcpEndpoint: (server: string) => { url: string; authorization: string };
   /** What the job's model calls used so far, read from the store (calls other replicas served included). */
   usage(): Promise<UsageTotals | undefined>;
   /** Why the run must stop for its spending (a limit reached), or undefined. */
@@ -49,6 +51,10 @@ export async function openSession(
     clone: /^https?:/.test(repo.cloneUrl)
       ? { url: gitUrl(deps.url, repo.owner, repo.name), token: capability.token }
       : undefined,
+    mcpEndpoint: (server) => ({
+      url: `${deps.url}/broker/mcp/${encodeURIComponent(server)}`,
+      authorization: `Bearer ${capability.token}`,
+    }),
     usage: async () => (await deps.store.get(stored.id))?.usage,
     overLimit: async (usage) =>
       runLimitReached(limits, usage.costUsd) ??

@@ -36,6 +36,12 @@ function problem(issue: z.core.$ZodIssue): string {
       return (issue.format === 'regex' ? issue.message : `must be a valid ${issue.format}`) + got(issue.input);
     case 'custom':
       return issue.message;
+    case 'invalid_key': {
+      // A key of a mapping (a server or header name) failed its own check, which says why.
+      const inner = issue.issues[0];
+      if (!inner) return `is not a valid name${got(issue.input)}`;
+      return inner.code === 'invalid_format' ? `${inner.message}${got(issue.path.at(-1))}` : inner.message;
+    }
     default:
       return `is invalid${got(issue.input)}`;
   }

@@ -1,6 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseAllowedEnv } from './mcp-config.js';
 
 /**
  * The app's environment, validated once at start. Probot reads its own variables
@@ -57,6 +58,8 @@ export interface AppEnv {
   adminUsers: string[];
   /** How long run transcripts are kept. */
   transcriptRetentionDays: number;
+  /** Variables a repository's `mcp` config may name as `{ env: NAME }` (MCP_ALLOWED_ENV). */
+  mcpAllowedEnv: string[];
 }
 
 export interface EnvDoc {
@@ -223,6 +226,13 @@ export const ENV_DOCS: readonly EnvDoc[] = [
     default: '30',
     description: "How many days a run's transcript (the agent's events, shown in the web view) is kept; pruned hourly.",
   },
+  {
+    name: 'MCP_ALLOWED_ENV',
+    required: 'no',
+    default: null,
+    description:
+      "Comma-separated names of variables of the app's environment that repositories may use as secret values of MCP servers (`{ env: NAME }` in `mcp`), e.g. `DOCS_MCP_TOKEN,BROWSERBASE_API_KEY`. Anything else is a config error. The app's own variables cannot be listed. See docs/mcp.md.",
+  },
 ];
 
 /** Message names every bad variable; values are never included since most are secrets. */
@@ -303,6 +313,12 @@ const schema = z.object({
     })
     .optional(),
   TRANSCRIPT_RETENTION_DAYS: positiveInt.default(30),
+  MCP_ALLOWED_ENV: z
+    .string()
+    .regex(/^\s*[A-Za-z_][A-Za-z0-9_]*(\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*\s*,?\s*$/, {
+      error: 'must be variable names separated by commas, e.g. DOCS_MCP_TOKEN,BROWSERBASE_API_KEY',
+    })
+    .optional(),
 });
 
 type SchemaKey = keyof z.input<typeof schema>;
@@ -433,6 +449,7 @@ export function loadEnv(raw: NodeJS.ProcessEnv = process.env): AppEnv {
     ...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)),
     ...missingTogether(picked, raw.NODE_ENV === 'production'),
     ...key.problems,
+    ...ownVariablesForMcp(picked.MCP_ALLOWED_ENV),
   ];
   if (!result.success || problems.length > 0) throw new EnvError([...new Set(problems)]);
   const e = result.data;
@@ -468,8 +485,22 @@ export function loadEnv(raw: NodeJS.ProcessEnv = process.env): AppEnv {
       .map((u) => u.trim().toLowerCase())
       .filter((u) => u !== ''),
     transcriptRetentionDays: e.TRANSCRIPT_RETENTION_DAYS,
+    mcpAllowedEnv: parseAllowedEnv(e.MCP_ALLOWED_ENV),
   };
 }
+
+/** The app's own variables (its GitHub key, E2B key, ...) never go to an MCP server. */
+function ownVariablesForMcp(value: string | undefined): string[] {
+  const own = parseAllowedEnv(value).filter((name) => KEYS.includes(name as SchemaKey) || OWN_SECRETS.has(name));
+  return own.length
+    ? [
+        `MCP_ALLOWED_ENV: ${own.join(', ')} ${own.length === 1 ? 'is one' : 'are'} of the app's own variables and cannot be given to MCP servers`,
+      ]
+    : [];
+}
+
+/** Keys the agent drivers read (not in the schema above), kept from MCP servers as well. */
+const OWN_SECRETS = new Set(['OPENAI_API_KEY', 'CODEX_API_KEY', 'AMP_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'NODE_ENV']);
 
 /**
  * Why the web view is off although half of its OAuth credentials is set (an app registered

@@ -3,6 +3,7 @@ import { AGENT_NAMES } from '../agents/types.js';
 import { DEFAULT_PROTECTED_PATHS } from '../workspace/validate-changes.js';
 import { describeIssue, type KnownKeys } from './config-errors.js';
 import { inlineCode } from './markdown.js';
+import { mcpConfigSchema, mcpPolicyIssues, STRICT_MCP_POLICY, type McpPolicy } from './mcp-config.js';
 
 /** Where the repository configuration lives (Probot's `context.config` reads it from `.github/`). */
 export const REPO_CONFIG_FILE = 'issue-agent.yml';
@@ -211,6 +212,7 @@ export const repoConfigSchema = z
       })
       .default({})
       .describe('Spending limits, enforced by the app for every agent whose model calls go through it.'),
+    mcp: mcpConfigSchema.optional(),
     pricing: z
       .record(z.string().min(1), priceSchema)
       .default({})
@@ -238,9 +240,10 @@ export type ParseResult = { ok: true; config: RepoConfig } | { ok: false; errors
 
 /**
  * Validates what Probot's `context.config` returned. Call it without defaults: Probot
- * deep-merges defaults and would concatenate arrays such as `agents`.
+ * deep-merges defaults and would concatenate arrays such as `agents`. `mcp` is what the app
+ * allows MCP servers (its MCP_ALLOWED_ENV and sandbox provider); by default nothing.
  */
-export function parseRepoConfig(raw: unknown): ParseResult {
+export function parseRepoConfig(raw: unknown, mcp: McpPolicy = STRICT_MCP_POLICY): ParseResult {
   // No file: null (or undefined). `_extends` is Probot's include mechanism, not ours.
   let input = raw ?? {};
   if (isPlainObject(input) && '_extends' in input) {
@@ -248,7 +251,10 @@ export function parseRepoConfig(raw: unknown): ParseResult {
     input = rest;
   }
   const result = repoConfigSchema.safeParse(input, { reportInput: true });
-  if (result.success) return { ok: true, config: result.data };
+  if (result.success) {
+    const refused = result.data.mcp ? mcpPolicyIssues(result.data.mcp, mcp) : [];
+    return refused.length > 0 ? { ok: false, errors: refused } : { ok: true, config: result.data };
+  }
   return { ok: false, errors: result.error.issues.flatMap((issue) => describeIssue(issue, knownKeysAt(issue.path))) };
 }
 
@@ -278,6 +284,10 @@ function knownKeysAt(path: readonly PropertyKey[]): KnownKeys {
     return { keys: AGENT_NAMES, noun: 'agent' };
   if (path.length === 1 && path[0] === 'network') return { keys: ['allowOut'], noun: 'setting' };
   if (path.length === 1 && path[0] === 'ciFix') return { keys: ['attempts', 'rerunFlaky'], noun: 'setting' };
+  if (path.length === 1 && path[0] === 'mcp') return { keys: ['gateway', 'remote'], noun: 'setting' };
+  if (path.length === 3 && path[0] === 'mcp' && path[1] === 'remote')
+    return { keys: ['url', 'headers'], noun: 'setting' };
+  if (path.length >= 4 && path[0] === 'mcp') return { keys: ['env', 'prefix'], noun: 'setting' };
   if (path.length === 1 && path[0] === 'limits')
     return { keys: ['maxCostUsdPerRun', 'monthlyCostUsd'], noun: 'setting' };
   return { keys: path.length === 0 ? Object.keys(repoConfigSchema.shape) : [], noun: 'setting' };

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { limitsOf, monthlyLimitReached } from '../broker/budget.js';
 import { availableAgents, cannotRun, runModel } from '../agents/index.js';
 import type { RepoConfigCache } from '../config/config-cache.js';
+import type { McpPolicy } from '../config/mcp-config.js';
 import { defaultRepoConfig, formatConfigErrors, parseRepoConfig, type RepoConfig } from '../config/repo-config.js';
 import { ACKNOWLEDGEMENT, httpStatus } from '../github/octokit.js';
 import { getRole, meetsPermission } from '../github/permissions.js';
@@ -26,6 +27,8 @@ export interface AcceptDeps {
   /** Whether sandboxes work through the app's broker (help says so when they do not). */
   brokered: boolean;
   monthlyCostUsdPerInstallation?: number;
+  /** What MCP servers a repository's config may use (MCP_ALLOWED_ENV, the sandbox provider). */
+  mcp: McpPolicy;
   /** Each repository's parsed `.github/issue-agent.yml`, so events that start nothing cost no call. */
   configs: RepoConfigCache;
   /** Users already told they may not trigger, per issue: the reply is sent once. */
@@ -38,6 +41,7 @@ export interface AcceptDeps {
 /** Reads `.github/issue-agent.yml` (following `_extends`) and validates it. */
 export async function loadRepoConfig(
   ev: Pick<TriggerEvent, 'readConfig'>,
+  mcp: McpPolicy,
 ): Promise<ReturnType<typeof parseRepoConfig>> {
   let raw: Record<string, unknown> | null;
   try {
@@ -47,7 +51,7 @@ export async function loadRepoConfig(
     if (httpStatus(err) !== undefined) throw err;
     return { ok: false, errors: [`\`.github/issue-agent.yml\` could not be read: ${(err as Error).message}`] };
   }
-  return parseRepoConfig(raw ?? {});
+  return parseRepoConfig(raw ?? {}, mcp);
 }
 
 /**
@@ -118,7 +122,7 @@ async function allowedTrigger(
     early = roleOf();
     early.catch(() => undefined); // awaited below only if the config makes this a trigger
   }
-  const loaded = cached ?? (await deps.configs.load(repo, () => loadRepoConfig(ev)));
+  const loaded = cached ?? (await deps.configs.load(repo, () => loadRepoConfig(ev, deps.mcp)));
   if (!loaded.ok) {
     // Answered only to someone who could trigger under the defaults: anyone else learns nothing.
     const defaults = parseRepoConfig({});

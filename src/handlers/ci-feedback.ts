@@ -4,6 +4,7 @@ import type { Context } from 'probot';
 import { limitsOf, monthlyLimitReached } from '../broker/budget.js';
 import { cannotRun, runModel } from '../agents/index.js';
 import type { RepoConfigCache } from '../config/config-cache.js';
+import type { McpPolicy } from '../config/mcp-config.js';
 import type { RepoConfig } from '../config/repo-config.js';
 import type { CiFailure, Job } from '../domain/job.js';
 import {
@@ -79,6 +80,8 @@ export interface CiDeps {
   agentEnv: Record<string, string | undefined>;
   monthlyCostUsdPerInstallation?: number;
   configs: RepoConfigCache;
+  /** What MCP servers a repository's config may use. */
+  mcp: McpPolicy;
   /** Logs are prompt text: whatever secret the app knows is masked before it is stored. */
   redact(text: string): string;
   log: Logger;
@@ -101,7 +104,7 @@ export async function onCiCompleted(ev: CiEvent, deps: CiDeps): Promise<void> {
     const latest = await deps.store.latestForPullRequest(ev.repo, prNumber);
     if (!latest || latest.state === 'queued' || latest.state === 'running') continue;
     if (commitOf(latest) !== ev.headSha) continue;
-    const loaded = deps.configs.get(ev.repo) ?? (await deps.configs.load(ev.repo, () => loadRepoConfig(ev)));
+    const loaded = deps.configs.get(ev.repo) ?? (await deps.configs.load(ev.repo, () => loadRepoConfig(ev, deps.mcp)));
     if (!loaded.ok || loaded.config.ciFix.attempts === 0) continue;
     const log = deps.log.child({ repo: ev.repo.fullName, pr: prNumber, sha: ev.headSha, delivery: ev.deliveryId });
     try {

@@ -18,6 +18,8 @@ export interface Delivery {
  */
 export class WebhookInbox {
   private readonly replaying = new Set<string>();
+  /** Deliveries this process is processing now: slow (a busy GitHub), not left behind. */
+  private readonly inProgress = new Set<string>();
 
   constructor(
     private readonly o: {
@@ -44,8 +46,12 @@ export class WebhookInbox {
     });
     // The same delivery again (GitHub's redelivery) while the first is still in the inbox: that one does it.
     if (!recorded) return;
+    this.inProgress.add(delivery.id);
     this.o.background.add(
-      process().finally(() => this.o.store.inboxDone(delivery.id)),
+      process().finally(() => {
+        this.inProgress.delete(delivery.id);
+        return this.o.store.inboxDone(delivery.id);
+      }),
       (err) => this.o.log.error({ err, delivery: delivery.id, event: delivery.name }, 'processing a trigger failed'),
     );
   }
@@ -54,7 +60,10 @@ export class WebhookInbox {
   async recover(receive: (delivery: Delivery) => Promise<void>): Promise<number> {
     const now = this.now();
     const stale = await this.o.store.inboxTakeStale(now - (this.o.staleMs ?? 60_000), this.o.owner, now);
+    let replayed = 0;
     for (const d of stale) {
+      if (this.inProgress.has(d.deliveryId)) continue;
+      replayed++;
       this.o.log.warn({ delivery: d.deliveryId, event: d.name }, 'processing a delivery a stopped process left');
       this.replaying.add(d.deliveryId);
       try {
@@ -66,7 +75,7 @@ export class WebhookInbox {
         await this.o.store.inboxDone(d.deliveryId);
       }
     }
-    return stale.length;
+    return replayed;
   }
 
   private now(): number {

@@ -3,7 +3,9 @@ import { CostMeter } from '../agents/cost.js';
 import { getDriver, runModel } from '../agents/index.js';
 import { AgentGoneError, reattachAgent, runAgent, type AgentRunOutcome } from '../agents/run-agent.js';
 import { structuredOutputRequest, structuredRetryPrompt } from '../agents/structured.js';
-import type { AgentDriver, AgentEvent, AgentInput } from '../agents/types.js';
+import { mcpServerFailed } from '../agents/mcp.js';
+import type { AgentDriver, AgentEvent, AgentInput, McpServerSpec } from '../agents/types.js';
+import { GATEWAY_SERVER } from '../config/mcp-config.js';
 import { isHandover } from '../domain/abort.js';
 import type { Job } from '../domain/job.js';
 import type { Outcome, Phase } from '../domain/outcome.js';
@@ -39,6 +41,7 @@ import { validateChanges } from '../workspace/validate-changes.js';
 import { parseCheckpoint, serializeCheckpoint } from './checkpoint.js';
 import { deliver } from './deliver.js';
 import { describeFailure, SetupError } from './failure.js';
+import { agentMcpServers, gatewaySettings, hasMcpServers, requireMcpEnv } from './mcp-servers.js';
 import { buildFollowUpPrompt, buildPrompt, RESUME_AFTER_RESTART_PROMPT } from './prompt.js';
 import { runVerify, verifyFeedbackPrompt } from './verify.js';
 
@@ -93,6 +96,8 @@ interface Workspace {
   resumeSessionId?: string;
   /** The repository's pull request template on the base branch, for a run that opens a PR. */
   template?: string;
+  /** The MCP servers the agent registers (none when the config has none or the agent cannot). */
+  mcp: McpServerSpec[];
 }
 
 /** One run's fixed facts, shared by its steps. */
@@ -265,7 +270,8 @@ async function reattach(run: Run): Promise<Workspace | undefined> {
   );
   if (!sandbox) return undefined;
   run.deps.log.info({ sandbox: sandbox.id }, 're-attached to the sandbox of an earlier attempt');
-  return { sandbox, base: checkpoint.base, fingerprint: checkpoint.fingerprint, reattached: true };
+  const mcp = await mcpServersFor(run, sandbox);
+  return { sandbox, base: checkpoint.base, fingerprint: checkpoint.fingerprint, reattached: true, mcp };
 }
 
 /** A sandbox with the repository cloned and set up, ready for the agent. */
@@ -273,6 +279,8 @@ async function prepare(run: Run, onSandbox: (s: Sandbox) => void): Promise<Works
   const { job, deps, signal, lifecycle } = run;
   // The previous attempt's sandbox may still be alive; it would only cost money now.
   if (deps.prior?.sandboxId) await lifecycle.killById(deps.prior.sandboxId, 'an earlier attempt of this job left it');
+  const useMcp = run.driver.mcp && hasMcpServers(job.config.mcp);
+  if (useMcp) requireMcpEnv(job.config.mcp, deps.agentEnv);
   deps.onPhase('starting');
   const lifetimeMs = sandboxLifetimeMs(job.config.timeoutMinutes);
   // A follow-up with the same agent resumes its session in the kept sandbox of the last run.
@@ -302,6 +310,7 @@ async function prepare(run: Run, onSandbox: (s: Sandbox) => void): Promise<Works
       timeoutMs: lifetimeMs,
       allowOut: job.config.network?.allowOut,
       pauseOnTimeout: job.config.followUps.keepSandboxMinutes > 0,
+      ...(useMcp && { mcp: gatewaySettings(job.config.mcp, deps.agentEnv) }),
     },
     {
       signal,
@@ -341,7 +350,36 @@ async function prepare(run: Run, onSandbox: (s: Sandbox) => void): Promise<Works
   await sandbox.run(command('mkdir', '-p', p.work), { signal });
   // After setup: hook installers (husky, lefthook) legitimately write .git/ during `npm ci`.
   const fingerprint = await takeGitFingerprint(sandbox, p.repo, signal);
-  return { sandbox, base, fingerprint, reattached: false, resumeSessionId, template };
+  const mcp = await mcpServersFor(run, sandbox);
+  return { sandbox, base, fingerprint, reattached: false, resumeSessionId, template, mcp };
+}
+
+/**
+ * The MCP servers of the repository's config as this agent registers them: through the broker
+ * when there is one, E2B's gateway when it runs. An agent that cannot take MCP servers, or a
+ * gateway that is not there, is said in the action log; the run goes on without them.
+ */
+async function mcpServersFor(run: Run, sandbox: Sandbox): Promise<McpServerSpec[]> {
+  const { job, deps, driver } = run;
+  const mcp = job.config.mcp;
+  if (!hasMcpServers(mcp)) return [];
+  if (!driver.mcp) {
+    run.onEvent({
+      kind: 'tool',
+      name: 'mcp',
+      description: `MCP is not supported for this agent (${job.agent}): it runs without the configured MCP servers`,
+    });
+    return [];
+  }
+  const wantsGateway = Object.keys(mcp?.gateway ?? {}).length > 0;
+  const gateway = wantsGateway ? await sandbox.mcpGateway?.() : undefined;
+  if (wantsGateway && !gateway) run.onEvent(mcpServerFailed(GATEWAY_SERVER, 'not running in this sandbox'));
+  if (!deps.broker && Object.keys(mcp?.remote ?? {}).length > 0)
+    deps.log.warn(
+      { servers: Object.keys(mcp?.remote ?? {}) },
+      "NO BROKER: the MCP servers' secret headers enter the sandbox (set PUBLIC_URL so they stay in the app)",
+    );
+  return agentMcpServers({ mcp, env: deps.agentEnv, broker: deps.broker?.mcpEndpoint, gateway });
 }
 
 /**
@@ -566,7 +604,7 @@ function agentInput(run: Run, ws: Workspace): AgentInput {
   // Through the broker every provider's base URL is the proxy, which may change how a driver
   // routes a bare model name: it is routed as the app's own environment would.
   const model = run.deps.broker ? (run.driver.routedModel?.(run.model, run.deps.agentEnv) ?? run.model) : run.model;
-  return { cwd: p.repo, promptFile: p.prompt, model, stateDir: p.work, structured: true };
+  return { cwd: p.repo, promptFile: p.prompt, model, stateDir: p.work, structured: true, mcp: ws.mcp };
 }
 
 /** The variables the agent's driver may take: the broker's stand-ins, else the app's own keys. */

@@ -6,6 +6,7 @@ import {
   CommandAbortedError,
   CommandTimeoutError,
   SandboxError,
+  type McpGateway,
   type RunOptions,
   type RunResult,
   type Sandbox,
@@ -39,6 +40,19 @@ export class E2BSandbox implements Sandbox {
 
   get id(): string {
     return this.sdk.sandboxId;
+  }
+
+  /**
+   * The gateway's URL (its port on the sandbox's host) and token: kept by the SDK from the
+   * create that started it, else read from the token file the gateway wrote (a resumed sandbox).
+   */
+  async mcpGateway(): Promise<McpGateway | undefined> {
+    try {
+      const token = await this.sdk.getMcpToken();
+      return token ? { url: this.sdk.getMcpUrl(), token } : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async run(cmd: string, opts: RunOptions = {}): Promise<RunResult> {

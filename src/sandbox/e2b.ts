@@ -67,6 +67,8 @@ export class E2BSandboxProvider implements SandboxProvider, SandboxLister {
       requestTimeoutMs: this.requestTimeoutMs,
       // E2B lets everything out unless denied; "only these hosts" is allow-list plus deny-all.
       ...(spec.allowOut !== undefined && { network: { allowOut: spec.allowOut, denyOut: [ALL_TRAFFIC] } }),
+      // The SDK starts E2B's MCP gateway with these servers once the sandbox is up.
+      ...(spec.mcp && Object.keys(spec.mcp).length > 0 && { mcp: spec.mcp }),
     };
     let requestedAt = 0;
     const sdk = await withRetry(

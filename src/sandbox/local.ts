@@ -60,6 +60,10 @@ export class LocalSandboxProvider implements SandboxProvider {
   }
 
   async create(spec: SandboxSpec): Promise<Sandbox> {
+    if (spec.mcp && Object.keys(spec.mcp).length > 0)
+      throw new SandboxError(
+        "E2B's MCP gateway (`mcp.gateway`) runs only in E2B sandboxes; the local provider cannot start it (use `mcp.remote`)",
+      );
     const root = this.options.root ?? tmpdir();
     let home: string;
     try {

@@ -16,6 +16,17 @@ export interface SandboxSpec {
   allowOut?: string[];
   /** Pause instead of kill when the timeout ends (kept for follow-ups; E2B resumes it on connect). */
   pauseOnTimeout?: boolean;
+  /**
+   * Servers of E2B's MCP gateway with their settings (secrets filled in), started in the
+   * sandbox at create. Only E2B runs it; other providers refuse a spec with servers.
+   */
+  mcp?: Record<string, Record<string, unknown>>;
+}
+
+/** Where the agent reaches the sandbox's MCP gateway, and the bearer token it needs. */
+export interface McpGateway {
+  url: string;
+  token: string;
 }
 
 export interface RunOptions {
@@ -60,6 +71,8 @@ export interface Sandbox {
    */
   pause(): Promise<void>;
   kill(): Promise<void>;
+  /** The MCP gateway started with the sandbox (`SandboxSpec.mcp`); undefined when it has none. */
+  mcpGateway?(): Promise<McpGateway | undefined>;
 }
 
 export interface SandboxProvider {

@@ -11,9 +11,11 @@ const LOCATION_NAME = /_(PATH|FILE)$/i;
 
 /**
  * Teaches the redactor every secret value in the environment (API keys, private key, webhook
- * secret), and the private key in the file PRIVATE_KEY_PATH names.
+ * secret, the variables MCP servers may be given), and the private key in the file PRIVATE_KEY_PATH names.
  */
 export function registerSecrets(env: Record<string, string | undefined>, redactor: Redactor): void {
+  // What MCP servers may be given (MCP_ALLOWED_ENV) is secret whatever its name says.
+  for (const name of (env.MCP_ALLOWED_ENV ?? '').split(',')) redactor.add(env[name.trim()] || undefined);
   for (const [name, value] of Object.entries(env)) {
     if (value && /_URL$/.test(name)) redactor.add(urlPassword(value));
     if (!value || !SECRET_NAME.test(name) || LOCATION_NAME.test(name)) continue;

@@ -64,7 +64,32 @@ describe('loadEnv', () => {
       shutdownGraceSeconds: 60,
       adminUsers: [],
       transcriptRetentionDays: 30,
+      mcpAllowedEnv: [],
     });
+  });
+
+  it('reads MCP_ALLOWED_ENV as a list of names', () => {
+    expect(loadEnv({ MCP_ALLOWED_ENV: ' DOCS_MCP_TOKEN, BROWSERBASE_API_KEY ,' }).mcpAllowedEnv).toEqual([
+      'DOCS_MCP_TOKEN',
+      'BROWSERBASE_API_KEY',
+    ]);
+  });
+
+  it.each([
+    [
+      'a name with a space',
+      'DOCS TOKEN',
+      ['MCP_ALLOWED_ENV: must be variable names separated by commas, e.g. DOCS_MCP_TOKEN,BROWSERBASE_API_KEY'],
+    ],
+    [
+      "the app's own keys",
+      'DOCS_MCP_TOKEN,E2B_API_KEY,OPENAI_API_KEY',
+      [
+        "MCP_ALLOWED_ENV: E2B_API_KEY, OPENAI_API_KEY are of the app's own variables and cannot be given to MCP servers",
+      ],
+    ],
+  ])('refuses MCP_ALLOWED_ENV with %s', (_name, value, problems) => {
+    expect(problemsOf({ MCP_ALLOWED_ENV: value })).toEqual(problems);
   });
 
   it('reads the web view: both OAuth credentials, admins in lower case, the retention', () => {

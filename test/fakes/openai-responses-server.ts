@@ -23,7 +23,8 @@ export type { FakeRequest } from './http-fake.js';
 
 export type ResponsesItem =
   | { type: 'message'; text: string }
-  | { type: 'function_call'; name: string; arguments: string }
+  /** `namespace`: a tool of a namespace Codex offered (its MCP servers: `mcp__<server>`). */
+  | { type: 'function_call'; name: string; arguments: string; namespace?: string }
   | { type: 'custom_tool_call'; name: string; input: string };
 
 /**
@@ -54,7 +55,7 @@ export interface FakeResponses extends FakeModelServer {
 export interface ResponsesBody {
   model?: string;
   stream?: boolean;
-  tools?: Array<{ type?: string; name?: string }>;
+  tools?: Array<{ type?: string; name?: string; tools?: Array<{ type?: string; name?: string }> }>;
   input?: Array<{
     type?: string;
     role?: string;
@@ -120,7 +121,15 @@ type OutputItem =
       role: 'assistant';
       content: Array<{ type: 'output_text'; text: string; annotations: [] }>;
     }
-  | { type: 'function_call'; id: string; status: 'completed'; call_id: string; name: string; arguments: string }
+  | {
+      type: 'function_call';
+      id: string;
+      status: 'completed';
+      call_id: string;
+      name: string;
+      arguments: string;
+      namespace?: string;
+    }
   | { type: 'custom_tool_call'; id: string; status: 'completed'; call_id: string; name: string; input: string };
 
 export async function startFakeResponses(options: FakeResponsesOptions): Promise<FakeResponses> {

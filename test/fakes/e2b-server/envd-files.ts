@@ -14,6 +14,7 @@ import { basename, dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { RpcError, sendUnary } from './connect-protocol.js';
 import { asRecord, optionalNumber, optionalString, sendApiError, sendJson } from './json.js';
+import { MCP_TOKEN_PATH } from './mcp-gateway.js';
 import { parseMultipart } from './multipart.js';
 import { PathError, SANDBOX_HOME, toHostPath, toSandboxPath } from './paths.js';
 import type { FakeSandbox } from './sandbox.js';
@@ -23,6 +24,10 @@ import type { FakeSandbox } from './sandbox.js';
 export function downloadFile(sandbox: FakeSandbox, url: URL, res: ServerResponse): void {
   const path = url.searchParams.get('path');
   if (!path) return sendApiError(res, 400, 'path is required');
+  if (path === MCP_TOKEN_PATH && sandbox.mcpGateway) {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    return void res.end(sandbox.mcpGateway.token);
+  }
   const host = hostPathOrReply(sandbox, path, res);
   if (host === undefined) return;
   const stats = statOrUndefined(host);

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RpcError, ServerStream, sendUnary } from './connect-protocol.js';
 import { asRecord, optionalNumber, optionalString, stringArray, stringRecord } from './json.js';
 import { PathError, SANDBOX_HOME, toHostPath } from './paths.js';
+import { gatewayStart } from './mcp-gateway.js';
 import type { FakeProcess } from './process.js';
 import type { FakeSandbox } from './sandbox.js';
 
@@ -28,8 +29,17 @@ export function startProcess(
   if (body.pty !== undefined) throw new RpcError('unimplemented', 'pty is not supported by this fake');
   const cwd = optionalString(config.cwd);
   checkCwd(sandbox, cwd ?? SANDBOX_HOME);
+  const asked = {
+    cmd,
+    args: stringArray(config.args),
+    envs: stringRecord(config.envs),
+    ...(cwd !== undefined && { cwd }),
+  };
+  // The SDK starting E2B's MCP gateway: recorded, and answered as the gateway starting (exit 0).
+  const gateway = gatewayStart(asked);
+  if (gateway) sandbox.mcpGateway = gateway;
   const proc = sandbox.start(
-    { cmd, args: stringArray(config.args), envs: stringRecord(config.envs), ...(cwd !== undefined && { cwd }) },
+    gateway ? { cmd: '/bin/true', args: [], envs: {} } : asked,
     optionalString(body.tag),
     body.stdin === true,
   );

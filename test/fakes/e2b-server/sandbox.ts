@@ -2,6 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServerStream } from './connect-protocol.js';
 import type { IsolationMode } from './isolation.js';
+import type { FakeMcpGateway } from './mcp-gateway.js';
 import { SANDBOX_HOME } from './paths.js';
 import { FakeProcess, type ProcessConfig } from './process.js';
 
@@ -48,6 +49,8 @@ export class FakeSandbox {
   state: SandboxState = 'running';
   readonly processes = new Map<number, FakeProcess>();
   readonly streams = new Set<ServerStream>();
+  /** E2B's MCP gateway, once the SDK started it in this sandbox. */
+  mcpGateway: FakeMcpGateway | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly init: FakeSandboxInit) {
