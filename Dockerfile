@@ -29,6 +29,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # package.json makes dist/ an ES module package; app.yml is the app's manifest (Probot's registration page).
 COPY package.json app.yml ./
+# The web view's stylesheet and script (src/web/assets.ts reads them from public/ui/).
+COPY public ./public
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000

@@ -19,6 +19,12 @@ export default tseslint.config(
     },
   },
   {
+    // The web view's browser script: plain JavaScript the app serves as it is, no type information.
+    files: ['public/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { sourceType: 'script', parserOptions: { projectService: false } },
+  },
+  {
     // better-sqlite3 is synchronous; the JobStore methods stay async so a throw is a rejection, as with Postgres.
     files: ['src/jobs/store/sqlite-store.ts'],
     rules: { '@typescript-eslint/require-await': 'off' },

@@ -9,6 +9,7 @@ import { ciEventFromCheckSuite, ciEventFromWorkflowRun, onCiCompleted } from './
 import { fromIssueComment, fromLabel, fromReview, fromReviewComment } from './handlers/trigger-event.js';
 import { healthHandler } from './handlers/health.js';
 import { RecentSet } from './handlers/recent-set.js';
+import { startTranscriptPruning } from './handlers/transcript-retention.js';
 import { createJobRunner, type JobRunnerDeps } from './job-runner.js';
 import type { RunnerControl } from './jobs/runner.js';
 import type { JobStore } from './jobs/store/types.js';
@@ -22,6 +23,8 @@ import { parseCommand } from './triggers/parse-command.js';
 import { parseLabel } from './triggers/parse-label.js';
 import { parseReview } from './triggers/parse-review.js';
 import { deleteLosingBranches } from './handlers/pick.js';
+import { webView } from './web/handler.js';
+import { githubUrls } from './web/github-urls.js';
 
 /** The process's pieces (as the runner's worker takes them), and how the app runs its jobs. */
 export interface AppDeps extends Omit<JobRunnerDeps, 'octokitFor' | 'mintReadToken' | 'broker'> {
@@ -55,6 +58,10 @@ export interface IssueAgentApp {
   idle(): Promise<void>;
   /** The broker's routes (`/broker/...`), added to the app's server; undefined without a broker URL. */
   brokerHandler?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  /** The web view's routes (`/ui/...`), added to the app's server. */
+  webHandler: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  /** Ends the web view's open live streams: before the server closes, which waits for them. */
+  closeWebStreams(): void;
 }
 
 /** Wires the webhook handlers (thin) to the durable store and the runner that works it. */
@@ -77,6 +84,16 @@ export function createApp(deps: AppDeps): IssueAgentApp {
           endRun: (jobId, reason) => runner.abortHere(jobId, reason),
         });
   const brokerHandler = broker?.handler();
+  const { githubClientId: clientId, githubClientSecret: clientSecret } = deps.env;
+  const web = webView({
+    store: deps.store,
+    oauth: clientId && clientSecret ? { clientId, clientSecret } : undefined,
+    admins: deps.env.adminUsers,
+    publicUrl: deps.env.publicUrl,
+    urls: githubUrls(deps.env),
+    monthlyCostUsdPerInstallation,
+    log: deps.log,
+  });
   const runner: RunnerControl =
     deps.runner ??
     createJobRunner({
@@ -129,6 +146,7 @@ export function createApp(deps: AppDeps): IssueAgentApp {
         }),
       );
       if (brokerHandler) options?.addHandler?.(brokerHandler);
+      options?.addHandler?.(web.handler);
     } catch {
       // Loaded without an HTTP server (probot.receive in tests): no routes to add.
     }
@@ -210,6 +228,7 @@ export function createApp(deps: AppDeps): IssueAgentApp {
       );
     });
     runner.start();
+    startTranscriptPruning({ store: deps.store, retentionDays: deps.env.transcriptRetentionDays, log: deps.log });
     if (inbox) {
       // What a process that died left in the inbox, through the handlers above: now, and every
       // minute (another replica's).
@@ -225,6 +244,8 @@ export function createApp(deps: AppDeps): IssueAgentApp {
   return {
     appFn,
     brokerHandler,
+    webHandler: web.handler,
+    closeWebStreams: () => web.closeStreams(),
     runner,
     store: deps.store,
     idle: async () => {

@@ -10,6 +10,7 @@ import { createWorker } from './pipeline/worker.js';
 import type { SandboxProvider } from './sandbox/types.js';
 import type { Redactor } from './security/redactor.js';
 import type { Metrics } from './telemetry/metrics.js';
+import { runPageUrl } from './web/run-url.js';
 
 /** Attempts a job gets (each a worker that died holding it) before it fails for good. */
 export const MAX_ATTEMPTS = 3;
@@ -56,6 +57,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     secrets: deps.redactor,
     appId: deps.env.appId ?? '',
     gheHost: deps.env.gheHost,
+    runUrl: runPageUrl(deps.env),
     log: deps.log,
     metrics: deps.metrics,
     progressIntervalMs: deps.progressIntervalMs,

@@ -3,7 +3,7 @@ import { createApp } from './app.js';
 import { loadProcessEnv, openStore, sandboxProvider, siblingModule } from './boot.js';
 import { appOctokit } from './github/app-octokit.js';
 import { WriteQueues } from './github/write-queue.js';
-import { brokerUrl } from './config/env.js';
+import { brokerUrl, webViewHalfConfigured } from './config/env.js';
 import { RunnerProcess } from './runner-link.js';
 import { createLogger } from './telemetry/logger.js';
 import { Metrics } from './telemetry/metrics.js';
@@ -42,6 +42,8 @@ async function main(): Promise<void> {
     log.warn(
       'PUBLIC_URL is not set: sandboxes cannot reach the app, so agents get the model keys and a read-only GitHub token inside the sandbox, and spending is neither metered nor limited. Set PUBLIC_URL to the address sandboxes reach this app at.',
     );
+  const halfWebView = webViewHalfConfigured(env);
+  if (halfWebView) log.warn(halfWebView);
   // One write queue per installation for the whole replica: the runner process's writes wait
   // in these too, so the acknowledgements posted here go first.
   const queues = new WriteQueues({
@@ -88,6 +90,8 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal, graceSeconds: env.shutdownGraceSeconds, running: app.runner.running }, 'shutting down');
     await sweeper?.stop();
+    // An open live transcript in a browser would keep the server from closing.
+    app.closeWebStreams();
     await server.stop().catch(() => undefined);
     await app.runner.stop(env.shutdownGraceSeconds * 1000);
     await store.close();

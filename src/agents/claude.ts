@@ -96,8 +96,10 @@ export function parseClaudeLine(line: string, context?: { cwd: string }): AgentE
       return assistantEvents(ev, context?.cwd);
     case 'result':
       return [resultEvent(ev)];
+    case 'user':
+      // Tool results: for the transcript only.
+      return toolOutputs(ev);
     default:
-      // user lines (tool results), stream events: nothing a status line needs.
       return [];
   }
 }
@@ -124,11 +126,12 @@ function assistantEvents(ev: JsonObject, cwd: string | undefined): AgentEvent[] 
         events.push(ev.is_api_error_message === true ? { kind: 'error', message: text } : { kind: 'message', text });
     } else if (type === 'tool_use') {
       const name = str(block?.name) ?? 'tool';
+      const input = obj(block?.input) ?? {};
       const mcp = /^mcp__(.+?)__(.+)$/.exec(name);
       events.push(
         mcp
           ? mcpToolEvent(mcp[1]!, mcp[2]!)
-          : { kind: 'tool', name, description: describeTool(name, obj(block?.input) ?? {}, cwd) },
+          : { kind: 'tool', name, description: describeTool(name, input, cwd), input },
       );
     }
   }
@@ -136,6 +139,25 @@ function assistantEvents(ev: JsonObject, cwd: string | undefined): AgentEvent[] 
   // message_start); the result's totals are what the run reports (foldEvents prefers them).
   const usage = tokens(obj(message?.usage));
   if (usage.inputTokens || usage.outputTokens) events.push({ kind: 'usage', ...usage });
+  return events;
+}
+
+/** The `tool_result` blocks of a user line, as text (a result is a string or a list of text blocks). */
+function toolOutputs(ev: JsonObject): AgentEvent[] {
+  const events: AgentEvent[] = [];
+  for (const b of arr(obj(ev.message)?.content)) {
+    const block = obj(b);
+    if (str(block?.type) !== 'tool_result') continue;
+    const content = block?.content;
+    const text =
+      typeof content === 'string'
+        ? content
+        : arr(content)
+            .map((c) => str(obj(c)?.text))
+            .filter((t): t is string => t !== undefined)
+            .join('\n');
+    events.push({ kind: 'output', text });
+  }
   return events;
 }
 

@@ -55,7 +55,10 @@ export type AgentEvent =
   /** `model`: the model the CLI says it runs, when it says (Claude Code's init event does). */
   | { kind: 'session'; sessionId: string; model?: string }
   | { kind: 'message'; text: string }
-  | { kind: 'tool'; name: string; description: string }
+  /** `input`: the call's arguments as the CLI gave them, for the transcript (drivers that have them). */
+  | { kind: 'tool'; name: string; description: string; input?: unknown }
+  /** What a tool returned, for the transcript (drivers whose stream carries it). */
+  | { kind: 'output'; text: string; name?: string }
   | { kind: 'usage'; inputTokens?: number; outputTokens?: number; costUsd?: number }
   | { kind: 'error'; message: string }
   | {

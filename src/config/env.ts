@@ -51,6 +51,13 @@ export interface AppEnv {
   publicUrl?: string;
   /** Spending limit per installation and calendar month (UTC), in USD. */
   monthlyCostUsdPerInstallation?: number;
+  /** The GitHub App's OAuth client (login to the web view); both set or the web view is off. */
+  githubClientId?: string;
+  githubClientSecret?: string;
+  /** GitHub logins who see every run in the web view, lower case. */
+  adminUsers: string[];
+  /** How long run transcripts are kept. */
+  transcriptRetentionDays: number;
   /** Variables a repository's `mcp` config may name as `{ env: NAME }` (MCP_ALLOWED_ENV). */
   mcpAllowedEnv: string[];
 }
@@ -193,6 +200,33 @@ export const ENV_DOCS: readonly EnvDoc[] = [
       "Spending limit in USD per installation and calendar month (UTC), over every repository of it. Once reached, triggers are answered with the month's spend and start nothing, and running runs stop.",
   },
   {
+    name: 'GITHUB_CLIENT_ID',
+    required: 'for the web view (with GITHUB_CLIENT_SECRET)',
+    default: null,
+    description:
+      "The GitHub App's OAuth client id (Probot's registration page writes it into `.env`). With GITHUB_CLIENT_SECRET it turns on the web view at `/ui/` (runs, transcripts, spend) behind Login with GitHub; without them `/ui/` says how to turn it on.",
+  },
+  {
+    name: 'GITHUB_CLIENT_SECRET',
+    required: 'for the web view (with GITHUB_CLIENT_ID)',
+    default: null,
+    description:
+      "The GitHub App's OAuth client secret. It also keys the web view's session cookies (signed and encrypted): changing it logs everyone out.",
+  },
+  {
+    name: 'ADMIN_USERS',
+    required: 'no',
+    default: null,
+    description:
+      'Comma-separated GitHub logins who see every run and all spending in the web view. Everyone else sees the runs of repositories GitHub says they can read.',
+  },
+  {
+    name: 'TRANSCRIPT_RETENTION_DAYS',
+    required: 'no',
+    default: '30',
+    description: "How many days a run's transcript (the agent's events, shown in the web view) is kept; pruned hourly.",
+  },
+  {
     name: 'MCP_ALLOWED_ENV',
     required: 'no',
     default: null,
@@ -270,6 +304,15 @@ const schema = z.object({
     .number({ error: 'must be a number of US dollars' })
     .positive({ error: 'must be more than 0' })
     .optional(),
+  GITHUB_CLIENT_ID: optionalText,
+  GITHUB_CLIENT_SECRET: optionalText,
+  ADMIN_USERS: z
+    .string()
+    .regex(/^\s*[A-Za-z0-9-]+(\s*,\s*[A-Za-z0-9-]+)*\s*,?\s*$/, {
+      error: 'must be GitHub logins separated by commas, e.g. alice,bob',
+    })
+    .optional(),
+  TRANSCRIPT_RETENTION_DAYS: positiveInt.default(30),
   MCP_ALLOWED_ENV: z
     .string()
     .regex(/^\s*[A-Za-z_][A-Za-z0-9_]*(\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*\s*,?\s*$/, {
@@ -435,6 +478,13 @@ export function loadEnv(raw: NodeJS.ProcessEnv = process.env): AppEnv {
     databaseUrl: e.DATABASE_URL,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     monthlyCostUsdPerInstallation: e.MONTHLY_COST_USD_PER_INSTALLATION,
+    githubClientId: e.GITHUB_CLIENT_ID,
+    githubClientSecret: e.GITHUB_CLIENT_SECRET,
+    adminUsers: (e.ADMIN_USERS ?? '')
+      .split(',')
+      .map((u) => u.trim().toLowerCase())
+      .filter((u) => u !== ''),
+    transcriptRetentionDays: e.TRANSCRIPT_RETENTION_DAYS,
     mcpAllowedEnv: parseAllowedEnv(e.MCP_ALLOWED_ENV),
   };
 }
@@ -451,6 +501,19 @@ function ownVariablesForMcp(value: string | undefined): string[] {
 
 /** Keys the agent drivers read (not in the schema above), kept from MCP servers as well. */
 const OWN_SECRETS = new Set(['OPENAI_API_KEY', 'CODEX_API_KEY', 'AMP_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'NODE_ENV']);
+
+/**
+ * Why the web view is off although half of its OAuth credentials is set (an app registered
+ * before kept only the client id, say), for a warning at start; undefined otherwise.
+ */
+export function webViewHalfConfigured(env: Pick<AppEnv, 'githubClientId' | 'githubClientSecret'>): string | undefined {
+  if ((env.githubClientId === undefined) === (env.githubClientSecret === undefined)) return undefined;
+  const [set, missing] =
+    env.githubClientId === undefined
+      ? ['GITHUB_CLIENT_SECRET', 'GITHUB_CLIENT_ID']
+      : ['GITHUB_CLIENT_ID', 'GITHUB_CLIENT_SECRET'];
+  return `${set} is set but ${missing} is not: the web view at /ui/ stays off until both are set`;
+}
 
 /**
  * Where sandboxes reach the broker: PUBLIC_URL, or with the local provider the app's own

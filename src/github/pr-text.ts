@@ -24,6 +24,8 @@ export interface RunFacts {
   verify?: { results: VerifyResult[]; attempts: number };
   /** The agent was given the repository's PR template: its structured summary is the filled template. */
   template?: boolean;
+  /** The run's page in the web view (PUBLIC_URL), when it is on. */
+  runUrl?: string;
 }
 
 /** The pull request body: the agent's summary, the closing keyword, run facts, changed files. */
@@ -36,6 +38,7 @@ export function pullRequestBody(job: Job, facts: RunFacts): string {
     ['Duration', formatDuration(facts.durationMs)],
     ['Turns', r.turns === undefined ? 'n/a' : String(r.turns)],
     ['Cost', costText(facts.costUsd, facts.usage)],
+    ...(facts.runUrl ? [['Run', `[transcript and details](${facts.runUrl})`] as [string, string]] : []),
   ];
   const files = facts.changes.map((c) => `- \`${c.path}\`${c.kind === 'delete' ? ' (deleted)' : ''}`);
   return [

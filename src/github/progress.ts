@@ -88,6 +88,8 @@ export interface ProgressView {
   context?: readonly string[];
   /** A compare group's agents, each with its own phase (shown instead of `phase`). */
   members?: MemberStatus[];
+  /** The run's page in the web view, where its transcript shows live. */
+  runUrl?: string;
 }
 
 /** How many actions the live view lists. */
@@ -97,6 +99,7 @@ export const LIVE_ACTIONS = 5;
 export function renderProgress(view: ProgressView): string {
   const facts = [`⏱️ ${formatDuration(view.elapsedMs)} elapsed`];
   if (view.costUsd !== undefined) facts.push(`💰 ${formatCost(view.costUsd)} so far`);
+  if (view.runUrl) facts.push(`[🔎 live transcript](${view.runUrl})`);
   const lines = [
     renderStatus({ phase: view.phase, agent: view.agent, note: view.note, members: view.members }),
     '',

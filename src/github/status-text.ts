@@ -8,7 +8,15 @@ import { renderComparison } from './compare-text.js';
 /** What the status comment shows; a pure view of the job's state. */
 export type StatusView =
   | { phase: Phase; agent: string; queuedBehind?: number; note?: string; members?: MemberStatus[] }
-  | { outcome: Outcome; agent: string; durationMs?: number; /** `costText` of the run, when known. */ cost?: string };
+  | {
+      outcome: Outcome;
+      agent: string;
+      durationMs?: number;
+      /** `costText` of the run, when known. */
+      cost?: string;
+      /** The run's page in the web view, when it is on and PUBLIC_URL is set. */
+      runUrl?: string;
+    };
 
 /** One agent of a compare group in the group's status comment: its phase, or how it ended. */
 export interface MemberStatus {
@@ -31,8 +39,9 @@ const PHASE_TEXT: Record<Phase, (agent: string) => string> = {
 };
 
 export function renderStatus(view: StatusView): string {
-  if ('outcome' in view && view.cost) return `${renderOutcome(view)}\n\n💰 ${view.cost}`;
-  return 'phase' in view ? renderPhase(view) : renderOutcome(view);
+  if ('phase' in view) return renderPhase(view);
+  const facts = [view.cost && `💰 ${view.cost}`, view.runUrl && `[🔎 transcript and details](${view.runUrl})`];
+  return [renderOutcome(view), ...facts.filter(Boolean)].join('\n\n');
 }
 
 function renderPhase(view: Extract<StatusView, { phase: Phase }>): string {

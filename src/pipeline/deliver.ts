@@ -30,6 +30,8 @@ export interface Delivery {
   /** The agent was given the repository's PR template to fill (a new PR only). */
   template?: boolean;
   gheHost?: string;
+  /** The run's page in the web view, for the PR body. */
+  runUrl?: string;
   /** What an earlier attempt of this job already created (branch, PR). */
   prior?: JobPatch;
   record(patch: JobPatch): Promise<void>;
@@ -108,6 +110,7 @@ export async function deliver(d: Delivery): Promise<Outcome> {
       changes: d.changes,
       verify: d.verify,
       template: d.template,
+      runUrl: d.runUrl,
     }),
     draft: job.config.draft || d.checksFailed,
     reviewer: job.trigger.sender.login,

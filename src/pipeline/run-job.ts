@@ -65,6 +65,8 @@ export interface PipelineDeps {
   secrets: SecretFinder;
   appId: string;
   gheHost?: string;
+  /** The run's page in the web view (PUBLIC_URL with the web view on), linked from the PR body. */
+  runUrl?: string;
   log: Logger;
   onPhase(phase: Phase, note?: string): void;
   /** A line about what the agent was given (the instructions file), for the status comment. */
@@ -72,6 +74,8 @@ export interface PipelineDeps {
   /** Reports each sandbox start, for metrics. */
   onSandbox?: (result: 'started' | 'failed') => void;
   onAgentEvent?(event: AgentEvent): void;
+  /** Each round of the repository's checks, as it ends (for the transcript). */
+  onVerify?(results: readonly VerifyResult[]): void;
   /** The job's cost so far, each time it changes (the one fold: agents/cost.ts). */
   onCost?(totalUsd: number | undefined): void;
   /** What an earlier attempt of this job recorded, so a rerun neither duplicates a PR nor leaks a sandbox. */
@@ -222,6 +226,7 @@ export async function runJob(job: Job, deps: PipelineDeps, signal: AbortSignal):
       checksFailed: checks.checks !== undefined && !allPassed(checks.checks.results),
       template: ws.template !== undefined,
       gheHost: deps.gheHost,
+      runUrl: deps.runUrl,
       prior: deps.prior,
       record: run.record,
       log: deps.log,
@@ -555,7 +560,11 @@ async function verifyAndFix(
   const { job, deps, signal } = run;
   if (job.config.verify.length === 0) return {};
   const p = paths(ws.sandbox.home);
-  const verify = () => runVerify(ws.sandbox, { commands: job.config.verify, cwd: p.repo, signal });
+  const verify = async () => {
+    const results = await runVerify(ws.sandbox, { commands: job.config.verify, cwd: p.repo, signal });
+    deps.onVerify?.(results);
+    return results;
+  };
   deps.onPhase('verifying');
   const checks: Checks = { results: await verify(), attempts: 0 };
   while (!allPassed(checks.results) && checks.attempts < job.config.fixAttempts) {

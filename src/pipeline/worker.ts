@@ -10,6 +10,7 @@ import type { SandboxProvider } from '../sandbox/types.js';
 import { openSession, type SessionDeps } from '../broker/session.js';
 import type { UsageFeed } from '../broker/usage-feed.js';
 import type { SecretFinder } from '../security/content-guard.js';
+import { TranscriptRecorder } from './transcript-recorder.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { runJob, type PipelineDeps } from './run-job.js';
 import { runCompareGroup } from './compare-group.js';
@@ -31,9 +32,11 @@ export interface WorkerDeps {
   provider: SandboxProvider;
   agentEnv: Record<string, string | undefined>;
   /** The secrets the app holds (the Redactor): the changes are checked for them before committing. */
-  secrets: SecretFinder;
+  secrets: SecretFinder & { redact(text: string): string };
   appId: string;
   gheHost?: string;
+  /** The page of a job in the web view, when it is on and PUBLIC_URL is set: linked from the status comment and PR. */
+  runUrl?: (jobId: string) => string;
   log: Logger;
   metrics?: Metrics;
   /** Least time between two live-progress edits of a status comment (GitHub's secondary rate limits). */
@@ -74,6 +77,15 @@ export function createWorker(deps: WorkerDeps): RunJob {
       attempt: stored.attempts,
     });
     const started = now();
+    const runUrl = deps.runUrl?.(stored.id);
+    // The run's transcript for the web view: every phase and agent event, redacted and bounded.
+    const transcript = await TranscriptRecorder.open({
+      store: deps.store,
+      jobId: stored.id,
+      redact: (text) => deps.secrets.redact(text),
+      log,
+      now,
+    });
     const gh = await deps.octokitFor(job.installationId);
     // The handler posts the status comment right after recording the job; a worker that claimed
     // it in between waits for it, so the first phases are not lost (or a second comment posted).
@@ -106,6 +118,7 @@ export function createWorker(deps: WorkerDeps): RunJob {
         totalActions: actions.total,
         note,
         context,
+        runUrl,
       });
     // Quiet stretches (setup, verify, an agent thinking) still show time passing: one edit a minute.
     const ticker = setInterval(() => final || writer.update(progress()), (deps.progressIntervalMs ?? 10_000) * 6);
@@ -140,19 +153,23 @@ export function createWorker(deps: WorkerDeps): RunJob {
         secrets: deps.secrets,
         appId: deps.appId,
         gheHost: deps.gheHost,
+        runUrl,
         log,
         onPhase: (p, n) => {
           phase = p;
           note = n;
+          transcript.phase(p, n);
           log.info({ phase: p, ...(n && { note: n }) }, 'phase');
           writer.update(progress());
         },
+        onVerify: (results) => transcript.verify(results),
         onContext: (line) => {
           if (context.includes(line)) return;
           context.push(line);
           writer.update(progress());
         },
         onAgentEvent: (event) => {
+          transcript.event(event);
           if (actions.append(event, now() - started)) writer.update(progress());
         },
         onCost: (total) => {
@@ -218,7 +235,7 @@ export function createWorker(deps: WorkerDeps): RunJob {
       const actionLog = renderActionLogDetails(actions.actions, { dropped: actions.dropped });
       const handedOver = job.ciFix && (await ciLadderEnded(gh, job, outcome, log));
       await writer.flush(
-        renderStatus({ outcome, agent: shownAgent(job), durationMs: now() - started, cost }) +
+        renderStatus({ outcome, agent: shownAgent(job), durationMs: now() - started, cost, runUrl }) +
           context.map((line) => `\n\n${line}`).join('') +
           (handedOver ? `\n\n${handedOver}` : '') +
           (actionLog ? `\n\n${actionLog}` : ''),
@@ -226,8 +243,10 @@ export function createWorker(deps: WorkerDeps): RunJob {
       // On the new commit; a follow-up that made none reports on the PR head it started from.
       const headSha = outcome.kind === 'pr' || outcome.kind === 'pushed' ? outcome.commitSha : job.followUp?.headSha;
       if (headSha) await reportCheckRun(gh, stored, { outcome, agent: shownAgent(job), cost }, headSha, actionLog, log);
+      await transcript.flush();
       await deps.store.finish(stored.id, deps.workerId, outcome, { costUsd });
     } finally {
+      await transcript.flush();
       unsubscribe?.();
       clearTimeout(timer);
       clearInterval(ticker);

@@ -96,7 +96,14 @@ describe('claude CLI contract', () => {
     expect(result.inputTokens).toBeGreaterThan(0);
     expect(Buffer.from(await s.readFile(`${base.cwd}/hello.txt`)).toString('utf8')).toBe(CONTENT);
     expect(existsSync(join(base.cwd, 'pwned'))).toBe(false);
-    expect(events).toContainEqual({ kind: 'tool', name: 'Write', description: 'wrote hello.txt' });
+    expect(events).toContainEqual({
+      kind: 'tool',
+      name: 'Write',
+      description: 'wrote hello.txt',
+      input: { file_path: `${base.cwd}/hello.txt`, content: CONTENT },
+    });
+    // The tool's result comes back on a user line: the transcript's output.
+    expect(events.filter((e) => e.kind === 'output')).toHaveLength(1);
     // The init event names the session and the model the CLI runs.
     expect(events[0]).toEqual({ kind: 'session', sessionId: result.sessionId, model: 'claude-sonnet-4-5' });
 

@@ -100,20 +100,43 @@ describe('claude parser on recorded output', () => {
     });
   });
 
-  it('says nothing for api_retry, user and unknown lines, and for non-JSON lines', () => {
+  it('gives tool calls their input and tool results as outputs, for the transcript', () => {
+    const events = parseAll('success.jsonl', RECORDED_CWD);
+    const bash = events.find((e) => e.kind === 'tool' && e.name === 'Bash');
+    expect(bash).toMatchObject({ input: { command: 'wc -l src/hello.txt' } });
+    expect(events.filter((e) => e.kind === 'output')).toEqual([
+      {
+        kind: 'output',
+        text: 'File created successfully at: /tmp/claude-rec/repo/src/hello.txt (file state is current in your context — no need to Read it back)',
+      },
+      { kind: 'output', text: '1 src/hello.txt' },
+    ]);
+    // A result given as text blocks is joined; a user line without results gives nothing.
+    const blocks = JSON.stringify({
+      type: 'user',
+      message: {
+        content: [
+          {
+            type: 'tool_result',
+            content: [
+              { type: 'text', text: 'a' },
+              { type: 'text', text: 'b' },
+            ],
+          },
+        ],
+      },
+    });
+    expect(parseClaudeLine(blocks)).toEqual([{ kind: 'output', text: 'a\nb' }]);
+    expect(parseClaudeLine('{"type":"user","message":{"content":[]}}')).toEqual([]);
+  });
+
+  it('says nothing for api_retry and unknown lines, and for non-JSON lines', () => {
     const retry = fixture('claude', 'auth-error.jsonl')
       .split('\n')
       .find((l) => l.includes('"api_retry"'));
     expect(retry).toBeDefined();
     expect(parseClaudeLine(retry ?? '')).toEqual([]);
-    for (const line of [
-      '',
-      'Warning: something',
-      '[1,2]',
-      '{not json',
-      '{"type":"user","message":{"content":[]}}',
-      '{"type":"stream_event"}',
-    ]) {
+    for (const line of ['', 'Warning: something', '[1,2]', '{not json', '{"type":"stream_event"}']) {
       expect(parseClaudeLine(line)).toEqual([]);
     }
   });

@@ -17,7 +17,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['telemetry'],
   ['github', 'triggers', 'broker'],
   ['pipeline'],
-  ['handlers'],
+  ['handlers', 'web'],
   ['.'], // app.ts and main.ts wire everything together
 ];
 
@@ -25,7 +25,7 @@ const src = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(dir, e.name)] : [],
   );
 }
 

@@ -3,7 +3,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ENV_DOCS, ENV_NAMES, EnvError, loadEnv, PRODUCTION_WITHOUT_APP_ID } from '../../src/config/env.js';
+import {
+  ENV_DOCS,
+  ENV_NAMES,
+  EnvError,
+  loadEnv,
+  PRODUCTION_WITHOUT_APP_ID,
+  webViewHalfConfigured,
+} from '../../src/config/env.js';
 
 /** A GitHub App key is RSA; GitHub hands it out as PKCS#1, Probot accepts PKCS#8 too. */
 const rsa = (type: 'pkcs1' | 'pkcs8') =>
@@ -55,6 +62,8 @@ describe('loadEnv', () => {
       maxConcurrentJobs: 4,
       maxJobsPerInstallation: 4,
       shutdownGraceSeconds: 60,
+      adminUsers: [],
+      transcriptRetentionDays: 30,
       mcpAllowedEnv: [],
     });
   });
@@ -81,6 +90,42 @@ describe('loadEnv', () => {
     ],
   ])('refuses MCP_ALLOWED_ENV with %s', (_name, value, problems) => {
     expect(problemsOf({ MCP_ALLOWED_ENV: value })).toEqual(problems);
+  });
+
+  it('reads the web view: both OAuth credentials, admins in lower case, the retention', () => {
+    const env = loadEnv({
+      ...configured,
+      GITHUB_CLIENT_ID: 'Iv1.abc',
+      GITHUB_CLIENT_SECRET: 'shh-secret-value',
+      ADMIN_USERS: ' Alice, bob-2 ,',
+      TRANSCRIPT_RETENTION_DAYS: '7',
+    });
+    expect(env).toMatchObject({
+      githubClientId: 'Iv1.abc',
+      githubClientSecret: 'shh-secret-value',
+      adminUsers: ['alice', 'bob-2'],
+      transcriptRetentionDays: 7,
+    });
+  });
+
+  it('starts with half of the OAuth credentials (an older registration), saying the web view stays off', () => {
+    const half = loadEnv({ ...configured, GITHUB_CLIENT_ID: 'Iv1.abc' });
+    expect(webViewHalfConfigured(half)).toBe(
+      'GITHUB_CLIENT_ID is set but GITHUB_CLIENT_SECRET is not: the web view at /ui/ stays off until both are set',
+    );
+    expect(webViewHalfConfigured(loadEnv({ ...configured, GITHUB_CLIENT_SECRET: 'shh-secret-value' }))).toMatch(
+      /^GITHUB_CLIENT_SECRET is set but GITHUB_CLIENT_ID is not/,
+    );
+    expect(webViewHalfConfigured(loadEnv(configured))).toBeUndefined();
+  });
+
+  it('names a bad admin list or retention', () => {
+    expect(() => loadEnv({ ...configured, ADMIN_USERS: 'alice;bob' })).toThrow(
+      'ADMIN_USERS: must be GitHub logins separated by commas',
+    );
+    expect(() => loadEnv({ ...configured, TRANSCRIPT_RETENTION_DAYS: '0' })).toThrow(
+      'TRANSCRIPT_RETENTION_DAYS: must be a positive whole number',
+    );
   });
 
   it('reads a full configuration', () => {
@@ -265,6 +310,7 @@ describe('ENV_DOCS', () => {
       DATA_DIR: defaults.dataDir,
       MAX_CONCURRENT_JOBS: defaults.maxConcurrentJobs,
       SHUTDOWN_GRACE_SECONDS: defaults.shutdownGraceSeconds,
+      TRANSCRIPT_RETENTION_DAYS: defaults.transcriptRetentionDays,
     };
     const documented = Object.fromEntries(ENV_DOCS.filter((d) => d.default !== null).map((d) => [d.name, d.default]));
     expect(documented).toEqual(Object.fromEntries(Object.entries(byName).map(([k, v]) => [k, String(v)])));

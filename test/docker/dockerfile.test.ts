@@ -306,6 +306,9 @@ describe('the runtime stage starts', () => {
       body: { status: 'ok', store: 'sqlite', queueDepth: 0, running: 0, credentials: 'broker' },
     });
     expect(await fetch(`http://127.0.0.1:${port}/ping`).then((r) => r.text())).toBe('PONG');
+    // The web view (off without OAuth credentials) and its assets, read from public/ by the built app.
+    expect(await fetch(`http://127.0.0.1:${port}/ui/`).then((r) => r.text())).toContain('The web view is off');
+    expect((await fetch(`http://127.0.0.1:${port}/ui/assets/ui.css`)).status).toBe(200);
 
     child.kill('SIGTERM');
     expect(await exited, output).toBe(0);

@@ -4,6 +4,8 @@ import type { CompareResult } from '../../domain/compare.js';
 import type { Job } from '../../domain/job.js';
 import type { Outcome } from '../../domain/outcome.js';
 import type { UsageDelta, UsageTotals } from '../../domain/usage.js';
+import type { TranscriptEntry, TranscriptInput, TranscriptTally } from '../../domain/transcript.js';
+import { entryValues, rowToEntry, type TranscriptRow } from './transcript-row.js';
 import { pendingMigrations } from './migration.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import {
@@ -23,6 +25,8 @@ import type {
   CancelResult,
   ClaimLimits,
   Clock,
+  JobFilter,
+  SpendRow,
   EnqueueResult,
   FinishExtras,
   InboxDelivery,
@@ -416,6 +420,69 @@ export class PostgresJobStore implements JobStore {
             [scope.repo.owner, scope.repo.name, since],
           );
     return Number(r.rows[0]?.usd ?? 0);
+  }
+
+  async appendTranscript(jobId: string, entries: readonly TranscriptInput[]): Promise<void> {
+    if (entries.length === 0) return;
+    // One statement: the entries of a batch land together and in order.
+    const values = entries.map(
+      (_, i) => `($${i * 6 + 1}, $${i * 6 + 2}, $${i * 6 + 3}, $${i * 6 + 4}, $${i * 6 + 5}, $${i * 6 + 6})`,
+    );
+    await this.pool.query(
+      `INSERT INTO transcript_events (job_id, at, kind, text, detail, bytes) VALUES ${values.join(', ')}`,
+      entries.flatMap((e) => entryValues(jobId, e)),
+    );
+  }
+
+  async transcript(jobId: string, afterSeq = 0, limit = 5000): Promise<TranscriptEntry[]> {
+    const r = await this.pool.query<TranscriptRow>(
+      'SELECT * FROM transcript_events WHERE job_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+      [jobId, afterSeq, limit],
+    );
+    return r.rows.map(rowToEntry);
+  }
+
+  async transcriptTally(jobId: string): Promise<TranscriptTally> {
+    const r = await this.pool.query<{ n: string; bytes: string; cut: boolean | null }>(
+      `SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes, BOOL_OR(kind = 'truncated') AS cut
+       FROM transcript_events WHERE job_id = $1`,
+      [jobId],
+    );
+    const row = r.rows[0]!;
+    return { events: Number(row.n), bytes: Number(row.bytes), truncated: row.cut === true };
+  }
+
+  async pruneTranscripts(before: number): Promise<number> {
+    const r = await this.pool.query('DELETE FROM transcript_events WHERE at < $1', [before]);
+    return r.rowCount ?? 0;
+  }
+
+  async listJobs(filter: JobFilter): Promise<StoredJob[]> {
+    const r = await this.pool.query<JobRow>(
+      `SELECT * FROM jobs
+       WHERE ($1::text[] IS NULL OR lower(repo_owner || '/' || repo_name) = ANY($1::text[]))
+         AND ($2::text IS NULL OR agent = $2) AND ($3::text IS NULL OR state = $3)
+       ORDER BY seq DESC LIMIT $4`,
+      [filter.repos?.map((x) => x.toLowerCase()) ?? null, filter.agent ?? null, filter.state ?? null, filter.limit],
+    );
+    return r.rows.map(rowToJob);
+  }
+
+  async spendByDay(since: number): Promise<SpendRow[]> {
+    const r = await this.pool.query<{
+      owner: string;
+      name: string;
+      agent: string;
+      day: string;
+      runs: string;
+      usd: string | number;
+    }>(
+      `SELECT MIN(repo_owner) AS owner, MIN(repo_name) AS name, agent, created_at / 86400000 AS day, COUNT(*) AS runs,
+         COALESCE(SUM(COALESCE(metered_cost_usd, cost_usd)), 0) AS usd
+       FROM jobs WHERE created_at >= $1 GROUP BY lower(repo_owner), lower(repo_name), agent, day ORDER BY day, owner, name, agent`,
+      [since],
+    );
+    return r.rows.map((x) => ({ ...x, day: Number(x.day), runs: Number(x.runs), usd: Number(x.usd) }));
   }
 
   async stats(now: number = this.now()): Promise<StoreStats> {

@@ -80,6 +80,25 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 6,
+    name: 'transcripts',
+    // A run's agent events for the web view (bounded and redacted before they are written);
+    // \`at\` serves the retention prune. Version 5 is another change's: this one needs none of it.
+    sql: `
+      CREATE TABLE transcript_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        job_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        text TEXT NOT NULL,
+        detail TEXT,
+        bytes INTEGER NOT NULL
+      );
+      CREATE INDEX transcript_events_job ON transcript_events (job_id, seq);
+      CREATE INDEX transcript_events_at ON transcript_events (at);
+    `,
+  },
+  {
     version: 7,
     name: 'webhook_inbox',
     // A trigger's delivery, recorded before the webhook is answered and processed right after;

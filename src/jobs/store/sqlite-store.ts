@@ -21,10 +21,14 @@ import {
 } from './row.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type { UsageDelta, UsageTotals } from '../../domain/usage.js';
+import type { TranscriptEntry, TranscriptInput, TranscriptTally } from '../../domain/transcript.js';
+import { entryValues, rowToEntry, type TranscriptRow } from './transcript-row.js';
 import type {
   CancelResult,
   ClaimLimits,
   Clock,
+  JobFilter,
+  SpendRow,
   EnqueueResult,
   FinishExtras,
   InboxDelivery,
@@ -438,6 +442,62 @@ export class SqliteJobStore implements JobStore {
       running: byState.running,
       oldestQueuedAgeMs: oldest.t === null ? 0 : Math.max(0, now - oldest.t),
     };
+  }
+
+  async appendTranscript(jobId: string, entries: readonly TranscriptInput[]): Promise<void> {
+    const insert = this.db.prepare(
+      'INSERT INTO transcript_events (job_id, at, kind, text, detail, bytes) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.db.transaction(() => entries.forEach((e) => insert.run(...entryValues(jobId, e))))();
+  }
+
+  async transcript(jobId: string, afterSeq = 0, limit = 5000): Promise<TranscriptEntry[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM transcript_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+      .all(jobId, afterSeq, limit) as TranscriptRow[];
+    return rows.map(rowToEntry);
+  }
+
+  async transcriptTally(jobId: string): Promise<TranscriptTally> {
+    const r = this.db
+      .prepare(
+        `SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes, COALESCE(MAX(kind = 'truncated'), 0) AS cut
+         FROM transcript_events WHERE job_id = ?`,
+      )
+      .get(jobId) as { n: number; bytes: number; cut: number };
+    return { events: r.n, bytes: r.bytes, truncated: r.cut === 1 };
+  }
+
+  async pruneTranscripts(before: number): Promise<number> {
+    return this.db.prepare('DELETE FROM transcript_events WHERE at < ?').run(before).changes;
+  }
+
+  async listJobs(filter: JobFilter): Promise<StoredJob[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM jobs
+         WHERE (@repos IS NULL OR lower(repo_owner || '/' || repo_name) IN (SELECT value FROM json_each(@repos)))
+           AND (@agent IS NULL OR agent = @agent) AND (@state IS NULL OR state = @state)
+         ORDER BY seq DESC LIMIT @limit`,
+      )
+      .all({
+        repos: filter.repos ? JSON.stringify(filter.repos.map((r) => r.toLowerCase())) : null,
+        agent: filter.agent ?? null,
+        state: filter.state ?? null,
+        limit: filter.limit,
+      }) as JobRow[];
+    return rows.map(rowToJob);
+  }
+
+  async spendByDay(since: number): Promise<SpendRow[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT repo_owner AS owner, repo_name AS name, agent, created_at / 86400000 AS day, COUNT(*) AS runs,
+           COALESCE(SUM(COALESCE(metered_cost_usd, cost_usd)), 0) AS usd
+         FROM jobs WHERE created_at >= ? GROUP BY lower(repo_owner), lower(repo_name), agent, day ORDER BY day, owner, name, agent`,
+      )
+      .all(since) as SpendRow[];
+    return rows;
   }
 
   async inboxAdd(d: InboxDelivery): Promise<boolean> {

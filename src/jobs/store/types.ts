@@ -2,6 +2,7 @@ import type { CompareResult } from '../../domain/compare.js';
 import type { Job } from '../../domain/job.js';
 import type { Outcome } from '../../domain/outcome.js';
 import type { UsageDelta, UsageTotals } from '../../domain/usage.js';
+import type { TranscriptEntry, TranscriptInput, TranscriptTally } from '../../domain/transcript.js';
 
 /**
  * Life of a job row. `queued` and `running` are active; the other four are final and a row
@@ -211,6 +212,18 @@ export interface JobStore {
   addUsage(jobId: string, delta: UsageDelta): Promise<UsageTotals | undefined>;
   /** USD spent by the jobs of `scope` created at or after `since` (ms): metered, else as the agent reported. */
   spendSince(scope: SpendScope, since: number): Promise<number>;
+  /** Adds entries (already bounded and redacted) to the job's transcript, in order. */
+  appendTranscript(jobId: string, entries: readonly TranscriptInput[]): Promise<void>;
+  /** The job's transcript entries after `afterSeq`, oldest first, at most `limit`. */
+  transcript(jobId: string, afterSeq?: number, limit?: number): Promise<TranscriptEntry[]>;
+  /** What the job's transcript holds (a rerun goes on counting towards the same bounds). */
+  transcriptTally(jobId: string): Promise<TranscriptTally>;
+  /** Deletes transcript entries older than `before` (ms); returns how many. */
+  pruneTranscripts(before: number): Promise<number>;
+  /** Jobs newest first, filtered (the web view's list); `repos` matches owner/name case-insensitively. */
+  listJobs(filter: JobFilter): Promise<StoredJob[]>;
+  /** Runs and USD per repository, agent and UTC day, for jobs created at or after `since`. */
+  spendByDay(since: number): Promise<SpendRow[]>;
   /** Resolves when the store answers a trivial query; rejects otherwise (for /healthz). */
   /** Records a webhook delivery to process after the answer; false when this delivery id is recorded already. */
   inboxAdd(delivery: InboxDelivery): Promise<boolean>;
@@ -233,3 +246,23 @@ export interface RepoRef {
 
 /** A clock the store uses for lease and start times; tests pass their own. */
 export type Clock = () => number;
+
+export interface JobFilter {
+  /** `owner/name` pairs to include; undefined: every repository. */
+  repos?: readonly string[];
+  agent?: string;
+  state?: JobState;
+  limit: number;
+}
+
+/** One repository's runs of one agent on one UTC day. */
+export interface SpendRow {
+  owner: string;
+  name: string;
+  agent: string;
+  /** Days since the epoch (UTC). */
+  day: number;
+  runs: number;
+  /** Metered cost, else what the agent reported. */
+  usd: number;
+}
