@@ -1,28 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { LocalSandboxProvider } from '../../src/sandbox/local.js';
-import type { Sandbox } from '../../src/sandbox/types.js';
+import { describe, expect, it } from 'vitest';
+import { sandboxRepos } from '../helpers/sandbox-repo.js';
 import {
   InstructionsFileError,
   MAX_INSTRUCTIONS_BYTES,
   readInstructionsFile,
 } from '../../src/workspace/instructions-file.js';
 
-let sandbox: Sandbox | undefined;
-let repos = 0;
-afterEach(async () => {
-  await sandbox?.kill();
-  sandbox = undefined;
-});
-
-/** A repository directory holding `files` (path -> content) and `links` (path -> target). */
-async function repo(files: Record<string, string>, links: Record<string, string> = {}): Promise<string> {
-  sandbox ??= await new LocalSandboxProvider().create({ template: 't', metadata: {}, timeoutMs: 60_000 });
-  const dir = `${sandbox.home}/repo-${++repos}`;
-  await sandbox.run(`mkdir -p ${dir}`);
-  for (const [path, content] of Object.entries(files)) await sandbox.writeFile(`${dir}/${path}`, content);
-  for (const [path, target] of Object.entries(links)) await sandbox.run(`ln -s '${target}' '${dir}/${path}'`);
-  return dir;
-}
+const repos = sandboxRepos();
+const { repo } = repos;
 
 describe('readInstructionsFile', () => {
   it.each<[string, Record<string, string>, string]>([
@@ -31,28 +16,31 @@ describe('readInstructionsFile', () => {
     ['then the Copilot file', { '.github/copilot-instructions.md': 'g' }, '.github/copilot-instructions.md'],
   ])('by default takes %s', async (_name, files, path) => {
     const dir = await repo(files);
-    const found = await readInstructionsFile(sandbox!, { dir });
+    const found = await readInstructionsFile(repos.sandbox()!, { dir });
     expect(found).toMatchObject({ path, content: files[path], truncated: false });
   });
 
   it('has none when no default file exists, and skips a default that is a directory or leads outside', async () => {
     const none = await repo({ 'README.md': '# r\n' });
-    expect(await readInstructionsFile(sandbox!, { dir: none })).toBeUndefined();
+    expect(await readInstructionsFile(repos.sandbox()!, { dir: none })).toBeUndefined();
     const dir = await repo({ 'AGENTS.md/x': 'not a file', 'CLAUDE.md': 'the one' });
-    expect(await readInstructionsFile(sandbox!, { dir })).toMatchObject({ path: 'CLAUDE.md', content: 'the one' });
+    expect(await readInstructionsFile(repos.sandbox()!, { dir })).toMatchObject({
+      path: 'CLAUDE.md',
+      content: 'the one',
+    });
     const outside = await repo({ '.github/copilot-instructions.md': 'g' }, { 'AGENTS.md': '/etc/hostname' });
-    expect(await readInstructionsFile(sandbox!, { dir: outside })).toMatchObject({
+    expect(await readInstructionsFile(repos.sandbox()!, { dir: outside })).toMatchObject({
       path: '.github/copilot-instructions.md',
     });
   });
 
   it('takes the configured file over the defaults, and follows a symlink that stays inside', async () => {
     const dir = await repo({ 'AGENTS.md': 'a', 'docs/agents.md': 'docs' }, { 'CLAUDE.md': 'docs/agents.md' });
-    expect(await readInstructionsFile(sandbox!, { dir, configured: 'docs/agents.md' })).toMatchObject({
+    expect(await readInstructionsFile(repos.sandbox()!, { dir, configured: 'docs/agents.md' })).toMatchObject({
       path: 'docs/agents.md',
       content: 'docs',
     });
-    expect(await readInstructionsFile(sandbox!, { dir, configured: 'CLAUDE.md' })).toMatchObject({
+    expect(await readInstructionsFile(repos.sandbox()!, { dir, configured: 'CLAUDE.md' })).toMatchObject({
       path: 'CLAUDE.md',
       content: 'docs',
     });
@@ -76,16 +64,16 @@ describe('readInstructionsFile', () => {
   ])('refuses a configured file that is %s', async (_name, files, links, message) => {
     const dir = await repo(files);
     for (const [path, target] of Object.entries(links)) {
-      await sandbox!.run(`mkdir -p "$(dirname '${dir}/${path}')" && ln -s '${target}' '${dir}/${path}'`);
+      await repos.sandbox()!.run(`mkdir -p "$(dirname '${dir}/${path}')" && ln -s '${target}' '${dir}/${path}'`);
     }
-    const read = readInstructionsFile(sandbox!, { dir, configured: 'docs/agents.md' });
+    const read = readInstructionsFile(repos.sandbox()!, { dir, configured: 'docs/agents.md' });
     await expect(read).rejects.toBeInstanceOf(InstructionsFileError);
     await expect(read).rejects.toThrow(message);
   });
 
   it('reads at most MAX_INSTRUCTIONS_BYTES and says it cut the rest', async () => {
     const dir = await repo({ 'AGENTS.md': 'é'.repeat(MAX_INSTRUCTIONS_BYTES) });
-    const found = await readInstructionsFile(sandbox!, { dir });
+    const found = await readInstructionsFile(repos.sandbox()!, { dir });
     expect(found?.truncated).toBe(true);
     expect(Buffer.byteLength(found!.content)).toBeLessThanOrEqual(MAX_INSTRUCTIONS_BYTES);
     expect(found!.content.startsWith('éé')).toBe(true);
@@ -93,7 +81,7 @@ describe('readInstructionsFile', () => {
 
   it('reports which of the probed names exist, for the CLIs that read one themselves', async () => {
     const dir = await repo({ 'CLAUDE.md': 'c', '.github/copilot-instructions.md': 'g' });
-    const found = await readInstructionsFile(sandbox!, {
+    const found = await readInstructionsFile(repos.sandbox()!, {
       dir,
       configured: '.github/copilot-instructions.md',
       probe: ['AGENTS.md', 'CLAUDE.md'],
@@ -103,8 +91,8 @@ describe('readInstructionsFile', () => {
 
   it('treats a file name as data, never as shell words', async () => {
     const dir = await repo({ 'AGENTS.md': 'a' });
-    const read = readInstructionsFile(sandbox!, { dir, configured: '$(touch pwned).md' });
+    const read = readInstructionsFile(repos.sandbox()!, { dir, configured: '$(touch pwned).md' });
     await expect(read).rejects.toThrow('does not exist');
-    expect((await sandbox!.run('ls', { cwd: dir })).stdout).not.toContain('pwned');
+    expect((await repos.sandbox()!.run('ls', { cwd: dir })).stdout).not.toContain('pwned');
   });
 });

@@ -1,24 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { LocalSandboxProvider } from '../../src/sandbox/local.js';
-import type { Sandbox } from '../../src/sandbox/types.js';
+import { describe, expect, it } from 'vitest';
+import { sandboxRepos } from '../helpers/sandbox-repo.js';
 import { MAX_TEMPLATE_BYTES, readPullRequestTemplate } from '../../src/workspace/pr-template.js';
 
-let sandbox: Sandbox | undefined;
-let repos = 0;
-afterEach(async () => {
-  await sandbox?.kill();
-  sandbox = undefined;
-});
-
-/** A repository directory holding `files` (path -> content) and `links` (path -> target). */
-async function repo(files: Record<string, string>, links: Record<string, string> = {}): Promise<string> {
-  sandbox ??= await new LocalSandboxProvider().create({ template: 't', metadata: {}, timeoutMs: 60_000 });
-  const dir = `${sandbox.home}/repo-${++repos}`;
-  await sandbox.run(`mkdir -p ${dir}`);
-  for (const [path, content] of Object.entries(files)) await sandbox.writeFile(`${dir}/${path}`, content);
-  for (const [path, target] of Object.entries(links)) await sandbox.run(`ln -s '${target}' '${dir}/${path}'`);
-  return dir;
-}
+const repos = sandboxRepos();
+const { repo } = repos;
 
 describe('readPullRequestTemplate', () => {
   it.each([
@@ -29,7 +14,7 @@ describe('readPullRequestTemplate', () => {
     ['docs/pull_request_template.md'],
   ])('finds %s', async (path) => {
     const dir = await repo({ [path]: '## What\n', 'README.md': '# r\n' });
-    expect(await readPullRequestTemplate(sandbox!, dir)).toBe('## What\n');
+    expect(await readPullRequestTemplate(repos.sandbox()!, dir)).toBe('## What\n');
   });
 
   it('prefers .github/ over the root and docs/', async () => {
@@ -38,25 +23,27 @@ describe('readPullRequestTemplate', () => {
       'pull_request_template.md': 'root\n',
       '.github/pull_request_template.md': 'github\n',
     });
-    expect(await readPullRequestTemplate(sandbox!, dir)).toBe('github\n');
+    expect(await readPullRequestTemplate(repos.sandbox()!, dir)).toBe('github\n');
   });
 
   it('has none without a template, for an empty one, or one over the size limit', async () => {
     const none = await repo({ 'README.md': '# r\n' });
-    expect(await readPullRequestTemplate(sandbox!, none)).toBeUndefined();
+    expect(await readPullRequestTemplate(repos.sandbox()!, none)).toBeUndefined();
     const empty = await repo({ '.github/pull_request_template.md': ' \n' });
-    expect(await readPullRequestTemplate(sandbox!, empty)).toBeUndefined();
+    expect(await readPullRequestTemplate(repos.sandbox()!, empty)).toBeUndefined();
     const big = await repo({ '.github/pull_request_template.md': 'x'.repeat(MAX_TEMPLATE_BYTES + 1) });
-    expect(await readPullRequestTemplate(sandbox!, big)).toBeUndefined();
+    expect(await readPullRequestTemplate(repos.sandbox()!, big)).toBeUndefined();
   });
 
   it('follows no symlink, to a file or to a folder: it could point anywhere in the sandbox', async () => {
     const outside = await repo({ 'secret.txt': 'not for the prompt\n' });
     const linked = `${outside}/secret.txt`;
-    await sandbox!.run(`mkdir -p ${outside}/elsewhere && cp ${linked} ${outside}/elsewhere/pull_request_template.md`);
-    await sandbox!.run(
-      `ln -s ${linked} ${outside}/pull_request_template.md && ln -s ${outside}/elsewhere ${outside}/docs`,
-    );
-    expect(await readPullRequestTemplate(sandbox!, outside)).toBeUndefined();
+    await repos
+      .sandbox()!
+      .run(`mkdir -p ${outside}/elsewhere && cp ${linked} ${outside}/elsewhere/pull_request_template.md`);
+    await repos
+      .sandbox()!
+      .run(`ln -s ${linked} ${outside}/pull_request_template.md && ln -s ${outside}/elsewhere ${outside}/docs`);
+    expect(await readPullRequestTemplate(repos.sandbox()!, outside)).toBeUndefined();
   });
 });
